@@ -78,14 +78,15 @@ def explain_pg(error: Exception, name: str, url: str = "") -> StoreError | None:
     )
 
 
-def upgrade_refused(name: str, role: str, why: str) -> StoreUnusable:
-    """An upgrade of the tables through ``role``, not their owner (``why``: the server's words, or
-    the table it would have to own)."""
+def upgrade_refused(name: str, role: str, why: str, owner: str | None) -> StoreUnusable:
+    """An upgrade of the tables through ``role``, not their owner (``owner``: that role, None where
+    it could not be asked; ``why``: the server's words, or the table it would have to own)."""
+    through = f"their owner (role '{owner}')" if owner else "their owner"
     return StoreUnusable(
         f"{name}: role '{role}' may not change digest's tables, only their owner may, as the first "
         "command after an upgrade of digest does (writes granted are not enough); run one command "
-        "that writes (e.g. `digest ingest`) once through the database's owner, then this role goes on "
-        f"as before ({why})"
+        f"that writes (e.g. `digest ingest`) once through {through}, then this role goes on as before "
+        f"({why})"
     )
 
 
@@ -107,7 +108,7 @@ def write_refused(error: Exception, name: str, url: str = "") -> StoreUnusable:
             f"{role}) ({first})"
         )
     if first.startswith("must be owner of"):  # ALTER TABLE, CREATE INDEX: an upgrade's migration
-        return upgrade_refused(name, role, first)
+        return upgrade_refused(name, role, first, _tables_owner(url or name))
     table = first.removeprefix("permission denied for table ")
     if table != first and not _may_select(url or name, table):
         return StoreUnusable(
@@ -130,6 +131,20 @@ def _may_select(url: str, table: str) -> bool:
             return bool(db.execute("SELECT has_table_privilege(?, 'SELECT')", (table,)).fetchone()[0])
     except Exception:  # noqa: BLE001 (not asked: said as a write refused, as before)
         return True
+
+
+def _tables_owner(url: str) -> str | None:
+    """The role owning digest's tables (schema_version's), asked on a connection of its own as
+    :func:`_may_select` asks; None where that cannot be asked."""
+    try:
+        with contextlib.closing(connect_postgres(url, 5.0)) as db:
+            row = db.execute(
+                "SELECT tableowner FROM pg_tables WHERE schemaname = current_schema() "
+                "AND tablename = 'schema_version'"
+            ).fetchone()
+            return None if row is None else str(row[0])
+    except Exception:  # noqa: BLE001 (not asked: said without the name)
+        return None
 
 
 def unindexed_read_only(error: Exception, name: str, role: str) -> StoreUnusable | None:

@@ -43,7 +43,7 @@ def as_owner(db: Any, name: str) -> None:
     if may_set:  # SET LOCAL ROLE: back to this role as the transaction ends
         db.execute("SELECT set_config('role', ?, true)", (owner,))
     elif not usage:
-        raise upgrade_refused(name, user, "must be owner of table schema_version")
+        raise upgrade_refused(name, user, "must be owner of table schema_version", owner)
 
 
 def migrate_postgres(db: Any, name: str) -> int | None:

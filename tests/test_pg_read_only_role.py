@@ -57,6 +57,35 @@ def reader_of(url: str) -> Iterator[tuple[str, str]]:
             admin.execute(f"DROP ROLE IF EXISTS {role}")
 
 
+@contextlib.contextmanager
+def owned_database(member: bool) -> Iterator[tuple[str, str, str, dict[str, str]]]:
+    """A fresh database owned by a new login role, and another new login role (a member of the
+    first if ``member``), both with PASSWORD: (its URL as the PG* variables' superuser, the owner,
+    the other, each of the two's URL)."""
+    import psycopg
+
+    tag = uuid.uuid4().hex[:8]
+    owner, other = f"digest_owner_{tag}", f"digest_other_{tag}"
+    with psycopg.connect(autocommit=True) as admin:
+        admin.execute(f"CREATE ROLE {owner} LOGIN PASSWORD '{PASSWORD}'")
+        admin.execute(
+            f"CREATE ROLE {other} LOGIN PASSWORD '{PASSWORD}'" + (f" IN ROLE {owner}" if member else "")
+        )
+    try:
+        with postgres_database() as url:
+            name = url.rsplit("/", 1)[1]
+            with psycopg.connect(autocommit=True) as admin:
+                admin.execute(f"ALTER DATABASE {name} OWNER TO {owner}")
+            host = os.environ.get("PGHOST", "127.0.0.1")
+            host = "127.0.0.1" if host.startswith("/") else host
+            port = os.environ.get("PGPORT", "5432")
+            yield url, owner, other, {r: f"postgresql://{r}@{host}:{port}/{name}" for r in (owner, other)}
+    finally:
+        with psycopg.connect(autocommit=True) as admin:
+            admin.execute(f"DROP ROLE IF EXISTS {other}")
+            admin.execute(f"DROP ROLE IF EXISTS {owner}")
+
+
 def digest(ws: Workspace, *args: str, as_reader: bool = True) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "digest", "--config", str(ws.config_path), *args],
@@ -218,10 +247,14 @@ def test_a_role_granted_writes_that_may_not_upgrade_the_tables_is_told_so(tmp_pa
         said = " ".join(done.stderr.split())
         assert done.returncode == 1 and "may not write" not in said, said
         assert f"role '{role}' may not change digest's tables, only their owner may," in said, said
-        assert "once through the database's owner, then this role goes on as before (must be owner" in said
         import psycopg  # the owner's upgrade, stood in for: the tables were only said to be older
 
         with psycopg.connect(dbname=url.rsplit("/", 1)[1], autocommit=True) as admin:
+            owner = admin.execute("SELECT current_user").fetchone()[0]  # the tables' (ada_ingested's)
+            assert (
+                f"once through their owner (role '{owner}'), then this role goes on as before (must be"
+                in said
+            )
             admin.execute(f"UPDATE schema_version SET version = {SCHEMA_VERSION}")
         done = digest(ws, "ingest")
         assert done.returncode == 0 and "1 new paper" in done.stdout, done.stderr
@@ -265,39 +298,49 @@ def test_a_superuser_or_a_member_of_the_owner_upgrades_the_tables_as_their_owner
     ...) ... (permission denied for table missed_said)", a grant the owner could not make."""
     import psycopg
 
-    tag = uuid.uuid4().hex[:8]
-    owner, member = f"digest_owner_{tag}", f"digest_member_{tag}"
-    with psycopg.connect(autocommit=True) as admin:
-        admin.execute(f"CREATE ROLE {owner} LOGIN PASSWORD '{PASSWORD}'")
-        admin.execute(f"CREATE ROLE {member} LOGIN PASSWORD '{PASSWORD}' IN ROLE {owner}")
-    try:
-        with postgres_database() as url:
-            name = url.rsplit("/", 1)[1]
-            with psycopg.connect(autocommit=True) as admin:
-                admin.execute(f"ALTER DATABASE {name} OWNER TO {owner}")
-            host = os.environ.get("PGHOST", "127.0.0.1")
-            host = "127.0.0.1" if host.startswith("/") else host
-            as_role = {
-                r: f"postgresql://{r}@{host}:{os.environ.get('PGPORT', '5432')}/{name}"
-                for r in (owner, member)
-            }
-            ws = Workspace(tmp_path, database=as_role[owner])
-            ws.profile("ada", ADA)
-            assert digest(ws, "status").returncode == 0  # the tables made by their owner
-            for through in (url, as_role[member]):  # the superuser (the PG* variables' role), the member
-                with psycopg.connect(dbname=name, autocommit=True) as admin:  # as the release at 35 left them
-                    admin.execute("DROP TABLE missed_said")
-                    admin.execute("UPDATE schema_version SET version = 35")
-                ws.config_path.write_text(ws.config_path.read_text().replace(as_role[owner], through))
-                done = digest(ws, "status", as_reader=through != url)
-                assert done.returncode == 0, done.stderr
-                with psycopg.connect(dbname=name, autocommit=True) as admin:
-                    made = admin.execute("SELECT tableowner FROM pg_tables WHERE tablename = 'missed_said'")
-                    assert made.fetchone()[0] == owner, through
-                ws.config_path.write_text(ws.config_path.read_text().replace(through, as_role[owner]))
-                done = digest(ws, "status")
-                assert done.returncode == 0, done.stderr
-    finally:
-        with psycopg.connect(autocommit=True) as admin:
-            admin.execute(f"DROP ROLE IF EXISTS {member}")
-            admin.execute(f"DROP ROLE IF EXISTS {owner}")
+    with owned_database(member=True) as (url, owner, member, as_role):
+        name = url.rsplit("/", 1)[1]
+        ws = Workspace(tmp_path, database=as_role[owner])
+        ws.profile("ada", ADA)
+        assert digest(ws, "status").returncode == 0  # the tables made by their owner
+        for through in (url, as_role[member]):  # the superuser (the PG* variables' role), the member
+            with psycopg.connect(dbname=name, autocommit=True) as admin:  # as the release at 35 left them
+                admin.execute("DROP TABLE missed_said")
+                admin.execute("UPDATE schema_version SET version = 35")
+            ws.config_path.write_text(ws.config_path.read_text().replace(as_role[owner], through))
+            done = digest(ws, "status", as_reader=through != url)
+            assert done.returncode == 0, done.stderr
+            with psycopg.connect(dbname=name, autocommit=True) as admin:
+                made = admin.execute("SELECT tableowner FROM pg_tables WHERE tablename = 'missed_said'")
+                assert made.fetchone()[0] == owner, through
+            ws.config_path.write_text(ws.config_path.read_text().replace(through, as_role[owner]))
+            done = digest(ws, "status")
+            assert done.returncode == 0, done.stderr
+
+
+def test_the_database_owner_not_owning_the_tables_is_told_the_role_that_does(tmp_path):
+    """The database's owner granted a worker's role CREATE (as the refusal of a new database's
+    first command says), and the worker made the tables: an upgrade through the database's owner is
+    refused (the table it makes would be its own), and the words name the role that may. Before,
+    they said "run one command that writes (e.g. `digest ingest`) once through the database's owner"
+    to the database's owner, which, done, was refused the same."""
+    import psycopg
+
+    with owned_database(member=False) as (url, boss, worker, as_role):
+        name = url.rsplit("/", 1)[1]
+        with psycopg.connect(dbname=name, user=boss, password=PASSWORD, host="127.0.0.1") as db:
+            db.execute(f"GRANT CREATE ON SCHEMA public TO {worker}")
+        ws = Workspace(tmp_path, database=as_role[worker])
+        ws.profile("ada", ADA)
+        assert digest(ws, "status").returncode == 0  # the tables made by the worker's role
+        with psycopg.connect(dbname=name, autocommit=True) as admin:  # as the release at 35 left them
+            admin.execute(f"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {boss}")
+            admin.execute("DROP TABLE missed_said")
+            admin.execute("UPDATE schema_version SET version = 35")
+        ws.config_path.write_text(ws.config_path.read_text().replace(as_role[worker], as_role[boss]))
+        done = digest(ws, "status")
+        said = " ".join(done.stderr.split())
+        assert done.returncode == 1 and f"role '{boss}' may not change digest's tables" in said, said
+        assert f"once through their owner (role '{worker}'), then this role goes on" in said, said
+        ws.config_path.write_text(ws.config_path.read_text().replace(as_role[boss], as_role[worker]))
+        assert digest(ws, "status").returncode == 0  # what they say, done: upgraded
