@@ -32,7 +32,7 @@ def fetch_with_missed(
     fails, the days that failed before are left for the next fetch (an outage: no storm)."""
     own = source_day(source, now, config.timezone)
     missed, failed = (
-        missed_days(store, source, own, GONE),
+        missed_days(store, source, own, GONE, now),
         {a.day for a in failed_before(store, source, own, GONE)},
     )
     outcomes: list[FetchOutcome] = []

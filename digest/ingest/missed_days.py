@@ -6,8 +6,11 @@ day, a pass asks for the days before it that were never asked for, back to the l
 (a week at most; none when no day of the last week was asked: a source new to this database
 begins at its own day, and one idle longer than a week does not fetch a week). A day whose last
 answer was given before the day was over (UTC: a `day: today` source asked in the morning, its
-page not out yet or still filling) is asked once more, after it: the papers listed since reach the
-readers then; if that fails, it is a day that failed, as below (its answer of the morning does not
+page not out yet or still filling) is asked once more at the first fetch after it is over: the
+papers listed since reach the readers then (one whose answer held none of its papers, not out yet,
+at the next fetch, over or not: east of UTC a fetch's day begins before the API's, and a list still
+filling asked again at each fetch of that day would cost a request each time and still not be
+whole); if that fails, it is a day that failed, as below (its answer of the morning does not
 make it got). A day of that week
 whose every fetch failed (a catch-up that met a 503, say; not a 410: gone for good) is asked again,
 at each fetch of the source, until a fetch of it succeeds or it is over a week old: its papers
@@ -73,6 +76,7 @@ class Asked:
     attempted_at: dt.datetime  # its last fetch
     detail: str  # and what it said
     early: bool = False  # its last answer was given before the day was over: its list may have grown
+    empty: bool = False  # and held no papers of the day (not out yet)
 
 
 def _asked(
@@ -89,12 +93,18 @@ def _asked(
     asked = {}
     for url, ok, why, at, outcome in store.db.execute(sql, tuple(urls)).fetchall():
         d, when = urls[url], dt.datetime.fromisoformat(at)
-        over = dt.datetime.combine(d + dt.timedelta(days=1), dt.time(), tzinfo=dt.UTC)  # its page's UTC day
+        over = _over(d)
         early = outcome != FAILED and when < over  # `day: today` asked in the morning: not all out yet
         # asked once more, after its day, and that failed: its answer of the morning is not the day's
         again = outcome == FAILED and ok is not None and dt.datetime.fromisoformat(ok) < over
-        asked[d] = Asked(d, (ok is not None and not again) or gone in why, url, when, why, early)
+        got = (ok is not None and not again) or gone in why
+        asked[d] = Asked(d, got, url, when, why, early, outcome == EMPTY)
     return asked
+
+
+def _over(day: dt.date) -> dt.datetime:
+    """When ``day``'s daily page is over: the API's days are UTC's."""
+    return dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), tzinfo=dt.UTC)
 
 
 def failed_before(
@@ -107,17 +117,21 @@ def failed_before(
     return sorted((a for a in asked if not a.got), key=lambda a: a.day)
 
 
-def missed_days(store: Store, source: SourceConfig, day: dt.date, gone: str) -> list[dt.date]:
+def missed_days(
+    store: Store, source: SourceConfig, day: dt.date, gone: str, now: dt.datetime
+) -> list[dt.date]:
     """The days before ``day`` whose daily papers ``source`` never asked for, or asked for and never
     got (every fetch of it failed, the last not a 410: its record's detail holds no ``gone``,
-    digest.ingest.fetch.GONE), oldest first."""
+    digest.ingest.fetch.GONE), or last asked before they were over and over at ``now`` (not out
+    then: over or not), oldest first."""
     days = [day - dt.timedelta(days=back) for back in range(1, CATCH_UP + 1)]
     asked = _asked(store, source, day, gone)
     got = {d: a.got for d, a in asked.items()}
     if not got:  # nothing asked for in a week: a new source, or one long unused
         return []
     last = max(got)  # the last day asked for: the ones after it never were
-    early = {d for d, a in asked.items() if a.early}  # asked once more, after its day
+    # asked once more, once over (not out yet when asked: at once)
+    early = {d for d, a in asked.items() if a.early and (a.empty or now >= _over(d))}
     missed = sorted(d for d in days if d > last or not got.get(d, True) or d in early)
     if missed:
         said = ", ".join(d.isoformat() for d in missed)
