@@ -1,7 +1,8 @@
-"""`digest send --to-dir`: the digests a mail server deferred are left queued for it, and said.
+"""`digest send --to-dir`: the digests waiting for their retry by SMTP are left queued for it, and said.
 
-A reader's digest waiting in the outbox for its retry, after the server answered 4xx (or could
-not be reached), is that reader's email: `--to-dir` (to look at the digests as files) writes only
+A reader's digest waiting in the outbox for its retry by SMTP (whatever held it, said as
+digest.deliver.held_said says it: a deferral, a server not reached or that stopped answering, our
+settings or our mail refused) is that reader's email: `--to-dir` (to look at the digests as files) writes only
 the ones it makes now and those never tried (the rest of an interrupted `send --to-dir`), and leaves
 it to the daemon's pass or a `digest send` at its retry, by SMTP, once. Were it written, it would
 count as delivered: the reader would never get it."""
@@ -17,7 +18,8 @@ from digest.deliver.outbox import OutboxEntry
 
 
 def say_kept(kept: Sequence[OutboxEntry]) -> None:
-    """Each deferred digest `send --to-dir` left queued (on stderr, as a reader's note)."""
+    """Each digest waiting for its retry by SMTP that `send --to-dir` left queued, with what held it
+    (on stderr, as a reader's note)."""
     for m in kept:
         secho(
             f"not written ({held_by(m.last_error or '')}, it waits for its retry by SMTP: the daemon's pass "

@@ -92,7 +92,7 @@ class SendReport:
     # `send --user`: removed readers with a message waiting, left (another reader's mail: held by a
     # `send` to every reader, or by the daemon's pass when its retry is due)
     left: tuple[str, ...] = ()
-    kept: tuple[OutboxEntry, ...] = ()  # `send --to-dir`: the messages a server deferred, left queued
+    kept: tuple[OutboxEntry, ...] = ()  # `send --to-dir`: those waiting for a retry by SMTP, left queued
     # stopped (SIGTERM, Ctrl-C) in the wait for another's embeddings, before any digest was made: why
     given_up: str = ""
 
@@ -186,7 +186,7 @@ def send_now(
     in, as a pass does (digest.daemon.first): a source that fails is in the report, not a reason to
     stop the send (its outcome said by the caller, the pass's log line at INFO as ever); ``say_bugs``:
     a reader's bug logged with its traceback (False: the caller says it, as `digest ingest` does).
-    ``untried`` (`send --to-dir`): the messages a server deferred stay queued for it (report.kept)."""
+    ``untried`` (`send --to-dir`): those waiting for a retry by SMTP stay queued for it (report.kept)."""
     renderer = renderer or Renderer.for_config(config)
     outbox = Outbox(store)
     skew = clock_skew(store, wall_clock())

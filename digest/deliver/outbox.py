@@ -121,7 +121,8 @@ class OutboxEntry:
 
 
 def server_deferred(m: OutboxEntry) -> bool:
-    """Was this queued message deferred by a mail server (tried, and not a file it could not write)?"""
+    """Is this queued message waiting for its retry by SMTP (tried, and not a file that could not be
+    written), whatever held it (digest.deliver.held_said.held_by)?"""
     return m.attempts > 0 and not (m.last_error or "").startswith(UNWRITTEN)
 
 
