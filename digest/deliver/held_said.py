@@ -1,15 +1,15 @@
-"""What held a digest that waits in the outbox for its retry, said as what happened: a mail
-server deferred it (its reply, a 4xx, quoted after), the mail server could not be reached (no
-server said anything: the connection's error quoted after), the mail server was reached and does
-not take our smtp settings (no STARTTLS, no login, a login refused, its certificate refused, our
-sender refused at MAIL FROM: what to fix quoted after), the mail server refused our mail, not the
-address (a 5xx at RCPT or after DATA the outbox takes as a refusal of us, and retries: relaying
-denied, a bare 5.7.1; a 5xx greeting; its reply quoted after), the mail server stopped answering
-(it greeted us, then timed out or hung up at our login, or at MAIL FROM or RCPT TO: nothing refused
-it), our smtp settings cannot be used (smtp.ca_file gone or spoilt since the config was read: no
-server tried; the key and file quoted after), or the file transport could not write it (the path
-and the error quoted after). `digest send`'s rows, `run --once`'s lines, the daemon's log and
-`send --to-dir`'s notes say it in these words; the reply or error that follows says the rest."""
+"""What held a digest that waits in the outbox for its retry, said as what happened: a mail server deferred
+it (its reply, a 4xx, quoted after), the mail server could not be reached (no server said anything: the
+connection's error quoted after), the mail server was reached and does not take our smtp settings (no
+STARTTLS, no login, a login refused, its certificate refused, our sender refused at MAIL FROM: what to
+fix quoted after), the mail server refused our mail, not the address (a 5xx at RCPT or after DATA the
+outbox takes as a refusal of us, and retries: relaying denied, a bare 5.7.1; a 5xx greeting; its reply
+quoted after), the mail server stopped answering (it greeted us, then timed out or hung up before any
+mail (at EHLO, STARTTLS), at our login, or at MAIL FROM or RCPT TO: nothing refused it), our smtp
+settings cannot be used (smtp.ca_file gone or spoilt since the config was read: no server tried; the key
+and file quoted after), or the file transport could not write it (the path and the error quoted after).
+`digest send`'s rows, `run --once`'s lines, the daemon's log and `send --to-dir`'s notes say it in these
+words; the reply or error that follows says the rest."""
 
 from __future__ import annotations
 
@@ -39,7 +39,7 @@ DEFERRED = "deferred by the mail server"
 UNREACHED = "the mail server could not be reached"
 SETTINGS = "the mail server does not take our smtp settings"
 REFUSED_US = "the mail server refused our mail, not the address"  # a 5xx of us (SendResult.ours)
-STOPPED = "the mail server stopped answering"  # greeted us, then silent or hung up: at our login, MAIL, RCPT
+STOPPED = "the mail server stopped answering"  # greeted us, then silent or hung up: EHLO to RCPT
 NOT_WRITTEN = "the file could not be written"
 UNUSABLE = "our smtp settings cannot be used, no server was tried"  # smtp.ca_file spoilt since read
 # a refusal (5xx) a digest waits after: of us (relaying denied, our sender not authorized, a bare

@@ -101,9 +101,9 @@ NOT_TRIED = "not tried: "
 # How a server that took the connection and never greeted is said (certificates.greeted): no server
 # said anything either
 NO_GREETING = "took the connection, and timed out before its greeting"
-# ... and one that greeted, then fell silent or hung up after our AUTH line (SmtpSender._login):
-# nothing refused the login, no server answered it
-SILENT_AT_LOGIN = "greeted us, then"  # "timed out" or "hung up", "at the login as ..."
+# ... and one that greeted, then fell silent or hung up before any mail (at EHLO, STARTTLS) or after
+# our AUTH line (SmtpSender._login; transports.stopped): nothing refused us, no server answered
+SILENT_AT_LOGIN = "greeted us, then"  # "timed out" or "hung up", "at the login as ...", "before any mail"
 # How a server that was reached and does not take our smtp settings says it (SmtpSender._starttls,
 # _login): no STARTTLS, no login, a login refused or failed otherwise (no method of ours offered).
 # Not a deferral, nor a server that could not be reached: the config is to fix
@@ -136,7 +136,7 @@ SETTINGS_MADE = re.compile(
     )
 )
 # ... and a server reached that never spoke (NO_GREETING): no server said anything, where our words
-# make it; and one that stopped answering at our login (SILENT_AT_LOGIN)
+# make it; and one that stopped answering before any mail or at our login (SILENT_AT_LOGIN)
 UNREACHED_MADE = re.compile(f"{_SERVER}{re.escape(NO_GREETING)}")
 SILENT_MADE = re.compile(f"{_SERVER}{re.escape(SILENT_AT_LOGIN)}")
 # ... and one that fell silent or hung up in a message's transaction before its data (SmtpSender.send:
