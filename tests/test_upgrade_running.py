@@ -160,7 +160,7 @@ def test_a_running_daemon_or_serve_has_imported_every_digest_module_it_may_impor
     digest.cli.preload's list) names, in its functions, no digest module it has not imported: one
     imported the first time after an install would be the other release's. A new function-level
     import of a module not imported at the start fails here: add it to the command's list."""
-    where = {"run": "digest.cli.daily", "serve": "digest.cli.extras"}[command]
+    where = {"run": "digest.cli.run_daemon", "serve": "digest.cli.extras"}[command]
     start = sorted(_imports_in_functions(where, commands=True) & _command_imports(where, command))
     script = f"""
 import importlib, sys

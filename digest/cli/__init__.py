@@ -13,7 +13,7 @@ import time
 import click
 
 from digest import __version__
-from digest.cli import daily, extras, papers, status
+from digest.cli import daily, extras, papers, run_daemon, status
 from digest.cli.common import Context
 from digest.cli.db import db
 from digest.cli.feedback import feedback
@@ -95,7 +95,7 @@ for command in (
     papers.preview,
     feedback,
     daily.send,
-    daily.run,
+    run_daemon.run,
     status.status,
     suppressed,
     extras.demo,

@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 
 from simulated_days import Server, Simulation, violations
 
-import digest.cli.daily
+import digest.cli.run_daemon
 import digest.daemon.clocks
 import digest.daemon.newcomer
 import digest.daemon.renamed
@@ -55,7 +55,7 @@ KILLS = 0.06  # of the passes and sends: a real process, killed between a claim 
 # were imported, which every caller in digest/ passes on as ``wall`` (`digest run` and send_digests
 # their own reading)
 CLOCKED = (digest.db, digest.daemon.clocks, digest.daemon.newcomer, digest.daemon.renamed)
-CLOCKED += (digest.daemon.sendnow, digest.store_twice, digest.cli.daily, digest.deliver.queue)
+CLOCKED += (digest.daemon.sendnow, digest.store_twice, digest.cli.run_daemon, digest.deliver.queue)
 
 # a pass of a worker in its own process, on a machine argv[3] s off the wall clock, at the
 # simulated time argv[2] (+ the same offset)

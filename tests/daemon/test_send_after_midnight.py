@@ -23,8 +23,8 @@ import digest.db
 start, then = time.monotonic(), dt.datetime.fromisoformat(sys.argv[2])
 clock = lambda: then + dt.timedelta(seconds=time.monotonic() - start)
 digest.db.wall_clock = clock  # before any module takes it
-import digest.cli, digest.cli.daily
-digest.cli.daily.now_utc = clock
+import digest.cli, digest.cli.daily, digest.cli.run_daemon
+digest.cli.daily.now_utc = digest.cli.run_daemon.now_utc = clock  # `send`'s, `run`'s
 digest.cli.main(["--config", sys.argv[1], *sys.argv[2 + 1:]])
 """
 NEW_YORK = ZoneInfo("America/New_York")
