@@ -126,7 +126,7 @@ def deliver_due(
     Each result is recorded at its own time (``clock``; default: ``now`` plus the time the
     pass has taken), so a retry waits its full delay after the failure, however long the pass.
     ``wall``: the time the messages' leases run on (the daemon's: the database server's when its
-    machine's clock is off, as its readers' leases, digest.daemon.tick.send_due). ``on_server``: a
+    machine's clock is off, as its readers' leases, digest.daemon.queue_due.send_due). ``on_server``: a
     time of this machine's clock as the database server's says it (default: as it is), for the
     messages' due times, written and judged (the daemon's and `digest send`'s: the server's clock's
     when the machine's is off, digest.daemon.clocks.on_server_clock), so that a message this

@@ -88,20 +88,20 @@ def test_a_killed_pass_takes_its_clock_before_any_module_can():
 
 
 def test_every_call_in_digest_of_a_function_taking_the_wall_clock_passes_it():
-    """tick's send_due and run_once, delivery's deliver_due, claims' lease_holder and the Daemon
+    """queue_due's send_due, tick's run_once, delivery's deliver_due, claims' lease_holder and the Daemon
     take ``wall`` with digest.db's wall_clock as its default, bound as they are imported, which
     the simulated workers' setting of digest.db.wall_clock never reaches: a call in digest/ that
     leaves it out reads a clock no worker sets (`digest run` made its Daemon so, and send_digests
     its deliver_due). Tests may leave it out: they run on one clock."""
     import inspect
 
-    from digest.daemon import service, tick
+    from digest.daemon import queue_due, service, tick
     from digest.deliver import claims, delivery
 
     taking = {
         name: [p.name for p in inspect.signature(f).parameters.values()].index("wall")
         for name, f in {
-            "send_due": tick.send_due,
+            "send_due": queue_due.send_due,
             "run_once": tick.run_once,
             "deliver_due": delivery.deliver_due,
             "lease_holder": claims.lease_holder,
@@ -116,7 +116,7 @@ def test_every_call_in_digest_of_a_function_taking_the_wall_clock_passes_it():
             a.asname or a.name: a.name
             for node in ast.walk(tree)
             if isinstance(node, ast.ImportFrom)
-            and node.module in (tick.__name__, delivery.__name__)
+            and node.module in (tick.__name__, queue_due.__name__, delivery.__name__)
             or isinstance(node, ast.ImportFrom)
             and node.module in (claims.__name__, service.__name__)
             for a in node.names
