@@ -5,6 +5,8 @@ preferences field emptied (back to the default) as against one not sent (kept)."
 
 from __future__ import annotations
 
+import re
+
 from conftest import ROOT
 
 DOC = " ".join((ROOT / "docs" / "architecture.md").read_text(encoding="utf-8").split())
@@ -24,3 +26,25 @@ def test_the_module_lists_name_the_modules_this_release_added():
     for name in ("certificates.py", "data_lost.py", "missed_days.py"):
         assert f"`{name}`" in DOC, name
         assert f" {name} (" in readme or f" {name}:" in readme, name
+
+
+def test_the_module_lists_name_the_newer_modules_where_their_package_is():
+    """Modules added or split out since (a fetch's documents put aside, the leases' clocks, the
+    delivery's pace, what a command says in its own lines and not in its log too, and the parts
+    moved out of daily.py, outbox.py and tick.py) are named with the others of their package."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    for package, name in (
+        ("ingest", "fetch_aside.py"),
+        ("daemon", "clocks.py"),
+        ("deliver", "pacing.py"),
+        ("cli", "said_once.py"),
+        ("cli", "run_daemon.py"),
+        ("deliver", "outbox_messages.py"),
+        ("daemon", "queue_due.py"),
+    ):
+        section = DOC.split(f"**`{package}/`", 1)[1].split("**`", 1)[0]  # up to the next package's
+        assert f"`{name}`" in section, (package, name)
+        # the package's lines in the README's layout: its own, then those indented under it
+        (listed,) = re.findall(rf"^  {package}/ +(.*?\n)(?=  \S)", readme, re.M | re.S)
+        listed = " ".join(listed.split())
+        assert re.search(rf"(?<![\w/.]){re.escape(name)}", listed), (package, name)  # not sources/x.py
