@@ -116,9 +116,10 @@ def test_a_page_the_database_could_not_serve_comes_back_once_it_is_repaired(web_
         page.close()
 
 
-def test_a_page_its_templates_could_not_make_comes_back_once_they_are_back(web_workspace, browser):
+def test_a_page_its_templates_could_not_make_comes_back_once_they_are_back(web_workspace, browser, caplog):
     """The `templates:` folder renamed away (/version does not use it: it answers, so the page is
-    made again once a minute, and says the same until the folder is back)."""
+    made again once a minute, and says the same until the folder is back: a line in the log each
+    time, as README says)."""
     mine = own_prefs_page(web_workspace.config_path)
     address = link(web_workspace)
     with web_workspace.serve():  # which reads the config while the folder is there
@@ -130,10 +131,17 @@ def test_a_page_its_templates_could_not_make_comes_back_once_they_are_back(web_w
         expect(page.locator("h1")).to_have_text("This page is not available until the digest is repaired")
         page.clock.run_for(61_000)  # made again: the same page
         expect(page.locator("h1")).to_have_text("This page is not available until the digest is repaired")
+        run_until(page, asked, lambda: len(said(caplog)) > 1)
+        assert [r.levelname for r in said(caplog)] == ["ERROR", "ERROR"]  # a line each time it is made
         (web_workspace.root / "my-templates.old").rename(mine)
         run_until(page, asked, lambda: page.locator("body[data-mine]").count() == 1)
         expect(page.locator("body[data-mine]")).to_have_count(1, timeout=WAIT_MS)  # before: the 503, for good
         page.close()
+
+
+def said(caplog) -> list:  # noqa: ANN001
+    """The log's lines saying the `templates:` folder is gone."""
+    return [r for r in caplog.records if "my-templates is not a folder any more" in r.getMessage()]
 
 
 def test_a_poll_answered_503_is_asked_again_when_it_says(web_workspace, browser):
