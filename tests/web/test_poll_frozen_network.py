@@ -13,7 +13,7 @@ import time
 import urllib.request
 
 import pytest
-from test_poll_held import HANG, sessions, started
+from test_poll_held import HANG, sessions
 
 from digest.db import is_postgres
 from digest.signing import Signer
@@ -96,8 +96,7 @@ def test_a_poll_on_a_held_connection_the_network_dropped_is_answered_on_a_new_on
         assert ws.cli("ingest").exit_code == 0
         token = Signer.from_config(ws.config).token("ada", NOW)
         url = f"{ws.base_url}/u/{token}/version"
-        with ws.serve_process(HANG) as proc:
-            started(proc)
+        with ws.served(HANG) as proc:
             with urllib.request.urlopen(url, timeout=HANG) as answer:
                 first = json.loads(answer.read())
             held = sessions(database, proc.pid)

@@ -8,7 +8,6 @@ Store refuses it."""
 from __future__ import annotations
 
 import json
-import select
 import urllib.error
 import urllib.request
 
@@ -66,18 +65,12 @@ def ada_ingested(tmp_path, port: int, database: str, monkeypatch) -> tuple[WebWo
     return ws, Signer.from_config(ws.config).token("ada", NOW)
 
 
-def started(proc) -> None:
-    assert select.select([proc.stdout], [], [], HANG)[0], "digest serve printed nothing"
-    proc.stdout.readline()  # Serving on ...
-
-
 def test_polls_are_answered_on_held_connections_that_follow_ratings_and_outlive_a_restart(
     tmp_path, smtp_server, database, monkeypatch
 ):
     ws, token = ada_ingested(tmp_path, smtp_server.port, database, monkeypatch)
 
-    with ws.serve_process(HANG) as proc:
-        started(proc)
+    with ws.served(HANG) as proc:
 
         def poll() -> dict[str, str]:
             with urllib.request.urlopen(f"{ws.base_url}/u/{token}/version", timeout=HANG) as answer:
@@ -113,8 +106,7 @@ def test_a_poll_on_a_held_connection_says_a_newer_schema_as_a_new_store_would(
     the log saying the newer schema, as they are in a serve started after the upgrade."""
     ws, token = ada_ingested(tmp_path, smtp_server.port, database, monkeypatch)
     url = f"{ws.base_url}/u/{token}/version"
-    with ws.serve_process(HANG) as proc:
-        started(proc)
+    with ws.served(HANG) as proc:
         with urllib.request.urlopen(url, timeout=HANG) as answer:
             assert answer.status == 200
         assert len(sessions(database, proc.pid)) == 2  # held

@@ -50,8 +50,6 @@ def test_a_port_given_on_the_command_line_is_the_one_to_change(web_workspace):
 def test_no_note_when_the_server_listens_where_the_links_go(web_workspace):
     ws = web_workspace
     ws.profile("ada", "email: ada@example.org\ninterests: [robotics]\n")
-    with ws.serve_process(HANG) as proc:
-        assert select.select([proc.stdout], [], [], HANG)[0], "digest serve printed nothing"
-        assert proc.stdout.readline().startswith("Serving on ")
+    with ws.served(HANG) as proc:
         proc.stdout.readline()  # ada's link: the start is done, anything said is said
         assert not select.select([proc.stderr], [], [], 0)[0]

@@ -11,7 +11,6 @@ import shutil
 import sqlite3
 import subprocess
 import sys
-import time
 import urllib.error
 import urllib.request
 
@@ -87,10 +86,7 @@ def test_a_profiles_folder_gone_under_digest_serve_names_the_config_file_that_na
     ws = web_workspace
     ws.profile("ada", PROFILE)
     ada = f"{ws.base_url}/u/{Signer.from_config(ws.config).token('ada', wall_clock())}"
-    with ws.serve_process() as serve:
-        deadline = time.monotonic() + 60
-        while answered(ws.base_url + "/") is None and time.monotonic() < deadline:
-            time.sleep(0.2)
+    with ws.served() as serve:
         shutil.rmtree(ws.root / "profiles")  # unmounted
         status = answered(ada)
         serve.terminate()
