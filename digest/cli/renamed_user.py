@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import shlex
+import time
 from collections.abc import Iterator, Sequence
 from typing import Any
 
@@ -87,20 +88,25 @@ def renamed_said(config: Any, user: str, now: dt.datetime, again: str) -> Iterat
     try:
         yield
     except ProfileError as e:
+        started = time.monotonic()
         try:
             said = _looked_up(config, user, now, again, removed=True)
         except StoreError as unusable:
-            raise ProfileError(f"{e} ({not_looked_up(user, unusable)})") from e
+            waited = time.monotonic() - started >= LOOKUP_WAIT  # the bound, not a refusal, ended it
+            raise ProfileError(f"{e} ({not_looked_up(user, unusable, waited)})") from e
         if said is None:  # a file there, a name never a reader's: said alone
             raise
         raise said from e
 
 
-def not_looked_up(user: str, unusable: Exception) -> str:
-    """Why a name without a file is said without whether it was a renamed or removed reader's."""
+def not_looked_up(user: str, unusable: Exception, waited: bool) -> str:
+    """Why a name without a file is said without whether it was a renamed or removed reader's;
+    ``waited``: the database did not answer within LOOKUP_WAIT (said: why no longer), not refused
+    (an older schema, a read-only disk, a connection refused: said alone)."""
+    bound = f" (this look-up waits {LOOKUP_WAIT} s at most)" if waited else ""
     return (
         f"whether {user} was a reader whose file was renamed or removed is not known: the database "
-        f"could not be read (this look-up waits {LOOKUP_WAIT} s at most): {unusable}"
+        f"could not be read{bound}: {unusable}"
     )
 
 

@@ -50,6 +50,7 @@ def test_a_mistyped_name_does_not_upgrade_an_older_database(tmp_path, database, 
     assert "whether adx was a reader whose file was renamed or removed is not known" in said
     assert f"schema version {BEFORE}, older than this digest's ({SCHEMA_VERSION}" in said
     assert "and this look-up only reads it: run one that writes (e.g. `digest ingest`)" in said
+    assert "is not known: the database could not be read: " in said  # refused: no wait said
     assert schema_of(db_at) == BEFORE  # not upgraded to word an error
     assert ws.cli("ingest").exit_code == 0  # a command that writes upgrades it, as before
     with Store(db_at) as store:
