@@ -25,6 +25,7 @@ from digest.db import (
     retrying_conflicts,
     shown,
 )
+from digest.db_bounded import connect_within
 from digest.dbfaults import explain, open_readonly
 from digest.dbfolder import check_folder
 from digest.errors import StoreError
@@ -68,7 +69,8 @@ class Store(CarriedPapers, ReaderRatings, PaperEmbeddings, ListingSources):
     ) -> None:
         """Open (creating and migrating) the database; ``readonly``: only read it, as on a read-only disk.
         ``as_found``: a PostgreSQL one never migrated either (an older schema refused, as SQLite's
-        read-only open refuses it; an empty one left without tables: schema_version 0), for a read
+        read-only open refuses it; an empty one left without tables: schema_version 0), and made
+        within ``timeout`` in all, however many addresses are tried (digest.db_bounded), for a read
         that only adds to what a command says.
 
         ``path``: an SQLite file, or a ``postgresql://`` URL (digest.db)."""
@@ -109,8 +111,8 @@ class Store(CarriedPapers, ReaderRatings, PaperEmbeddings, ListingSources):
             raise clear or StoreError(f"{self.path}: cannot open the database: {e}") from None
 
     def _open_postgres(self, url: str, timeout: float) -> None:
-        try:
-            self.db = connect_postgres(url, timeout)
+        try:  # as_found: a read that only adds, its timeout the whole wait (not each address's)
+            self.db = connect_within(url, timeout) if self.as_found else connect_postgres(url, timeout)
         except db_errors() as e:  # psycopg's: imported by the connection
             raise refusal(url, e, timeout) from None
         try:

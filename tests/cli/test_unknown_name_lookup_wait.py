@@ -26,11 +26,14 @@ WAITED = f"{NOT_KNOWN} (this look-up waits {LOOKUP_WAIT} s at most): "
 
 @pytest.fixture
 def silent_port() -> Iterator[int]:
-    """A loopback port whose listener takes connections (the kernel's backlog) and never answers."""
-    with socket.socket() as listener:
-        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # free_port's way
-        listener.bind(("127.0.0.1", port := free_port("127.0.0.1")))
-        listener.listen(16)
+    """A loopback port whose listeners take connections (the kernel's backlog) and never answer,
+    on 127.0.0.1 and on 127.0.0.2."""
+    port = free_port("127.0.0.1")
+    with socket.socket() as listener, socket.socket() as other:
+        for sock, address in ((listener, "127.0.0.1"), (other, "127.0.0.2")):
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # free_port's way
+            sock.bind((address, port))
+            sock.listen(16)
         yield port
 
 
@@ -56,3 +59,14 @@ def test_a_database_refusing_at_once_is_said_at_once(tmp_path):
     result = ws.cli("feedback", "adx", "1", "up")
     assert result.exit_code == 1, result.output
     assert f"{NOT_KNOWN}: " in result.output and "Connection refused" in result.output, result.output
+
+
+def test_a_database_silent_on_two_addresses_is_waited_for_once(tmp_path, silent_port):
+    url = f"postgresql://digest@/digest?host=127.0.0.1,127.0.0.2&port={silent_port}"
+    ws = workspace_at(tmp_path, url)
+    started = time.monotonic()
+    result = ws.cli("rank", "adx")
+    took = time.monotonic() - started
+    assert result.exit_code == 1, result.output
+    assert WAITED in result.output and "connection timeout expired" in result.output, result.output
+    assert took < LOOKUP_WAIT + 3 < 2 * LOOKUP_WAIT, took  # not once per address
