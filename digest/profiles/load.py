@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 import functools
 import logging
 import os
@@ -24,6 +23,7 @@ from digest.keyword_checks import MAX_KEYWORD as MAX_KEYWORD
 from digest.models import Profile
 from digest.options import Reading, declared, read
 from digest.profiles.cache import Identity, ProfileCache, profile_files, unsettled
+from digest.profiles.name_typos import likely_meant, said
 
 log = logging.getLogger(__name__)
 
@@ -229,8 +229,8 @@ def find_profile_file(config: Config, user: str) -> Path:
         raise ProfileError(folder_unsearched(config.profiles, path, e)) from e
     if not there:
         known = sorted(p.stem for p in config.profiles.glob("*.y*ml")) if config.profiles.is_dir() else []
-        hint = difflib.get_close_matches(user, known, n=1)
-        tip = f" Did you mean {hint[0]!r}?" if hint else (f" Known: {', '.join(known)}." if known else "")
+        hint = said(likely_meant(user, known))  # a typo's: not any name much alike (name_typos)
+        tip = hint or (f" Known: {', '.join(known)}." if known else "")
         raise ProfileError(f"{no_profile(path, user)}.{tip}")
     check_inside(path, config)
     return path

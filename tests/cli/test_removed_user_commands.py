@@ -56,11 +56,11 @@ def test_a_removed_readers_name_says_the_file_is_gone_not_another_name(mail_work
 
 
 def test_the_way_back_said_works_and_a_typo_still_gets_the_closest_name(mail_workspace, smtp_server):
-    """The command said, followed, puts ada back with her history (her rating kept); `adx`, never
+    """The command said, followed, puts ada back with her history (her rating kept); `bax`, never
     a reader, is a typo: the closest file's name is suggested as before."""
     ws = mail_workspace
     removed(ws)
-    assert "Did you mean 'bad'?" in ws.cli("preview", "adx").output
+    assert "Did you mean 'bad'?" in ws.cli("preview", "bax").output
     assert ws.cli("send").exit_code == 0  # a pass finds ada's file gone
     back = ws.cli("profile", "new", "ada", "--email", "ada@example.org", "-i", "KEYWORD")
     assert back.exit_code == 0, back.output

@@ -33,7 +33,7 @@ def test_preview_of_a_renamed_file_names_the_new_name(mail_workspace, smtp_serve
     assert f"from the next send: `digest preview ada-lee --out {tmp_path / 'ada.html'}`" in out, out
     assert not (tmp_path / "ada.html").exists()
     assert ws.cli("preview", "ada-lee", "--text").exit_code == 0
-    assert "Did you mean 'bad'?" in ws.cli("preview", "adx").output  # a typo: the closest name
+    assert "Did you mean 'bad'?" in ws.cli("preview", "bax").output  # a typo: the closest name
 
 
 def test_preview_and_rank_of_a_renamed_file_say_the_command_with_every_option_typed(
@@ -63,7 +63,7 @@ def test_profile_show_and_test_of_a_renamed_file_name_the_new_name(mail_workspac
         "no profile for user 'ada': ada's profile file was renamed: the reader is ada-lee now "
         "(`digest profile show ada-lee`)"
     ) in after.output, after.output
-    assert "Did you mean 'bad'?" in ws.cli("profile", "show", "adx").output  # a typo: the closest name
+    assert "Did you mean 'bad'?" in ws.cli("profile", "show", "bax").output  # a typo: the closest name
 
 
 def test_profile_test_of_a_renamed_file_says_the_command_with_every_option_typed(mail_workspace, smtp_server):

@@ -28,5 +28,5 @@ def test_feedback_and_rank_of_a_renamed_file_name_the_new_name(mail_workspace, s
     )
     ranked = ws.cli("rank", "ada")
     assert ranked.exit_code == 1 and f"{moved} (`digest rank ada-lee`)" in ranked.output, ranked.output
-    assert "Did you mean 'bad'?" in ws.cli("feedback", "adx", "1", "up").output  # a typo: the closest name
-    assert "Did you mean 'bad'?" in ws.cli("rank", "adx").output
+    assert "Did you mean 'bad'?" in ws.cli("feedback", "bax", "1", "up").output  # a typo: the closest name
+    assert "Did you mean 'bad'?" in ws.cli("rank", "bax").output

@@ -38,14 +38,14 @@ def test_send_user_of_a_renamed_file_names_the_new_name_not_the_closest_file(mai
         "no profile for user 'ada': ada's profile file was renamed: the reader is ada-lee now "
         "(`digest send --user ada-lee`)"
     ) in after.output, after.output
-    assert "Did you mean 'bad'?" in ws.cli("send", "--user", "adx").output  # a typo: the closest name
+    assert "Did you mean 'bad'?" in ws.cli("send", "--user", "bax").output  # a typo: the closest name
 
 
 def test_a_name_without_a_file_before_any_database_creates_none(workspace):
     """The lookup of a new name only reads: a mistyped `send --user` on a setup that never sent
     leaves no empty database behind (at a `database:` path mistyped too, say)."""
     workspace.profile("bad", "email: bad@example.org\ninterests: [spiking]\n")
-    result = workspace.cli("send", "--user", "ada")
+    result = workspace.cli("send", "--user", "bax")
     assert result.exit_code == 1 and "Did you mean 'bad'?" in result.output, result.output
     assert not Path(workspace.config.database).exists()
 

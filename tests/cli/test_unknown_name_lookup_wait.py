@@ -1,4 +1,4 @@
-"""A name without a profile file (a typo: `digest preview adx`) is looked up in the database, to
+"""A name without a profile file (a typo: `digest preview bax`) is looked up in the database, to
 tell it from a renamed or removed reader's name. That look-up only adds to the error, so it waits
 for a database that does not answer (its host dropping packets, a server hung: here a real TCP
 listener that never answers) LOOKUP_WAIT seconds at most, not the connection's 30, and the error
@@ -18,7 +18,7 @@ from digest.demo.smtp_server import free_port
 from conftest import Workspace
 
 NOT_KNOWN = (
-    "Did you mean 'bad'? (whether adx was a reader whose file was renamed or removed is not known: the "
+    "Did you mean 'bad'? (whether bax was a reader whose file was renamed or removed is not known: the "
     "database could not be read"
 )
 WAITED = f"{NOT_KNOWN} (this look-up waits {LOOKUP_WAIT} s at most): "
@@ -43,7 +43,7 @@ def workspace_at(tmp_path, url: str) -> Workspace:
     return ws
 
 
-@pytest.mark.parametrize("args", [("preview", "adx"), ("profile", "show", "adx"), ("rank", "adx")])
+@pytest.mark.parametrize("args", [("preview", "bax"), ("profile", "show", "bax"), ("rank", "bax")])
 def test_a_mistyped_name_waits_for_a_silent_database_the_look_ups_time_at_most(tmp_path, silent_port, args):
     ws = workspace_at(tmp_path, f"postgresql://digest@127.0.0.1:{silent_port}/digest")
     started = time.monotonic()
@@ -56,7 +56,7 @@ def test_a_mistyped_name_waits_for_a_silent_database_the_look_ups_time_at_most(t
 
 def test_a_database_refusing_at_once_is_said_at_once(tmp_path):
     ws = workspace_at(tmp_path, f"postgresql://digest@127.0.0.1:{free_port('127.0.0.1')}/digest")
-    result = ws.cli("feedback", "adx", "1", "up")
+    result = ws.cli("feedback", "bax", "1", "up")
     assert result.exit_code == 1, result.output
     assert f"{NOT_KNOWN}: " in result.output and "Connection refused" in result.output, result.output
 
@@ -65,7 +65,7 @@ def test_a_database_silent_on_two_addresses_is_waited_for_once(tmp_path, silent_
     url = f"postgresql://digest@/digest?host=127.0.0.1,127.0.0.2&port={silent_port}"
     ws = workspace_at(tmp_path, url)
     started = time.monotonic()
-    result = ws.cli("rank", "adx")
+    result = ws.cli("rank", "bax")
     took = time.monotonic() - started
     assert result.exit_code == 1, result.output
     assert WAITED in result.output and "connection timeout expired" in result.output, result.output

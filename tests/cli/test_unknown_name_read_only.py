@@ -43,11 +43,11 @@ def test_a_mistyped_name_does_not_upgrade_an_older_database(tmp_path, database, 
     ws = Workspace(tmp_path, database=database)
     ws.profile("bad", "email: bad@example.org\ninterests: [spiking]\n")
     schema_at(db_at, BEFORE).close()
-    result = ws.cli("preview", "adx")
+    result = ws.cli("preview", "bax")
     assert result.exit_code == 1, result.output
     said = " ".join(result.output.split())
-    assert "no profile for user 'adx'. Did you mean 'bad'?" in said
-    assert "whether adx was a reader whose file was renamed or removed is not known" in said
+    assert "no profile for user 'bax'. Did you mean 'bad'?" in said
+    assert "whether bax was a reader whose file was renamed or removed is not known" in said
     assert f"schema version {BEFORE}, older than this digest's ({SCHEMA_VERSION}" in said
     assert "and this look-up only reads it: run one that writes (e.g. `digest ingest`)" in said
     assert "is not known: the database could not be read: " in said  # refused: no wait said
@@ -62,9 +62,9 @@ def test_a_mistyped_name_on_a_database_nothing_was_stored_in_yet_leaves_it_so(tm
     """No command has used it yet (a PostgreSQL database just made): nobody's name, said as a typo."""
     ws = Workspace(tmp_path, database=database)
     ws.profile("bad", "email: bad@example.org\ninterests: [spiking]\n")
-    result = ws.cli("rank", "adx")
+    result = ws.cli("rank", "bax")
     assert result.exit_code == 1, result.output
-    assert result.output.rstrip().endswith("no profile for user 'adx'. Did you mean 'bad'?"), result.output
+    assert result.output.rstrip().endswith("no profile for user 'bax'. Did you mean 'bad'?"), result.output
     if is_postgres(db_at):
         from digest.db import PgConnection
 
@@ -88,5 +88,5 @@ def test_a_removed_readers_name_is_said_from_a_database_on_a_read_only_disk(tmp_
         assert result.exit_code == 1, result.output
         assert REMOVED in result.output, result.output
         assert "Did you mean" not in result.output, result.output
-        typo = ws.cli("rank", "adx")
+        typo = ws.cli("rank", "bax")
         assert "Did you mean 'bad'?" in typo.output and "is not known" not in typo.output, typo.output

@@ -1,0 +1,47 @@
+"""The readers a name without a profile file was likely typed for: a slip of the keys, not another
+name. A typo changes a letter or two (one wrong, left out, added, or two swapped: ``adx``, ``ad``,
+``adaa``, ``daa`` for ``ada``); a name it would take more to reach is another reader's, even where
+much of it is alike (``jane.doe`` and ``john.doe``, ``alice-smith`` and ``bob-smith``, ``max`` and
+``mia``: difflib's ratio, 0.6 and above, said each of them the other's typo, and of ``adx``, as
+close to ``bad`` as to ``ada`` by its ratio, said ``bad``, the later in the alphabet)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+SHORT = 4  # a name this long or shorter: one slip (two of three letters is another name); longer: two
+
+
+def likely_meant(typed: str, known: Iterable[str]) -> list[str]:
+    """The names of ``known`` that ``typed`` is closest to by slips, within what a typo makes
+    (one for a name of SHORT letters or fewer, two for a longer one; a letter's case is no slip
+    of the names here), in order; several when equally close; none when none is."""
+    most = 1 if len(typed) <= SHORT else 2
+    slips = {name: _slips(typed.lower(), name.lower()) for name in known}
+    fewest = min((n for n in slips.values() if n <= most), default=None)
+    return sorted(name for name, n in slips.items() if n == fewest)
+
+
+def said(names: list[str]) -> str:
+    """ " Did you mean 'ada'?" (" ... 'ada' or 'adz'?"); "" for none."""
+    if not names:
+        return ""
+    quoted = [repr(n) for n in names]
+    last = quoted.pop()
+    return f" Did you mean {', '.join(quoted)} or {last}?" if quoted else f" Did you mean {last}?"
+
+
+def _slips(a: str, b: str) -> int:
+    """Letters wrong, left out, added, or two side by side swapped, from ``a`` to ``b`` (the
+    optimal string alignment distance)."""
+    before: list[int] = []
+    row = list(range(len(b) + 1))
+    for i in range(1, len(a) + 1):
+        now = [i] + [0] * len(b)
+        for j in range(1, len(b) + 1):
+            cost = 0 if a[i - 1] == b[j - 1] else 1
+            now[j] = min(row[j] + 1, now[j - 1] + 1, row[j - 1] + cost)
+            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
+                now[j] = min(now[j], before[j - 2] + 1)
+        before, row = row, now
+    return row[len(b)]

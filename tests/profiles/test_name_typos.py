@@ -1,0 +1,51 @@
+"""A name without a profile file is answered with the readers it was likely a typo of: a slip of
+the keys (a letter wrong, left out, added, two swapped: one for a name of up to four letters, two
+for a longer one), never a reader whose name is only much alike (difflib's 0.6 ratio said
+`john.doe` a typo of `jane.doe`, `mia` of `max`, and `adx`, as close by its ratio to `ada`, `bad`
+and `max`, of `max`, the last of them in the alphabet). Equally close names are all said; none
+close: the names known, as before."""
+
+from __future__ import annotations
+
+import pytest
+
+from digest.profiles.name_typos import likely_meant
+
+from conftest import Workspace
+
+READERS = ("ada", "bad", "jane.doe", "max")
+
+
+@pytest.fixture
+def ws(tmp_path) -> Workspace:
+    ws = Workspace(tmp_path)
+    for user in READERS:
+        ws.profile(user, f"email: {user}@example.org\ninterests: [spiking]\n")
+    return ws
+
+
+@pytest.mark.parametrize(
+    ("typed", "said"),
+    [
+        ("adx", "Did you mean 'ada'?"),  # one letter wrong: the obvious one, not the alphabet's last
+        ("ad", "Did you mean 'ada' or 'bad'?"),  # one left out of either
+        ("daa", "Did you mean 'ada'?"),  # two swapped
+        ("Ada", "Did you mean 'ada'?"),  # the case
+        ("jnae.doe", "Did you mean 'jane.doe'?"),
+        ("jane.do", "Did you mean 'jane.doe'?"),
+        ("john.doe", "Known: ada, bad, jane.doe, max."),  # another person's name
+        ("mia", "Known: ada, bad, jane.doe, max."),
+    ],
+)
+def test_a_name_without_a_file_is_said_the_readers_it_is_a_typo_of(ws, typed, said):
+    result = ws.cli("rank", typed)
+    assert result.exit_code == 1, result.output
+    assert result.output.rstrip().endswith(f"no profile for user {typed!r}. {said}"), result.output
+
+
+def test_the_slips_counted():
+    assert likely_meant("carl", ["carol", "karl"]) == ["carol", "karl"]
+    assert likely_meant("caorl", ["carol"]) == ["carol"]  # a swap is one slip
+    assert likely_meant("alice-smith", ["bob-smith"]) == []
+    assert likely_meant("a", ["ada"]) == []
+    assert likely_meant("adx", []) == []
