@@ -4,11 +4,15 @@
 waited for twice. A read that only adds to what a command says (the look-up of a name without a
 profile file, digest.cli.renamed_user) is bounded as a whole instead: its connection is made in a
 thread it stops waiting for once the wait is over (the thread ends by itself with its last
-attempt, closing a connection made too late)."""
+attempt, closing a connection made too late), and each of its statements may wait what is left
+of it (``statement_timeout``): a lock held elsewhere (another process's upgrade, in one
+transaction) does not keep it waiting for as long as it is held."""
 
 from __future__ import annotations
 
+import math
 import threading
+import time
 
 from digest.db import PgConnection
 
@@ -43,10 +47,12 @@ class _Attempt:
 
 
 def connect_within(url: str, timeout: float) -> PgConnection:
-    """A connection to ``url`` made within ``timeout`` seconds in all, whatever the attempts; if
-    none is, psycopg's ConnectionTimeout, as a single attempt's wait ends with."""
+    """A connection to ``url`` made within ``timeout`` seconds in all, whatever the attempts (if
+    none is, psycopg's ConnectionTimeout, as a single attempt's wait ends with), each statement on
+    it cancelled after what is left of them (psycopg's QueryCanceled)."""
     import psycopg
 
+    deadline = time.monotonic() + timeout
     attempt = _Attempt(url, timeout)
     threading.Thread(target=attempt.run, name="digest-connect-within", daemon=True).start()
     if not attempt.done.wait(timeout) and attempt.leave():
@@ -54,4 +60,6 @@ def connect_within(url: str, timeout: float) -> PgConnection:
     if attempt.error is not None:
         raise attempt.error
     assert attempt.connection is not None
+    left = max(1, math.ceil((deadline - time.monotonic()) * 1000))  # ms (0 would be none), not short of it
+    attempt.connection.execute(f"SET statement_timeout = {left}")
     return attempt.connection

@@ -138,13 +138,22 @@ def _looked_up(config: Any, user: str, now: dt.datetime, again: str, *, removed:
 def _new_name(config: Any, user: str, now: dt.datetime, again: str, removed: bool) -> str | None:
     from pathlib import Path
 
-    from digest.daemon.renamed import NONE_CONTINUES, has_records, known_readers, pending
-    from digest.db import is_postgres
-    from digest.profiles.load import has_profile_file, load_profiles_lenient, profile_names
-    from digest.store import Store
+    from digest.db import db_errors, is_postgres, shown
+    from digest.errors import StoreError
 
     if not is_postgres(config.database) and not Path(config.database).exists():
         return None  # no database yet: nobody carried over, nor any history to go on (none made)
+    try:
+        return _in_database(config, user, now, again, removed)
+    except db_errors() as e:  # a statement not answered in LOOKUP_WAIT (a lock held elsewhere), refused
+        raise StoreError(f"{shown(config.database)}: {' '.join(str(e).split())}") from e
+
+
+def _in_database(config: Any, user: str, now: dt.datetime, again: str, removed: bool) -> str | None:
+    from digest.daemon.renamed import NONE_CONTINUES, has_records, known_readers, pending
+    from digest.profiles.load import has_profile_file, load_profiles_lenient, profile_names
+    from digest.store import Store
+
     # only read, never migrated (an older schema: StoreUnusable, said "not known"): it only words an error
     with Store(config.database, readonly=True, as_found=True, timeout=LOOKUP_WAIT) as store:
         if store.schema_version == 0:

@@ -1,0 +1,57 @@
+"""The look-up of a name without a profile file (a typo: `digest rank bax`) waits LOOKUP_WAIT at
+most in all, its statements too: a table it reads locked by another connection (another
+process's upgrade of the tables, in one transaction, holds them so while it runs) does not keep a
+mistyped name waiting for as long as the lock is held; the error says the closest name and that
+whether it was a reader's is not known, as for a database that does not answer."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+
+from digest.cli.renamed_user import LOOKUP_WAIT
+from digest.db import PgConnection, is_postgres
+
+from conftest import Workspace
+
+pytestmark = pytest.mark.backends
+
+
+def test_a_mistyped_name_waits_for_a_locked_table_the_look_ups_time_at_most(tmp_path, database, db_at):
+    if not is_postgres(db_at):
+        pytest.skip("a reader of SQLite's (WAL) is not kept waiting by another connection's lock")
+    ws = Workspace(tmp_path, database=database)
+    ws.profile("bad", "email: bad@example.org\ninterests: [spiking]\n")
+    assert ws.cli("ingest").exit_code == 0  # the tables made
+    locked, done = threading.Event(), threading.Event()
+
+    def hold() -> None:  # another process's upgrade; let go after a while whatever happens
+        holder = PgConnection(str(db_at))
+        try:
+            with holder.transaction():
+                holder.execute("LOCK TABLE reader_renames IN ACCESS EXCLUSIVE MODE")
+                locked.set()
+                done.wait(LOOKUP_WAIT + 10)
+        finally:
+            holder.close()
+
+    thread = threading.Thread(target=hold)
+    thread.start()
+    try:
+        assert locked.wait(30)
+        started = time.monotonic()
+        result = ws.cli("rank", "bax")
+        took = time.monotonic() - started
+    finally:
+        done.set()
+        thread.join()
+    assert result.exit_code == 1, result.output
+    said = " ".join(result.output.split())
+    assert (
+        "no profile for user 'bax'. Did you mean 'bad'? (whether bax was a reader whose file was renamed or "
+        f"removed is not known: the database could not be read (this look-up waits {LOOKUP_WAIT} s at most): "
+    ) in said, said
+    assert "canceling statement due to statement timeout" in said, said
+    assert took < LOOKUP_WAIT + 3, took
