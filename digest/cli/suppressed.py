@@ -3,6 +3,8 @@ profile could not be read or written; --release lifts it."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import click
 
 from digest.cli.common import Context, echo, handle_errors, now_utc
@@ -37,8 +39,10 @@ def suppressed(obj: Context, release: tuple[str, ...]) -> None:
     with Store(obj.config.database) as store:
         suppressions = Suppressions(store)
         if missing := suppressions.release_all(release):  # all or none: nothing half done
-            # a renamed file's old name: its new name said
-            said = [renamed_error(obj.config, u, now_utc(), again) or not_suppressed(u) for u in missing]
+            names = [s.user for s in suppressions.all()]  # a typo's: the suppressed names it is one of
+            said = [  # a renamed file's old name: its new name said
+                renamed_error(obj.config, u, now_utc(), again) or not_suppressed(u, names) for u in missing
+            ]
             none = [] if len(set(release)) == 1 else ["nothing was released (all or none)"]
             raise DigestError("\n".join([*map(str, said), *none]))
         for user in dict.fromkeys(release):
@@ -60,5 +64,10 @@ def suppressed(obj: Context, release: tuple[str, ...]) -> None:
         echo(f"{s.user:<16} {s.describe()}{kept}")
 
 
-def not_suppressed(user: str) -> str:
-    return f"{user} is not suppressed; `digest suppressed` lists who is"
+def not_suppressed(user: str, suppressed: Sequence[str] = ()) -> str:
+    """``user`` not suppressed, and the ``suppressed`` names it is a typo of, if any (as a name
+    without a profile file is said those it is a typo of: digest.profiles.name_typos)."""
+    from digest.profiles.name_typos import likely_meant, said
+
+    hint = said(likely_meant(user, suppressed))
+    return f"{user} is not suppressed; `digest suppressed` lists who is" + (f".{hint}" if hint else "")
