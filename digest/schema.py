@@ -173,6 +173,10 @@ MIGRATIONS: tuple[str | DataMigration, ...] = FIRST_MIGRATIONS + (
     # every `digest run --once` from cron until their next send time, nor by each worker or restart;
     # or found them paused at (not missed once they are unpaused)
     "CREATE TABLE missed_said (user TEXT PRIMARY KEY, slot_at TEXT NOT NULL, why TEXT NOT NULL);",
+    # 36 -> 37: a message made by a send that writes files (`send --to-dir`, delivery.transport: file):
+    # 1; by one that sends by SMTP: 0 (NULL: made before). `send --to-dir` writes only those made for
+    # files: a digest made for email and not tried yet (an SMTP send interrupted) is the reader's email
+    "ALTER TABLE outbox ADD COLUMN for_files INTEGER;",
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 

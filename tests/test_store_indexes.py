@@ -44,7 +44,8 @@ def test_the_latest_listings_are_read_along_an_index_made_by_a_migration(db_at, 
 
 def taken_back(store: Store, version: int, *indexes: str) -> None:
     """The store as schema ``version`` left it: without ``indexes``, which later migrations made
-    (nor, below 35, outbox.queued_on_server, which 34 -> 35 adds with its indexes; below 36, missed_said)."""
+    (nor, below 35, outbox.queued_on_server, which 34 -> 35 adds with its indexes; below 36, missed_said;
+    below 37, outbox.for_files)."""
     with store.transaction():
         for index in indexes:
             store.db.execute(f"DROP INDEX {index}")
@@ -52,6 +53,8 @@ def taken_back(store: Store, version: int, *indexes: str) -> None:
             store.db.execute("ALTER TABLE outbox DROP COLUMN queued_on_server")
         if version < 36:
             store.db.execute("DROP TABLE missed_said")
+        if version < 37:
+            store.db.execute("ALTER TABLE outbox DROP COLUMN for_files")
         if store.dialect == "postgresql":
             store.db.execute("UPDATE schema_version SET version = ?", (version,))
     if store.dialect != "postgresql":

@@ -1,11 +1,12 @@
-"""`digest send --to-dir`: the digests waiting for their retry by SMTP are left queued for it, and said.
+"""`digest send --to-dir`: the readers' email is left queued for SMTP, and said.
 
 A reader's digest waiting in the outbox for its retry by SMTP (whatever held it, said as
 digest.deliver.held_said says it: a deferral, a server not reached or that stopped answering, our
-settings or our mail refused) is that reader's email: `--to-dir` (to look at the digests as files) writes only
-the ones it makes now and those never tried (the rest of an interrupted `send --to-dir`), and leaves
-it to the daemon's pass or a `digest send` at its retry, by SMTP, once. Were it written, it would
-count as delivered: the reader would never get it."""
+settings or our mail refused) is that reader's email, and so is one made for email (by a `digest send`
+by SMTP or the daemon) not tried yet (that send interrupted, Ctrl-C or a server gone): `--to-dir` (to look
+at the digests as files) writes only the ones it makes now and those made for files and never tried (the
+rest of an interrupted `send --to-dir`), and leaves the others to the daemon's pass or a `digest send`, by
+SMTP, once. Were one written, it would count as delivered: the reader would never get it."""
 
 from __future__ import annotations
 
@@ -14,16 +15,19 @@ from collections.abc import Sequence
 from digest.cli.common import secho
 from digest.daemon.status import queued_line
 from digest.deliver.held_said import held_by
-from digest.deliver.outbox import OutboxEntry
+from digest.deliver.outbox import OutboxEntry, server_deferred
+
+# a digest made for email whose send stopped before trying it (Ctrl-C, a server gone): not a deferral
+UNTRIED_EMAIL = "made for email by a send by SMTP and not tried yet"
+SENDS_IT = "the daemon's pass or `digest send` sends it"
 
 
 def say_kept(kept: Sequence[OutboxEntry]) -> None:
-    """Each digest waiting for its retry by SMTP that `send --to-dir` left queued, with what held it
-    (on stderr, as a reader's note)."""
+    """Each reader's email that `send --to-dir` left queued, with what held it, or that it was not tried
+    yet (on stderr, as a reader's note)."""
     for m in kept:
-        secho(
-            f"not written ({held_by(m.last_error or '')}, it waits for its retry by SMTP: the daemon's pass "
-            f"or `digest send` sends it then): {queued_line(m)}",
-            fg="yellow",
-            err=True,
-        )
+        if server_deferred(m):
+            why = f"{held_by(m.last_error or '')}, it waits for its retry by SMTP: {SENDS_IT} then"
+        else:
+            why = f"{UNTRIED_EMAIL}: {SENDS_IT} by SMTP"
+        secho(f"not written ({why}): {queued_line(m)}", fg="yellow", err=True)

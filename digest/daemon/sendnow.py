@@ -33,7 +33,7 @@ from digest.deliver.accepted import record_accepted
 from digest.deliver.ahead import Forked
 from digest.deliver.delivery import SendOutcome, deliver_due
 from digest.deliver.journal import replay
-from digest.deliver.outbox import NewMessage, Outbox, OutboxEntry, server_deferred
+from digest.deliver.outbox import NewMessage, Outbox, OutboxEntry, for_email
 from digest.deliver.queue import made_ahead
 from digest.deliver.senders import Sender, SenderFactory, maker_nice, makers_for
 from digest.deliver.suppressions import Suppressions, until_released
@@ -92,7 +92,7 @@ class SendReport:
     # `send --user`: removed readers with a message waiting, left (another reader's mail: held by a
     # `send` to every reader, or by the daemon's pass when its retry is due)
     left: tuple[str, ...] = ()
-    kept: tuple[OutboxEntry, ...] = ()  # `send --to-dir`: those waiting for a retry by SMTP, left queued
+    kept: tuple[OutboxEntry, ...] = ()  # `send --to-dir`: the readers' email (outbox.for_email), left queued
     # stopped (SIGTERM, Ctrl-C) in the wait for another's embeddings, before any digest was made: why
     given_up: str = ""
 
@@ -186,7 +186,8 @@ def send_now(
     in, as a pass does (digest.daemon.first): a source that fails is in the report, not a reason to
     stop the send (its outcome said by the caller, the pass's log line at INFO as ever); ``say_bugs``:
     a reader's bug logged with its traceback (False: the caller says it, as `digest ingest` does).
-    ``untried`` (`send --to-dir`): those waiting for a retry by SMTP stay queued for it (report.kept)."""
+    ``untried`` (`send --to-dir`): the readers' email (waiting for a retry by SMTP, or made for it and not
+    tried yet) stays queued for SMTP (report.kept)."""
     renderer = renderer or Renderer.for_config(config)
     outbox = Outbox(store)
     skew = clock_skew(store, wall_clock())
@@ -294,9 +295,7 @@ def send_now(
         tuple(still_written),
         tuple(fetched),
         () if everyone else tuple(removed),
-        kept=tuple(m for m in outbox.entries(QUEUED) if server_deferred(m) and m.user in users)
-        if untried
-        else (),
+        kept=tuple(m for m in outbox.entries(QUEUED) if for_email(m) and m.user in users) if untried else (),
     )
 
 

@@ -14,9 +14,11 @@ from digest.db import POSTGRESQL, retrying_conflicts, wall_clock
 from digest.deliver.replies import UNWRITTEN
 from digest.store import QUEUED, Store, iso
 
-# `send --to-dir`'s messages (Outbox.due_ids, claim): never tried, or tried by the file transport, which
-# could not write them (no mail server deferred them); its parameter: f"{UNWRITTEN}%"
-UNTRIED = "(attempts = 0 OR last_error LIKE ?)"
+# `send --to-dir`'s messages (Outbox.due_ids, claim): made for files (by a `send --to-dir` or the file
+# transport: outbox.for_files) and never tried, or tried by the file transport, which could not write
+# them (no mail server deferred them); its parameter: f"{UNWRITTEN}%". Not one made for email and not
+# tried yet (an SMTP send interrupted, or one made before schema 37): the reader's email
+UNTRIED = "((attempts = 0 AND for_files = 1) OR last_error LIKE ?)"
 
 
 class OutboxClaims:

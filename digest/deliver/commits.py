@@ -85,7 +85,7 @@ def _write(
             skipped += 1
             continue
         else:
-            msg = run.outbox.add(item, run.now, run.holder(), run.on_server(run.now))
+            msg = run.outbox.add(item, run.now, run.holder(), run.on_server(run.now), run.for_files)
             if msg is None:
                 skipped += 1
                 continue

@@ -168,7 +168,7 @@ def deliver_due(
     run = Pass(
         config, outbox, policy, limiter, circuit, Suppressions(store), unrecorded, progress, now, clock,
         lease_holder(me, lease, wall), rng, on_server, stop=stop or threading.Event(),
-        dropped=[] if dropped is None else dropped,
+        dropped=[] if dropped is None else dropped, for_files=writes_files(sender),
     )  # fmt: skip
     guard = run.guard  # the store: one thread at a time (each transaction whole)
     work: queue.Queue[Any] = queue.Queue()  # messages (stored or new), in the order they are to go

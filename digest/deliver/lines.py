@@ -89,6 +89,7 @@ class Pass:
     bounced: threading.Event = field(default_factory=threading.Event)  # an address was suppressed
     outcomes: list[SendOutcome] = field(default_factory=list)  # in the order recorded
     dropped: list[GivenAway] = field(default_factory=list)  # new digests a removed reader's: not stored
+    for_files: bool = False  # the pass writes files: the messages it makes are stored so (Outbox.add)
 
     def __post_init__(self) -> None:
         if self.wanted is None:

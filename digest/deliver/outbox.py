@@ -59,7 +59,7 @@ def unpack(stored: bytes, packed: bool) -> bytes:
 
 _ENTRY = (
     "id, message_id, user, recipient, subject, status, attempts, next_attempt_at, "
-    "last_error, created_at, sent_at, claimed_by, claimed_until"
+    "last_error, created_at, sent_at, claimed_by, claimed_until, for_files"
 )
 
 
@@ -67,6 +67,12 @@ def server_deferred(m: OutboxEntry) -> bool:
     """Is this queued message waiting for its retry by SMTP (tried, and not a file that could not be
     written), whatever held it (digest.deliver.held_said.held_by)?"""
     return m.attempts > 0 and not (m.last_error or "").startswith(UNWRITTEN)
+
+
+def for_email(m: OutboxEntry) -> bool:
+    """Is this queued message the reader's email, which `send --to-dir` leaves queued (claims.UNTRIED):
+    waiting for its retry by SMTP, or made for email (by a send by SMTP) and not tried yet?"""
+    return server_deferred(m) or (m.attempts == 0 and not m.for_files)
 
 
 class Outbox(OutboxMarks):
@@ -90,6 +96,7 @@ class Outbox(OutboxMarks):
         holder: tuple[str, dt.datetime] | None = None,
         due: dt.datetime | None = None,
         window: tuple[int | None, tuple[int, ...]] | None = None,
+        for_files: bool = False,
     ) -> int:
         """Store a built message. Call inside ``store.transaction()`` to tie it to other state.
 
@@ -103,13 +110,15 @@ class Outbox(OutboxMarks):
         a digest of the reader's failed since by another worker, which that window did not see
         failed, is not taken by this one (Store.failed_unseen); the caller holds the reader's
         name (digest.deliver.wanted.hold_names, not shared), as a failure's transaction does.
+        ``for_files``: made by a send that writes files (claims.UNTRIED).
         """
         worker, until = holder if holder is not None else (None, None)
         unseen = self.store.failed_unseen(user, window)
         row_id = self.db.execute(
             "INSERT INTO outbox (message_id, user, recipient, period, subject, mime, paper_ids, status, "
-            "next_attempt_at, created_at, through_paper, claimed_by, claimed_until, queued_on_server) "
-            "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            "next_attempt_at, created_at, through_paper, claimed_by, claimed_until, queued_on_server, "
+            "for_files) "
+            "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
             (
                 message_id,
                 user,
@@ -125,6 +134,7 @@ class Outbox(OutboxMarks):
                 worker,
                 iso(until) if until is not None else None,
                 iso(due or now),
+                int(for_files),
             ),
         ).lastrowid
         self.db.execute(
@@ -140,9 +150,11 @@ class Outbox(OutboxMarks):
         now: dt.datetime,
         holder: tuple[str, dt.datetime] | None = None,
         due: dt.datetime | None = None,
+        for_files: bool = False,
     ) -> OutboxMessage | None:
         """Store a new message (inside a transaction); the stored message, from memory.
         ``holder``: (worker, until): the worker that made it holds it (see :meth:`hold`).
+        ``for_files``: made by a send that writes files (claims.UNTRIED).
 
         A message for a schedule ``period`` marks that period done for its reader in the same
         transaction: a crash can neither lose the period's digest nor make two of them. With
@@ -171,6 +183,7 @@ class Outbox(OutboxMarks):
             holder=holder,
             due=due,
             window=new.window,
+            for_files=for_files,
         )
         if new.period is not None:
             self.store.set_schedule_state(new.user, new.period, now)
@@ -184,8 +197,8 @@ class Outbox(OutboxMarks):
         self, now: dt.datetime, users: Iterable[str] | None = None, untried: bool = False
     ) -> list[int]:
         """The ids of the queued messages whose (next) attempt is due, oldest first (no bytes loaded);
-        ``untried``: only those never tried or not written by the file transport (not one a mail server
-        deferred: `send --to-dir` leaves those, server_deferred)."""
+        ``untried``: only those made for files and never tried, or not written by the file transport (not
+        the reader's email: `send --to-dir` leaves those, for_email)."""
         rows = self.db.execute(
             "SELECT id, user FROM outbox WHERE status = ? AND next_attempt_at <= ?"
             + (f" AND {UNTRIED}" if untried else "")
@@ -299,7 +312,7 @@ def _entry(r: tuple) -> OutboxEntry:
     return OutboxEntry(
         r[0], r[1], r[2], r[3], r[4], r[5], r[6],
         dt.datetime.fromisoformat(r[7]), r[8], dt.datetime.fromisoformat(r[9]), _time(r[10]),
-        r[11], _time(r[12]),
+        r[11], _time(r[12]), bool(r[13]),
     )  # fmt: skip
 
 

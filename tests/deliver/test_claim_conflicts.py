@@ -37,14 +37,14 @@ LEASE = dt.timedelta(minutes=5)
 TOUCH = "UPDATE outbox SET last_error = last_error WHERE id = ?"  # the row held to the transaction's end
 
 
-def queued(store: Store, users: list[str]) -> list[int]:
+def queued(store: Store, users: list[str], for_files: bool = False) -> list[int]:
     outbox = Outbox(store)
     with store.transaction():
         for user in users:
             outbox.enqueue(
                 user=user, recipient=f"{user}@example.org", message_id=f"<{user}@example.org>",
                 subject="Digest", mime=MIME.replace(b"{to}", f"{user}@example.org".encode()),
-                paper_ids=[], now=NOW,
+                paper_ids=[], now=NOW, for_files=for_files,
             )  # fmt: skip
     return outbox.due_ids(NOW)
 

@@ -4,7 +4,8 @@ claim, and the server defer it. Its claim then leaves it, due again or not: it i
 email, for its retry by SMTP. Before, the claim asked only that it be due still, so a deferral
 whose retry came before the claim (a long `--to-dir` run: claims go a batch at a time) was
 written as a file and recorded as sent, and the reader never got it. One the file transport
-could not write (its reply "cannot write ...") is still `--to-dir`'s own to write."""
+could not write (its reply "cannot write ...") is still `--to-dir`'s own to write. (A message made
+for email and never tried is the reader's email too: tests/cli/test_send_to_dir_after_smtp_stopped.py.)"""
 
 from __future__ import annotations
 
@@ -23,7 +24,7 @@ pytestmark = pytest.mark.backends
 
 def deferred_meanwhile(db_at, reply: str) -> tuple[Outbox, list[int]]:
     store = Store(db_at)
-    (ada,) = queued(store, ["ada"])
+    (ada,) = queued(store, ["ada"], for_files=True)  # a `send --to-dir`'s
     outbox = Outbox(store)
     assert outbox.due_ids(NOW, untried=True) == [ada]  # the look: never tried
     # another worker tries it now, and its retry comes a second later, before the claim
