@@ -101,7 +101,7 @@ def send(obj: Context, users: tuple[str, ...], dry_run: bool, force: bool, to_di
     from digest.cli.common import say_inbox_faults
     from digest.cli.fetch import say_retry
     from digest.cli.renamed_user import given, load_named, typed_send
-    from digest.cli.said_once import not_logged_twice
+    from digest.cli.said_once import SEND_ROWS, not_logged_twice
     from digest.cli.send_fetched import say_failed_before, say_fetched
     from digest.cli.send_kept import say_kept  # it reads status's words: loaded by `send` only
     from digest.compose.outgoing import prepare
@@ -203,7 +203,7 @@ def send(obj: Context, users: tuple[str, ...], dry_run: bool, force: bool, to_di
         # send_now returns what it did before it, with the stop's words (report.given_up, said below)
         verbose = logging.getLogger().getEffectiveLevel() <= logging.INFO  # -v: the log asked for
         # a deferral or failure: said in its reader's row below, not logged too
-        with stop_on_signal(NOT_SENDING) as stop, stopping(stop), not_logged_twice(verbose, {}):
+        with stop_on_signal(NOT_SENDING) as stop, stopping(stop), not_logged_twice(verbose, {}, SEND_ROWS):
             report = send_now(
                 config,
                 store,

@@ -18,6 +18,7 @@ import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from digest.deliver.outbox import HAS_ONE
 from digest.ingest.missed_days import LEFT, MISSING
 
 # logger: the formats of its INFO records that `run --once` says in a line of its own
@@ -49,6 +50,9 @@ BOOKKEEPING: dict[str, frozenset[str]] = {
 # too, not only at INFO; the suppression of an address, said nowhere else, stays
 OUTCOMES = frozenset({"digest to %s <%s> %s: %s", "digest to %s <%s> failed: %s"})
 RESULTS = "digest.deliver.results"
+# `digest send`'s own: a reader's period taken by another send or worker meanwhile, said in its row
+# (digest.daemon.meanwhile), at any level; a command that ends without its rows logs it after all
+SEND_ROWS = {"digest.deliver.outbox": frozenset({HAS_ONE})}
 
 
 class SaidOtherwise(logging.Filter):
@@ -69,14 +73,22 @@ class SaidOtherwise(logging.Filter):
 
 
 @contextmanager
-def not_logged_twice(verbose: bool, formats: dict[str, frozenset[str]] = SAID_BY_RUN_ONCE) -> Iterator[None]:
+def not_logged_twice(
+    verbose: bool,
+    formats: dict[str, frozenset[str]] = SAID_BY_RUN_ONCE,
+    always: dict[str, frozenset[str]] | None = None,
+) -> Iterator[None]:
     """While the command runs, its loggers leave out what it says itself (not with -v): the INFO
     records of ``formats`` (`run --once`'s; `digest send` gives none), and a delivery's deferral or
     failure (:data:`OUTCOMES`), which both commands say in their lines once the work returns; if it
-    raises instead (quit at once, an error), those are logged as they came, before it goes on."""
-    kinds = {RESULTS: frozenset(), **formats}
+    raises instead (quit at once, an error), those are logged as they came, before it goes on.
+    ``always``: more records left out at any level, by logger (`digest send`'s :data:`SEND_ROWS`)."""
+    always = {RESULTS: OUTCOMES, **(always or {})}
+    kinds = {**dict.fromkeys(always, frozenset()), **formats}
     added = (
-        [] if verbose else [(logging.getLogger(n), SaidOtherwise(f, _always(n))) for n, f in kinds.items()]
+        []
+        if verbose
+        else [(logging.getLogger(n), SaidOtherwise(f, always.get(n, frozenset()))) for n, f in kinds.items()]
     )
     for logger, said in added:
         logger.addFilter(said)
@@ -89,7 +101,3 @@ def not_logged_twice(verbose: bool, formats: dict[str, frozenset[str]] = SAID_BY
             logger.removeFilter(said)
             for record in () if ended else said.held:
                 logger.handle(record)
-
-
-def _always(name: str) -> frozenset[str]:
-    return OUTCOMES if name == RESULTS else frozenset()

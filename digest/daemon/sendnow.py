@@ -26,6 +26,7 @@ from digest.daemon.clocks import clock_skew, on_server_clock, server_time, skew_
 from digest.daemon.failures import TickFailures
 from digest.daemon.first import fetch_first, read_inbox
 from digest.daemon.lease_holders import held_by_others, held_note, lease_holders
+from digest.daemon.meanwhile import queued_by_others
 from digest.daemon.names import carry_and_look
 from digest.daemon.renamed import Continued
 from digest.db import POSTGRESQL, wall_clock
@@ -279,8 +280,11 @@ def send_now(
     finally:
         if made is not None:  # the child (and what reads ahead of it) stopped, whatever happened
             made.close()
+    # a reader whose period's digest another send or worker queued meanwhile: said as one done before
+    seen = {o.user for o in delivered} | {o.user for o in unbuilt} | {d.user for d in dropped}
+    planned, others = queued_by_others(store, planned, queued, seen, now, NEW, ALREADY)
     latest = Outbox(store).latest_entries([p.profile.user for p in planned if p.action == ALREADY])
-    said = {e.id for e in latest.values()}  # in its reader's line already
+    said = {e.id for e in latest.values()} | others  # in its reader's line already
     for held in held_by_others(store, users, worker_id(), on_server(wall_clock())):  # left to them
         if held.id not in said:
             log.warning("%s", held_note(held, now))

@@ -35,6 +35,8 @@ _COLUMNS = (
     "queued_on_server"
 )
 _WITH_BYTES = "outbox LEFT JOIN outbox_mime b ON b.outbox_id = outbox.id"
+# a new digest not stored, its period taken by another process meanwhile (`digest send` says it in its row)
+HAS_ONE = "digest for %s (%s) not queued: the period has one already"
 _LZ4_MAGIC = b"\x04\x22\x4d\x18"  # an LZ4 frame's first bytes (0x184D2204, little-endian)
 
 
@@ -167,7 +169,7 @@ class Outbox(OutboxMarks):
                 (new.user, new.period, new.message_id),
             )
             if taken.rowcount == 0:  # PostgreSQL: waits for a worker's open transaction first
-                log.warning("digest for %s (%s) not queued: the period has one already", new.user, new.period)
+                log.warning(HAS_ONE, new.user, new.period)
                 return None
         row_id = self.enqueue(
             user=new.user,

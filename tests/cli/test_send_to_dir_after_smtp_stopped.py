@@ -14,16 +14,16 @@ from __future__ import annotations
 import asyncio
 import signal
 import subprocess
-import sys
 import time
 from typing import Any
 
 import pytest
+from helpers.send_process import readers_to_send
 
 from digest.demo.smtp_server import LocalSmtpServer, Mailbox
 from digest.store import Store
 
-from conftest import Workspace, make_dump, schema_at
+from conftest import Workspace, schema_at
 
 READERS = 6
 
@@ -44,11 +44,7 @@ def test_to_dir_leaves_the_digests_an_smtp_send_did_not_try_to_smtp(tmp_path, da
     handler = Slow()
     with LocalSmtpServer(handler) as server:
         ws = Workspace(tmp_path, server.port, database=database)
-        for i in range(READERS):
-            ws.profile(f"r{i}", f"email: r{i}@example.org\ninterests: [neuromorphic]\n")
-        ws.dump("day.txt", make_dump("Mar 14", [("Neuromorphic Chips", "About neuromorphic chips.")]))
-        assert ws.cli("ingest").exit_code == 0
-        command = [sys.executable, "-m", "digest", "--config", str(ws.config_path), "send"]
+        command = readers_to_send(ws, READERS)
         first = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         deadline = time.monotonic() + 120
         while len(handler.messages) < 2 and time.monotonic() < deadline:

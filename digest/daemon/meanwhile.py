@@ -1,0 +1,52 @@
+"""`digest send`: a reader whose period's digest another process queued while this send made its own.
+
+Two `digest send` at once (two terminals), or a send beside the daemon's workers, on PostgreSQL (on
+SQLite the run lock lets one in): both plan a new digest for a reader, the first to store it takes
+the period (Outbox.add: period_digests), and the other's is not stored. The reader gets one digest;
+the send that lost says what became of it in the reader's row, as it says a period done before it
+planned (digest.daemon.already: "already sent today at 07:02", "already queued ...; held by
+`digest send` ..., which sends it"), not as a log line of its outbox with no row for the reader."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from digest.daemon.already import describe_already
+from digest.daemon.clocks import server_time
+from digest.daemon.lease_holders import lease_holders
+from digest.db import POSTGRESQL
+from digest.deliver.outbox import Outbox
+from digest.store import Store
+
+
+def queued_by_others(
+    store: Store,
+    planned: Sequence[Any],  # sendnow.Planned (sendnow imports this module)
+    ours: Iterable[str],
+    seen: Iterable[str],
+    now: dt.datetime,
+    new: str,
+    already: str,
+) -> tuple[list[Any], set[int]]:
+    """``planned`` with each ``new`` plan whose reader has no outcome here (not in ``seen``) and whose
+    latest message is not one this send made (not in ``ours``, Message-IDs) turned ``already``, its
+    note said as of now; and the ids of those messages (said in their rows, not logged again)."""
+    seen, ours = set(seen), set(ours)
+    users = [p.profile.user for p in planned if p.action == new and p.profile.user not in seen]
+    latest = {u: e for u, e in Outbox(store).latest_entries(users).items() if e.message_id not in ours}
+    if not latest:
+        return list(planned), set()
+    leases_at = server_time(store, now) if store.dialect == POSTGRESQL else None
+    holding = lease_holders(store, (e.claimed_by for e in latest.values() if e.claimed_by))
+    out: list[Any] = []
+    for p in planned:
+        entry = latest.get(p.profile.user) if p.action == new else None
+        if entry is None:
+            out.append(p)
+            continue
+        note = describe_already(p.profile, entry, entry.created_at, now, leases_at, holding)
+        out.append(dataclasses.replace(p, action=already, note=note))
+    return out, {e.id for e in latest.values()}
