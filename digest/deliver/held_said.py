@@ -7,7 +7,9 @@ outbox takes as a refusal of us, and retries: relaying denied, a bare 5.7.1; a 5
 quoted after), the mail server stopped answering (it greeted us, then timed out or hung up before any
 mail (at EHLO, STARTTLS), at our login, or at MAIL FROM or RCPT TO: nothing refused it), our smtp
 settings cannot be used (smtp.ca_file gone or spoilt since the config was read: no server tried; the key
-and file quoted after), or the file transport could not write it (the path and the error quoted after).
+and file quoted after), the mail server's answer to its data was lost (the connection cut or timed out
+after the data was sent, or the command quit at once then: the server may have it, and it is sent again,
+with the same Message-ID), or the file transport could not write it (the path and the error quoted after).
 `digest send`'s rows, `run --once`'s lines, the daemon's log and `send --to-dir`'s notes say it in these
 words; the reply or error that follows says the rest."""
 
@@ -16,6 +18,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 
+from digest.deliver.data_lost import answer_lost
 from digest.deliver.replies import (
     CA_FILE_SPOILT,
     CANNOT_CONNECT,
@@ -42,6 +45,9 @@ REFUSED_US = "the mail server refused our mail, not the address"  # a 5xx of us 
 STOPPED = "the mail server stopped answering"  # greeted us, then silent or hung up: EHLO to RCPT
 NOT_WRITTEN = "the file could not be written"
 UNUSABLE = "our smtp settings cannot be used, no server was tried"  # smtp.ca_file spoilt since read
+# the connection lost (or the command quit) after the data's end, before the server's answer: neither
+# deferred nor refused, and maybe delivered; the outbox sends it again (data_lost.answer_lost)
+ANSWER_LOST = "the mail server's answer to its data was lost: it may have it"
 # a refusal (5xx) a digest waits after: of us (relaying denied, our sender not authorized, a bare
 # 5.7.1), at RCPT or after DATA, or at the connection ("554 5.7.1 no SMTP service here": its greeting);
 # a refusal of the recipient's address fails, and never waits
@@ -53,9 +59,11 @@ GREETED = re.compile(rf"{CANNOT_CONNECT}.*? \(\w+\): [45]\d\d\b")
 def held_by(reply: str) -> str:
     """What held a digest whose last try ended with ``reply`` (its outcome's, or its outbox
     row's last_error): one of :data:`DEFERRED`, :data:`UNREACHED`, :data:`SETTINGS`,
-    :data:`REFUSED_US`, :data:`STOPPED`, :data:`UNUSABLE`, :data:`NOT_WRITTEN`."""
+    :data:`REFUSED_US`, :data:`STOPPED`, :data:`UNUSABLE`, :data:`ANSWER_LOST`, :data:`NOT_WRITTEN`."""
     if reply.startswith(UNWRITTEN):
         return NOT_WRITTEN
+    if not reply.startswith(NOT_TRIED) and answer_lost(reply):  # this try's own: its data was sent
+        return ANSWER_LOST
     said = reply.removeprefix(NOT_TRIED)  # this try's, or the pass's first
     if said.startswith(CA_FILE_SPOILT):  # our setting: its key and file said after
         return UNUSABLE
@@ -74,10 +82,13 @@ def held_by(reply: str) -> str:
 
 def waits_until(reply: str, at: str) -> str:
     """A digest waiting for its retry at ``at`` (said as the caller says times), and why: "deferred
-    until <at>" of a server's deferral (as before), else what held it, then "waits until <at>"."""
+    until <at>" of a server's deferral (as before), "... it may have it; sent again at <at>" of an
+    answer lost (the reader may get it twice), else what held it, then "waits until <at>"."""
     held = held_by(reply)
     if held == DEFERRED:
         return f"deferred until {at}"
+    if held == ANSWER_LOST:
+        return f"{held}; sent again at {at}"
     return f"{'not written' if held == NOT_WRITTEN else f'not sent: {held}'}; waits until {at}"
 
 
@@ -93,8 +104,11 @@ def held_for(reply: str, user: str) -> str:
     ada" of a server's deferral (as before), "not sent to ada (the mail server could not be
     reached)" (or "(the mail server does not take our smtp settings)", "(the mail server refused
     our mail, not the address)", "(the mail server stopped answering)", "(our smtp settings cannot
-    be used, no server was tried)"), "not written for ada"."""
+    be used, no server was tried)"), "maybe sent to ada (the mail server's answer to its data was lost:
+    it may have it)", "not written for ada"."""
     held = held_by(reply)
+    if held == ANSWER_LOST:
+        return f"maybe sent to {user} ({held})"
     if held in (UNREACHED, SETTINGS, REFUSED_US, STOPPED, UNUSABLE):
         return f"not sent to {user} ({held})"
     return f"deferred {user}" if held == DEFERRED else f"not written for {user}"

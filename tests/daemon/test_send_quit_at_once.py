@@ -1,8 +1,10 @@
 """A second SIGTERM (or Ctrl-C) quits `digest send` and `digest run --once` at once, as the first
 one's words promise, even while the server holds the answer to a message's data: a real process,
 a real SMTP server on loopback that does not answer. The message whose data the server has, and
-whose answer nobody waits for any more, is recorded as such: deferred, its reply saying the answer
-was lost during DATA (the server may have taken it), and said, with one connection or several;
+whose answer nobody waits for any more, is recorded as such: sent again at its retry, its reply
+saying the answer was lost during DATA (the server may have taken it), and said ("the mail
+server's answer to its data was lost: it may have it; sent again at ..."), with one connection
+or several;
 the next send sends it again, with the same Message-ID. Nothing is lost, and nothing goes twice
 without being said."""
 
@@ -19,6 +21,7 @@ from helpers.held_answers import HeldAnswers
 from test_send_interrupted import digest, said_until, workspace_of
 
 from digest.deliver.data_lost import answer_lost
+from digest.deliver.held_said import ANSWER_LOST
 from digest.deliver.outbox import Outbox
 from digest.demo.smtp_server import LocalSmtpServer
 from digest.store import Store
@@ -97,7 +100,7 @@ def test_a_second_sigterm_quits_at_once_and_the_message_without_its_answer_is_re
         for user in maybe:
             reply, _ = left[user]
             assert answer_lost(reply), reply  # as a timeout's: the day's digest is not made again
-            said = f"{user} <{user}@example.org> deferred until "
+            said = f"{user} <{user}@example.org> {ANSWER_LOST}; sent again at "
             assert said in first.stderr and "the server may have taken it" in first.stderr, first.stderr
 
         mailbox.release.set()

@@ -1,0 +1,95 @@
+"""A digest whose data the server had, its answer never heard (the connection cut, or silent past
+smtp.timeout, after the data's end; or the command quit at once then) may be delivered: the outbox
+sends it again at its retry, with the same Message-ID (the reader may get it twice, folded by their
+mail client). It is said so: "the mail server's answer to its data was lost: it may have it; sent
+again at ..." by `digest send` (and the daemon's log), "maybe sent to ada (...)" by `run --once`,
+"not written (the mail server's answer to its data was lost: it may have it, ..." by `send
+--to-dir`. Before, "deferred until ...", "deferred ada:", "not written (deferred by the mail
+server, ...": as of a server that answered 4xx, though it answered nothing. Real raw socket server
+that hangs up after the data's end, real aiosmtpd that holds its answer to the data, real SQLite."""
+
+from __future__ import annotations
+
+import contextlib
+import socket
+import threading
+from collections.abc import Iterator
+
+from helpers.held_answers import HeldAnswers
+from test_cut_mid_message_said import due_now
+from test_not_delivered_said import ready, row_of_ada
+
+from digest.deliver.held_said import ANSWER_LOST, held_by
+from digest.deliver.transports import UNANSWERED
+from digest.demo.smtp_server import LocalSmtpServer
+
+from conftest import Workspace
+
+LOST = "the mail server's answer to its data was lost: it may have it"
+
+
+@contextlib.contextmanager
+def hanging_up_after_data() -> Iterator[int]:
+    """A loopback server that takes every command, and hangs up at the end of a message's data,
+    before its answer: its port."""
+    listener = socket.create_server(("127.0.0.1", 0))
+
+    def answer() -> None:
+        with contextlib.suppress(OSError):
+            while True:
+                conn, _ = listener.accept()
+                with conn, conn.makefile("rb") as lines:
+                    conn.sendall(b"220 mx ESMTP\r\n")
+                    in_data = False
+                    for line in lines:
+                        if in_data and line == b".\r\n":
+                            conn.shutdown(socket.SHUT_RDWR)
+                            break
+                        if not in_data:
+                            in_data = line[:4].upper() == b"DATA"
+                            conn.sendall(b"354 go on\r\n" if in_data else b"250 OK\r\n")
+
+    threading.Thread(target=answer, daemon=True).start()
+    try:
+        yield listener.getsockname()[1]
+    finally:
+        with contextlib.suppress(OSError):
+            listener.shutdown(socket.SHUT_RDWR)
+        listener.close()
+
+
+def test_a_hang_up_after_the_data_is_said_maybe_sent_and_sent_again(tmp_path, caplog):
+    with hanging_up_after_data() as port, caplog.at_level("DEBUG"):
+        ws = ready(Workspace(tmp_path, port))
+        row = row_of_ada(ws.cli("send"))
+        assert f"{LOST}; sent again at 20" in row, row
+        assert row.endswith(": the server hung up during DATA: Connection unexpectedly closed"), row
+        assert "deferred" not in row and "not sent" not in row, row
+        (logged,) = [r.getMessage() for r in caplog.records if "ada@example.org" in r.getMessage()]
+        assert f"digest to ada <ada@example.org> {LOST}; sent again at 20" in logged, logged
+        due_now(ws)
+        ran = ws.cli("run", "--once")
+        said = f"maybe sent to ada ({LOST}): the server hung up during DATA: Connection unexpectedly closed"
+        assert said in ran.stdout and "(retry at 20" in ran.stdout, ran.output
+        assert "deferred" not in ran.output, ran.output
+        looked = ws.cli("send", "--to-dir", str(tmp_path / "out"))
+    assert f"not written ({LOST}, it waits for its retry by SMTP" in looked.stderr, looked.stderr
+    helped = " ".join(ws.cli("send", "--help").stdout.split())
+    assert "or its answer lost after its data: the mail server may have it)." in helped, helped
+
+
+def test_an_answer_not_given_in_smtp_timeout_is_said_maybe_sent(tmp_path):
+    mailbox = HeldAnswers(stage="DATA")
+    with LocalSmtpServer(mailbox) as server:
+        ws = ready(Workspace(tmp_path, server.port))
+        ws.config_path.write_text(ws.config_path.read_text().replace("timeout: 5", "timeout: 1"))
+        try:
+            row = row_of_ada(ws.cli("send"))
+        finally:
+            mailbox.release.set()
+    assert f"{LOST}; sent again at 20" in row and row.endswith(": the server timed out during DATA"), row
+
+
+def test_a_command_quit_while_the_server_held_the_answer_is_said_alike():
+    assert held_by(UNANSWERED.reply) == ANSWER_LOST
+    assert held_by("451 4.3.0 lost during DATA: try again") != ANSWER_LOST  # its own answer: heard
