@@ -23,6 +23,7 @@ from digest.deliver.replies import (
     CA_FILE_SPOILT,
     CANNOT_CONNECT,
     CUT_MADE,
+    GREETING_MADE,
     NOT_TRIED,
     SETTINGS_MADE,
     SILENT_MADE,
@@ -51,9 +52,8 @@ ANSWER_LOST = "the mail server's answer to its data was lost: it may have it"
 # a refusal (5xx) a digest waits after: of us (relaying denied, our sender not authorized, a bare
 # 5.7.1), at RCPT or after DATA, or at the connection ("554 5.7.1 no SMTP service here": its greeting);
 # a refusal of the recipient's address fails, and never waits
-REFUSAL = re.compile(rf"(?:{CANNOT_CONNECT}.*? \(\w+\): )?5\d\d\b")
-# a connection the server answered with a code before any mail (SMTPConnectError: "421 4.3.2 busy")
-GREETED = re.compile(rf"{CANNOT_CONNECT}.*? \(\w+\): [45]\d\d\b")
+REFUSAL = re.compile(rf"(?:{GREETING_MADE.pattern})?5\d\d\b")
+GREETED = GREETING_MADE  # a connection the server answered with a code before any mail ("421 4.3.2 busy")
 
 
 def held_by(reply: str) -> str:

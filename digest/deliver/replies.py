@@ -135,6 +135,13 @@ SETTINGS_MADE = re.compile(
         )
     )
 )
+# ... and one that answered our connection with a code before any mail (SMTPConnectError: "421 4.3.2
+# busy", "554 5.7.1 no SMTP service here"): reached, busy or refusing us, no setting of ours at fault.
+# Rows stored before said it "cannot connect to the SMTP server host:port (security): 421 ..."
+ANSWERED_CONNECTION = "answered our connection with"
+GREETING_MADE = re.compile(
+    rf"(?:{re.escape(CANNOT_CONNECT)}.*? \(\w+\): |{_SERVER}{re.escape(ANSWERED_CONNECTION)} )(?=[45]\d\d\b)"
+)
 # ... and a server reached that never spoke (NO_GREETING): no server said anything, where our words
 # make it; and one that stopped answering before any mail or at our login (SILENT_AT_LOGIN)
 UNREACHED_MADE = re.compile(f"{_SERVER}{re.escape(NO_GREETING)}")

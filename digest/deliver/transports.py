@@ -19,6 +19,7 @@ from digest.deliver.oversize import over_size
 from digest.deliver.replies import (
     ACCOUNT_DISABLED,
     ACCOUNT_OFF,
+    ANSWERED_CONNECTION,
     CANNOT_CONNECT,
     LOGIN_FAILED,
     LOGIN_REFUSED,
@@ -104,6 +105,10 @@ class SmtpSender:
                 raise DeliveryError(f"{CANNOT_CONNECT}{server}: {said}") from None
             if heard and isinstance(e, smtplib.SMTPServerDisconnected | TimeoutError | ConnectionError):
                 raise stopped(server, e, "before any mail") from None  # at EHLO, STARTTLS: refused nothing
+            if isinstance(e, smtplib.SMTPConnectError):  # it answered: busy, or refusing us
+                raise DeliveryError(
+                    f"{server} {ANSWERED_CONNECTION} {_why(e)}; {_greeting(e.smtp_code)}"
+                ) from None
             name = unresolved(e, c.host)
             check = "smtp.host" if name else "smtp.host, smtp.port and smtp.security"
             raise DeliveryError(
@@ -267,6 +272,18 @@ def stopped(server: str, e: BaseException, where: str) -> DeliveryError:
     timeout = isinstance(e, TimeoutError) or isinstance(e.__context__, TimeoutError)  # smtplib: a hang-up
     return DeliveryError(
         f"{server} {SILENT_AT_LOGIN} {'timed out' if timeout else 'hung up'} {where}; tried again later"
+    )
+
+
+def _greeting(code: int) -> str:
+    """What a server's answer to our connection other than 220 means: a 4xx (RFC 5321's 421: busy,
+    or taking no connections for now) passes; a 5xx (554: no service for us) is a refusal of us,
+    which a server other than the one meant (smtp.host, smtp.port) may give too."""
+    if code < 500:
+        return "it is busy, or takes no connections for now; tried again later"
+    return (
+        "it takes no mail from us (if it is not the mail server you meant, check smtp.host and "
+        "smtp.port); tried again later"
     )
 
 
