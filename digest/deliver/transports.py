@@ -84,10 +84,11 @@ class SmtpSender:
     def connect(self) -> None:
         c = self.config
         context = None if c.security == "none" else tls_context(c)  # before a connection is open
-        heard = False  # its greeting (without TLS from the start): a silence or a hang-up after it is said so
+        heard = False  # its greeting: a silence or a hang-up after it is said so
         try:
-            if c.security == "ssl":
+            if c.security == "ssl":  # its TLS taken and its greeting read, or raises
                 conn: smtplib.SMTP = smtplib.SMTP_SSL(c.host, c.port, timeout=c.timeout, context=context)
+                heard = True
             else:
                 conn = greeted(c)  # its greeting: one that never comes is said as a port-465 server
                 heard = True

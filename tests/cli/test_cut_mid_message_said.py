@@ -74,3 +74,17 @@ def test_a_server_that_greeted_us_and_hung_up_at_ehlo_is_said_stopped_answering(
         f"127.0.0.1:{port} (none) greeted us, then hung up before any mail; tried again later"
     )
     assert "could not be reached" not in row and "check smtp" not in row, row
+
+
+def test_a_server_in_tls_from_the_start_that_hung_up_at_ehlo_is_said_stopped_answering(tmp_path, trusted):
+    """`smtp.security: ssl` alike: its TLS taken and its greeting heard, a hang-up at EHLO is a
+    server that stopped answering. Before, "not sent: the mail server could not be reached ...:
+    cannot connect to the SMTP server ... (ssl): Connection unexpectedly closed; check smtp.host,
+    smtp.port and smtp.security in the config", as of a server never reached."""
+    with hanging_up_at(b"EHLO", tls=trusted) as port:
+        ws = ready(Workspace(tmp_path, port))
+        ws.config_path.write_text(ws.config_path.read_text() + "  security: ssl\n")
+        row = row_of_ada(ws.cli("send"))
+    assert STOPPED in row, row
+    assert row.endswith(f"127.0.0.1:{port} (ssl) greeted us, then hung up before any mail; tried again later")
+    assert "could not be reached" not in row and "check smtp" not in row, row

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import socket
+import ssl
 import threading
 from collections.abc import Iterator
 
@@ -26,15 +27,17 @@ STOPPED = "not sent: the mail server stopped answering; waits until 20"
 
 
 @contextlib.contextmanager
-def hanging_up_at(command: bytes) -> Iterator[int]:
+def hanging_up_at(command: bytes, tls: ssl.SSLContext | None = None) -> Iterator[int]:
     """A loopback server that greets, offers AUTH PLAIN LOGIN, takes every line, and hangs up at
-    ``command``'s (b"AUTH", b"RCPT"): its port."""
+    ``command``'s (b"AUTH", b"RCPT"); in TLS from the start with ``tls`` (port 465's way): its port."""
     listener = socket.create_server(("127.0.0.1", 0))
 
     def answer() -> None:
         with contextlib.suppress(OSError):
             while True:
                 conn, _ = listener.accept()
+                if tls is not None:
+                    conn = tls.wrap_socket(conn, server_side=True)
                 with conn, conn.makefile("rb") as lines:
                     conn.sendall(b"220 mx ESMTP\r\n")
                     for line in lines:
