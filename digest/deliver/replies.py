@@ -105,10 +105,11 @@ NO_GREETING = "took the connection, and timed out before its greeting"
 # our AUTH line (SmtpSender._login; transports.stopped): nothing refused us, no server answered
 SILENT_AT_LOGIN = "greeted us, then"  # "timed out" or "hung up", "at the login as ...", "before any mail"
 # How a server that was reached and does not take our smtp settings says it (SmtpSender._starttls,
-# _login): no STARTTLS, no login, a login refused or failed otherwise (no method of ours offered).
+# _login): no STARTTLS, no login, no login method of ours, a login refused or failed otherwise.
 # Not a deferral, nor a server that could not be reached: the config is to fix
 NO_STARTTLS = "offers no STARTTLS"
 NO_LOGIN = "offers no login (AUTH)"
+NO_METHOD = "offers no login method of ours"  # AUTH by methods we lack only (GSSAPI, NTLM, XOAUTH2)
 LOGIN_FAILED = "took the connection but failed the login"
 LOGIN_REFUSED = "authentication failed at the SMTP server"
 ACCOUNT_OFF = "but the account is disabled"
@@ -128,7 +129,8 @@ SETTINGS_MADE = re.compile(
     "|".join(
         (
             f"{re.escape(LOGIN_REFUSED)} ",
-            f"{_SERVER}(?:{'|'.join(map(re.escape, (NO_STARTTLS, NO_LOGIN, LOGIN_FAILED, SENDER_REFUSED)))})",
+            f"{_SERVER}(?:{'|'.join(map(re.escape, (NO_STARTTLS, NO_LOGIN, NO_METHOD, LOGIN_FAILED)))}"
+            f"|{re.escape(SENDER_REFUSED)})",
             f"{_SERVER}took the login as .+? {re.escape(ACCOUNT_OFF)}",
             rf"{re.escape(CANNOT_CONNECT)}the SMTP server \S+ \(\w+\): "
             f"(?:{re.escape(CERTIFICATE_REFUSED)}|{re.escape(IN_THE_CLEAR)})",

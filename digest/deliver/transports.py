@@ -15,6 +15,7 @@ from digest.checks import is_bare_email
 from digest.config import SmtpConfig
 from digest.deliver.certificates import greeted, tls_context, tls_refused
 from digest.deliver.data_lost import during
+from digest.deliver.login_methods import other_methods
 from digest.deliver.oversize import over_size
 from digest.deliver.replies import (
     ACCOUNT_DISABLED,
@@ -24,6 +25,7 @@ from digest.deliver.replies import (
     LOGIN_FAILED,
     LOGIN_REFUSED,
     NO_LOGIN,
+    NO_METHOD,
     NO_STARTTLS,
     SILENT_AT_LOGIN,
     SendResult,
@@ -135,9 +137,9 @@ class SmtpSender:
 
     def _login(self, conn: smtplib.SMTP, username: str, password: str) -> None:
         """Log in on ``conn``: a refusal (535, any 5xx) is LoginRefused (not tried again with the
-        same password), a 4xx a failure that passes; a server that offers no login, or fails it
-        otherwise (no method of ours), is said as such; one that falls silent or hangs up after our
-        AUTH line refused nothing: said so, tried again later (no setting to check)."""
+        same password), a 4xx a failure that passes; a server that offers no login, only methods we
+        lack (GSSAPI, NTLM), or fails it otherwise, is said as such; one that falls silent or hangs
+        up after our AUTH line refused nothing: said so, tried again later (no setting to check)."""
         c = self.config
         server = f"the SMTP server {c.host}:{c.port} ({c.security})"
         try:
@@ -168,7 +170,11 @@ class SmtpSender:
         except (OSError, smtplib.SMTPException) as e:  # (an SMTPException is an OSError)
             conn.close()
             if isinstance(e, smtplib.SMTPException) and not isinstance(e, smtplib.SMTPServerDisconnected):
-                raise DeliveryError(  # no method of ours offered, ...
+                if offered := other_methods(conn, c.security != "none"):
+                    raise DeliveryError(
+                        f"{server} {NO_METHOD} to log in as {username!r}: {offered}"
+                    ) from None
+                raise DeliveryError(  # failed otherwise
                     f"{server} {LOGIN_FAILED} as {username!r}: {_why(e)}; "
                     f"check smtp.username and the password in ${c.password_env}"
                 ) from None
