@@ -54,10 +54,10 @@ log = logging.getLogger("digest")
     help="Write each message as DIR/<message id>.eml instead of sending it by SMTP. With --dry-run the "
     "files are written and nothing is recorded; without it, writing the file counts as delivery (a "
     "digest that waits for its retry by SMTP is left queued for it: deferred by the mail server, not "
-    "taken with our smtp settings, refused as our mail (not the address), not sent as the mail server "
-    "stopped answering or could not be reached, or as our smtp settings cannot be used; or its answer lost "
-    "after its data: the mail server may have it; and so is one made for email by a `digest send` or the "
-    "daemon and not tried yet, that send stopped).",
+    "taken with our smtp settings, refused as our mail (not the address) or not offered after such a "
+    "refusal, not sent as the mail server stopped answering or could not be reached, or as our smtp "
+    "settings cannot be used; or its answer lost after its data: the mail server may have it; and so is "
+    "one made for email by a `digest send` or the daemon and not tried yet, that send stopped).",
 )
 @click.pass_obj
 @handle_errors

@@ -4,8 +4,10 @@ connection's error quoted after), the mail server was reached and does not take 
 STARTTLS, no login, a login refused, its certificate refused, our sender refused at MAIL FROM: what to
 fix quoted after), the mail server refused our mail, not the address (a 5xx at RCPT or after DATA the
 outbox takes as a refusal of us, and retries: relaying denied, a bare 5.7.1; a 5xx greeting; its reply
-quoted after), the mail server stopped answering (it greeted us, then timed out or hung up before any
-mail (at EHLO, STARTTLS), at our login, or at MAIL FROM or RCPT TO: nothing refused it), our smtp
+quoted after; "not offered, as the mail server refused our mail before it" of a digest the pass did
+not offer after such a refusal), the mail server stopped answering (it greeted us, then timed out or
+hung up before any mail (at EHLO, STARTTLS), at our login, or at MAIL FROM or RCPT TO: nothing
+refused it), our smtp
 settings cannot be used (smtp.ca_file gone or spoilt since the config was read: no server tried; the key
 and file quoted after), the mail server's answer to its data was lost (the connection cut or timed out
 after the data was sent, or the command quit at once then: the server may have it, and it is sent again,
@@ -43,6 +45,8 @@ DEFERRED = "deferred by the mail server"
 UNREACHED = "the mail server could not be reached"
 SETTINGS = "the mail server does not take our smtp settings"
 REFUSED_US = "the mail server refused our mail, not the address"  # a 5xx of us (SendResult.ours)
+# ... of another digest of the pass, or of our connection: this one never offered ("not tried: 5xx")
+REFUSED_BEFORE = "not offered, as the mail server refused our mail before it"
 STOPPED = "the mail server stopped answering"  # greeted us, then silent or hung up: EHLO to RCPT
 NOT_WRITTEN = "the file could not be written"
 UNUSABLE = "our smtp settings cannot be used, no server was tried"  # smtp.ca_file spoilt since read
@@ -59,7 +63,8 @@ GREETED = GREETING_MADE  # a connection the server answered with a code before a
 def held_by(reply: str) -> str:
     """What held a digest whose last try ended with ``reply`` (its outcome's, or its outbox
     row's last_error): one of :data:`DEFERRED`, :data:`UNREACHED`, :data:`SETTINGS`,
-    :data:`REFUSED_US`, :data:`STOPPED`, :data:`UNUSABLE`, :data:`ANSWER_LOST`, :data:`NOT_WRITTEN`."""
+    :data:`REFUSED_US` (:data:`REFUSED_BEFORE` of one the pass did not offer after it), :data:`STOPPED`,
+    :data:`UNUSABLE`, :data:`ANSWER_LOST`, :data:`NOT_WRITTEN`."""
     if reply.startswith(UNWRITTEN):
         return NOT_WRITTEN
     if not reply.startswith(NOT_TRIED) and answer_lost(reply):  # this try's own: its data was sent
@@ -70,7 +75,7 @@ def held_by(reply: str) -> str:
     if SETTINGS_MADE.match(said):  # reached, and nothing deferred: the config (said so by us, first)
         return SETTINGS
     if REFUSAL.match(said):  # refused, not deferred: retried as a refusal of us (deliver.results)
-        return REFUSED_US
+        return REFUSED_BEFORE if reply.startswith(NOT_TRIED) else REFUSED_US
     if SILENT_MADE.match(said) or CUT_MADE.match(said):  # it greeted us, and refused nothing
         return STOPPED
     if said.startswith(CANNOT_CONNECT) and not GREETED.match(said):  # a 4xx greeting: it deferred
@@ -89,6 +94,8 @@ def waits_until(reply: str, at: str) -> str:
         return f"deferred until {at}"
     if held == ANSWER_LOST:
         return f"{held}; sent again at {at}"
+    if held == REFUSED_BEFORE:
+        return f"{held}; waits until {at}"
     return f"{'not written' if held == NOT_WRITTEN else f'not sent: {held}'}; waits until {at}"
 
 
@@ -103,12 +110,13 @@ def held_for(reply: str, user: str) -> str:
     """A pass's line's head (`run --once`) for ``user``'s digest waiting for its retry: "deferred
     ada" of a server's deferral (as before), "not sent to ada (the mail server could not be
     reached)" (or "(the mail server does not take our smtp settings)", "(the mail server refused
-    our mail, not the address)", "(the mail server stopped answering)", "(our smtp settings cannot
+    our mail, not the address)", "(not offered, as the mail server refused our mail before it)", "(the
+    mail server stopped answering)", "(our smtp settings cannot
     be used, no server was tried)"), "maybe sent to ada (the mail server's answer to its data was lost:
     it may have it)", "not written for ada"."""
     held = held_by(reply)
     if held == ANSWER_LOST:
         return f"maybe sent to {user} ({held})"
-    if held in (UNREACHED, SETTINGS, REFUSED_US, STOPPED, UNUSABLE):
+    if held in (UNREACHED, SETTINGS, REFUSED_US, REFUSED_BEFORE, STOPPED, UNUSABLE):
         return f"not sent to {user} ({held})"
     return f"deferred {user}" if held == DEFERRED else f"not written for {user}"

@@ -11,9 +11,9 @@ socket servers that greet with the code, real `digest send` and `run --once`, re
 from __future__ import annotations
 
 from test_cut_mid_message_said import due_now
-from test_not_delivered_said import greeting, ready, row_of_ada
+from test_not_delivered_said import ADA, greeting, ready, row_of_ada
 
-from digest.deliver.held_said import DEFERRED, REFUSED_US, held_by
+from digest.deliver.held_said import DEFERRED, REFUSED_BEFORE, REFUSED_US, held_by
 
 from conftest import Workspace
 
@@ -52,3 +52,26 @@ def test_rows_stored_before_read_as_they_were():
     )
     assert held_by(before.format("421 4.3.2 busy")) == DEFERRED
     assert held_by(before.format("554 5.7.1 no SMTP service here")) == REFUSED_US
+
+
+def test_a_digest_the_pass_did_not_offer_after_a_refusal_is_said_not_offered(tmp_path):
+    """The pass stops knocking once the server refused our connection: bob's digest, after ada's,
+    was never offered ("not tried: the SMTP server ... 554 ..."), so not refused: said "not offered,
+    as the mail server refused our mail before it". Before, "not sent: the mail server refused our
+    mail, not the address", as ada's, in `digest send`, `run --once` and `send --to-dir`."""
+    with greeting("554 5.7.1 no SMTP service here") as port:
+        ws = ready(Workspace(tmp_path, port))
+        ws.profile("bob", ADA.replace("ada@", "bob@"))
+        done = ws.cli("send")
+        due_now(ws)
+        ran = ws.cli("run", "--once")
+        looked = ws.cli("send", "--to-dir", str(tmp_path / "out"))
+    (bob,) = [line for line in done.stdout.splitlines() if line.startswith("bob ")]
+    assert "not offered, as the mail server refused our mail before it; waits until 20" in bob, bob
+    assert "(none) answered our connection with 554" in bob and "not the address" not in bob, bob
+    assert "not sent: the mail server refused our mail, not the address" in row_of_ada(done), done.output
+    assert "not sent to bob (not offered, as the mail server refused our mail before it): " in ran.stdout
+    assert (
+        "not written (not offered, as the mail server refused our mail before it, it waits" in looked.stderr
+    )
+    assert held_by("not tried: 550 5.7.1 relaying denied") == REFUSED_BEFORE  # after a relay refused
