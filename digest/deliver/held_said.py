@@ -9,7 +9,8 @@ not offer after such a refusal), the mail server stopped answering (it greeted u
 hung up before any mail (at EHLO, STARTTLS), at our login, or at MAIL FROM or RCPT TO: nothing
 refused it), our smtp
 settings cannot be used (smtp.ca_file gone or spoilt since the config was read: no server tried; the key
-and file quoted after), the mail server's answer to its data was lost (the connection cut or timed out
+and file quoted after), an error in digest itself (a bug: "internal error: ..." quoted after, its
+traceback in the log), the mail server's answer to its data was lost (the connection cut or timed out
 after the data was sent, or the command quit at once then: the server may have it, and it is sent again,
 with the same Message-ID), or the file transport could not write it (the path and the error quoted after).
 `digest send`'s rows, `run --once`'s lines, the daemon's log and `send --to-dir`'s notes say it in these
@@ -26,6 +27,7 @@ from digest.deliver.replies import (
     CANNOT_CONNECT,
     CUT_MADE,
     GREETING_MADE,
+    INTERNAL_ERROR,
     NOT_TRIED,
     SETTINGS_MADE,
     SILENT_MADE,
@@ -49,6 +51,7 @@ REFUSED_US = "the mail server refused our mail, not the address"  # a 5xx of us 
 REFUSED_BEFORE = "not offered, as the mail server refused our mail before it"
 STOPPED = "the mail server stopped answering"  # greeted us, then silent or hung up: EHLO to RCPT
 NOT_WRITTEN = "the file could not be written"
+BUG = "an error in digest itself stopped it (please report it, with the traceback logged)"  # INTERNAL_ERROR
 UNUSABLE = "our smtp settings cannot be used, no server was tried"  # smtp.ca_file spoilt since read
 # the connection lost (or the command quit) after the data's end, before the server's answer: neither
 # deferred nor refused, and maybe delivered; the outbox sends it again (data_lost.answer_lost)
@@ -64,7 +67,7 @@ def held_by(reply: str) -> str:
     """What held a digest whose last try ended with ``reply`` (its outcome's, or its outbox
     row's last_error): one of :data:`DEFERRED`, :data:`UNREACHED`, :data:`SETTINGS`,
     :data:`REFUSED_US` (:data:`REFUSED_BEFORE` of one the pass did not offer after it), :data:`STOPPED`,
-    :data:`UNUSABLE`, :data:`ANSWER_LOST`, :data:`NOT_WRITTEN`."""
+    :data:`UNUSABLE`, :data:`ANSWER_LOST`, :data:`BUG`, :data:`NOT_WRITTEN`."""
     if reply.startswith(UNWRITTEN):
         return NOT_WRITTEN
     if not reply.startswith(NOT_TRIED) and answer_lost(reply):  # this try's own: its data was sent
@@ -72,6 +75,8 @@ def held_by(reply: str) -> str:
     said = reply.removeprefix(NOT_TRIED)  # this try's, or the pass's first
     if said.startswith(CA_FILE_SPOILT):  # our setting: its key and file said after
         return UNUSABLE
+    if said.startswith(INTERNAL_ERROR):  # a bug of ours (deliver.lines): no server said anything
+        return BUG
     if SETTINGS_MADE.match(said):  # reached, and nothing deferred: the config (said so by us, first)
         return SETTINGS
     if REFUSAL.match(said):  # refused, not deferred: retried as a refusal of us (deliver.results)
@@ -117,6 +122,6 @@ def held_for(reply: str, user: str) -> str:
     held = held_by(reply)
     if held == ANSWER_LOST:
         return f"maybe sent to {user} ({held})"
-    if held in (UNREACHED, SETTINGS, REFUSED_US, REFUSED_BEFORE, STOPPED, UNUSABLE):
+    if held in (UNREACHED, SETTINGS, REFUSED_US, REFUSED_BEFORE, STOPPED, UNUSABLE, BUG):
         return f"not sent to {user} ({held})"
     return f"deferred {user}" if held == DEFERRED else f"not written for {user}"

@@ -42,6 +42,7 @@ from digest.deliver.halt import stop_delivery
 from digest.deliver.journal import Journal
 from digest.deliver.outbox import NewMessage, Outbox, OutboxMessage
 from digest.deliver.pacing import Circuit, RateLimiter, RetryPolicy
+from digest.deliver.replies import INTERNAL_ERROR
 from digest.deliver.results import SendOutcome, skip_suppressed
 from digest.deliver.suppressions import Suppressions
 from digest.deliver.transports import (
@@ -254,7 +255,7 @@ class Line:
             if failed:
                 raise
             log.exception("sending %s failed unexpectedly", item.message_id)
-            return SendResult(False, f"internal error: {type(e).__name__}: {e}")
+            return SendResult(False, f"{INTERNAL_ERROR}{type(e).__name__}: {e}")
 
     def _result(self, msg: OutboxMessage, result: SendResult, at: dt.datetime | None = None) -> None:
         """A sent message's result (answered ``at``: now if not said), held until the next commit."""

@@ -96,6 +96,9 @@ CANNOT_CONNECT = "cannot connect to "
 # How smtp.ca_file gone or spoilt since the config was read is said (certificates.tls_context): no
 # server was tried, our own setting is to fix
 CA_FILE_SPOILT = "smtp.ca_file: "
+# How a bug of ours in one message's send is said (deliver.lines: "internal error: KeyError: 'x'"):
+# no server refused or deferred it; it waits for its retry, the traceback in the log
+INTERNAL_ERROR = "internal error: "
 # How a message the pass did not offer begins (the server could not be reached before it, ...)
 NOT_TRIED = "not tried: "
 # How a server that took the connection and never greeted is said (certificates.greeted): no server
