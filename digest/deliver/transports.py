@@ -96,10 +96,10 @@ class SmtpSender:
                 heard = True
                 if context is not None:
                     self._starttls(conn, context)
+            conn.ehlo_or_helo_if_needed()  # before the login, whose own would be said as the login's
             password = c.password()
             if c.username and password is not None:
                 self._login(conn, c.username, password)
-            conn.ehlo_or_helo_if_needed()
         except DeliveryError:
             raise
         except (OSError, smtplib.SMTPException) as e:

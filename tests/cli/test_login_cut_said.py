@@ -105,3 +105,16 @@ def test_a_server_that_offers_no_login_method_of_ours_is_still_said_as_our_setti
     assert "not sent: the mail server does not take our smtp settings; waits until 20" in row, row
     assert f"127.0.0.1:{port} (none) took the connection but failed the login as 'ada': No suitable" in row
     assert "hung up" not in row and "stopped answering" not in row, row
+
+
+def test_a_hang_up_at_ehlo_before_the_login_is_said_before_any_mail(tmp_path):
+    """With smtp.username set, a server that greeted us and hung up at EHLO, before any AUTH line,
+    stopped answering "before any mail", as without a login. Before, "greeted us, then hung up at
+    the login as 'ada'": our login was never sent (smtplib's login sends the EHLO first)."""
+    with hanging_up_at(b"EHLO") as port:
+        ws = with_smtp(tmp_path / "ehlo", port, LOGIN)
+        row = row_of_ada(ws.cli("send"))
+    assert STOPPED in row, row
+    assert row.endswith(
+        f"127.0.0.1:{port} (none) greeted us, then hung up before any mail; tried again later"
+    )
