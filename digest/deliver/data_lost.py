@@ -19,6 +19,10 @@ def during(stage: str, why: str = "") -> str:
 # "<error> during DATA", "the command quit at once during DATA: ..."), so they stay these words.
 DATA_LOST = during("DATA")
 
+# Where a failure at the DATA command itself is said (" during the DATA command"): before its 354,
+# none of the message sent, so not DATA_LOST's (the server has none of it)
+DATA_COMMAND = "the DATA command"
+
 _SERVER_ANSWER = re.compile(r"[1-5][0-9][0-9](?: |$)")  # "451 4.3.0 ...": the server's own reply
 
 

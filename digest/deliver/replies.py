@@ -153,9 +153,12 @@ UNREACHED_MADE = re.compile(f"{_SERVER}{re.escape(NO_GREETING)}")
 SILENT_MADE = re.compile(f"{_SERVER}{re.escape(SILENT_AT_LOGIN)}")
 # ... and one that fell silent or hung up in a message's transaction before its data (SmtpSender.send:
 # "the server timed out during RCPT", "the server hung up during MAIL: ...", "[Errno 104] Connection
-# reset by peer during RCPT"): nothing refused the message, and the server has none of it. Not a
-# server's reply (which begins with its code), nor one lost during DATA (the server may have it)
-CUT_MADE = re.compile(r"(?![1-5]\d\d ).*? during (?:MAIL|RCPT)(?:: |$)|the server hung up twice\b")
+# reset by peer during RCPT", "... during the DATA command" (before its 354)): nothing refused the
+# message, and the server has none of it. Not a server's reply (which begins with its code), nor one
+# lost during DATA (the server may have it)
+CUT_MADE = re.compile(
+    r"(?![1-5]\d\d ).*? during (?:MAIL|RCPT|the DATA command)(?:: |$)|the server hung up twice\b"
+)
 
 
 def enhanced(reply: str) -> tuple[int, int] | None:

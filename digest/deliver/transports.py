@@ -14,7 +14,7 @@ from email.utils import parseaddr
 from digest.checks import is_bare_email
 from digest.config import SmtpConfig
 from digest.deliver.certificates import greeted, tls_context, tls_refused
-from digest.deliver.data_lost import during
+from digest.deliver.data_lost import DATA_COMMAND, during
 from digest.deliver.login_methods import other_methods
 from digest.deliver.oversize import over_size
 from digest.deliver.replies import (
@@ -221,7 +221,7 @@ class SmtpSender:
     def _transaction(self, mail: Envelope, reused: bool, ready: Callable[[], bool] | None) -> SendResult:
         conn = self.conn
         assert conn is not None
-        stage = "MAIL"
+        stage = said = "MAIL"  # where it is (a refusal's stage), and where said in a failure's words
         gate = None if ready is None else _Gate(ready)
         if too_large := over_size(
             conn, mail.data, mail.papers
@@ -234,12 +234,14 @@ class SmtpSender:
             conn.putcmd("mail", f"FROM:{reverse}")  # conn.mail(...) without options
             code, text = conn.getreply()
             if code == 250:
-                stage = "RCPT"
+                stage = said = "RCPT"
                 conn.putcmd("rcpt", f"TO:{forward_path(mail.recipient)}")  # conn.rcpt(...)
                 code, text = conn.getreply()
             if code in (250, 251):
-                stage = "DATA"
-                code, text = data(conn, mail.data, gate)
+                stage, said = "DATA", DATA_COMMAND  # a hang-up before its 354: the server has none of it
+                ask_data(conn)
+                said = stage
+                code, text = send_data(conn, mail.data, gate)
         except _Withdrawn as e:
             self.drop()  # before the end of the data: the server drops the message
             if e.__cause__ is not None:
@@ -250,13 +252,13 @@ class SmtpSender:
                 raise _Stale from e
             self.drop()
             if isinstance(e.__context__, TimeoutError):  # smtplib reports a timeout as a hang-up
-                return SendResult(False, f"the server timed out{during(stage)}", timed_out=True)
-            return SendResult(False, f"the server hung up{during(stage, _why(e))}")
+                return SendResult(False, f"the server timed out{during(said)}", timed_out=True)
+            return SendResult(False, f"the server hung up{during(said, _why(e))}")
         except smtplib.SMTPResponseException as e:  # DATA refused before the message was sent
             code, text = e.smtp_code, e.smtp_error
         except (OSError, smtplib.SMTPException) as e:
             self.drop()
-            return SendResult(False, f"{_why(e)}{during(stage)}", timed_out=isinstance(e, TimeoutError))
+            return SendResult(False, f"{_why(e)}{during(said)}", timed_out=isinstance(e, TimeoutError))
         except KeyboardInterrupt:  # a second Ctrl-C or SIGTERM: quit at once. Not with QUIT, whose
             self.drop()  # answer comes only after the one this transaction waited for (close())
             raise
@@ -309,10 +311,20 @@ def data(conn: smtplib.SMTP, message: bytes, gate: _Gate | None = None) -> tuple
     smtplib doubles a period that starts a line (RFC 5321 4.5.2) with a regular expression
     run over the whole message (about a tenth of the CPU a 33 KB digest costs the sending
     process). A digest rarely has such a line: one search tells, and only then is it quoted."""
+    ask_data(conn)
+    return send_data(conn, message, gate)
+
+
+def ask_data(conn: smtplib.SMTP) -> None:
+    """The DATA command, and its 354 (else SMTPDataError): nothing of the message is sent yet."""
     conn.putcmd("data")
     code, reply = conn.getreply()
     if code != 354:
         raise smtplib.SMTPDataError(code, reply)
+
+
+def send_data(conn: smtplib.SMTP, message: bytes, gate: _Gate | None = None) -> tuple[int, bytes]:
+    """The message's data after DATA's 354 (see :func:`data`), and the server's answer."""
     if message.startswith(b".") or b"\n." in message:
         message = _LEADING_PERIOD.sub(b"..", message)
     end = b".\r\n" if message.endswith(b"\r\n") else b"\r\n.\r\n"

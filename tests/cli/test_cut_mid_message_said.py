@@ -88,3 +88,15 @@ def test_a_server_in_tls_from_the_start_that_hung_up_at_ehlo_is_said_stopped_ans
     assert STOPPED in row, row
     assert row.endswith(f"127.0.0.1:{port} (ssl) greeted us, then hung up before any mail; tried again later")
     assert "could not be reached" not in row and "check smtp" not in row, row
+
+
+def test_a_server_that_hangs_up_at_the_data_command_is_said_stopped_answering(tmp_path):
+    """A hang-up at the DATA command, before its 354: none of the message was sent, so the server
+    has none of it (not an answer lost after the data). Before, "the server hung up during DATA:
+    ...", read as a lost answer ("the server may have it"; "deferred until ..." before that)."""
+    with hanging_up_at(b"DATA") as port:
+        ws = ready(Workspace(tmp_path, port))
+        row = row_of_ada(ws.cli("send"))
+    assert STOPPED in row, row
+    assert row.endswith(": the server hung up during the DATA command: Connection unexpectedly closed"), row
+    assert "may have it" not in row and "deferred" not in row, row
