@@ -85,8 +85,21 @@ def upgrade_refused(name: str, role: str, why: str, owner: str | None) -> StoreU
     return StoreUnusable(
         f"{name}: role '{role}' may not change digest's tables, only their owner may, as the first "
         "command after an upgrade of digest does (writes granted are not enough); run one command "
-        f"that writes (e.g. `digest ingest`) once through {through}, then this role goes on as before "
-        f"({why})"
+        f"that writes (e.g. `digest ingest`) once through {through}, then this role goes on as before, "
+        "granted the tables the upgrade makes too: a grant ON ALL TABLES reaches only the tables there "
+        f"when it was made; {new_tables_granted(role, owner)} ({why})"
+    )
+
+
+def new_tables_granted(role: str, owner: str | None) -> str:
+    """How ``role`` comes to be granted the tables an upgrade of digest makes, by their ``owner``
+    (None: not known), as the others were: for good, before the upgrade (PostgreSQL's default
+    privileges: the tables that role makes from then on are granted as they are made), or after it."""
+    grant = "SELECT, INSERT, UPDATE, DELETE"
+    return (
+        f"grant them for good, before the upgrade (ALTER DEFAULT PRIVILEGES FOR ROLE {owner or 'owner'} "
+        f"IN SCHEMA public GRANT {grant} ON TABLES TO {role}), or after it (GRANT {grant} ON ALL TABLES "
+        f"IN SCHEMA public TO {role}); SELECT alone for a role that only reads"
     )
 
 
@@ -110,6 +123,12 @@ def write_refused(error: Exception, name: str, url: str = "") -> StoreUnusable:
     if first.startswith("must be owner of"):  # ALTER TABLE, CREATE INDEX: an upgrade's migration
         return upgrade_refused(name, role, first, _tables_owner(url or name))
     table = first.removeprefix("permission denied for table ")
+    if table != first and not _may_select(url or name, table) and _may_select(url or name, "schema_version"):
+        return StoreUnusable(  # granted the others ON ALL TABLES, before an upgrade made this one
+            f"{name}: role '{role}' may not use table {table}, made by an upgrade of digest after this role "
+            "was granted the others (a grant ON ALL TABLES reaches only the tables there when it was made); "
+            f"{new_tables_granted(role, _tables_owner(url or name))} ({first})"
+        )
     if table != first and not _may_select(url or name, table):
         return StoreUnusable(
             f"{name}: role '{role}' may not read this database; grant it (GRANT SELECT ON ALL TABLES IN "

@@ -56,8 +56,9 @@ def migrate_postgres(db: Any, name: str) -> int | None:
         return None
     with db.transaction():
         db.execute("SELECT pg_advisory_xact_lock(?)", (MIGRATION_LOCK,))
-        db.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
         version = pg_version(db)
+        if not version:  # (a role that may not make tables is refused here: an upgrade by as_owner)
+            db.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
         if version > SCHEMA_VERSION:
             raise newer_schema(name, version)
         if version:

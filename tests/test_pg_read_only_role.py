@@ -252,7 +252,7 @@ def test_a_role_granted_writes_that_may_not_upgrade_the_tables_is_told_so(tmp_pa
         with psycopg.connect(dbname=url.rsplit("/", 1)[1], autocommit=True) as admin:
             owner = admin.execute("SELECT current_user").fetchone()[0]  # the tables' (ada_ingested's)
             assert (
-                f"once through their owner (role '{owner}'), then this role goes on as before (must be"
+                f"once through their owner (role '{owner}'), then this role goes on as before, granted"
                 in said
             )
             admin.execute(f"UPDATE schema_version SET version = {SCHEMA_VERSION}")
