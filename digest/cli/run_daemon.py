@@ -21,10 +21,13 @@ from digest.cli.common import (
 )
 from digest.cli.daily import FETCH_FAILED_EXIT
 from digest.db import wall_clock
+from digest.errors import StoreError
 from digest.stop import NOT_SENDING
 
 # what `run --once` says when a signal stopped its pass
 PASS_STOPPED = "stopped before the end of the pass: the next pass does the rest (nothing is lost)"
+# `run --once`, its database not opened again after the pass to note the missed send times it printed
+MISSED_UNNOTED = "the send times said missed above were not noted as said: the next pass says them again"
 
 
 @click.command()
@@ -41,9 +44,10 @@ def run(obj: Context, once: bool) -> None:
     still on its way is withdrawn (it stays queued for the next run), and it exits. `--once` exits
     1 if a reader got nothing (a profile or message that failed, a message the server did not
     take: deferred or refused), a dump it took in was unreadable (kept in inbox/failed/, as
-    `digest ingest` exits) or the inbox could not be used, 3 if a source could not be
-    fetched (the readers still served from what is stored), 143 if stopped by SIGTERM (130:
-    Ctrl-C).
+    `digest ingest` exits), the inbox could not be used or the database could not be opened again
+    to note the missed send times it said (the next pass says them again), 3 if a source could
+    not be fetched (the readers still served from what is stored), 143 if stopped by SIGTERM
+    (130: Ctrl-C).
 
     \b
     Example:
@@ -99,7 +103,11 @@ def run(obj: Context, once: bool) -> None:
         said = daemon.describe(report, BUG, stopped=stop.is_set(), faults=False)
         if said:
             echo(said)
-        daemon.said_missed(report)  # once said (echo flushes): a pass killed before says them next time
+        try:  # once said (echo flushes): a pass killed before says them next time
+            daemon.said_missed(report)
+            unnoted = None
+        except StoreError as e:  # the database not opened again: said after the pass's other lines
+            unnoted = e
         if not report.profile_problems and profile_names(obj.config) is None:  # none, as `send` says
             say_no_readers(obj.config)  # (a folder it cannot list: said as a profile skipped)
         for f in report.fetched:  # one that failed: on stderr, as `digest send` says it
@@ -107,12 +115,14 @@ def run(obj: Context, once: bool) -> None:
                 secho(f.line(BUG), fg="yellow" if f.stopped else "red", err=True)
         say_failed_before(report.failed_before, now_utc())  # the pass that made digests without it: once
         say_inbox_faults(report.ingested, report.waiting, "a later run reads it")  # on stderr, as `ingest`
+        if unnoted is not None:
+            secho(f"error: {unnoted} ({MISSED_UNNOTED})", fg="red", err=True)
         if stop.is_set():
             if given_up:
                 secho(given_up, fg="yellow", err=True)
             echo(PASS_STOPPED)
             sys.exit(128 + stop.signum)  # 143 after SIGTERM, 130 after Ctrl-C, as `send` exits
-        if report.failed_readers or report.ingested.problems or report.ingested.failures:
+        if unnoted or report.failed_readers or report.ingested.problems or report.ingested.failures:
             sys.exit(1)  # the others served; not everybody was, the inbox is stuck, or a dump refused
         if report.failed_fetches:
             sys.exit(FETCH_FAILED_EXIT)  # the readers were served from what is stored; a source was not
