@@ -100,12 +100,12 @@ def run(obj: Context, once: bool) -> None:
                     echo(PASS_STOPPED)
                     sys.exit(128 + stop.signum)
                 report = e.report  # what was fetched and taken in: said below, as after any stop
-        said = daemon.describe(report, BUG, stopped=stop.is_set(), faults=False)
-        if said:
-            echo(said)
-        try:  # once said (echo flushes): a pass killed before says them next time
-            daemon.said_missed(report)
-            unnoted = None
+        unnoted = None
+        try:  # the missed send times noted once said (echo flushes): a pass killed before says them next time
+            with daemon.saying_missed(report) as report:
+                said = daemon.describe(report, BUG, stopped=stop.is_set(), faults=False)
+                if said:
+                    echo(said)
         except StoreError as e:  # the database not opened again: said after the pass's other lines
             unnoted = e
         if not report.profile_problems and profile_names(obj.config) is None:  # none, as `send` says

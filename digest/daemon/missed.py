@@ -11,15 +11,22 @@ state, not news)."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 
 from digest.config import Config
+from digest.db import POSTGRESQL, DatabaseUrl, lock_key
+from digest.errors import StoreError
 from digest.models import Profile
 from digest.select.digests import Windows, next_digests
 from digest.slots import Slot
 from digest.store import Store
 from digest.store_missed import note_said_missed, said_missed
+
+Missed = tuple[str, dt.datetime, str]  # a send time found missed: user, send instant, zone
+SAYING = lock_key("saying missed send times")  # held by the worker between its last check and its note
+TURN_WAIT_MS = 10_000  # another worker's saying waited for at the most: then said (at least once)
 
 
 def papers_waiting(
@@ -75,3 +82,46 @@ def not_said_since(
     does not say them again)."""
     said = said_missed(store, [user for user, _, _ in missed]) if missed else {}
     return tuple(m for m in missed if said.get(m[0]) != m[1])
+
+
+@contextlib.contextmanager
+def saying_once(database: str | DatabaseUrl, missed: Sequence[Missed]) -> Iterator[tuple[Missed, ...]]:
+    """The send times a pass found missed that no pass noted as said since (:func:`not_said_since`),
+    for the caller to say in its block; noted as said (:func:`note_said`) once it said them. On
+    PostgreSQL the check, the saying and the note are one worker's at a time (an advisory lock
+    held through them): two workers whose passes ended together both found them not yet noted and
+    both said them. Another worker's turn is waited for TURN_WAIT_MS at the most (its output
+    stuck: said anyway, at least once rather than a pass hung). The database not opened (a
+    StoreError): the block says them all, then the error is raised (not noted: the next pass says
+    them again); the block raising, they are not noted either."""
+    if not missed:
+        yield ()
+        return
+    try:
+        store = Store(database)
+    except StoreError:
+        yield tuple(missed)
+        raise
+    with contextlib.closing(store), contextlib.ExitStack() as held:
+        try:
+            if store.dialect == POSTGRESQL:  # (SQLite: one pass at a time, no write lock held as it says)
+                held.enter_context(store.transaction())
+                _take_turn(store)
+            to_say = not_said_since(store, missed)
+        except StoreError:
+            yield tuple(missed)
+            raise
+        yield to_say
+        note_said(store, to_say)
+
+
+def _take_turn(store: Store) -> None:
+    """The lock of saying missed send times, waited for TURN_WAIT_MS at the most (in a savepoint:
+    a wait that timed out leaves the transaction going on without it)."""
+    try:
+        with store.transaction():
+            store.db.execute(f"SET LOCAL lock_timeout = {TURN_WAIT_MS}")
+            store.db.execute("SELECT pg_advisory_xact_lock(?)", (SAYING,))
+    except Exception as e:
+        if getattr(e, "sqlstate", None) != "55P03":  # lock_not_available: said anyway
+            raise

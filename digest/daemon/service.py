@@ -14,7 +14,7 @@ import dataclasses
 import datetime as dt
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from apscheduler.schedulers.background import BackgroundScheduler
@@ -26,7 +26,7 @@ from digest.daemon.clocks import SkewSaid, clock_skew, on_server_clock, skew_not
 from digest.daemon.due import DueIndex
 from digest.daemon.failures import TickFailures
 from digest.daemon.lock import RunLock
-from digest.daemon.missed import not_said_since, note_said
+from digest.daemon.missed import not_said_since, saying_once
 from digest.daemon.names import Looked
 from digest.daemon.notes import latest_periods, note_failures, write_reader_failures
 from digest.daemon.pass_said import describe, say_faults, say_missed
@@ -208,17 +208,18 @@ class Daemon(Serving):
             failures = {s.user: s.error for s in report.scheduled if s.error}
             write_reader_failures(self.config.database, failures, self.clock())
         say_faults(log, report, self.say_failures, self.failures, self.clock())
-        if self.say_failures:  # `run --once` says them in its own lines (and notes them: said_missed)
-            say_missed(log, report)
-            self.said_missed(report)
+        if self.say_failures:  # `run --once` says them in its own lines (and notes them: saying_missed)
+            with self.saying_missed(report) as report:
+                say_missed(log, report)
         return report
 
-    def said_missed(self, report: TickReport) -> None:
-        """The send times ``report`` found missed, said (logged, or printed by `run --once`): noted
-        so, for no pass to say them again (digest.daemon.missed.note_said: not before they are said)."""
-        if report.missed:
-            with Store(self.config.database) as store:
-                note_said(store, report.missed)
+    @contextlib.contextmanager
+    def saying_missed(self, report: TickReport) -> Iterator[TickReport]:
+        """``report`` with the send times it found missed that no pass said since, for the block to
+        say (logged, or printed by `run --once`): noted so once said, for no pass to say them again
+        (digest.daemon.missed.saying_once: one worker at a time, not before they are said)."""
+        with saying_once(self.config.database, report.missed) as missed:
+            yield dataclasses.replace(report, missed=missed)
 
     def _in_pass(
         self, store: Store, profiles: list[Profile], sender: Any, files: frozenset[str] | None

@@ -21,10 +21,13 @@ def digest_at(ws, *args: str, at: dt.datetime, code: int = 0) -> subprocess.Comp
     return done
 
 
-def digest_started_at(ws, *args: str, at: dt.datetime) -> subprocess.Popen[str]:
+def digest_started_at(
+    ws, *args: str, at: dt.datetime, stdout: int = subprocess.PIPE
+) -> subprocess.Popen[str]:
     """:func:`digest_at`'s process, started in a process group of its own (faketime runs `digest` as
-    its child: ``os.killpg(p.pid, ...)`` reaches it), its output piped: the test ends it."""
-    pipes = dict(stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    its child: ``os.killpg(p.pid, ...)`` reaches it), its output piped (``stdout``: or to that file
+    descriptor): the test ends it."""
+    pipes = dict(stdout=stdout, stderr=subprocess.PIPE, text=True)
     return subprocess.Popen(_at(ws, args, at), env=_utc(), start_new_session=True, **pipes)
 
 
