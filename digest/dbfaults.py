@@ -124,11 +124,13 @@ def write_refused(error: Exception, name: str, url: str = "") -> StoreUnusable:
         return upgrade_refused(name, role, first, _tables_owner(url or name))
     table = first.removeprefix("permission denied for table ")
     if table != first and not _may_select(url or name, table) and _may_select(url or name, "schema_version"):
-        return StoreUnusable(  # granted the others ON ALL TABLES, before an upgrade made this one
-            f"{name}: role '{role}' may not use table {table}, made by an upgrade of digest after this role "
-            "was granted the others (a grant ON ALL TABLES reaches only the tables there when it was made); "
-            f"{new_tables_granted(role, _tables_owner(url or name))} ({first})"
-        )
+        owner = _tables_owner(url or name)
+        if owner not in (None, role) and owner == _tables_owner(url or name, table):
+            return StoreUnusable(  # granted the others ON ALL TABLES before their owner made this one
+                f"{name}: role '{role}' may not use table {table}, made by an upgrade of digest after this "
+                "role was granted the others (a grant ON ALL TABLES reaches only the tables there when it "
+                f"was made); {new_tables_granted(role, owner)} ({first})"
+            )
     if table != first and not _may_select(url or name, table):
         return StoreUnusable(
             f"{name}: role '{role}' may not read this database; grant it (GRANT SELECT ON ALL TABLES IN "
@@ -152,14 +154,14 @@ def _may_select(url: str, table: str) -> bool:
         return True
 
 
-def _tables_owner(url: str) -> str | None:
-    """The role owning digest's tables (schema_version's), asked on a connection of its own as
-    :func:`_may_select` asks; None where that cannot be asked."""
+def _tables_owner(url: str, table: str = "schema_version") -> str | None:
+    """The role owning digest's tables (schema_version's; or ``table``), asked on a connection of
+    its own as :func:`_may_select` asks; None where that cannot be asked."""
     try:
         with contextlib.closing(connect_postgres(url, 5.0)) as db:
             row = db.execute(
-                "SELECT tableowner FROM pg_tables WHERE schemaname = current_schema() "
-                "AND tablename = 'schema_version'"
+                "SELECT tableowner FROM pg_tables WHERE schemaname = current_schema() AND tablename = ?",
+                (table,),
             ).fetchone()
             return None if row is None else str(row[0])
     except Exception:  # noqa: BLE001 (not asked: said without the name)

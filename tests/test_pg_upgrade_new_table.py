@@ -87,3 +87,23 @@ def test_a_table_an_upgrade_makes_is_granted_by_the_owners_default_privileges(tm
         ws.config_path.write_text(as_worker)
         done = digest(ws, "run", "--once")
         assert "may not" not in done.stderr and "not sent to" not in done.stdout, done.stderr
+
+
+def test_a_table_another_role_made_is_not_said_to_be_one_an_upgrade_made(tmp_path):
+    """The tables' owner refused a table another role made (a worker's role granted CREATE, as an
+    upgrade by a release before 3217277e left missed_said, or a PostgreSQL 16 member of the owner
+    that may not SET ROLE to it) is not told to grant itself the tables it makes by default."""
+    if shutil.which("psql") is None:
+        pytest.skip("no psql")
+    with owned_database(member=False) as (url, owner, worker, as_role):
+        ws = Workspace(tmp_path, database=as_role[owner])
+        ws.profile("ada", 'email: ada@example.org\ninterests: [neuromorphic]\nsend_at: "07:30"\n')
+        assert digest(ws, "status").returncode == 0
+        psql(url, owner, f"GRANT {WRITES} ON ALL TABLES IN SCHEMA public TO {worker}; DROP TABLE missed_said")
+        psql(url, owner, f"GRANT CREATE ON SCHEMA public TO {worker}")
+        psql(
+            url, worker, 'CREATE TABLE missed_said ("user" TEXT PRIMARY KEY, slot_at TEXT NOT NULL, why TEXT)'
+        )
+        refused = said(ws, "status")
+        assert "(permission denied for table missed_said)" in refused, refused
+        assert "ALTER DEFAULT PRIVILEGES" not in refused and "made by an upgrade" not in refused, refused
