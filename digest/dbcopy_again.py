@@ -25,6 +25,7 @@ from typing import Any
 
 from digest.db import shown
 from digest.errors import StoreError
+from digest.files import counted
 from digest.select.collection import CollectionStats
 from digest.store import Store
 
@@ -216,10 +217,14 @@ def refuse_copied(src: Store, dst: Store, target: str, tables: list[str]) -> Non
         stats = CollectionStats(dst)
         (left,) = dst.db.execute("SELECT COUNT(*) FROM papers WHERE id > ?", (stats.through,)).fetchone()
         (papers,) = dst.db.execute("SELECT COUNT(*) FROM papers").fetchone()
-        indexing = f" ({left} papers not indexed yet: the workers' first pass indexes them)" if left else ""
+        indexing = (
+            f" ({counted(left, 'paper')} not indexed yet: the workers' first pass indexes them)"
+            if left
+            else ""
+        )
         raise AlreadyCopied(
             f"{shown(target)} is a copy of {src.path} already: every table's rows are the same in both "
-            f"({papers} papers), {NOT_COMPARED}; nothing copied again{indexing}."
+            f"({counted(papers, 'paper')}), {NOT_COMPARED}; nothing copied again{indexing}."
         )
     raise StoreError(changed_since(src, target, found))
 

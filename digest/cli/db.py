@@ -13,6 +13,7 @@ from digest.cli.common import Context, echo, handle_errors, progress_for
 from digest.daemon.lock import RunLock
 from digest.db import is_postgres, url_host
 from digest.errors import ConfigError, StoreError
+from digest.files import counted
 from digest.options import Invalid, Reading
 
 
@@ -76,7 +77,10 @@ def migrate(obj: Context, target: str) -> None:
         mark = "" if source == copied else "   MISMATCH"
         echo(f"  {table:<{width}}  {source:>9} -> {copied:>9}{mark}")
     if report.unindexed is None:
-        echo(f"  (the word index copied; {report.indexed} papers the source had not indexed yet, indexed)")
+        echo(
+            f"  (the word index copied; {counted(report.indexed, 'paper')} the source had not indexed "
+            "yet, indexed)"
+        )
     else:
         echo(
             "  (the word index copied; indexing the papers the source had not indexed yet was interrupted, "
