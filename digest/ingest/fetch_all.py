@@ -15,7 +15,7 @@ from typing import Any
 from digest.config import Config, SourceConfig
 from digest.ingest.fetch import AT_ITS_TIMES, GONE, FetchOutcome, fetch_source, source_day
 from digest.ingest.http import Http
-from digest.ingest.missed_days import FAILED, LEFT, failed_before, missed_days, not_again
+from digest.ingest.missed_days import FAILED, LEFT, failed_before, last_fetched, missed_days, not_again
 from digest.progress import NO_PROGRESS, Progress
 from digest.store import Store
 
@@ -31,8 +31,10 @@ def fetch_with_missed(
     a second apart before ``now``: the day's own fetch stays the source's latest. Once one of them
     fails, the days that failed before are left for the next fetch (an outage: no storm)."""
     own = source_day(source, now, config.timezone)
+    at = last_fetched(store, source)
+    before = (at, source_day(source, at, config.timezone)) if at else None
     missed, failed = (
-        missed_days(store, source, own, GONE, now),
+        missed_days(store, source, own, GONE, now, before),
         {a.day for a in failed_before(store, source, own, GONE)},
     )
     outcomes: list[FetchOutcome] = []

@@ -3,8 +3,11 @@ not running on the day it would have fetched them. The daily papers API keeps ea
 at its own address (``?date=``), and a pass asks only for its own day's (``day: yesterday``:
 the day before), so a day missed was never fetched and its papers reached no one. Before its own
 day, a pass asks for the days before it that were never asked for, back to the last that was
-(a week at most; none when no day of the last week was asked: a source new to this database
-begins at its own day, and one idle longer than a week does not fetch a week). A day whose last
+(a week at most; none for a source new to this database: it begins at its own day). A source
+fetched before but not for over a week (the daemon stopped for ten days) asks for the whole week
+before its own day, which the API still serves, and says the days before that week, never asked
+for and not asked now (:data:`LOST`): before, it began at its own day and lost them all without a
+word. A day whose last
 answer was given before the day was over (UTC: a `day: today` source asked in the morning, its
 page not out yet or still filling) is asked once more at the first fetch after it is over: the
 papers listed since reach the readers then (one whose answer held none of its papers, not out yet,
@@ -51,6 +54,11 @@ FAILED = "failed"  # and one without an answer
 NOT_AGAIN = "not asked for again"
 GONE_FOR_GOOD = f"; a day caught up on: {NOT_AGAIN}"  # in place of fetch.AT_ITS_TIMES
 AGED_OUT = f"; a week old, the oldest day caught up on: {NOT_AGAIN} after today"
+# a source not fetched for over a week (the daemon stopped): the days before the week asked now
+LOST = (
+    "%s: not fetched since %s, over a week ago: the daily papers of %s were never asked for and are "
+    "not asked for now (a week back at most): their papers never came"
+)
 # when a failed day is asked again if an older one failed too: that one first (fetch_with_missed)
 BEHIND = "once the days before it answer"
 # a day that failed before, left for the next fetch once a day failed in this one (an outage)
@@ -117,19 +125,44 @@ def failed_before(
     return sorted((a for a in asked if not a.got), key=lambda a: a.day)
 
 
+def last_fetched(store: Store, source: SourceConfig) -> dt.datetime | None:
+    """When ``source`` (by any name its addresses were fetched under) was last fetched; None: never."""
+    sql = (
+        "SELECT MAX(attempted_at) FROM fetches WHERE source = ? "
+        "OR url IN (SELECT url FROM fetch_names WHERE source = ?)"
+    )
+    at = store.db.execute(sql, (source.name, source.name)).fetchone()[0]
+    return dt.datetime.fromisoformat(at) if at else None
+
+
 def missed_days(
-    store: Store, source: SourceConfig, day: dt.date, gone: str, now: dt.datetime
+    store: Store,
+    source: SourceConfig,
+    day: dt.date,
+    gone: str,
+    now: dt.datetime,
+    before: tuple[dt.datetime, dt.date] | None = None,
 ) -> list[dt.date]:
     """The days before ``day`` whose daily papers ``source`` never asked for, or asked for and never
     got (every fetch of it failed, the last not a 410: its record's detail holds no ``gone``,
     digest.ingest.fetch.GONE), or last asked before they were over and over at ``now`` (not out
-    then: over or not), oldest first."""
+    then: over or not), oldest first. ``before``: the source's last fetch and its own day then
+    (None: never fetched), for a source idle longer than the week: the whole week, the days
+    before it said lost."""
     days = [day - dt.timedelta(days=back) for back in range(1, CATCH_UP + 1)]
     asked = _asked(store, source, day, gone)
     got = {d: a.got for d, a in asked.items()}
-    if not got:  # nothing asked for in a week: a new source, or one long unused
-        return []
-    last = max(got)  # the last day asked for: the ones after it never were
+    if not got and (before is None or source.kind != "hf_daily" or "{date}" not in source.url):
+        return []  # a new source: it begins at its own day
+    if not got:  # fetched before, but nothing asked for in a week: the week, and the days before it said
+        at, then = before  # type: ignore[misc]
+        lost = [then + dt.timedelta(days=n) for n in range(1, (days[-1] - then).days)]
+        if lost:
+            said = str(lost[0]) if len(lost) == 1 else f"{lost[0]} to {lost[-1]}"
+            log.warning(LOST, source.name, f"{at.astimezone(dt.UTC):%Y-%m-%d %H:%M} UTC", said)
+    last = (
+        max(got) if got else days[-1] - dt.timedelta(days=1)
+    )  # the last day asked for: those after it never were
     # asked once more, once over (not out yet when asked: at once)
     early = {d for d, a in asked.items() if a.early and (a.empty or now >= _over(d))}
     missed = sorted(d for d in days if d > last or not got.get(d, True) or d in early)

@@ -1,0 +1,70 @@
+"""A daily papers source not fetched for over a week (the daemon stopped for nine days, the
+machine off on a holiday): its next fetch asks for the whole week before its own day, which the
+API still serves, and says the days before that week, which it does not ask for (a week back at
+most: no storm after a month away). Before, a source with no day of the last week asked for began
+at its own day, as a new one does: the days of the stop were lost without a word, eight days of
+papers that reached no one. Real `digest fetch` commands at chosen moments and a loopback API
+shaped like the real one."""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from helpers.daily_papers import graph_page
+
+from digest.demo.http_server import LocalHttpServer, Route
+
+HF = "sources:\n  - kind: hf_daily\n    url: {base}/api/daily_papers?date={date}\n    retries: 0\n"
+
+
+@contextmanager
+def _api(workspace, asked: list[str]) -> Iterator[None]:
+    """The workspace's config given a daily papers source served by a loopback API shaped like the
+    real one, each day asked for (its first page) added to ``asked``."""
+
+    def api(query: dict[str, str]) -> Route:
+        if query.get("p", "0") == "0":
+            asked.append(query["date"])
+        return Route(graph_page(query))
+
+    with LocalHttpServer({"/api/daily_papers": api}) as server:
+        workspace.config_path.write_text(
+            workspace.config_path.read_text() + HF.replace("{base}", server.url(""))
+        )
+        yield
+
+
+def _fetch(workspace, monkeypatch, day: int):
+    at = dt.datetime(2026, 12, day, 6, 0, tzinfo=dt.UTC)
+    monkeypatch.setattr(importlib.import_module("digest.cli.fetch"), "now_utc", lambda: at)
+    return workspace.cli("fetch")
+
+
+def test_a_source_stopped_for_nine_days_asks_the_week_and_says_the_day_before_it(
+    workspace, monkeypatch, caplog
+):
+    asked: list[str] = []
+    with _api(workspace, asked):
+        _fetch(workspace, monkeypatch, 10)  # the 9th; then nothing until the 19th
+        asked.clear()
+        caplog.clear()
+        shown = _fetch(workspace, monkeypatch, 19)
+    # before: only the 18th, and not a word of the 10th to the 17th
+    assert asked == [f"2026-12-{d}" for d in range(11, 19)], asked
+    assert "hf_daily: 2 papers of 2026-12-11: 2 new, 0 known" in shown.output, shown.output
+    assert (
+        "hf_daily: not fetched since 2026-12-10 06:00 UTC, over a week ago: the daily papers of "
+        "2026-12-10 were never asked for and are not asked for now (a week back at most): their "
+        "papers never came"
+    ) in caplog.messages, caplog.messages  # a WARNING: on stderr, and in the daemon's log
+
+
+def test_a_new_source_still_begins_at_its_own_day(workspace, monkeypatch, caplog):
+    asked: list[str] = []
+    with _api(workspace, asked):
+        shown = _fetch(workspace, monkeypatch, 19)
+    assert asked == ["2026-12-18"], asked
+    assert shown.exit_code == 0 and not any("never asked for" in m for m in caplog.messages), caplog.messages
