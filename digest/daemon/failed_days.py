@@ -6,7 +6,9 @@ though it is asked again at each fetch for a week and its papers reach no one un
 A day that left that week since the source's last fetch (no fetch since: the daemon stopped, a
 `digest send` not run for days) is said too, as a day whose papers never came, not asked for
 again: nothing else says it (the fetch that last asked for it still had it in its week), and
-the line of the week's days vanished with it. It is said until the source's next fetch."""
+the line of the week's days vanished with it. It is said until the source's next fetch; not of a
+day whose daily papers are in the store all the same (its dump loaded by hand, `digest ingest`):
+those came."""
 
 from __future__ import annotations
 
@@ -17,7 +19,7 @@ from digest.config import Config
 from digest.daemon.status_readers import shown_at
 from digest.ingest.fetch import GONE, source_day
 from digest.ingest.fetch_records import FetchRecord
-from digest.ingest.missed_days import BEHIND, CATCH_UP, NOT_AGAIN, Asked, failed_before
+from digest.ingest.missed_days import BEHIND, CATCH_UP, NOT_AGAIN, Asked, failed_before, stored
 from digest.store import Store
 
 # a failed day over a week old since the source's last fetch: what that fetch could not say
@@ -46,6 +48,7 @@ def failed_days(
             failed_before(store, src, then + dt.timedelta(days=1), GONE, CATCH_UP + 1) if then < own else []
         )
         aged = [a for a in older if a.day < own - dt.timedelta(days=CATCH_UP)]
+        aged = [a for a in aged if not stored(store, src.kind, a.day)]  # its dump loaded by hand: they came
         for n, a in enumerate([*aged, *week]):
             end = a.day + dt.timedelta(days=CATCH_UP) + (today - own)  # its source's day a week after it
             given_up = NEVER_CAME.format(end + dt.timedelta(days=1))

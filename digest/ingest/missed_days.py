@@ -135,6 +135,13 @@ def last_fetched(store: Store, source: SourceConfig) -> dt.datetime | None:
     return dt.datetime.fromisoformat(at) if at else None
 
 
+def stored(store: Store, kind: str, day: dt.date) -> bool:
+    """Whether a listing of ``day`` read as ``kind`` (hf_daily) and holding papers is in the store
+    (its dump loaded by hand, `digest ingest`): the day's papers came, whatever its fetches."""
+    sql = "SELECT 1 FROM listings WHERE day = ? AND format = ? AND entries > 0 LIMIT 1"
+    return store.db.execute(sql, (day.isoformat(), kind)).fetchone() is not None
+
+
 def missed_days(
     store: Store,
     source: SourceConfig,
@@ -157,12 +164,13 @@ def missed_days(
     if not got:  # fetched before, but nothing asked for in a week: the week, and the days before it said
         at, then = before  # type: ignore[misc]
         lost = [then + dt.timedelta(days=n) for n in range(1, (days[-1] - then).days)]
+        lost = [d for d in lost if not stored(store, source.kind, d)]  # loaded by hand: they came
         if lost:
-            said = str(lost[0]) if len(lost) == 1 else f"{lost[0]} to {lost[-1]}"
+            whole = len(lost) > 2 and (lost[-1] - lost[0]).days == len(lost) - 1  # no day between stored
+            said = f"{lost[0]} to {lost[-1]}" if whole else ", ".join(map(str, lost))
             log.warning(LOST, source.name, f"{at.astimezone(dt.UTC):%Y-%m-%d %H:%M} UTC", said)
-    last = (
-        max(got) if got else days[-1] - dt.timedelta(days=1)
-    )  # the last day asked for: those after it never were
+    # the last day asked for (none in the week: the day before it): those after it never were
+    last = max(got) if got else days[-1] - dt.timedelta(days=1)
     # asked once more, once over (not out yet when asked: at once)
     early = {d for d, a in asked.items() if a.early and (a.empty or now >= _over(d))}
     missed = sorted(d for d in days if d > last or not got.get(d, True) or d in early)
