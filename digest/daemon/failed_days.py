@@ -65,8 +65,16 @@ def failed_days(
             if end == today and a.attempted_at.astimezone(ZoneInfo(config.timezone)).date() == today:
                 lines.append((src.name, f"{_failed(a, said)}; {LAST_DAY}"))  # asked on its last day
                 continue
-            # an older day that fails holds it back (fetch_with_missed: no storm in an outage)
-            when = "at each fetch" if n == len(aged) else f"at each fetch {BEHIND},"
+            # an older day that fails holds it back (fetch_with_missed: no storm in an outage) until
+            # it answers, or leaves the week: the day after the last older one's last (theirs, a day apart)
+            free = (
+                end - (a.day - week[n - len(aged) - 1].day) + dt.timedelta(days=1) if n > len(aged) else end
+            )
+            when = (
+                "at each fetch"
+                if n == len(aged)
+                else f"at each fetch {BEHIND} or, theirs a week old, from {free},"
+            )
             lines.append(
                 (src.name, f"{_failed(a, said)}; asked again {when} until a week old (the last on {end})")
             )

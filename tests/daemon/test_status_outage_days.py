@@ -37,5 +37,9 @@ def test_status_says_a_later_failed_day_waits_for_the_days_before_it(workspace, 
         "  and the daily papers of 2026-12-10",
     ], shown
     assert lines[0].endswith("; asked again at each fetch until a week old (the last on 2026-12-17)"), shown
-    waits = "; asked again at each fetch once the days before it answer, until a week old"
+    # the 9th is asked for the last time on the 17th: the 10th is not held back after it
+    waits = (
+        "; asked again at each fetch once the days before it answer or, theirs a week old, from 2026-12-18, "
+        "until a week old"
+    )
     assert lines[1].endswith(f"{waits} (the last on 2026-12-18)"), shown

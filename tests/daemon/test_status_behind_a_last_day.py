@@ -1,0 +1,57 @@
+"""`digest status` on a failed day held back by an older one that fails too (an outage: once one
+day fails in a fetch, the others that failed before wait for the next, digest.ingest.fetch_all):
+it is asked again once the days before it answer, or, if they never do, from the day after the
+last of theirs is asked, as they leave the week. Before, it said only "asked again at each fetch
+once the days before it answer, until a week old (the last on 2026-12-18)", on the 17th, while the
+older day was asked for the last time that day: the later one is asked on the 18th whatever the
+older one answered. Real `digest fetch` and `digest status` commands at chosen moments, a loopback
+API shaped like the real one that fails the 9th and the 10th."""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib
+
+from helpers.daily_papers import graph_page
+
+from digest.demo.http_server import LocalHttpServer, Route
+
+HF = "sources:\n  - kind: hf_daily\n    url: {base}/api/daily_papers?date={date}\n    retries: 0\n"
+
+
+def _at(workspace, monkeypatch, module: str, day: int, hour: int = 6) -> str:
+    at = dt.datetime(2026, 12, day, hour, 0, tzinfo=dt.UTC)
+    monkeypatch.setattr(importlib.import_module(f"digest.cli.{module}"), "now_utc", lambda: at)
+    return workspace.cli(module).output
+
+
+def ninth_and_tenth_fail(query: dict[str, str]) -> Route:
+    if query["date"] in ("2026-12-09", "2026-12-10"):
+        return Route(b"busy", status=503, content_type="text/plain")
+    return Route(graph_page(query))
+
+
+def test_a_day_held_back_by_one_asked_for_the_last_time_today_is_asked_tomorrow_whatever_it_answers(
+    workspace, monkeypatch
+):
+    with LocalHttpServer({"/api/daily_papers": ninth_and_tenth_fail}) as server:
+        workspace.config_path.write_text(
+            workspace.config_path.read_text() + HF.replace("{base}", server.url(""))
+        )
+        for day in (10, 11, 17):  # the 9th fails, then the 10th; on the 17th the 9th's last day
+            _at(workspace, monkeypatch, "fetch", day)
+        shown = _at(workspace, monkeypatch, "status", 17, 7)
+        lines = [line for line in shown.splitlines() if line.startswith("  and the daily papers of")]
+        assert [line.split(" FAILED")[0] for line in lines] == [
+            "  and the daily papers of 2026-12-09",
+            "  and the daily papers of 2026-12-10",
+        ], shown
+        assert lines[0].endswith("; a week old: not asked for again after today"), shown
+        assert lines[1].endswith(
+            "; asked again at each fetch once the days before it answer or, theirs a week old, from "
+            "2026-12-18, until a week old (the last on 2026-12-18)"
+        ), shown
+        asked = _at(workspace, monkeypatch, "fetch", 18)  # the 9th gone from the week: the 10th asked
+    assert "2026-12-10&limit=100&p=0: HTTP 503 Service Unavailable (after 1 attempt); a week old" in asked, (
+        asked
+    )
