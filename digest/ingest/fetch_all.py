@@ -45,7 +45,8 @@ def fetch_with_missed(
         at = now - dt.timedelta(seconds=len(missed) - n)
         out = fetch_source(config, store, http, source, at, day=day, **how)
         if out.outcome == FAILED and not out.stopped:  # said when no later fetch asks for it again
-            again = not_again(day, own, GONE in out.detail)
+            kept = day not in {a.day for a in failed_before(store, source, own, GONE)}  # a day got before
+            again = not_again(day, own, GONE in out.detail, kept)
             out = dataclasses.replace(out, detail=out.detail.removesuffix(AT_ITS_TIMES) + again)
         outcomes.append(out)
         if outcomes[-1].stopped:  # SIGTERM, Ctrl-C: no more fetched

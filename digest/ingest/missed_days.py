@@ -13,8 +13,9 @@ page not out yet or still filling) is asked once more at the first fetch after i
 papers listed since reach the readers then (one whose answer held none of its papers, not out yet,
 at the next fetch, over or not: east of UTC a fetch's day begins before the API's, and a list still
 filling asked again at each fetch of that day would cost a request each time and still not be
-whole); if that fails, it is a day that failed, as below (its answer of the morning does not
-make it got). A day of that week
+whole); if that fails, a day whose papers the earlier answer brought (in the store) keeps them,
+the failure said and the day not asked again (:data:`KEPT`: it was retried for a week as a day
+whose papers never came), and one whose answer held none is a day that failed, as below. A day of that week
 whose every fetch failed (a catch-up that met a 503, say; not a 410: gone for good) is asked again,
 at each fetch of the source, until a fetch of it succeeds or it is over a week old: its papers
 never came. During an outage every day of the week fails in turn; asking each of them again at
@@ -53,6 +54,8 @@ FAILED = "failed"  # and one without an answer
 # what a failed catch-up of a missed day adds when no later fetch asks for that day again
 NOT_AGAIN = "not asked for again"
 GONE_FOR_GOOD = f"; a day caught up on: {NOT_AGAIN}"  # in place of fetch.AT_ITS_TIMES
+# in place of it, for a day asked once more after it was over whose papers its earlier answer brought
+KEPT = f"; the papers of its earlier answer kept (its list may have grown since): {NOT_AGAIN}"
 AGED_OUT = f"; a week old, the oldest day caught up on: {NOT_AGAIN} after today"
 # a source not fetched for over a week (the daemon stopped): the days before the week asked now
 LOST = (
@@ -65,12 +68,15 @@ BEHIND = "once the days before it answer"
 LEFT = "%s: %s failed before and a day failed now: asked at the next fetch"
 
 
-def not_again(day: dt.date, own: dt.date, gone: bool) -> str:
+def not_again(day: dt.date, own: dt.date, gone: bool, kept: bool = False) -> str:
     """What the failed catch-up of ``day`` (the source's own day: ``own``) adds when the source's
-    next fetch will not ask for it again: a 410, or a day that leaves the week looked back at
-    tomorrow; "" when it will (missed_days)."""
+    next fetch will not ask for it again: a 410, a day asked once more whose papers an earlier
+    answer brought (``kept``), or a day that leaves the week looked back at tomorrow; "" when it
+    will (missed_days)."""
     if gone:
         return GONE_FOR_GOOD
+    if kept:
+        return KEPT
     return AGED_OUT if day <= own - dt.timedelta(days=CATCH_UP) else ""
 
 
@@ -105,6 +111,7 @@ def _asked(
         early = outcome != FAILED and when < over  # `day: today` asked in the morning: not all out yet
         # asked once more, after its day, and that failed: its answer of the morning is not the day's
         again = outcome == FAILED and ok is not None and dt.datetime.fromisoformat(ok) < over
+        again = again and not stored(store, source.kind, d)  # the papers it brought then are kept
         got = (ok is not None and not again) or gone in why
         asked[d] = Asked(d, got, url, when, why, early, outcome == EMPTY)
     return asked
