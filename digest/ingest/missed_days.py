@@ -98,7 +98,7 @@ def _asked(
 ) -> dict[dt.date, Asked]:
     """The days of the week (``days_back`` days) before ``day`` whose daily papers ``source`` asked
     for (a detail that holds ``gone``: the last fetch failed with a 410)."""
-    if source.kind != "hf_daily" or "{date}" not in source.url:
+    if not _by_day(source):
         return {}
     days = [day - dt.timedelta(days=back) for back in range(1, days_back + 1)]
     urls = {source.resolved_url(d): d for d in days}
@@ -115,6 +115,11 @@ def _asked(
         got = (ok is not None and not again) or gone in why
         asked[d] = Asked(d, got, url, when, why, early, outcome == EMPTY)
     return asked
+
+
+def _by_day(source: SourceConfig) -> bool:
+    """Whether ``source`` keeps each day's list at its own address: a daily papers API's ``{date}``."""
+    return source.kind == "hf_daily" and "{date}" in source.url
 
 
 def _over(day: dt.date) -> dt.datetime:
@@ -166,8 +171,8 @@ def missed_days(
     days = [day - dt.timedelta(days=back) for back in range(1, CATCH_UP + 1)]
     asked = _asked(store, source, day, gone)
     got = {d: a.got for d, a in asked.items()}
-    if not got and (before is None or source.kind != "hf_daily" or "{date}" not in source.url):
-        return []  # a new source: it begins at its own day
+    if not got and (before is None or before[1] >= days[-1] or not _by_day(source)):
+        return []  # a new source (fetched for its own day only, if at all): it begins at its own day
     if not got:  # fetched before, but nothing asked for in a week: the week, and the days before it said
         at, then = before  # type: ignore[misc]
         lost = [then + dt.timedelta(days=n) for n in range(1, (days[-1] - then).days)]

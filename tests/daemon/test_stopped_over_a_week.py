@@ -68,3 +68,19 @@ def test_a_new_source_still_begins_at_its_own_day(workspace, monkeypatch, caplog
         shown = _fetch(workspace, monkeypatch, 19)
     assert asked == ["2026-12-18"], asked
     assert shown.exit_code == 0 and not any("never asked for" in m for m in caplog.messages), caplog.messages
+
+
+def test_a_source_fetched_for_the_first_time_earlier_today_does_not_ask_the_week(
+    workspace, monkeypatch, caplog
+):
+    """Its one fetch asked for its own day, no day of the week before it: it is a new source still."""
+    asked: list[str] = []
+    with _api(workspace, asked):
+        _fetch(workspace, monkeypatch, 19)
+        monkeypatch.setattr(
+            importlib.import_module("digest.cli.fetch"),
+            "now_utc",
+            lambda: dt.datetime(2026, 12, 19, 9, 0, tzinfo=dt.UTC),
+        )
+        assert workspace.cli("fetch").exit_code == 0
+    assert asked == ["2026-12-18", "2026-12-18"], asked  # before this fix: the 11th to the 17th too
