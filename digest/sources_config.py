@@ -109,7 +109,10 @@ class SourceConfig:
     day: str = option(
         Choice({"yesterday": "yesterday", "today": "today"}),
         default="yesterday",
-        help="hf_daily: whose papers (yesterday's are complete by morning)",
+        help=(
+            "hf_daily: whose papers, the config's zone's yesterday or today (a day's list fills until "
+            "its UTC day is over: one asked before is asked once more after)"
+        ),
     )
     timeout_seconds: float = option(
         Number(0, above=True, what="a positive number of seconds", maximum=600),

@@ -7,15 +7,15 @@ day, a pass asks for the days before it that were never asked for, back to the l
 fetched before but not for over a week (the daemon stopped for ten days) asks for the whole week
 before its own day, which the API still serves, and says the days before that week, never asked
 for and not asked now (:data:`LOST`): before, it began at its own day and lost them all without a
-word. A day whose last
-answer was given before the day was over (UTC: a `day: today` source asked in the morning, its
-page not out yet or still filling) is asked once more at the first fetch after it is over: the
-papers listed since reach the readers then (one whose answer held none of its papers, not out yet,
-at the next fetch, over or not: east of UTC a fetch's day begins before the API's, and a list still
-filling asked again at each fetch of that day would cost a request each time and still not be
-whole); if that fails, a day whose papers the earlier answer brought (in the store) keeps them,
-the failure said and the day not asked again (:data:`KEPT`: it was retried for a week as a day
-whose papers never came), and one whose answer held none is a day that failed, as below. A day of that week
+word. A day whose last answer was given before the day was over (UTC: a `day: today` source asked in
+the morning, its page not out yet or still filling) is asked once more at the first fetch after it
+is over: the papers listed since reach the readers then (one whose answer held none of its papers,
+not out yet or a weekend's, at each fetch until one after it is over: east of UTC a fetch's day
+begins before the API's: nine hours of the next day's fetches in Tokyo; a list still filling asked
+again at each fetch of that day would cost a request each time and still not be whole); if that
+fails, a day whose papers the earlier answer brought (in the store) keeps them, the failure said and
+the day not asked again (:data:`KEPT`: it was retried for a week as a day whose papers never came),
+and one whose answer held none is a day that failed, as below. A day of that week
 whose every fetch failed (a catch-up that met a 503, say; not a 410: gone for good) is asked again,
 at each fetch of the source, until a fetch of it succeeds or it is over a week old: its papers
 never came. During an outage every day of the week fails in turn; asking each of them again at
