@@ -87,6 +87,7 @@ def test_a_profiles_folder_gone_under_digest_serve_names_the_config_file_that_na
     ws.profile("ada", PROFILE)
     ada = f"{ws.base_url}/u/{Signer.from_config(ws.config).token('ada', wall_clock())}"
     with ws.served() as serve:
+        serve.stdout.readline()  # ada's link: the start, which reads the profiles folder, is done
         shutil.rmtree(ws.root / "profiles")  # unmounted
         status = answered(ada)
         serve.terminate()
