@@ -9,15 +9,23 @@ OUR_METHODS = ("CRAM-MD5", "PLAIN", "LOGIN")  # the login methods smtplib's SMTP
 
 def other_methods(conn: smtplib.SMTP, tls: bool) -> str:
     """The login methods a server offers (AUTH), said with ours, if it offers some and none of ours
-    (:data:`OUR_METHODS`); else ''. Then what to do, as the session was in TLS (``tls``) or not."""
+    (:data:`OUR_METHODS`); else ''. Then what to do, as the session was in TLS (``tls``) or not: without
+    TLS, its STARTTLS (only if it offers one: else that setting would be refused too)."""
     offered = conn.esmtp_features.get("auth", "").split()
     ours = OUR_METHODS
     if not offered or {method.upper() for method in offered} & set(ours):
         return ""
-    fix = (
-        "many servers offer PLAIN and LOGIN only over TLS: set smtp.security: starttls (or ssl for port 465)"
-        if not tls
-        else "use a server (or port) that offers one of ours, or leave out smtp.username for a server that "
+    other = (
+        "use a server (or port) that offers one of ours, or leave out smtp.username for a server that "
         "takes mail without a login"
     )
+    if tls:
+        fix = other
+    elif conn.has_extn("starttls"):  # its TLS may bring PLAIN and LOGIN
+        fix = (
+            "many servers offer PLAIN and LOGIN only over TLS: set smtp.security: starttls "
+            "(or ssl for port 465)"
+        )
+    else:  # smtp.security: starttls would be refused as "offers no STARTTLS"
+        fix = f"it offers no STARTTLS either: {other}"
     return f"it offers {' '.join(offered)}, we log in with {', '.join(ours[:-1])} or {ours[-1]}; {fix}"

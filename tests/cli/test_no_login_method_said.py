@@ -2,7 +2,9 @@
 in with CRAM-MD5, PLAIN or LOGIN) is said so, with the methods it offers: "the SMTP server
 host:port (none) offers no login method of ours to log in as 'ada': it offers GSSAPI NTLM, we
 log in with CRAM-MD5, PLAIN or LOGIN; many servers offer PLAIN and LOGIN only over TLS: set
-smtp.security: starttls ..." (over TLS: use a server that offers one of ours). Its digest waits
+smtp.security: starttls ..." of one that offers STARTTLS; of one that offers none, "it offers no
+STARTTLS either: use a server (or port) that offers one of ours, ...", as over TLS (smtp.security:
+starttls would be refused as "offers no STARTTLS ... set smtp.security: none"). Its digest waits
 until the config is fixed, as one of a server that offers no login ("the mail server does not
 take our smtp settings"). Before, "took the connection but failed the login as 'ada': No
 suitable authentication method found.; check smtp.username and the password in $SMTP_PASSWORD":
@@ -11,6 +13,7 @@ only methods of its own, real `digest send`, real SQLite."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from aiosmtpd.controller import Controller
@@ -32,8 +35,9 @@ class OtherMethods(Mailbox):
         return AuthResult(success=False)
 
 
-def test_a_server_offering_no_login_method_of_ours_is_said_so(tmp_path, monkeypatch):
-    monkeypatch.setenv("SMTP_PASSWORD", "secret")
+def other_methods_row(tmp_path: Path, **options: Any) -> tuple[str, int]:
+    """`digest send`'s row of ada, her login set, to an aiosmtpd offering GSSAPI and NTLM (with
+    aiosmtpd's ``options``); and its port."""
     port = free_port("127.0.0.1")
     controller = Controller(
         OtherMethods(),
@@ -41,13 +45,19 @@ def test_a_server_offering_no_login_method_of_ours_is_said_so(tmp_path, monkeypa
         port=port,
         auth_require_tls=False,
         auth_exclude_mechanism=["PLAIN", "LOGIN"],
+        **options,
     )
     controller.start()
     try:
         ws = with_smtp(tmp_path / "ws", port, "  username: ada\n  password_env: SMTP_PASSWORD\n")
-        row = row_of_ada(ws.cli("send"))
+        return row_of_ada(ws.cli("send")), port
     finally:
         controller.stop()
+
+
+def test_a_server_offering_no_login_method_of_ours_is_said_so(tmp_path, monkeypatch, trusted):
+    monkeypatch.setenv("SMTP_PASSWORD", "secret")
+    row, port = other_methods_row(tmp_path, tls_context=trusted)  # STARTTLS offered, not required
     assert SETTINGS in row, row
     assert row.endswith(
         f"the SMTP server 127.0.0.1:{port} (none) offers no login method of ours to log in as 'ada': it "
@@ -55,3 +65,17 @@ def test_a_server_offering_no_login_method_of_ours_is_said_so(tmp_path, monkeypa
         "only over TLS: set smtp.security: starttls (or ssl for port 465)"
     ), row
     assert "password" not in row and "No suitable" not in row, row
+
+
+def test_without_starttls_either_it_is_not_advised(tmp_path, monkeypatch):
+    """Its advice works if followed: a server without STARTTLS is not told to use it."""
+    monkeypatch.setenv("SMTP_PASSWORD", "secret")
+    row, port = other_methods_row(tmp_path)
+    assert SETTINGS in row, row
+    assert row.endswith(
+        f"the SMTP server 127.0.0.1:{port} (none) offers no login method of ours to log in as 'ada': it "
+        "offers GSSAPI NTLM, we log in with CRAM-MD5, PLAIN or LOGIN; it offers no STARTTLS either: use a "
+        "server (or port) that offers one of ours, or leave out smtp.username for a server that takes mail "
+        "without a login"
+    ), row
+    assert "starttls" not in row, row
