@@ -56,8 +56,9 @@ log = logging.getLogger("digest")
     "digest that waits for its retry by SMTP is left queued for it: deferred by the mail server, not "
     "taken with our smtp settings, refused as our mail (not the address) or not offered after such a "
     "refusal, not sent as the mail server stopped answering or could not be reached, or as our smtp "
-    "settings cannot be used; or its answer lost after its data: the mail server may have it; and so is "
-    "one made for email by a `digest send` or the daemon and not tried yet, that send stopped).",
+    "settings cannot be used, or as an error in digest itself stopped it; or its answer lost after its "
+    "data: the mail server may have it; and so is one made for email by a `digest send` or the daemon "
+    "and not tried yet, that send stopped).",
 )
 @click.pass_obj
 @handle_errors

@@ -34,3 +34,21 @@ def test_a_bug_in_one_send_is_said_as_ours_not_deferred(tmp_path, monkeypatch):
         ran = ws.cli("run", "--once")
     assert f"not sent to ada ({BUG}): internal error: RuntimeError: a stand-in bug" in ran.stdout, ran.output
     assert "deferred" not in ran.output, ran.output
+
+
+def test_send_to_dir_leaves_it_and_its_help_says_so(tmp_path, monkeypatch):
+    """`send --to-dir` leaves such a digest queued for its retry by SMTP (as any tried one), and
+    says so; its --help lists it with the rest (as README's `--to-dir` paragraph does)."""
+
+    def over_size(*args: object) -> None:
+        raise RuntimeError("a stand-in bug")
+
+    monkeypatch.setattr(digest.deliver.transports, "over_size", over_size)
+    with LocalSmtpServer(Mailbox()) as server:
+        ws = ready(Workspace(tmp_path, server.port))
+        ws.cli("send")
+    looked = ws.cli("send", "--to-dir", str(tmp_path / "out"))
+    assert f"not written ({BUG}, it waits for its retry by SMTP" in looked.stderr, looked.output
+    assert not (tmp_path / "out").exists() or not list((tmp_path / "out").iterdir())
+    helped = " ".join(ws.cli("send", "--help").stdout.split())
+    assert "or as an error in digest itself stopped it; or its answer lost" in helped, helped
