@@ -7,12 +7,12 @@ takes as a refusal of us, and retries: relaying denied, a bare 5.7.1; a 5xx gree
 after; "not offered, as the mail server refused our mail before it" of a digest the pass did not offer
 after such a refusal), the mail server stopped answering (it greeted us, then timed out or hung up before
 any mail (at EHLO, STARTTLS), at our login, or at MAIL FROM, RCPT TO or the DATA command: nothing refused
-it), our smtp settings cannot be used (smtp.ca_file gone or spoilt since the config was read: no server
-tried; the key and file quoted after), an error in digest itself (a bug: "internal error: ..." quoted
-after, its traceback in the log), the mail server's answer to its data was lost (the connection cut or
-timed out after the data was sent, or the command quit at once then: the server may have it, and it is
-sent again, with the same Message-ID), or the file transport could not write it (the path and the error
-quoted after).
+it; or so often in a row that the pass stopped before it), our smtp settings cannot be used (smtp.ca_file
+gone or spoilt since the config was read: no server tried; the key and file quoted after), an error in
+digest itself (a bug: "internal error: ..." quoted after, its traceback in the log), the mail server's
+answer to its data was lost (the connection cut or timed out after the data was sent, or the command quit
+at once then: the server may have it, and it is sent again, with the same Message-ID), or the file
+transport could not write it (the path and the error quoted after).
 `digest send`'s rows, `run --once`'s lines, the daemon's log and `send --to-dir`'s notes say it in these
 words; the reply or error that follows says the rest."""
 
@@ -31,6 +31,7 @@ from digest.deliver.replies import (
     NOT_TRIED,
     SETTINGS_MADE,
     SILENT_MADE,
+    TIMED_OUT_IN_A_ROW,
     UNREACHED_MADE,
     UNWRITTEN,
 )
@@ -82,6 +83,8 @@ def held_by(reply: str) -> str:
     if REFUSAL.match(said):  # refused, not deferred: retried as a refusal of us (deliver.results)
         return REFUSED_BEFORE if reply.startswith(NOT_TRIED) else REFUSED_US
     if SILENT_MADE.match(said) or CUT_MADE.match(said):  # it greeted us, and refused nothing
+        return STOPPED
+    if said.endswith(TIMED_OUT_IN_A_ROW):  # the pass's: not offered after the server timed out so often
         return STOPPED
     if said.startswith(CANNOT_CONNECT) and not GREETED.match(said):  # a 4xx greeting: it deferred
         return UNREACHED

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from digest.config import DeliveryConfig
+from digest.deliver.replies import TIMED_OUT_IN_A_ROW
 from digest.deliver.transports import SendResult
 
 log = logging.getLogger(__name__)
@@ -146,7 +147,7 @@ class Circuit:
             elif result.timed_out:
                 self.timeouts += 1
                 if not self.refused:
-                    self.reply = f"{result.reply} {self.timeouts} times in a row; stopped for this pass"
+                    self.reply = f"{result.reply} {self.timeouts} {TIMED_OUT_IN_A_ROW}"
             else:
                 self.failures = self.timeouts = 0
 

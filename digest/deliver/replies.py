@@ -101,6 +101,10 @@ CA_FILE_SPOILT = "smtp.ca_file: "
 INTERNAL_ERROR = "internal error: "
 # How a message the pass did not offer begins (the server could not be reached before it, ...)
 NOT_TRIED = "not tried: "
+# How a pass that stopped as the server timed out so many times in a row says it (pacing.Circuit:
+# "the server timed out during RCPT 2 times in a row; stopped for this pass"), after the messages
+# it did not offer then ("not tried: ..."): the server stopped answering, nothing deferred them
+TIMED_OUT_IN_A_ROW = "times in a row; stopped for this pass"
 # How a server that took the connection and never greeted is said (certificates.greeted): no server
 # said anything either
 NO_GREETING = "took the connection, and timed out before its greeting"
