@@ -3,21 +3,26 @@ name. A typo changes a letter or two (one wrong, left out, added, or two swapped
 ``adaa``, ``daa`` for ``ada``); a name it would take more to reach is another reader's, even where
 much of it is alike (``jane.doe`` and ``john.doe``, ``alice-smith`` and ``bob-smith``, ``max`` and
 ``mia``: difflib's ratio, 0.6 and above, said each of them the other's typo, and of ``adx``, as
-close to ``bad`` as to ``ada`` by its ratio, said ``bad``, the later in the alphabet)."""
+close to ``bad`` as to ``ada`` by its ratio, said ``bad``, the later in the alphabet). A name may
+also be the first part of a reader's, as a reader is called (``jane`` for ``jane.doe``, ``alice``
+for ``alice_smith``): closer than any slip but the case's (``alice`` is not ``alicia``'s typo then)."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 
 SHORT = 4  # a name this long or shorter: one slip (two of three letters is another name); longer: two
+PARTS = re.compile(r"[._-]")  # what parts a name: jane.doe, alice_smith, ann-marie
 
 
 def likely_meant(typed: str, known: Iterable[str]) -> list[str]:
     """The names of ``known`` that ``typed`` is closest to by slips, within what a typo makes
     (one for a name of SHORT letters or fewer, two for a longer one; a letter's case is no slip
-    of the names here), in order; several when equally close; none when none is."""
+    of the names here; the first part of a name, ``jane`` of ``jane.doe``, half of one), in order;
+    several when equally close; none when none is."""
     most = 1 if len(typed) <= SHORT else 2
-    slips = {name: _slips(typed.lower(), name.lower()) for name in known}
+    slips = {name: _apart(typed.lower(), name.lower()) for name in known}
     fewest = min((n for n in slips.values() if n <= most), default=None)
     return sorted(name for name, n in slips.items() if n == fewest)
 
@@ -29,6 +34,12 @@ def said(names: list[str]) -> str:
     quoted = [repr(n) for n in names]
     last = quoted.pop()
     return f" Did you mean {', '.join(quoted)} or {last}?" if quoted else f" Did you mean {last}?"
+
+
+def _apart(typed: str, name: str) -> float:
+    """Slips from ``typed`` to ``name``; half of one for ``name``'s first part (``jane``, jane.doe)."""
+    slips = _slips(typed, name)
+    return 0.5 if slips and PARTS.split(name, maxsplit=1)[0] == typed else slips
 
 
 def _slips(a: str, b: str) -> int:

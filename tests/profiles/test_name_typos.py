@@ -3,7 +3,9 @@ the keys (a letter wrong, left out, added, two swapped: one for a name of up to 
 for a longer one), never a reader whose name is only much alike (difflib's 0.6 ratio said
 `john.doe` a typo of `jane.doe`, `mia` of `max`, and `adx`, as close by its ratio to `ada`, `bad`
 and `max`, of `max`, the last of them in the alphabet). Equally close names are all said; none
-close: the names known, as before."""
+close: the names known, as before. A reader is also called by the first part of their name
+(`jane` for `jane.doe`, as difflib said too): that is said, before any slip but the case's
+(`alice`, with readers alice_smith and alicia, is not alicia's typo)."""
 
 from __future__ import annotations
 
@@ -34,6 +36,9 @@ def ws(tmp_path) -> Workspace:
         ("jnae.doe", "Did you mean 'jane.doe'?"),
         ("jane.do", "Did you mean 'jane.doe'?"),
         ("john.doe", "Known: ada, bad, jane.doe, max."),  # another person's name
+        ("jane", "Did you mean 'jane.doe'?"),  # as she is called
+        ("Jane", "Did you mean 'jane.doe'?"),
+        ("doe", "Known: ada, bad, jane.doe, max."),  # another part: another doe as likely
         ("mia", "Known: ada, bad, jane.doe, max."),
     ],
 )
@@ -49,3 +54,6 @@ def test_the_slips_counted():
     assert likely_meant("alice-smith", ["bob-smith"]) == []
     assert likely_meant("a", ["ada"]) == []
     assert likely_meant("adx", []) == []
+    assert likely_meant("alice", ["alice_smith", "alicia"]) == ["alice_smith"]  # not two slips away
+    assert likely_meant("ann", ["ann-marie", "ann.lee", "anna"]) == ["ann-marie", "ann.lee"]
+    assert likely_meant("ann", ["anna", "annemarie"]) == ["anna"]  # a first part is a whole part
