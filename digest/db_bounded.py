@@ -5,16 +5,37 @@ waited for twice. A read that only adds to what a command says (the look-up of a
 profile file, digest.cli.renamed_user) is bounded as a whole instead: its connection is made in a
 thread it stops waiting for once the wait is over (the thread ends by itself with its last
 attempt, closing a connection made too late), and each of its statements may wait what is left
-of it (``statement_timeout``): a lock held elsewhere (another process's upgrade, in one
-transaction) does not keep it waiting for as long as it is held."""
+of it (``statement_timeout``, set again before each: one that waited, then another, wait it in
+all): a lock held elsewhere (another process's upgrade, in one transaction) does not keep it
+waiting for as long as it is held."""
 
 from __future__ import annotations
 
 import math
 import threading
 import time
+from collections.abc import Iterable, Sequence
+from typing import Any
 
-from digest.db import PgConnection
+from digest.db import PgConnection, PgCursor
+
+
+class _Bounded(PgConnection):
+    """A connection each statement of which may wait what is left until ``deadline`` (monotonic)."""
+
+    deadline = math.inf
+
+    def execute(self, sql: str, params: Sequence[Any] | dict = ()) -> PgCursor:
+        self._bound()
+        return super().execute(sql, params)
+
+    def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> PgCursor:
+        self._bound()
+        return super().executemany(sql, rows)
+
+    def _bound(self) -> None:
+        left = max(1, math.ceil((self.deadline - time.monotonic()) * 1000))  # ms (0 would be none)
+        self.raw.execute(f"SET statement_timeout = {left}")
 
 
 class _Attempt:
@@ -25,12 +46,12 @@ class _Attempt:
         self.lock = threading.Lock()
         self.done = threading.Event()
         self.left = False  # given up on: a connection made after it is closed at once
-        self.connection: PgConnection | None = None
+        self.connection: _Bounded | None = None
         self.error: BaseException | None = None
 
     def run(self) -> None:
         try:
-            connection: PgConnection | None = PgConnection(self.url, connect_timeout=self.timeout)
+            connection: _Bounded | None = _Bounded(self.url, connect_timeout=self.timeout)
         except BaseException as e:  # noqa: BLE001 - handed to the waiting thread, raised there
             connection, self.error = None, e
         with self.lock:
@@ -49,7 +70,7 @@ class _Attempt:
 def connect_within(url: str, timeout: float) -> PgConnection:
     """A connection to ``url`` made within ``timeout`` seconds in all, whatever the attempts (if
     none is, psycopg's ConnectionTimeout, as a single attempt's wait ends with), each statement on
-    it cancelled after what is left of them (psycopg's QueryCanceled)."""
+    it cancelled once they are over (psycopg's QueryCanceled)."""
     import psycopg
 
     deadline = time.monotonic() + timeout
@@ -60,6 +81,5 @@ def connect_within(url: str, timeout: float) -> PgConnection:
     if attempt.error is not None:
         raise attempt.error
     assert attempt.connection is not None
-    left = max(1, math.ceil((deadline - time.monotonic()) * 1000))  # ms (0 would be none), not short of it
-    attempt.connection.execute(f"SET statement_timeout = {left}")
+    attempt.connection.deadline = deadline
     return attempt.connection

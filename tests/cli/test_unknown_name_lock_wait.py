@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 
 import pytest
 
@@ -55,3 +56,48 @@ def test_a_mistyped_name_waits_for_a_locked_table_the_look_ups_time_at_most(tmp_
     ) in said, said
     assert "canceling statement due to statement timeout" in said, said
     assert took < LOOKUP_WAIT + 3, took
+
+
+def test_statements_kept_waiting_one_after_another_wait_the_look_ups_time_in_all(tmp_path, database, db_at):
+    """Each statement is given what is left of the wait, not the whole of it again: a table locked
+    until just before the wait is over, then another still locked, end the look-up with the wait
+    (without it: the first lock's 4.5 s, then the next statement's own 5 s)."""
+    if not is_postgres(db_at):
+        pytest.skip("a reader of SQLite's (WAL) is not kept waiting by another connection's lock")
+    ws = Workspace(tmp_path, database=database)
+    ws.profile("bad", "email: bad@example.org\ninterests: [spiking]\n")
+    assert ws.cli("ingest").exit_code == 0
+    started, done = threading.Event(), threading.Event()
+    locked = [threading.Event(), threading.Event()]
+
+    def hold(table: str, i: int, ends: Callable[[], object]) -> None:  # let go whatever happens
+        holder = PgConnection(str(db_at))
+        try:
+            with holder.transaction():
+                holder.execute(f"LOCK TABLE {table} IN ACCESS EXCLUSIVE MODE")
+                locked[i].set()
+                ends()
+        finally:
+            holder.close()
+
+    first = threading.Thread(  # reader_renames, the look-up's first read: let go 0.5 s before the wait ends
+        target=hold, args=("reader_renames", 0, lambda: started.wait(30) and done.wait(LOOKUP_WAIT - 0.5))
+    )
+    then = threading.Thread(target=hold, args=("suppressions", 1, lambda: done.wait(2 * LOOKUP_WAIT + 10)))
+    for thread in (first, then):
+        thread.start()
+    try:
+        assert all(event.wait(30) for event in locked)
+        began = time.monotonic()
+        started.set()
+        result = ws.cli("rank", "bax")
+        took = time.monotonic() - began
+    finally:
+        done.set()
+        first.join()
+        then.join()
+    assert result.exit_code == 1, result.output
+    said = " ".join(result.output.split())
+    assert f"(this look-up waits {LOOKUP_WAIT} s at most): " in said, said
+    assert "canceling statement due to statement timeout" in said, said
+    assert took < LOOKUP_WAIT + 2.5 < 2 * LOOKUP_WAIT - 0.5, took
