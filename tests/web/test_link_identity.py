@@ -323,7 +323,7 @@ def test_a_removed_readers_link_reads_the_profiles_only_when_a_new_profile_may_c
     read: list[str] = []
     every = load.load_profiles_lenient
     monkeypatch.setattr(load, "load_profiles_lenient", lambda config: read.append("all") or every(config))
-    monkeypatch.setattr(load.difflib, "get_close_matches", lambda *a, **k: read.append("like") or [])
+    monkeypatch.setattr(load, "likely_meant", lambda *a, **k: read.append("like") or [])
     ws.profile("ada", EVE.replace("eve@", "ada@"))  # a reader with digests (one without may continue eve)
     ws.profile("eve", EVE)
     send_day(ws, smtp_server, MON)
