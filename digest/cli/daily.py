@@ -115,6 +115,7 @@ def send(obj: Context, users: tuple[str, ...], dry_run: bool, force: bool, to_di
     from digest.daemon.sendnow import NEW, NOTHING, plan_send, send_now
     from digest.deliver.file_transport import FileSender
     from digest.deliver.held_said import reply_said, retry_said, waits_until
+    from digest.deliver.replies import NOT_TRIED, TRIED_LATER
     from digest.deliver.retention import prune
     from digest.deliver.senders import check_transport, sender_factory
     from digest.deliver.transports import Envelope
@@ -280,8 +281,9 @@ def send(obj: Context, users: tuple[str, ...], dry_run: bool, force: bool, to_di
     if outcomes and all(o.unreachable for o in outcomes):
         first = min(o.retry_at for o in outcomes if o.retry_at) if any(o.retry_at for o in outcomes) else None
         when = f" from {retry_said(first)}" if first else ""
+        why = outcomes[0].reply.removeprefix(NOT_TRIED).removesuffix(TRIED_LATER)  # when: said next
         raise DeliveryError(
-            f"{outcomes[0].reply.removeprefix('not tried: ')}; {len(outcomes)} digest(s) wait in the "
+            f"{why}; {len(outcomes)} digest(s) wait in the "
             f"outbox and are retried{when} by the next `digest send` or scheduler tick"
         )
     inbox = report.ingested  # a dump it took in unreadable, or the inbox not usable: 1, as `ingest` exits

@@ -7,7 +7,7 @@ import ssl
 
 from digest.ca_file import load_ca_file
 from digest.config import SmtpConfig
-from digest.deliver.replies import CA_FILE_SPOILT, CERTIFICATE_REFUSED, IN_THE_CLEAR, NO_GREETING
+from digest.deliver.replies import CA_FILE_SPOILT, CERTIFICATE_REFUSED, IN_THE_CLEAR, NO_GREETING, TRIED_LATER
 from digest.errors import DeliveryError
 
 
@@ -19,7 +19,7 @@ def tls_context(c: SmtpConfig) -> ssl.SSLContext:
     if c.ca_file is not None and (why := load_ca_file(context, c.ca_file)):
         raise DeliveryError(
             f"{CA_FILE_SPOILT}{c.ca_file} {why} (since the config was read); put the server's certificate "
-            "back there, or change smtp.ca_file; tried again later"
+            f"back there, or change smtp.ca_file{TRIED_LATER}"
         )
     return context
 

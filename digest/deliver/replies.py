@@ -105,6 +105,9 @@ NOT_TRIED = "not tried: "
 # "the server timed out during RCPT 2 times in a row; stopped for this pass"), after the messages
 # it did not offer then ("not tried: ..."): the server stopped answering, nothing deferred them
 TIMED_OUT_IN_A_ROW = "times in a row; stopped for this pass"
+# How a failure that passes (no server, or none that answered for good) ends the words of its error:
+# `digest send`'s line of a pass that reached no server (cli.daily) says when instead, once
+TRIED_LATER = "; tried again later"
 # How a server that took the connection and never greeted is said (certificates.greeted): no server
 # said anything either
 NO_GREETING = "took the connection, and timed out before its greeting"

@@ -28,6 +28,7 @@ from digest.deliver.replies import (
     NO_METHOD,
     NO_STARTTLS,
     SILENT_AT_LOGIN,
+    TRIED_LATER,
     SendResult,
     enhanced,
     refusal,
@@ -149,7 +150,7 @@ class SmtpSender:
                 conn.close()
                 raise DeliveryError(
                     f"{server} took the connection but could not check the login as {username!r} now: "
-                    f"{_why(e)}; tried again later"
+                    f"{_why(e)}{TRIED_LATER}"
                 ) from None
             conn.close()
             if enhanced(_why(e)) == ACCOUNT_DISABLED:  # the password was right (RFC 5248)
@@ -280,7 +281,7 @@ def stopped(server: str, e: BaseException, where: str) -> DeliveryError:
     as 'ada'", "before any mail"): it refused nothing, no setting to check; tried again later."""
     timeout = isinstance(e, TimeoutError) or isinstance(e.__context__, TimeoutError)  # smtplib: a hang-up
     return DeliveryError(
-        f"{server} {SILENT_AT_LOGIN} {'timed out' if timeout else 'hung up'} {where}; tried again later"
+        f"{server} {SILENT_AT_LOGIN} {'timed out' if timeout else 'hung up'} {where}{TRIED_LATER}"
     )
 
 
@@ -289,10 +290,10 @@ def _greeting(code: int) -> str:
     or taking no connections for now) passes; a 5xx (554: no service for us) is a refusal of us,
     which a server other than the one meant (smtp.host, smtp.port) may give too."""
     if code < 500:
-        return "it is busy, or takes no connections for now; tried again later"
+        return f"it is busy, or takes no connections for now{TRIED_LATER}"
     return (
         "it takes no mail from us (if it is not the mail server you meant, check smtp.host and "
-        "smtp.port); tried again later"
+        f"smtp.port){TRIED_LATER}"
     )
 
 
