@@ -52,6 +52,8 @@ def describe_already(
             f"{held_by}, which sends it (its lease ends {utc_at(entry.claimed_until, now)}; then another "
             "worker or `digest send` does)"
         )
+    if entry.status == QUEUED and not entry.attempts:  # made, never offered (a send stopped before it)
+        return f"{queued}; waiting, not tried yet (`digest send` sends it)"
     if entry.status == QUEUED:
         return f"{queued}; waiting (`digest send` retries it)"
     if entry.status == FAILED:  # final: a `send` again does not try it; --force makes one now

@@ -1,0 +1,50 @@
+"""A digest made and queued but never tried (a `digest send` stopped with Ctrl-C before it offered
+it to the server) is said by the next `digest send --dry-run` as "already queued today at 19:38 UTC;
+waiting, not tried yet (`digest send` sends it)". Before, "waiting (`digest send` retries it)",
+as of one the server had deferred: nothing was ever tried, so nothing is retried. One the server
+deferred still says "retries it" (tests/deliver/test_refusals_after_data.py).
+
+Real parts: a real `digest send` process, a real SIGINT, aiosmtpd on loopback answering each MAIL
+FROM after a pause (so the signal lands mid-send), SQLite."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import time
+
+from helpers.send_process import readers_to_send
+from test_send_to_dir_after_smtp_stopped import Slow
+
+from digest.demo.smtp_server import LocalSmtpServer
+from digest.store import Store
+
+from conftest import Workspace
+
+READERS = 4
+
+
+def test_a_digest_never_tried_is_not_said_to_be_retried(tmp_path):
+    handler = Slow()
+    with LocalSmtpServer(handler) as server:
+        ws = Workspace(tmp_path, server.port)
+        send = subprocess.Popen(
+            readers_to_send(ws, READERS), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        )
+        deadline = time.monotonic() + 120
+        while not handler.messages and time.monotonic() < deadline:
+            time.sleep(0.01)
+        send.send_signal(signal.SIGINT)
+        out, err = send.communicate(timeout=120)
+        assert send.returncode == 130, out + err
+        with Store(ws.config.database) as store:
+            rows = store.db.execute(
+                "SELECT user FROM outbox WHERE status = 'queued' AND attempts = 0"
+            ).fetchall()
+        untried = sorted(r[0] for r in rows)
+        assert untried, out + err  # made, stored, not tried: the case of this test
+        dry = ws.cli("send", "--dry-run")
+    for user in untried:
+        (line,) = [line for line in dry.stdout.splitlines() if line.startswith(f"{user} ")]
+        assert line.endswith("waiting, not tried yet (`digest send` sends it)"), line
+        assert "retries" not in line, line  # was: "waiting (`digest send` retries it)"
