@@ -19,6 +19,19 @@ def during(stage: str, why: str = "") -> str:
 # "<error> during DATA", "the command quit at once during DATA: ..."), so they stay these words.
 DATA_LOST = during("DATA")
 
+# How a try begins whose data's end the server answered with neither the 250 that accepts a message
+# nor a refusal (4xx, 5xx): "221 2.0.0 bye", and the connection closed. RFC 5321 takes only a 250 as
+# accepted, so it is sent again; but the server has the data, and may have taken it: read by
+# answer_lost as an answer lost (its reply ends as one), and said so (held_said.NOT_ACCEPTED)
+ANSWERED_DATA = "the server answered the end of the data with "
+
+
+def unconfirmed(reply: str) -> str:
+    """The failed try's reply of a message whose data's end the server answered with ``reply``,
+    a code below 400 other than 250 ("221 2.0.0 bye"): :data:`ANSWERED_DATA`."""
+    return f"{ANSWERED_DATA}{reply}{during('DATA', 'not the 250 that accepts it, so it may have taken it')}"
+
+
 # Where a failure at the DATA command itself is said (" during the DATA command"): before its 354,
 # none of the message sent, so not DATA_LOST's (the server has none of it)
 DATA_COMMAND = "the DATA command"

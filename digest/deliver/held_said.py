@@ -11,8 +11,9 @@ it; or so often in a row that the pass stopped before it), our smtp settings can
 gone or spoilt since the config was read: no server tried; the key and file quoted after), an error in
 digest itself (a bug: "internal error: ..." quoted after, its traceback in the log), the mail server's
 answer to its data was lost (the connection cut or timed out after the data was sent, or the command quit
-at once then: the server may have it, and it is sent again, with the same Message-ID), or the file
-transport could not write it (the path and the error quoted after).
+at once then: the server may have it, and it is sent again, with the same Message-ID; as when its answer
+was a code that neither accepts nor refuses it: "221 bye"), or the file transport could not write it (the
+path and the error quoted after).
 `digest send`'s rows, `run --once`'s lines, the daemon's log and `send --to-dir`'s notes say it in these
 words; the reply or error that follows says the rest."""
 
@@ -21,7 +22,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from digest.deliver.data_lost import answer_lost
+from digest.deliver.data_lost import ANSWERED_DATA, answer_lost
 from digest.deliver.replies import (
     CA_FILE_SPOILT,
     CANNOT_CONNECT,
@@ -57,6 +58,9 @@ UNUSABLE = "our smtp settings cannot be used, no server was tried"  # smtp.ca_fi
 # the connection lost (or the command quit) after the data's end, before the server's answer: neither
 # deferred nor refused, and maybe delivered; the outbox sends it again (data_lost.answer_lost)
 ANSWER_LOST = "the mail server's answer to its data was lost: it may have it"
+# the data's end answered with a code below 400 other than 250 ("221 bye"): not RFC 5321's acceptance,
+# nor a refusal; the server may have it, and the outbox sends it again, as an answer lost
+NOT_ACCEPTED = "the mail server's answer to its data was neither an acceptance nor a refusal"
 # a refusal (5xx) a digest waits after: of us (relaying denied, our sender not authorized, a bare
 # 5.7.1), at RCPT or after DATA, or at the connection ("554 5.7.1 no SMTP service here": its greeting);
 # a refusal of the recipient's address fails, and never waits
@@ -68,9 +72,11 @@ def held_by(reply: str) -> str:
     """What held a digest whose last try ended with ``reply`` (its outcome's, or its outbox
     row's last_error): one of :data:`DEFERRED`, :data:`UNREACHED`, :data:`SETTINGS`,
     :data:`REFUSED_US` (:data:`REFUSED_BEFORE` of one the pass did not offer after it), :data:`STOPPED`,
-    :data:`UNUSABLE`, :data:`ANSWER_LOST`, :data:`BUG`, :data:`NOT_WRITTEN`."""
+    :data:`UNUSABLE`, :data:`ANSWER_LOST`, :data:`NOT_ACCEPTED`, :data:`BUG`, :data:`NOT_WRITTEN`."""
     if reply.startswith(UNWRITTEN):
         return NOT_WRITTEN
+    if reply.startswith(ANSWERED_DATA):  # "221 bye" to the data's end: maybe taken, sent again
+        return NOT_ACCEPTED
     if not reply.startswith(NOT_TRIED) and answer_lost(reply):  # this try's own: its data was sent
         return ANSWER_LOST
     said = reply.removeprefix(NOT_TRIED)  # this try's, or the pass's first
@@ -100,7 +106,7 @@ def waits_until(reply: str, at: str) -> str:
     held = held_by(reply)
     if held == DEFERRED:
         return f"deferred until {at}"
-    if held == ANSWER_LOST:
+    if held in (ANSWER_LOST, NOT_ACCEPTED):
         return f"{held}; sent again at {at}"
     if held == REFUSED_BEFORE:
         return f"{held}; waits until {at}"
@@ -123,7 +129,7 @@ def held_for(reply: str, user: str) -> str:
     be used, no server was tried)"), "maybe sent to ada (the mail server's answer to its data was lost:
     it may have it)", "not written for ada"."""
     held = held_by(reply)
-    if held == ANSWER_LOST:
+    if held in (ANSWER_LOST, NOT_ACCEPTED):
         return f"maybe sent to {user} ({held})"
     if held in (UNREACHED, SETTINGS, REFUSED_US, REFUSED_BEFORE, STOPPED, UNUSABLE, BUG):
         return f"not sent to {user} ({held})"

@@ -14,7 +14,7 @@ from email.utils import parseaddr
 from digest.checks import is_bare_email
 from digest.config import SmtpConfig
 from digest.deliver.certificates import greeted, tls_context, tls_refused
-from digest.deliver.data_lost import DATA_COMMAND, during
+from digest.deliver.data_lost import DATA_COMMAND, during, unconfirmed
 from digest.deliver.login_methods import other_methods
 from digest.deliver.oversize import over_size
 from digest.deliver.replies import (
@@ -265,6 +265,9 @@ class SmtpSender:
             raise
         if code == 250:
             return SendResult(True, f"{code} {reply_text(text)}".strip())
+        if said == "DATA" and code < 400:  # the data's end answered "221 bye": not accepted, maybe taken
+            self.drop()
+            return SendResult(False, unconfirmed(f"{code} {reply_text(text)}".strip()))
         result = refusal(self.config, mail.sender, stage, code, text)
         if result.permanent:
             try:
