@@ -16,7 +16,8 @@ again at each fetch of that day would cost a request each time and still not be 
 fails, a day whose papers the earlier answer brought (in the store) keeps them, the failure said and
 the day not asked again (:data:`KEPT`: it was retried for a week as a day whose papers never came),
 and one whose answer held none is a day that failed, as below. A day of that week
-whose every fetch failed (a catch-up that met a 503, say; not a 410: gone for good) is asked again,
+whose every fetch failed (a catch-up that met a 503, say; not a 410: gone for good; nor one whose
+papers are in the store all the same, its dump loaded by hand: :func:`stored`) is asked again,
 at each fetch of the source, until a fetch of it succeeds or it is over a week old: its papers
 never came. During an outage every day of the week fails in turn; asking each of them again at
 every fetch (each with its retries, every 15 minutes) would send the API a storm when it is
@@ -85,7 +86,7 @@ class Asked:
     """A day of the week before a source's own whose daily papers it asked for."""
 
     day: dt.date
-    got: bool  # a fetch succeeded, or the last failed with a 410 (gone for good)
+    got: bool  # a fetch succeeded, the last failed with a 410 (gone for good), or its papers are stored
     url: str
     attempted_at: dt.datetime  # its last fetch
     detail: str  # and what it said
@@ -111,8 +112,9 @@ def _asked(
         early = outcome != FAILED and when < over  # `day: today` asked in the morning: not all out yet
         # asked once more, after its day, and that failed: its answer of the morning is not the day's
         again = outcome == FAILED and ok is not None and dt.datetime.fromisoformat(ok) < over
-        again = again and not stored(store, source.kind, d)  # the papers it brought then are kept
-        got = (ok is not None and not again) or gone in why
+        # a day whose papers are in the store is got: those of its morning's answer kept, or its dump
+        # loaded by hand (`digest ingest`) whatever its fetches
+        got = (ok is not None and not again) or gone in why or stored(store, source.kind, d)
         asked[d] = Asked(d, got, url, when, why, early, outcome == EMPTY)
     return asked
 
