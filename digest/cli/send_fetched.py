@@ -12,7 +12,7 @@ from digest.daemon.lease_holders import utc_at
 from digest.ingest.fetch import FAILED as FETCH_FAILED
 from digest.ingest.fetch import GONE, FetchOutcome
 from digest.ingest.fetch_records import FetchRecord
-from digest.ingest.missed_days import BEHIND, GONE_FOR_GOOD, NOT_AGAIN, held_back
+from digest.ingest.missed_days import GONE_FOR_GOOD, NOT_AGAIN
 
 WITHOUT = "{}: not fetched, so these digests go without it"  # a source due that failed
 
@@ -45,8 +45,8 @@ def say_fetched(fetched: Sequence[FetchOutcome], now: dt.datetime) -> None:
                 # not in 15 min; a 410, or a day a week old: never, as its detail says (not_again)
                 later = "the daemon asks for that day again at the source's next fetch, "
                 again = "" if NOT_AGAIN in o.detail else later
-            if o is not own[o.source] and again.endswith(", ") and held_back(fetched, o):
-                again = f"{again.removesuffix(', ')} {BEHIND}, "  # an older day failed too: asked first
+            if o is not own[o.source] and again.endswith(", ") and o.behind:
+                again = f"{again.removesuffix(', ')} {o.behind}, "  # an older day failed too: asked first
             now_too = "" if GONE_FOR_GOOD in o.detail else f" ({again}`digest fetch` now)"  # nor it
             secho(
                 f"{WITHOUT.format(o.source)}{now_too}:\n  {o.said}{bug(o)}",

@@ -61,6 +61,9 @@ class FetchOutcome:
     bug: bool = False  # failed on a reader's bug (ReaderBug), not a bad document
     stopped: bool = False  # given up before its answer (SIGTERM, Ctrl-C): not an attempt, due again
     retry_at: dt.datetime | None = None  # failed: the server asked not to be asked before (Retry-After)
+    # a day missed that failed, held back by an older one that failed too: when it is asked again
+    # (digest.ingest.missed_days.behind; fetch_all.fetch_with_missed)
+    behind: str = ""
 
     @property
     def said(self) -> str:

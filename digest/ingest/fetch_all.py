@@ -11,11 +11,21 @@ import datetime as dt
 import logging
 from collections.abc import Callable
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from digest.config import Config, SourceConfig
 from digest.ingest.fetch import AT_ITS_TIMES, GONE, FetchOutcome, fetch_source, source_day
 from digest.ingest.http import Http
-from digest.ingest.missed_days import FAILED, LEFT, failed_before, last_fetched, missed_days, not_again
+from digest.ingest.missed_days import (
+    FAILED,
+    LEFT,
+    behind,
+    failed_before,
+    held_back,
+    last_fetched,
+    missed_days,
+    not_again,
+)
 from digest.progress import NO_PROGRESS, Progress
 from digest.store import Store
 
@@ -38,6 +48,7 @@ def fetch_with_missed(
         {a.day for a in failed_before(store, source, own, GONE)},
     )
     outcomes: list[FetchOutcome] = []
+    asked: list[dt.date] = []  # the day of each of outcomes
     for n, day in enumerate(missed):
         if day in failed and any(o.outcome == FAILED for o in outcomes):  # an outage: no storm
             missed_log.info(LEFT, source.name, day)
@@ -49,9 +60,36 @@ def fetch_with_missed(
             again = not_again(day, own, GONE in out.detail, kept)
             out = dataclasses.replace(out, detail=out.detail.removesuffix(AT_ITS_TIMES) + again)
         outcomes.append(out)
+        asked.append(day)
         if outcomes[-1].stopped:  # SIGTERM, Ctrl-C: no more fetched
             return outcomes
-    return [*outcomes, fetch_source(config, store, http, source, now, **how)]
+    return [
+        *_behind(store, source, own, now.astimezone(ZoneInfo(config.timezone)).date(), asked, outcomes),
+        fetch_source(config, store, http, source, now, **how),
+    ]
+
+
+def _behind(
+    store: Store,
+    source: SourceConfig,
+    own: dt.date,
+    on: dt.date,
+    days: list[dt.date],
+    outcomes: list[FetchOutcome],
+) -> list[FetchOutcome]:
+    """``outcomes``, those of ``days`` (missed by ``source``, its own day ``own`` on the day ``on``),
+    each failed one held back by an older one that failed too (missed_days.held_back) with when it
+    is asked again (missed_days.behind), as `digest status` says it."""
+    failed = [a.day for a in failed_before(store, source, own, GONE)]  # oldest first
+    said = []
+    for day, o in zip(days, outcomes, strict=True):
+        older = [d for d in failed if d < day]
+        said.append(
+            dataclasses.replace(o, behind=behind(older[-1], own, on))
+            if older and held_back(outcomes, o)
+            else o
+        )
+    return said
 
 
 def fetch_all(

@@ -65,6 +65,16 @@ LOST = (
 )
 # when a failed day is asked again if an older one failed too: that one first (fetch_with_missed)
 BEHIND = "once the days before it answer"
+
+
+def behind(before: dt.date, own: dt.date, today: dt.date) -> str:
+    """When a failed day is asked again whose older failed day ``before`` holds it back (the
+    source's own day ``own`` on ``today``): :data:`BEHIND`, or from the day after ``before``'s last
+    ask, a week after it, whatever it answers: `digest status` and `digest send` say it so."""
+    free = before + dt.timedelta(days=CATCH_UP + 1) + (today - own)
+    return f"{BEHIND} or, theirs a week old, from {free}"
+
+
 # a day that failed before, left for the next fetch once a day failed in this one (an outage)
 LEFT = "%s: %s failed before and a day failed now: asked at the next fetch"
 
