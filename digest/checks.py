@@ -9,11 +9,11 @@ import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, unquote, urlsplit
+from urllib.parse import unquote, urlsplit
 
 from digest.address_text import IDN_NOTE, address_slip, idn_ascii
 from digest.ca_file import load_ca_file
-from digest.db import DatabaseUrl
+from digest.db import DatabaseUrl, url_settings
 from digest.files import LET_READ_FOLDER
 from digest.number_text import number_note, read_number, read_whole
 from digest.options import Check, Invalid, Reading, did_you_mean, read_section
@@ -119,12 +119,11 @@ class DatabaseRef(Check):
                 f"must be a path to an SQLite file or a postgresql:// URL, got a {scheme.group(1)}:// URL "
                 f"({text!r})"
             )
-        try:
-            parts = urlsplit(text)
-            parts.port  # noqa: B018 - raises on a port that is not a number
+        try:  # as libpq reads it: several hosts too (h1:5432,h2:5432), each port checked
+            settings = url_settings(text)
         except ValueError as e:
             raise Invalid(f"is not a valid postgresql:// URL ({e}): {text!r}") from None
-        if parts.password or "password" in parse_qs(parts.query, keep_blank_values=True):  # libpq reads both
+        if "password" in settings:  # from the URL's user part or its query: libpq reads both
             raise Invalid(
                 "must not hold a password (the config file is not a secret): leave it out of the URL "
                 "and set PGPASSWORD in the environment (or use ~/.pgpass)"

@@ -155,15 +155,36 @@ def is_postgres(database: object) -> bool:
 
 
 def shown(database: Path | str) -> str:
-    """The database as messages name it: a path, or the URL without its password."""
+    """The database as messages name it: a path, or the URL without its password (its hosts and
+    ports as written: one, or several, ``h1:5432,h2:5432``, which libpq tries in turn)."""
     if not is_postgres(database):
         return str(database)
     parts = urlsplit(str(database))
-    if parts.password:
-        host = url_host(parts.hostname or "")
-        netloc = f"{parts.username}:***@{host}" + (f":{parts.port}" if parts.port else "")
-        return urlunsplit(parts._replace(netloc=netloc))
+    userinfo, at, hosts = parts.netloc.rpartition("@")
+    if at and ":" in userinfo:
+        return urlunsplit(parts._replace(netloc=f"{userinfo.partition(':')[0]}:***@{hosts}"))
     return str(database)
+
+
+def url_settings(url: str) -> dict[str, str]:
+    """The settings a ``postgresql://`` URL gives, read by libpq itself (psycopg's
+    ``conninfo_to_dict``): one host or several (``h1:5432,h2:5432``, or ``?host=h1,h2&port=``),
+    tried in turn. Raises ValueError, in libpq's words, for what libpq would refuse on connecting:
+    a query parameter it does not know, a broken %-escape, a port that is not a number from 1 to
+    65535 (an empty one is the default, 5432 or PGPORT)."""
+    import psycopg  # here: only a PostgreSQL database needs it
+    from psycopg.conninfo import conninfo_to_dict
+
+    try:
+        settings = {key: str(value) for key, value in conninfo_to_dict(url).items()}
+    except psycopg.ProgrammingError as e:
+        raise ValueError(" ".join(str(e).split())) from None
+    for port in settings.get("port", "").split(","):
+        if port and not (re.fullmatch(r"[0-9]{1,5}", port) and 1 <= int(port) <= 65535):
+            raise ValueError(
+                f'invalid port number: "{port}" (a number from 1 to 65535; left out: PGPORT, else 5432)'
+            )
+    return settings
 
 
 def url_host(host: str) -> str:
