@@ -111,6 +111,9 @@ def create_app(
         POST's answer, its work done (saved, unsubscribed, rated), or the page it sends back to
         ("?done=saved"), says it in the built-in page, the folder in the log; the 410 and 503 pages
         are built-in."""
+        if request.endpoint == "version" and status >= 400:  # a page's poll (broken.js, live.js,
+            # prefs.js): it reads the status and Retry-After only; not a page of 6 KB, its script too
+            return json_answer({"ok": False}, status)
         renderer = site().renderer
         said = status in (410, 503)
         done = request.method == "POST" or bool(request.args.get("done"))
