@@ -56,6 +56,17 @@ class Context:
         # target): the one its errors name
         self.postgres: str | None = None
 
+    def anchor(self) -> None:
+        """A long-running command's (`run`, `serve`): the config named from now on by its folder's
+        real path, as the kernel found it from the current folder (``..`` after a link included),
+        so that the paths inside it (database, inbox, profiles...) and the config read again when
+        it changes stay the same files however the process's current folder fares: with a relative
+        name, its folder removed (a checkout, a temporary folder) made every later pass fail "No
+        such file or directory". A file not there is left as given: its message says the folder."""
+        given = find_config_path(self.config_path)
+        if self._config is None and not given.is_absolute() and given.is_file():
+            self.config_path = str(given.parent.resolve() / given.name)
+
     @property
     def config(self) -> Config:
         if self._config is None:

@@ -137,6 +137,7 @@ def serve(obj: Context, host: str | None, port: int | None) -> None:
     if damaged is not None:  # said once, before a reader meets a page without its file
         raise ConfigError(damaged)
 
+    obj.anchor()  # its paths the same files, whatever becomes of the current folder
     config = obj.config
     host = host or config.web.host
     port_given = port is not None  # --port: the one to change, whatever web.port says
