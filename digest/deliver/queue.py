@@ -9,15 +9,12 @@ from collections.abc import Iterator, Sequence
 from digest.compose.outgoing import Outgoing, prepare
 from digest.compose.render import Renderer
 from digest.config import Config
-from digest.db import wall_clock
-from digest.deliver.delivery import SendOutcome, deliver_due
+from digest.deliver.delivery import SendOutcome
 from digest.deliver.outbox import NewMessage, Outbox, pack
-from digest.deliver.senders import Sender, SenderFactory
 from digest.deliver.suppressions import Suppressions
 from digest.deliver.wanted import hold_names
 from digest.errors import DigestError
 from digest.models import Digest
-from digest.progress import Progress
 from digest.store import Store
 
 log = logging.getLogger(__name__)
@@ -91,36 +88,6 @@ def enqueue(
         due=due,
         window=out.digest.window,
     )
-
-
-def send_digests(
-    config: Config,
-    store: Store,
-    digests: Sequence[Digest],
-    sender: Sender | SenderFactory | None,
-    now: dt.datetime,
-    renderer: Renderer | None = None,
-    progress: Progress | None = None,
-) -> list[SendOutcome]:
-    """Queue the digests and deliver them, with whatever else is due for their readers (older
-    retries first). Each message is made while earlier ones are with the server, stored before
-    it is handed over, and handed over from memory.
-
-    ``sender``: a sender, a factory of senders (one per connection), or None for the
-    configured transport (see digest.deliver.delivery.deliver_due)."""
-    renderer = renderer or Renderer.for_config(config)
-    suppressions = Suppressions(store)
-    todo = [
-        (d, None)
-        for d in digests
-        if d.matches and not d.profile.paused and suppressions.blocking(d.profile) is None
-    ]  # paused: unsubscribed, gets nothing; suppressed (a hard bounce): no more mail
-    failures: list[SendOutcome] = []
-    fresh = made_ahead(config, todo, renderer, now, failures) if todo else None
-    users = [d.profile.user for d in digests]
-    more = {"fresh": fresh, "fresh_count": len(todo), "progress": progress}
-    delivered = deliver_due(config, store, sender, now, users=users, wall=wall_clock, **more)
-    return failures + delivered
 
 
 def made_ahead(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import email
 import re
 from email import policy
@@ -12,14 +13,13 @@ from helpers.refusing import Refusing
 from digest.compose.message import build_message, unsubscribe_links
 from digest.compose.mime import message_bytes
 from digest.compose.render import Rendered
-from digest.deliver.queue import send_digests
+from digest.daemon.sendnow import send_now
 from digest.deliver.suppressions import Suppressions
 from digest.deliver.transports import SmtpSender
 from digest.demo.smtp_server import LocalSmtpServer, Received
 from digest.ingest.dumps import ingest
 from digest.models import Profile
 from digest.profiles.load import load_profiles
-from digest.select.digests import next_digests
 from digest.signing import Signer
 from digest.store import Store
 
@@ -49,13 +49,13 @@ def seed(ws: Workspace, papers=PAPERS, day="Mar 14", name="day.txt") -> None:
     ws.profile("bob", "email: bob@example.org\ninterests: [neuromorphic]\n")
 
 
-def send_all(ws: Workspace):
+def send_all(ws: Workspace, now: dt.datetime = NOW):
+    """`digest send` at ``now``: each reader's digest of the day, through the real SMTP server."""
     config = ws.config
     with Store(config.database) as store:
-        ingest(store, sorted(config.inbox.iterdir()), NOW)
-        digests = next_digests(store, load_profiles(config), NOW)
+        ingest(store, sorted(config.inbox.iterdir()), now)
         with SmtpSender(config.smtp) as sender:
-            return send_digests(config, store, digests, sender, NOW)
+            return list(send_now(config, store, load_profiles(config), sender, now).delivered)
 
 
 def by_user(server: LocalSmtpServer) -> dict[str, Received]:
@@ -119,14 +119,14 @@ def test_sending_twice_never_sends_a_paper_twice(mail_workspace, smtp_server):
     seed(mail_workspace)
     send_all(mail_workspace)
     assert len(smtp_server.messages) == 2
-    assert send_all(mail_workspace) == []  # nothing new
+    assert send_all(mail_workspace) == []  # nothing new (and the day's digest sent)
     seed(
         mail_workspace,
         [("Neuromorphic Chips for Keyword Spotting", "again"), ("Fresh Neuromorphic Result", "new")],
         day="Mar 15",
         name="day2.txt",
     )
-    outcomes = send_all(mail_workspace)
+    outcomes = send_all(mail_workspace, NOW + dt.timedelta(days=1))  # the next day's
     assert [(o.user, o.papers) for o in outcomes] == [("ada", 1), ("bob", 1)]
     titles = [m.message["Subject"] for m in smtp_server.messages]
     assert len(titles) == 4
@@ -150,7 +150,8 @@ def test_a_refused_address_is_reported_suppressed_and_its_papers_stay_unsent(tmp
         assert send_all(ws) == []
         with Store(ws.config.database) as store:
             assert Suppressions(store).release("bob")
-        outcomes = send_all(ws)  # released: his digest goes out, ada gets nothing again
+        outcomes = send_all(ws, NOW + dt.timedelta(days=1))  # released: his next digest goes out, ada
+        # gets nothing again
         assert [(o.user, o.ok) for o in outcomes] == [("bob", True)]
 
 

@@ -14,12 +14,10 @@ from digest.deliver.delivery import FILE_BATCH, deliver_due
 from digest.deliver.file_transport import FileSender
 from digest.deliver.journal import journals, read
 from digest.deliver.outbox import QUEUED, SENT, NewMessage, Outbox
-from digest.deliver.queue import send_digests
 from digest.demo.smtp_server import LocalSmtpServer, Mailbox
 from digest.forking import can_fork
 from digest.ingest.dumps import ingest
 from digest.profiles.load import load_profiles
-from digest.select.digests import next_digests
 from digest.slots import current_period
 from digest.store import Store
 
@@ -106,17 +104,6 @@ def test_a_digest_that_cannot_be_made_fails_for_its_reader_alone_and_nobody_gets
         assert users == [f"r{i:02d}" for i in range(READERS)]
     recipients = [r.rcpt_tos[0] for r in smtp_server.handler.messages]
     assert sorted(recipients) == sorted(set(recipients))  # nobody got two
-
-
-def test_send_digests_makes_the_messages_while_it_sends(mail_workspace, smtp_server):
-    setup(mail_workspace)
-    config = mail_workspace.config
-    with Store(config.database) as store:
-        ingest(store, [config.inbox / "day.txt"], NOW)
-        digests = next_digests(store, load_profiles(config), NOW, config=config)
-        outcomes = send_digests(config, store, digests, None, NOW)
-        assert len(outcomes) == READERS and all(o.ok for o in outcomes)
-        assert [m.period for m in Outbox(store).messages()] == [None] * READERS  # by hand: no period
 
 
 def test_the_messages_made_ahead_of_the_server_stay_few(workspace, tmp_path):

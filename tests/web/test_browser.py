@@ -8,11 +8,10 @@ import urllib.request
 
 import yaml
 
-from digest.deliver.queue import send_digests
+from digest.daemon.sendnow import send_now
 from digest.deliver.transports import SmtpSender
 from digest.ingest.dumps import ingest
 from digest.profiles.load import load_profiles
-from digest.select.digests import next_digests
 from digest.signing import Signer
 from digest.store import Store
 
@@ -41,9 +40,8 @@ NEXT_DAY = [
 def ingest_and_send(config, store: Store) -> None:
     """Ingest the inbox and send the readers' digests through the real SMTP server: Ada's, of 2 papers."""
     ingest(store, sorted(config.inbox.iterdir()), NOW)
-    digests = next_digests(store, load_profiles(config), NOW)
     with SmtpSender(config.smtp) as sender:
-        outcomes = send_digests(config, store, digests, sender, NOW)
+        outcomes = send_now(config, store, load_profiles(config), sender, NOW).delivered
     assert [(o.user, o.papers, o.ok) for o in outcomes] == [("ada", 2, True)]
 
 
