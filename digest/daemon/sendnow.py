@@ -244,6 +244,8 @@ def send_now(
     if everyone:  # a removed reader's retry: held now (StillWanted.removed), not left waiting for good
         users += removed
     on_server = functools.partial(on_server_clock, skew=skew)  # the messages' due times
+    if untried and not config.smtp_given:  # nothing here sends by SMTP: what an older `--to-dir` left is its
+        outbox.for_files_before_37(users)
     outbox.retry_now(users, on_server(now), untried)
     todo = [(p.digest, p.period) for p in planned if p.action == NEW and p.digest is not None]
     if not force:

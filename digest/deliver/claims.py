@@ -27,6 +27,19 @@ class OutboxClaims:
     store: Store
     db: Any
 
+    def for_files_before_37(self, users: Sequence[str]) -> None:
+        """`send --to-dir` in a folder with no SMTP (no smtp.from): the queued messages of ``users`` made
+        before schema 37 (for_files NULL) and never tried are its own, as they were before the upgrade
+        (the rest of a `send --to-dir` stopped then): left to SMTP, nothing here would ever send them."""
+        with self.store.transaction():
+            for start in range(0, len(users), 500):
+                chunk = users[start : start + 500]
+                self.db.execute(
+                    "UPDATE outbox SET for_files = 1 WHERE status = ? AND attempts = 0 AND for_files IS NULL "
+                    f"AND user IN ({','.join('?' * len(chunk))})",
+                    (QUEUED, *chunk),
+                )
+
     def claim(
         self,
         ids: Sequence[int],
