@@ -32,11 +32,18 @@ def queued_by_others(
     already: str,
 ) -> tuple[list[Any], set[int]]:
     """``planned`` with each ``new`` plan whose reader has no outcome here (not in ``seen``) and whose
-    latest message is not one this send made (not in ``ours``, Message-IDs) turned ``already``, its
-    note said as of now; and the ids of those messages (said in their rows, not logged again)."""
+    planned period another's message took (period_digests: not in ``ours``, Message-IDs) turned
+    ``already``, its note said as of now; and the ids of those messages (said in their rows, not
+    logged again). A reader whose digest this send did not make, stopped first (Ctrl-C), is left as it
+    is: their latest message is an earlier period's."""
     seen, ours = set(seen), set(ours)
-    users = [p.profile.user for p in planned if p.action == new and p.profile.user not in seen]
-    latest = {u: e for u, e in Outbox(store).latest_entries(users).items() if e.message_id not in ours}
+    wanted = {p.profile.user: p.period for p in planned if p.action == new and p.profile.user not in seen}
+    taken = _taken(store, wanted)
+    latest = {
+        u: e
+        for u, e in Outbox(store).latest_entries(list(taken)).items()
+        if e.message_id == taken[u] and e.message_id not in ours
+    }
     if not latest:
         return list(planned), set()
     leases_at = server_time(store, now) if store.dialect == POSTGRESQL else None
@@ -50,3 +57,16 @@ def queued_by_others(
         note = describe_already(p.profile, entry, entry.created_at, now, leases_at, holding)
         out.append(dataclasses.replace(p, action=already, note=note))
     return out, {e.id for e in latest.values()}
+
+
+def _taken(store: Store, periods: dict[str, str]) -> dict[str, str]:
+    """Each reader's message that took the period planned for them (``periods``), if one did."""
+    found: dict[str, str] = {}
+    users = list(periods)
+    for start in range(0, len(users), 500):
+        chunk = users[start : start + 500]
+        marks = ",".join("?" * len(chunk))
+        sql = f"SELECT user, period, message_id FROM period_digests WHERE user IN ({marks})"
+        rows = store.db.execute(sql, chunk).fetchall()
+        found.update((user, message_id) for user, period, message_id in rows if periods[user] == period)
+    return found

@@ -11,16 +11,12 @@ after a pause (so the signal lands mid-send), SQLite and PostgreSQL; and a datab
 
 from __future__ import annotations
 
-import asyncio
-import signal
-import subprocess
 import time
-from typing import Any
 
 import pytest
-from helpers.send_process import readers_to_send
+from helpers.send_process import SlowMail, readers_to_send, stopped_send
 
-from digest.demo.smtp_server import LocalSmtpServer, Mailbox
+from digest.demo.smtp_server import LocalSmtpServer
 from digest.store import Store
 
 from conftest import Workspace, schema_at
@@ -28,30 +24,14 @@ from conftest import Workspace, schema_at
 READERS = 6
 
 
-class Slow(Mailbox):
-    """Answers each MAIL FROM after a pause: the next message is on its way when the signal lands
-    (withdrawn, it stays queued, never tried), whatever the database (PostgreSQL's send stores each
-    message as it goes; SQLite's a batch ahead)."""
-
-    async def handle_MAIL(self, server: Any, session: Any, envelope: Any, address: str, options: list) -> str:
-        await asyncio.sleep(0.5)
-        envelope.mail_from = address
-        return "250 OK"
-
-
 @pytest.mark.backends
 def test_to_dir_leaves_the_digests_an_smtp_send_did_not_try_to_smtp(tmp_path, database):
-    handler = Slow()
+    handler = SlowMail()
     with LocalSmtpServer(handler) as server:
         ws = Workspace(tmp_path, server.port, database=database)
         command = readers_to_send(ws, READERS)
-        first = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        deadline = time.monotonic() + 120
-        while len(handler.messages) < 2 and time.monotonic() < deadline:
-            time.sleep(0.01)
-        first.send_signal(signal.SIGINT)
-        out, err = first.communicate(timeout=120)
-        assert first.returncode == 130, out + err
+        out, err, code = stopped_send(command, handler)
+        assert code == 130, out + err
         got = len(handler.messages)
         assert 2 <= got < READERS, out + err
         with Store(ws.config.database) as store:

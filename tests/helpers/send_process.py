@@ -3,7 +3,14 @@ process on it: for the tests of sends stopped or run side by side."""
 
 from __future__ import annotations
 
+import asyncio
+import signal
+import subprocess
 import sys
+import time
+from typing import Any
+
+from digest.demo.smtp_server import Mailbox
 
 from conftest import Workspace, make_dump
 
@@ -15,3 +22,26 @@ def readers_to_send(ws: Workspace, readers: int) -> list[str]:
     ws.dump("day.txt", make_dump("Mar 14", [("Neuromorphic Chips", "About neuromorphic chips.")]))
     assert ws.cli("ingest").exit_code == 0
     return [sys.executable, "-m", "digest", "--config", str(ws.config_path), "send"]
+
+
+class SlowMail(Mailbox):
+    """Answers each MAIL FROM after a pause: the next message is on its way when a signal lands
+    (withdrawn, it stays queued, never tried), whatever the database (PostgreSQL's send stores each
+    message as it goes; SQLite's a batch ahead)."""
+
+    async def handle_MAIL(self, server: Any, session: Any, envelope: Any, address: str, options: list) -> str:
+        await asyncio.sleep(0.5)
+        envelope.mail_from = address
+        return "250 OK"
+
+
+def stopped_send(command: list[str], handler: Mailbox, after: int = 2) -> tuple[str, str, int]:
+    """Run `digest send` (``command``) and stop it with SIGINT (Ctrl-C) once ``handler`` has ``after``
+    messages; its stdout, stderr and exit code."""
+    send = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 120
+    while len(handler.messages) < after and time.monotonic() < deadline:
+        time.sleep(0.01)
+    send.send_signal(signal.SIGINT)
+    out, err = send.communicate(timeout=120)
+    return out, err, send.returncode
