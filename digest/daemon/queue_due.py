@@ -239,7 +239,8 @@ def queue_for_periods(
         # (reader, period) rows first, then the outbox, then schedule_state: the order in which
         # `send` (Outbox.store) takes them, so that the two never wait on each other in a cycle
         mark_periods(store, [(out.digest.profile.user, period, out.message_id) for out, period in items])
+        files = config.delivery.transport == "file"  # the pass writes them (outbox.for_files, as Pass's)
         for out, period in items:
-            enqueue(outbox, out, now, period=period, due=due_at)
+            enqueue(outbox, out, now, period=period, due=due_at, for_files=files)
         store.set_schedule_states([(out.digest.profile.user, period) for out, period in items], now)
     return list(items)

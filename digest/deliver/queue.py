@@ -71,10 +71,15 @@ def queue_digests(
 
 
 def enqueue(
-    outbox: Outbox, out: Outgoing, now: dt.datetime, period: str | None = None, due: dt.datetime | None = None
+    outbox: Outbox,
+    out: Outgoing,
+    now: dt.datetime,
+    period: str | None = None,
+    due: dt.datetime | None = None,
+    for_files: bool = False,
 ) -> int:
     """Store a prepared message in the outbox (as the CRLF bytes SMTP will carry), due at ``due``
-    (default ``now``: Outbox.enqueue)."""
+    (default ``now``: Outbox.enqueue); ``for_files``: to be written by the file transport."""
     return outbox.enqueue(
         user=out.digest.profile.user,
         recipient=out.digest.profile.email,
@@ -87,6 +92,7 @@ def enqueue(
         through=out.digest.through,
         due=due,
         window=out.digest.window,
+        for_files=for_files,
     )
 
 
