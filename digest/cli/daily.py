@@ -273,7 +273,7 @@ def send(obj: Context, users: tuple[str, ...], dry_run: bool, force: bool, to_di
             fg="yellow",
             err=True,
         )
-    say_kept(report.kept)
+    say_kept(report.kept, config.delivery.dir if config.delivery.transport == "file" else None)
     if report.given_up:  # stopped in the wait for another's embeddings, after what is said above
         secho(report.given_up, fg="yellow", err=True)
     if stop.is_set():  # what the server accepted is recorded; the rest waits or was not made

@@ -11,6 +11,7 @@ SMTP, once. Were one written, it would count as delivered: the reader would neve
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 
 from digest.cli.common import secho
 from digest.daemon.status import queued_line
@@ -19,15 +20,20 @@ from digest.deliver.outbox import OutboxEntry, server_deferred
 
 # a digest made for email whose send stopped before trying it (Ctrl-C, a server gone): not a deferral
 UNTRIED_EMAIL = "made for email by a send by SMTP and not tried yet"
-SENDS_IT = "the daemon's pass or `digest send` sends it"
+WHO = "the daemon's pass or `digest send`"
+SENDS_IT = f"{WHO} sends it"
 
 
-def say_kept(kept: Sequence[OutboxEntry]) -> None:
+def say_kept(kept: Sequence[OutboxEntry], files: Path | None = None) -> None:
     """Each reader's email that `send --to-dir` left queued, with what held it, or that it was not tried
-    yet (on stderr, as a reader's note)."""
+    yet (on stderr, as a reader's note); ``files``: delivery.dir, where the configured transport (file)
+    writes it."""
+    then = (
+        f"{SENDS_IT} by SMTP" if files is None else f"{WHO} writes it into {files} (delivery.transport: file)"
+    )
     for m in kept:
         if server_deferred(m):
             why = f"{held_by(m.last_error or '')}, it waits for its retry by SMTP: {SENDS_IT} then"
         else:
-            why = f"{UNTRIED_EMAIL}: {SENDS_IT} by SMTP"
+            why = f"{UNTRIED_EMAIL}: {then}"
         secho(f"not written ({why}): {queued_line(m)}", fg="yellow", err=True)

@@ -1,0 +1,44 @@
+"""A digest a `digest send` by SMTP made and did not try (stopped with Ctrl-C) is the reader's: `digest
+send --to-dir DIR` leaves it queued and says who delivers it. In a folder whose config says
+`delivery.transport: file` since (the smtp: section gone), that is `digest send` or the daemon's pass
+writing it into delivery.dir, not SMTP: the note says so ("... writes it into mail
+(delivery.transport: file)"), and the next `digest send` does write it there, once. Before, the note
+said "sends it by SMTP", in a folder with no mail server.
+
+Real parts: the real `digest send --to-dir` and `digest send` commands, SQLite."""
+
+from __future__ import annotations
+
+from digest.db import wall_clock
+from digest.deliver.outbox import Outbox
+from digest.store import Store
+
+from conftest import Workspace
+
+MIME = b"Subject: Digest\r\nTo: ada@example.org\r\n\r\nHi\r\n"
+
+
+def test_to_dir_says_the_file_transport_writes_what_an_smtp_send_left(tmp_path):
+    ws = Workspace(tmp_path, smtp_port=9)
+    ws.profile("ada", "email: ada@example.org\ninterests: [neuromorphic]\n")
+    with Store(ws.config.database) as store, store.transaction():  # made by a send by SMTP, not tried
+        Outbox(store).enqueue(
+            user="ada", recipient="ada@example.org", message_id="<m0@example.org>", subject="Digest",
+            mime=MIME, paper_ids=[], now=wall_clock(), for_files=False,
+        )  # fmt: skip
+    ws.config_path.write_text(
+        "database: digest.db\ninbox: inbox\nprofiles: profiles\ndelivery:\n  transport: file\n  dir: mail\n"
+    )
+
+    looked = ws.cli("send", "--to-dir", str(tmp_path / "look"))
+    assert looked.exit_code == 0, looked.output
+    said = (
+        "not written (made for email by a send by SMTP and not tried yet: the daemon's pass or `digest "
+        f"send` writes it into {ws.config.delivery.dir} (delivery.transport: file)): ada <ada@example.org>"
+    )
+    assert said in looked.stderr, looked.stderr  # before: "... sends it by SMTP)"
+    assert not list((tmp_path / "look").glob("*.eml"))
+
+    sent = ws.cli("send")
+    assert sent.exit_code == 0, sent.output
+    assert [p.name for p in (tmp_path / "mail").glob("*.eml")] == ["m0.eml"], sent.output
