@@ -13,11 +13,13 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import time
 from collections.abc import Iterator, Mapping, Sequence
 
 from digest.config import Config
-from digest.db import POSTGRESQL, DatabaseUrl, lock_key
-from digest.errors import StoreError
+from digest.db import POSTGRESQL, DatabaseUrl, lock_key, real_file, sidecar
+from digest.errors import DigestError, StoreError
+from digest.filelock import FileLock
 from digest.models import Profile
 from digest.select.digests import Windows, next_digests
 from digest.slots import Slot
@@ -93,7 +95,9 @@ def saying_once(database: str | DatabaseUrl, missed: Sequence[Missed]) -> Iterat
     both said them. Another worker's turn is waited for TURN_WAIT_MS at the most (its output
     stuck: said anyway, at least once rather than a pass hung). The database not opened (a
     StoreError): the block says them all, then the error is raised (not noted: the next pass says
-    them again); the block raising, they are not noted either."""
+    them again); the block raising, they are not noted either. On SQLite a lock file beside the
+    database (``digest.db.saying.lock``) takes the advisory lock's place: the run lock keeps two
+    passes apart, not a pass's saying from the next `run --once`'s pass."""
     if not missed:
         yield ()
         return
@@ -104,9 +108,11 @@ def saying_once(database: str | DatabaseUrl, missed: Sequence[Missed]) -> Iterat
         raise
     with contextlib.closing(store), contextlib.ExitStack() as held:
         try:
-            if store.dialect == POSTGRESQL:  # (SQLite: one pass at a time, no write lock held as it says)
+            if store.dialect == POSTGRESQL:
                 held.enter_context(store.transaction())
                 _take_turn(store)
+            else:  # (no write lock held as it says: the lock file alone)
+                held.enter_context(_file_turn(database))
             to_say = not_said_since(store, missed)
         except StoreError:
             yield tuple(missed)
@@ -125,3 +131,26 @@ def _take_turn(store: Store) -> None:
     except Exception as e:
         if getattr(e, "sqlstate", None) != "55P03":  # lock_not_available: said anyway
             raise
+
+
+@contextlib.contextmanager
+def _file_turn(database: str | DatabaseUrl) -> Iterator[None]:
+    """On SQLite, the lock file of saying missed send times, waited for TURN_WAIT_MS at the most
+    (then, or where the file cannot be had, said anyway), held through the block."""
+    lock = FileLock(
+        sidecar(real_file(database), ".saying.lock"),
+        mode=0o666,
+        others=True,
+        widen=True,
+        keeps="two passes' sayings",
+    )
+    deadline = time.monotonic() + TURN_WAIT_MS / 1000
+    try:
+        while not lock.acquire(wait=False) and time.monotonic() < deadline:
+            time.sleep(0.1)
+    except DigestError:  # a folder it may not write: said without the turn
+        pass
+    try:
+        yield
+    finally:
+        lock.release()
