@@ -13,11 +13,14 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import sqlite3
 import time
 from collections.abc import Iterator, Mapping, Sequence
+from pathlib import Path
 
 from digest.config import Config
-from digest.db import POSTGRESQL, DatabaseUrl, lock_key, real_file, sidecar
+from digest.db import POSTGRESQL, DatabaseUrl, db_errors, is_bug, lock_key, real_file, shown, sidecar
+from digest.dbfaults import explain, explain_pg
 from digest.errors import DigestError, StoreError
 from digest.filelock import FileLock
 from digest.models import Profile
@@ -93,11 +96,12 @@ def saying_once(database: str | DatabaseUrl, missed: Sequence[Missed]) -> Iterat
     PostgreSQL the check, the saying and the note are one worker's at a time (an advisory lock
     held through them): two workers whose passes ended together both found them not yet noted and
     both said them. Another worker's turn is waited for TURN_WAIT_MS at the most (its output
-    stuck: said anyway, at least once rather than a pass hung). The database not opened (a
-    StoreError): the block says them all, then the error is raised (not noted: the next pass says
-    them again); the block raising, they are not noted either. On SQLite a lock file beside the
+    stuck: said anyway, at least once rather than a pass hung). On SQLite a lock file beside the
     database (``digest.db.saying.lock``) takes the advisory lock's place: the run lock keeps two
-    passes apart, not a pass's saying from the next `run --once`'s pass."""
+    passes apart, not a pass's saying from the next `run --once`'s pass. The database not opened,
+    or failing as they are checked or noted (the connection lost), the block says them all, then
+    the error is raised as a StoreError, in the words a command ending on it says (not noted: the
+    next pass says them again); the block raising, they are not noted either."""
     if not missed:
         yield ()
         return
@@ -106,19 +110,36 @@ def saying_once(database: str | DatabaseUrl, missed: Sequence[Missed]) -> Iterat
     except StoreError:
         yield tuple(missed)
         raise
-    with contextlib.closing(store), contextlib.ExitStack() as held:
-        try:
-            if store.dialect == POSTGRESQL:
-                held.enter_context(store.transaction())
-                _take_turn(store)
-            else:  # (no write lock held as it says: the lock file alone)
-                held.enter_context(_file_turn(database))
-            to_say = not_said_since(store, missed)
-        except StoreError:
-            yield tuple(missed)
+    try:
+        with contextlib.closing(store), contextlib.ExitStack() as held:
+            try:
+                if store.dialect == POSTGRESQL:
+                    held.enter_context(store.transaction())
+                    _take_turn(store)
+                else:  # (no write lock held as it says: the lock file alone)
+                    held.enter_context(_file_turn(database))
+                to_say = not_said_since(store, missed)
+            except (StoreError, *db_errors()) as e:
+                if is_bug(e):
+                    raise
+                yield tuple(missed)
+                raise
+            yield to_say
+            note_said(store, to_say)
+    except db_errors() as e:  # the connection lost (the server restarted) as it checked or noted them
+        if is_bug(e):
             raise
-        yield to_say
-        note_said(store, to_say)
+        raise _failed(e, database) from e
+
+
+def _failed(error: Exception, database: str | DatabaseUrl) -> StoreError:
+    """A database error met checking or noting the send times, in the words a command ending on
+    it gives it (digest.cli.common.handle_errors)."""
+    if isinstance(error, sqlite3.Error):
+        clear = explain(error, Path(database))
+    else:
+        clear = explain_pg(error, shown(database), str(database))
+    return clear or StoreError(f"{shown(database)}: {error}")
 
 
 def _take_turn(store: Store) -> None:
