@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import signal
 import time
+from pathlib import Path
 
 import psycopg
 import pytest
@@ -57,3 +58,14 @@ def test_the_lines_of_a_pass_are_said_when_its_missed_send_times_cannot_be_noted
     assert "the next pass says them again" in said and "not currently accepting connections" in said, said
     assert said.index("unreadable.txt") < said.index("not noted as said"), said
     assert run.returncode == 1
+
+
+def test_readme_names_the_exit_of_a_pass_whose_missed_send_times_were_not_noted():
+    """README's exit statuses of `run --once` (for cron and systemd timers) name this exit 1 beside
+    a reader who got nothing: a pass that delivered everything exits 1 here, its error said."""
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    statuses = " ".join(
+        readme[readme.index("for people who prefer cron or systemd timers: with 0") :].split()
+    )
+    statuses = statuses[: statuses.index("and 3 when a source it fetched")]
+    assert "the database failed as it noted the missed send times it said" in statuses, statuses
