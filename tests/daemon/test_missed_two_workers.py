@@ -77,3 +77,36 @@ def test_two_workers_ending_together_say_a_missed_send_time_once(mail_workspace)
     # Before: both said "ada's digest of 2026-12-07 00:00 UTC not sent within the 240-minute grace"
     assert (first_out + second_out).count(SAID) == 1, (first_out, second_out)
     assert SAID in first_out, first_out
+
+
+def test_a_worker_stuck_saying_them_holds_another_for_ten_seconds_at_the_most(mail_workspace):
+    """The first worker's output never read (a full pipe nobody empties): the second waits for its
+    turn 10 s at the most (TURN_WAIT_MS), then says the send time itself, at least once rather than
+    a pass hung, and notes it: the pass after it neither waits nor says it again."""
+    ws = mail_workspace
+    ws.profile("ada", reader("ada"))
+    sunday_served_monday_waiting(ws)
+    r, w, _ = full_pipe()
+    first = digest_started_at(ws, "run", "--once", at=at(7, 5), stdout=w)
+    os.close(w)
+    try:
+        assert blocked_writing(first.pid), "the first pass never came to say its lines"
+        began = time.monotonic()
+        second = digest_started_at(ws, "run", "--once", at=at(7, 5))
+        second_out, second_err = second.communicate(timeout=90)
+        waited = time.monotonic() - began
+        began = time.monotonic()
+        third = digest_started_at(ws, "run", "--once", at=at(7, 6))
+        third_out, third_err = third.communicate(timeout=90)
+        third_took = time.monotonic() - began
+    finally:
+        os.killpg(first.pid, signal.SIGKILL)
+        os.close(r)
+    assert second.returncode == 0 and third.returncode == 0, second_err + third_err
+    assert SAID in second_out, second_out
+    assert 10 <= waited < 60, waited
+    assert SAID not in third_out and third_took < waited - 5, (
+        third_out,
+        third_took,
+        waited,
+    )  # no turn waited
