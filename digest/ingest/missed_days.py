@@ -166,6 +166,19 @@ def stored(store: Store, kind: str, day: dt.date) -> bool:
     return store.db.execute(sql, (day.isoformat(), kind)).fetchone() is not None
 
 
+def days_said(days: Sequence[dt.date]) -> str:
+    """``days`` (oldest first) said: each run of three days or more in a row as "<first> to <last>"
+    (a stop of months with one day loaded by hand in it: two runs, not a hundred dates), the
+    others one by one."""
+    runs: list[list[dt.date]] = []
+    for d in days:
+        if runs and (d - runs[-1][-1]).days == 1:
+            runs[-1].append(d)
+        else:
+            runs.append([d])
+    return ", ".join(f"{r[0]} to {r[-1]}" if len(r) > 2 else ", ".join(map(str, r)) for r in runs)
+
+
 def missed_days(
     store: Store,
     source: SourceConfig,
@@ -190,9 +203,7 @@ def missed_days(
         lost = [then + dt.timedelta(days=n) for n in range(1, (days[-1] - then).days)]
         lost = [d for d in lost if not stored(store, source.kind, d)]  # loaded by hand: they came
         if lost:
-            whole = len(lost) > 2 and (lost[-1] - lost[0]).days == len(lost) - 1  # no day between stored
-            said = f"{lost[0]} to {lost[-1]}" if whole else ", ".join(map(str, lost))
-            log.warning(LOST, source.name, f"{at.astimezone(dt.UTC):%Y-%m-%d %H:%M} UTC", said)
+            log.warning(LOST, source.name, f"{at.astimezone(dt.UTC):%Y-%m-%d %H:%M} UTC", days_said(lost))
     # the last day asked for (none in the week: the day before it): those after it never were
     last = max(got) if got else days[-1] - dt.timedelta(days=1)
     # asked once more, once over (not out yet when asked: at once)

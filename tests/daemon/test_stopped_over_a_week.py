@@ -84,3 +84,17 @@ def test_a_source_fetched_for_the_first_time_earlier_today_does_not_ask_the_week
         )
         assert workspace.cli("fetch").exit_code == 0
     assert asked == ["2026-12-18", "2026-12-18"], asked  # before this fix: the 11th to the 17th too
+
+
+def test_a_long_stop_with_a_day_loaded_by_hand_says_the_days_lost_as_two_runs(workspace, monkeypatch, caplog):
+    """Every day of a long stop but one whose dump was loaded by hand: the days before and after
+    it, each said as "<first> to <last>", not as a list of every date (a stop of months: a hundred)."""
+    dump = workspace.root / "2026-12-05.json"
+    dump.write_bytes(graph_page({"date": "2026-12-05"}))
+    with _api(workspace, []):
+        _fetch(workspace, monkeypatch, 1)  # the 30th of November; then nothing until the 25th
+        assert workspace.cli("ingest", str(dump)).exit_code == 0
+        caplog.clear()
+        _fetch(workspace, monkeypatch, 25)  # the 17th to the 24th asked: the week
+    said = "the daily papers of 2026-12-01 to 2026-12-04, 2026-12-06 to 2026-12-16 were never asked for"
+    assert any(said in m for m in caplog.messages), caplog.messages  # before: 2026-12-01, 2026-12-02, ...
