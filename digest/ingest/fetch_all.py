@@ -20,6 +20,7 @@ from digest.ingest.missed_days import (
     FAILED,
     LEFT,
     behind,
+    day_asked,
     failed_before,
     held_back,
     last_fetched,
@@ -41,8 +42,9 @@ def fetch_with_missed(
     a second apart before ``now``: the day's own fetch stays the source's latest. Once one of them
     fails, the days that failed before are left for the next fetch (an outage: no storm)."""
     own = source_day(source, now, config.timezone)
-    at = last_fetched(store, source)
-    before = (at, source_day(source, at, config.timezone)) if at else None
+    last = last_fetched(store, source)  # when, and the address it asked (its `day` may have changed)
+    then = last and day_asked(source, last[1], source_day(source, last[0], config.timezone))
+    before = (last[0], then) if last and then else None
     missed, failed = (
         missed_days(store, source, own, GONE, now, before),
         {a.day for a in failed_before(store, source, own, GONE)},

@@ -149,14 +149,23 @@ def failed_before(
     return sorted((a for a in asked if not a.got), key=lambda a: a.day)
 
 
-def last_fetched(store: Store, source: SourceConfig) -> dt.datetime | None:
-    """When ``source`` (by any name its addresses were fetched under) was last fetched; None: never."""
+def last_fetched(store: Store, source: SourceConfig) -> tuple[dt.datetime, str] | None:
+    """When ``source`` (by any name its addresses were fetched under) was last fetched, and the
+    address it asked; None: never."""
     sql = (
-        "SELECT MAX(attempted_at) FROM fetches WHERE source = ? "
-        "OR url IN (SELECT url FROM fetch_names WHERE source = ?)"
+        "SELECT attempted_at, url FROM fetches WHERE source = ? "
+        "OR url IN (SELECT url FROM fetch_names WHERE source = ?) ORDER BY attempted_at DESC LIMIT 1"
     )
-    at = store.db.execute(sql, (source.name, source.name)).fetchone()[0]
-    return dt.datetime.fromisoformat(at) if at else None
+    row = store.db.execute(sql, (source.name, source.name)).fetchone()
+    return (dt.datetime.fromisoformat(row[0]), row[1]) if row else None
+
+
+def day_asked(source: SourceConfig, url: str, by_now: dt.date) -> dt.date:
+    """The day whose list a fetch of ``source`` at ``url`` asked for: ``by_now`` (its day by the
+    source's `day` now), or the day next to it whose address ``url`` is (`day` changed since,
+    yesterday to today or back: else a day never asked for went unsaid, or one asked was said)."""
+    one = dt.timedelta(days=1)
+    return next((d for d in (by_now, by_now + one, by_now - one) if source.resolved_url(d) == url), by_now)
 
 
 def stored(store: Store, kind: str, day: dt.date) -> bool:

@@ -98,3 +98,20 @@ def test_a_long_stop_with_a_day_loaded_by_hand_says_the_days_lost_as_two_runs(wo
         _fetch(workspace, monkeypatch, 25)  # the 17th to the 24th asked: the week
     said = "the daily papers of 2026-12-01 to 2026-12-04, 2026-12-06 to 2026-12-16 were never asked for"
     assert any(said in m for m in caplog.messages), caplog.messages  # before: 2026-12-01, 2026-12-02, ...
+
+
+def test_a_source_whose_day_changed_during_the_stop_says_the_days_from_the_one_it_last_asked_for(
+    workspace, monkeypatch, caplog
+):
+    """Its last fetch asked for yesterday's list (the 9th, on the 10th); its `day` is today now.
+    The days lost are told from the day that fetch asked for, not from the one its `day` would
+    ask for now: the 10th was never asked for either."""
+    asked: list[str] = []
+    with _api(workspace, asked):
+        _fetch(workspace, monkeypatch, 10)
+        workspace.config_path.write_text(workspace.config_path.read_text() + "    day: today\n")
+        caplog.clear()
+        _fetch(workspace, monkeypatch, 19)  # the 12th to the 18th asked: the week, then the 19th
+    lost = [m for m in caplog.messages if "were never asked for" in m]
+    # before: "the daily papers of 2026-12-11 were never asked for", of the 10th not a word
+    assert len(lost) == 1 and "the daily papers of 2026-12-10, 2026-12-11 were never" in lost[0], lost
