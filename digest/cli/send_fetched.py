@@ -12,7 +12,7 @@ from digest.daemon.lease_holders import utc_at
 from digest.ingest.fetch import FAILED as FETCH_FAILED
 from digest.ingest.fetch import GONE, FetchOutcome
 from digest.ingest.fetch_records import FetchRecord
-from digest.ingest.missed_days import GONE_FOR_GOOD, NOT_AGAIN
+from digest.ingest.missed_days import GONE_FOR_GOOD, KEPT, NOT_AGAIN
 
 WITHOUT = "{}: not fetched, so these digests go without it"  # a source due that failed
 
@@ -47,7 +47,8 @@ def say_fetched(fetched: Sequence[FetchOutcome], now: dt.datetime) -> None:
                 again = "" if NOT_AGAIN in o.detail else later
             if o is not own[o.source] and again.endswith(", ") and o.behind:
                 again = f"{again.removesuffix(', ')} {o.behind}, "  # an older day failed too: asked first
-            now_too = "" if GONE_FOR_GOOD in o.detail else f" ({again}`digest fetch` now)"  # nor it
+            # nor it: a 410, or a day whose earlier answer's papers are kept (its own day only asked)
+            now_too = "" if GONE_FOR_GOOD in o.detail or KEPT in o.detail else f" ({again}`digest fetch` now)"
             secho(
                 f"{WITHOUT.format(o.source)}{now_too}:\n  {o.said}{bug(o)}",
                 fg="red",
