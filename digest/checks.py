@@ -9,7 +9,7 @@ import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote, urlsplit
+from urllib.parse import parse_qs, unquote, urlsplit
 
 from digest.address_text import IDN_NOTE, address_slip, idn_ascii
 from digest.ca_file import load_ca_file
@@ -119,18 +119,28 @@ class DatabaseRef(Check):
                 f"must be a path to an SQLite file or a postgresql:// URL, got a {scheme.group(1)}:// URL "
                 f"({text!r})"
             )
-        try:  # as libpq reads it: several hosts too (h1:5432,h2:5432), each port checked
-            settings = url_settings(text)
-        except ValueError as e:
-            raise Invalid(f"is not a valid postgresql:// URL ({e}): {text!r}") from None
-        if "password" in settings:  # from the URL's user part or its query: libpq reads both
-            raise Invalid(
+        if holds_password(text):
+            raise Invalid(  # said first: the messages below quote the URL, which must not show it
                 "must not hold a password (the config file is not a secret): leave it out of the URL "
                 "and set PGPASSWORD in the environment (or use ~/.pgpass)"
             )
+        try:  # as libpq reads it: several hosts too (h1:5432,h2:5432), each port checked
+            url_settings(text)
+        except ValueError as e:
+            raise Invalid(f"is not a valid postgresql:// URL ({e}): {text!r}") from None
         if re.search(r"\s", text):
             raise Invalid(f"must not contain spaces, got {text!r}")
         return DatabaseUrl(text, reading.base)
+
+
+def holds_password(url: str) -> bool:
+    """Whether a URL's user part (``u:pw@``) or its query (``?password=``) holds a password (libpq
+    reads both), read without libpq: a URL libpq refuses for another fault (``?sslmod=``, ``%zz``)
+    may hold one too, and libpq's message, then ours, would quote it."""
+    authority = re.split(r"[/?]", url.partition("://")[2], maxsplit=1)[0]
+    userinfo, at, _ = authority.rpartition("@")
+    query = url.partition("?")[2]
+    return bool(at and userinfo.partition(":")[2]) or "password" in parse_qs(query, keep_blank_values=True)
 
 
 class Int(Check):

@@ -98,3 +98,25 @@ def test_a_worker_and_db_migrate_use_a_url_naming_several_hosts(workspace):
         result = ws.cli("status")
         assert result.exit_code == 0, result.output
         assert "Papers stored: 0" in result.output
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "postgresql://u:hunter2@h1/db?sslmod=require",  # a parameter libpq does not know
+        "postgresql://u:hun%zzter2@h1/db",  # a broken %-escape in the password itself
+        "postgresql://u@h1/db?password=hunter2&sslmod=require",
+        "postgresql://u:hunter2@h1:5432,h2:x/db",  # a port that is not a number
+    ],
+)
+def test_a_url_holding_a_password_and_another_fault_never_shows_the_password(tmp_path, url):
+    """A password in the URL is refused first, whatever else is wrong: the message for the other
+    fault quotes the URL (and libpq's, the token: "invalid percent-encoded token: "hun%zzter2""),
+    which would write the password into the terminal and the logs; it was refused that way before
+    libpq read the URL."""
+    for folder in ("inbox", "profiles"):
+        (tmp_path / folder).mkdir(exist_ok=True)
+    with pytest.raises(ConfigError, match="must not hold a password") as info:
+        config_with(tmp_path, url)
+    said = str(info.value).partition("line 1: database: ")[2]  # (tmp_path's name holds the test's)
+    assert said and "hunter2" not in said and "hun%zzter2" not in said
