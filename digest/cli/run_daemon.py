@@ -68,7 +68,8 @@ def run(obj: Context, once: bool) -> None:
     from digest.select.embedding_lock import EmbeddingsStopped, stopping
 
     preload("run")  # what a pass may import: this release's, whatever is installed later
-    obj.anchor()  # its paths the same files, whatever becomes of the current folder
+    if not once:  # one pass (cron) says the paths as typed, as `ingest` and `send` do
+        obj.anchor()  # its paths the same files, whatever becomes of the current folder
 
     verbose = logging.getLogger().getEffectiveLevel() <= logging.INFO  # -v
     if not obj.quiet:  # -q: only errors, the pass's events too
