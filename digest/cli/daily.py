@@ -57,8 +57,9 @@ log = logging.getLogger("digest")
     "taken with our smtp settings, refused as our mail (not the address) or not offered after such a "
     "refusal, not sent as the mail server stopped answering or could not be reached, or as our smtp "
     "settings cannot be used, or as an error in digest itself stopped it; or its answer lost after its "
-    "data: the mail server may have it; and so is one made for email by a `digest send` or the daemon "
-    "and not tried yet, that send stopped).",
+    'data, or answered with neither an acceptance nor a refusal ("221 bye"): the mail server may have '
+    "it; and so is one made for email by a `digest send` or the daemon and not tried yet, that send "
+    "stopped).",
 )
 @click.pass_obj
 @handle_errors

@@ -4,7 +4,8 @@ there as an acceptance, so the outbox sends it again, with the same Message-ID; 
 refuse it either, and may have taken it. Said so: "the mail server's answer to its data was
 neither an acceptance nor a refusal; sent again at <when>: the server answered the end of the
 data with 221 2.0.0 bye during DATA: not the 250 that accepts it, so it may have taken it", and
-`run --once`'s "maybe sent to ada (...)". Read as an answer lost (data_lost.answer_lost): a day's
+`run --once`'s "maybe sent to ada (...)"; `send --to-dir` leaves it for its retry by SMTP, and its
+help says so. Read as an answer lost (data_lost.answer_lost): a day's
 digest is not made again for a new address. Before, "deferred until <when>: 221 2.0.0 bye", as
 if the server had asked to be tried later. Real aiosmtpd answering so on loopback, real
 `digest send` and `run --once`, real SQLite."""
@@ -43,8 +44,15 @@ def test_a_221_to_the_data_is_said_maybe_taken_and_sent_again(tmp_path):
         with Store(ws.config.database) as store:
             ((status, attempts, reply),) = store.db.execute("SELECT status, attempts, last_error FROM outbox")
         assert (status, attempts) == ("queued", 1) and answer_lost(reply), reply
+        looked = ws.cli("send", "--to-dir", str(tmp_path / "out"))  # the server may have it: not written
         due_now(ws)
         ran = ws.cli("run", "--once")
     assert f"maybe sent to ada ({NOT_ACCEPTED}): {SAID}" in ran.stdout, ran.output
+    assert f"not written ({NOT_ACCEPTED}, it waits for its retry by SMTP" in looked.stderr, looked.output
+    helped = " ".join(ws.cli("send", "--help").stdout.split())  # and --to-dir's help says it leaves it
+    assert (
+        'or answered with neither an acceptance nor a refusal ("221 bye"): the mail server may have it'
+        in helped
+    )
     assert len(handler.messages) == 2  # sent again, the same message
     assert handler.messages[0].message["Message-ID"] == handler.messages[1].message["Message-ID"]
