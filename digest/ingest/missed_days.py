@@ -17,7 +17,8 @@ fails, a day whose papers the earlier answer brought (in the store) keeps them, 
 the day not asked again (:data:`KEPT`: it was retried for a week as a day whose papers never came),
 and one whose answer held none is a day that failed, as below. A day of that week
 whose every fetch failed (a catch-up that met a 503, say; not a 410: gone for good; nor one whose
-papers are in the store all the same, its dump loaded by hand: :func:`stored`) is asked again,
+papers are in the store all the same, its dump loaded by hand once its UTC day was over: :func:`stored`;
+one loaded during the day may hold only its first papers) is asked again,
 at each fetch of the source, until a fetch of it succeeds or it is over a week old: its papers
 never came. During an outage every day of the week fails in turn; asking each of them again at
 every fetch (each with its retries, every 15 minutes) would send the API a storm when it is
@@ -36,6 +37,7 @@ from typing import TYPE_CHECKING
 
 from digest.config import SourceConfig
 from digest.store import Store
+from digest.store_readers import iso
 
 if TYPE_CHECKING:
     from digest.ingest.fetch import FetchOutcome
@@ -122,9 +124,10 @@ def _asked(
         early = outcome != FAILED and when < over  # `day: today` asked in the morning: not all out yet
         # asked once more, after its day, and that failed: its answer of the morning is not the day's
         again = outcome == FAILED and ok is not None and dt.datetime.fromisoformat(ok) < over
-        # a day whose papers are in the store is got: those of its morning's answer kept, or its dump
-        # loaded by hand (`digest ingest`) whatever its fetches
-        got = (ok is not None and not again) or gone in why or stored(store, source.kind, d)
+        again = again and not stored(store, source.kind, d)  # the papers it brought then are kept
+        # a day whose dump was loaded by hand (`digest ingest`) once its UTC day was over is got, whatever
+        # its fetches; one loaded before may hold only the papers listed by then: asked again for the rest
+        got = (ok is not None and not again) or gone in why or stored(store, source.kind, d, whole=True)
         asked[d] = Asked(d, got, url, when, why, early, outcome == EMPTY)
     return asked
 
@@ -168,11 +171,15 @@ def day_asked(source: SourceConfig, url: str, by_now: dt.date) -> dt.date:
     return next((d for d in (by_now, by_now + one, by_now - one) if source.resolved_url(d) == url), by_now)
 
 
-def stored(store: Store, kind: str, day: dt.date) -> bool:
+def stored(store: Store, kind: str, day: dt.date, whole: bool = False) -> bool:
     """Whether a listing of ``day`` read as ``kind`` (hf_daily) and holding papers is in the store
-    (its dump loaded by hand, `digest ingest`): the day's papers came, whatever its fetches."""
-    sql = "SELECT 1 FROM listings WHERE day = ? AND format = ? AND entries > 0 LIMIT 1"
-    return store.db.execute(sql, (day.isoformat(), kind)).fetchone() is not None
+    (its dump loaded by hand, `digest ingest`): the day's papers came, whatever its fetches. ``whole``:
+    one stored once its UTC day was over (the API's list grows through the day: one stored before may
+    hold only its first papers)."""
+    sql = "SELECT 1 FROM listings WHERE day = ? AND format = ? AND entries > 0"
+    after = (iso(_over(day)),) if whole else ()
+    sql += " AND ingested_at >= ? LIMIT 1" if whole else " LIMIT 1"
+    return store.db.execute(sql, (day.isoformat(), kind, *after)).fetchone() is not None
 
 
 def days_said(days: Sequence[dt.date]) -> str:
