@@ -13,6 +13,10 @@ from digest.local_day import day_at
 from digest.models import Profile
 from digest.store import FAILED, QUEUED, SENT
 
+# a digest a `send --to-dir` made and did not write (stopped first): that command writes it; one by SMTP
+# takes it too (Outbox.due_ids), as the reader's email
+MADE_FOR_FILES = "made by a `send --to-dir`: `digest send --to-dir` writes it, `digest send` emails it"
+
 
 def describe_already(
     profile: Profile,
@@ -52,6 +56,8 @@ def describe_already(
             f"{held_by}, which sends it (its lease ends {utc_at(entry.claimed_until, now)}; then another "
             "worker or `digest send` does)"
         )
+    if entry.status == QUEUED and not entry.attempts and entry.for_files:  # a `send --to-dir` stopped
+        return f"{queued}; waiting, not tried yet ({MADE_FOR_FILES})"
     if entry.status == QUEUED and not entry.attempts:  # made, never offered (a send stopped before it)
         return f"{queued}; waiting, not tried yet (`digest send` sends it)"
     if entry.status == QUEUED:

@@ -2,10 +2,14 @@
 it to the server) is said by the next `digest send --dry-run` as "already queued today at 19:38 UTC;
 waiting, not tried yet (`digest send` sends it)". Before, "waiting (`digest send` retries it)",
 as of one the server had deferred: nothing was ever tried, so nothing is retried. One the server
-deferred still says "retries it" (tests/deliver/test_refusals_after_data.py).
+deferred still says "retries it" (tests/deliver/test_refusals_after_data.py). One a `send --to-dir`
+made and did not write (stopped with Ctrl-C) is said "waiting, not tried yet (made by a `send
+--to-dir`: `digest send --to-dir` writes it, `digest send` emails it)": its interruption said
+"`digest send --to-dir DIR` writes the rest", and `digest send` alone (by SMTP) takes it too.
 
 Real parts: a real `digest send` process, a real SIGINT, aiosmtpd on loopback answering each MAIL
-FROM after a pause (so the signal lands mid-send), SQLite."""
+FROM after a pause (so the signal lands mid-send; for `--to-dir`, as its first file is written),
+SQLite."""
 
 from __future__ import annotations
 
@@ -22,6 +26,7 @@ from digest.store import Store
 from conftest import Workspace
 
 READERS = 4
+MADE_FOR_FILES = "made by a `send --to-dir`: `digest send --to-dir` writes it, `digest send` emails it"
 
 
 def test_a_digest_never_tried_is_not_said_to_be_retried(tmp_path):
@@ -48,3 +53,35 @@ def test_a_digest_never_tried_is_not_said_to_be_retried(tmp_path):
         (line,) = [line for line in dry.stdout.splitlines() if line.startswith(f"{user} ")]
         assert line.endswith("waiting, not tried yet (`digest send` sends it)"), line
         assert "retries" not in line, line  # was: "waiting (`digest send` retries it)"
+
+
+def test_a_digest_a_send_to_dir_did_not_write_is_said_written_by_it(tmp_path):
+    ws = Workspace(tmp_path, 1)  # no mail server: none is asked
+    out = tmp_path / "out"
+    send = subprocess.Popen(
+        [*readers_to_send(ws, 60), "--to-dir", str(out)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    deadline = time.monotonic() + 120
+    while not (out.is_dir() and any(out.iterdir())) and time.monotonic() < deadline:
+        time.sleep(0.002)
+    send.send_signal(signal.SIGINT)
+    out_, err = send.communicate(timeout=120)
+    assert send.returncode == 130 and f"`digest send --to-dir {out}` writes the rest" in err, out_ + err
+    with Store(ws.config.database) as store:
+        rows = store.db.execute(
+            "SELECT user FROM outbox WHERE status = 'queued' AND attempts = 0 AND for_files = 1"
+        ).fetchall()
+    untried = sorted(r[0] for r in rows)
+    assert untried, out_ + err  # made by the `--to-dir`, not written: the case of this test
+    dry = ws.cli("send", "--dry-run")
+    for user in untried:
+        (line,) = [line for line in dry.stdout.splitlines() if line.startswith(f"{user} ")]
+        assert line.endswith(f"waiting, not tried yet ({MADE_FOR_FILES})"), line
+        assert "(`digest send` sends it)" not in line, line  # was so: it was made for files
+    written = ws.cli("send", "--to-dir", str(out))  # as said
+    for user in untried:
+        (line,) = [line for line in written.stdout.splitlines() if line.startswith(f"{user} ")]
+        assert "written to" in line, line
