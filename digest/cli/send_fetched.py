@@ -41,7 +41,8 @@ def say_fetched(fetched: Sequence[FetchOutcome], now: dt.datetime) -> None:
                     f"{utc_at(o.retry_at, now)} if its readers still wait for it then, else at its next "
                     "fetch time; "
                 )
-            if own[o.source].outcome != FETCH_FAILED:  # a day it missed (digest.ingest.missed_days):
+            # a day it missed (digest.ingest.missed_days), its own day's fetch done, or not made (stopped):
+            if own[o.source].outcome != FETCH_FAILED or own[o.source].stopped:
                 # not in 15 min; a 410, or a day a week old: never, as its detail says (not_again)
                 later = "the daemon asks for that day again at the source's next fetch, "
                 again = "" if NOT_AGAIN in o.detail else later

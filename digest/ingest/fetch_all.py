@@ -64,11 +64,12 @@ def fetch_with_missed(
         outcomes.append(out)
         asked.append(day)
         if outcomes[-1].stopped:  # SIGTERM, Ctrl-C: no more fetched
-            return outcomes
-    return [
-        *_behind(store, source, own, now.astimezone(ZoneInfo(config.timezone)).date(), asked, outcomes),
-        fetch_source(config, store, http, source, now, **how),
-    ]
+            break
+    today = now.astimezone(ZoneInfo(config.timezone)).date()
+    said = _behind(store, source, own, today, asked, outcomes)
+    return (
+        said if said and said[-1].stopped else [*said, fetch_source(config, store, http, source, now, **how)]
+    )
 
 
 def _behind(

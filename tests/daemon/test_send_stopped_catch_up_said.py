@@ -1,0 +1,52 @@
+"""`digest send` stopped (Ctrl-C) while its fetch caught up on missed days: the days that failed
+before the stop are asked again at the source's next fetch (its own day's fetch was not made: the
+source is due at once), and a later one held back by an older one that failed "once the days before
+it answer or, theirs a week old, from <date>", as when the fetch ends (FetchOutcome.behind, set on
+both paths). Before, each said "the daemon's pass tries it again in 15 minutes" (the stopped day
+read as the source's own day that failed), and the later one without its wait. Real `digest send`
+in process, a real SIGINT sent while the API is asked for the 11th, a loopback API answering 503
+for the 9th and the 10th, aiosmtpd."""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib
+import os
+import signal
+import time
+
+from test_send_missed_day_lost import AGAIN, HF, page
+
+from digest.demo.http_server import LocalHttpServer, Route
+
+
+def test_a_send_stopped_in_its_catch_up_says_when_the_failed_days_are_asked_again(
+    mail_workspace, monkeypatch
+):
+    def api(query: dict[str, str]) -> Route:
+        day = dt.date.fromisoformat(query["date"])
+        if day.day in (9, 10):
+            return Route(b"no", status=503, content_type="text/plain")
+        if day.day == 11:  # Ctrl-C while the 11th's answer is awaited
+            os.kill(os.getpid(), signal.SIGINT)
+            time.sleep(2)
+        return Route(b"[]" if query.get("p", "0") != "0" else page(day.day))
+
+    ws = mail_workspace
+    daily = importlib.import_module("digest.cli.daily")
+    with LocalHttpServer({"/api/daily_papers": api}) as server:
+        hf = HF.replace("{base}", server.url("")) + "    retries: 0\n"
+        ws.config_path.write_text(ws.config_path.read_text() + hf)
+        ws.profile("ada", 'email: ada@example.org\ninterests: ["graph"]\nsend_at: "07:00"\n')
+        said = []
+        for day in (9, 13):  # nothing ran from the 10th to the 12th
+            at = dt.datetime(2026, 12, day, 7, 0, tzinfo=dt.UTC)
+            monkeypatch.setattr(daily, "now_utc", lambda at=at: at)
+            said.append(ws.cli("send").output)
+    ninth, tenth, eleventh = said[1].split("hf_daily: not fetched")[1:]
+    assert "date=2026-12-09" in ninth and "date=2026-12-10" in tenth, said[1]
+    assert "stopped before its answer" in eleventh, said[1]
+    assert f"({AGAIN}, `digest fetch` now)" in ninth, said[1]
+    behind = "once the days before it answer or, theirs a week old, from 2026-12-18"
+    assert f"({AGAIN} {behind}, `digest fetch` now)" in tenth, said[1]
+    assert "15 minutes" not in said[1], said[1]  # was: "the daemon's pass tries it again in 15 minutes"
