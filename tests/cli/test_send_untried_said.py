@@ -17,8 +17,7 @@ import signal
 import subprocess
 import time
 
-from helpers.send_process import readers_to_send
-from test_send_to_dir_after_smtp_stopped import Slow
+from helpers.send_process import SlowMail, readers_to_send
 
 from digest.demo.smtp_server import LocalSmtpServer
 from digest.store import Store
@@ -30,7 +29,7 @@ MADE_FOR_FILES = "made by a `send --to-dir`: `digest send --to-dir` writes it, `
 
 
 def test_a_digest_never_tried_is_not_said_to_be_retried(tmp_path):
-    handler = Slow()
+    handler = SlowMail()
     with LocalSmtpServer(handler) as server:
         ws = Workspace(tmp_path, server.port)
         send = subprocess.Popen(
