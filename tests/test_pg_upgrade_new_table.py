@@ -37,7 +37,8 @@ def psql(url: str, role: str, sql: str) -> None:
 
 def as_release_35(url: str, owner: str) -> None:
     """The tables as the release at schema 35 left them (before missed_said)."""
-    psql(url, owner, "DROP TABLE missed_said; UPDATE schema_version SET version = 35")
+    tables_at_35 = "DROP TABLE missed_said; ALTER TABLE outbox DROP COLUMN for_files"  # (36's, 37's)
+    psql(url, owner, f"{tables_at_35}; UPDATE schema_version SET version = 35")
 
 
 def said(ws: Workspace, *args: str) -> str:
