@@ -36,7 +36,6 @@ import digest.daemon.newcomer
 import digest.daemon.renamed
 import digest.daemon.sendnow
 import digest.db
-import digest.deliver.queue
 import digest.store_twice
 import digest.worker_ids
 from digest.daemon.service import Daemon
@@ -52,10 +51,9 @@ LEASE = 1.0  # s: delivery.lease_seconds; a killed worker's claims end this long
 KILLS = 0.06  # of the passes and sends: a real process, killed between a claim and the send
 # the modules that read the wall clock (digest.db.wall_clock) as they run, each given the worker's
 # (test_simulated_clocks checks the list); the others take it as a default argument, bound as they
-# were imported, which every caller in digest/ passes on as ``wall`` (`digest run` and send_digests
-# their own reading)
+# were imported, which every caller in digest/ passes on as ``wall`` (`digest run` its own reading)
 CLOCKED = (digest.db, digest.daemon.clocks, digest.daemon.newcomer, digest.daemon.renamed)
-CLOCKED += (digest.daemon.sendnow, digest.store_twice, digest.cli.run_daemon, digest.deliver.queue)
+CLOCKED += (digest.daemon.sendnow, digest.store_twice, digest.cli.run_daemon)
 
 # a pass of a worker in its own process, on a machine argv[3] s off the wall clock, at the
 # simulated time argv[2] (+ the same offset)
