@@ -52,14 +52,15 @@ log = logging.getLogger("digest")
     "--to-dir",
     type=HomePath(file_okay=False, path_type=Path),
     help="Write each message as DIR/<message id>.eml instead of sending it by SMTP. With --dry-run the "
-    "files are written and nothing is recorded; without it, writing the file counts as delivery (a "
-    "digest that waits for its retry by SMTP is left queued for it: deferred by the mail server, not "
-    "taken with our smtp settings, refused as our mail (not the address) or not offered after such a "
-    "refusal, not sent as the mail server stopped answering or could not be reached, or as our smtp "
-    "settings cannot be used, or as an error in digest itself stopped it; or its answer lost after its "
-    'data, or answered with neither an acceptance nor a refusal ("221 bye"): the mail server may have '
-    "it; and so is one made for email by a `digest send` or the daemon and not tried yet, that send "
-    "stopped).",
+    "files are written and nothing is recorded; without it, writing the file counts as delivery. A "
+    "reader's email is left queued, not written (each one said): a digest waiting for its retry by SMTP "
+    "(deferred by the mail server, not taken with our smtp settings, refused as our mail (not the "
+    "address) or not offered after such a refusal, not sent as the mail server stopped answering or "
+    "could not be reached, or as our smtp settings cannot be used, or as an error in digest itself "
+    "stopped it; or its answer lost after its data, or neither an acceptance nor a refusal "
+    '("221 bye"): the mail '
+    "server may have it), and one made for email by a `digest send` or the daemon stopped before it "
+    "tried it.",
 )
 @click.pass_obj
 @handle_errors

@@ -50,9 +50,22 @@ def test_a_221_to_the_data_is_said_maybe_taken_and_sent_again(tmp_path):
     assert f"maybe sent to ada ({NOT_ACCEPTED}): {SAID}" in ran.stdout, ran.output
     assert f"not written ({NOT_ACCEPTED}, it waits for its retry by SMTP" in looked.stderr, looked.output
     helped = " ".join(ws.cli("send", "--help").stdout.split())  # and --to-dir's help says it leaves it
-    assert (
-        'or answered with neither an acceptance nor a refusal ("221 bye"): the mail server may have it'
-        in helped
-    )
+    assert 'or neither an acceptance nor a refusal ("221 bye"): the mail server may have it' in helped
     assert len(handler.messages) == 2  # sent again, the same message
     assert handler.messages[0].message["Message-ID"] == handler.messages[1].message["Message-ID"]
+
+
+def test_send_to_dir_leaves_it_and_its_help_says_so(tmp_path):
+    """Tried by SMTP, it is the reader's email: `send --to-dir` leaves it queued, and its --help lists
+    it beside an answer lost."""
+    with LocalSmtpServer(SaysBye()) as server:
+        ws = ready(Workspace(tmp_path, server.port))
+        ws.cli("send")
+        looked = ws.cli("send", "--to-dir", str(tmp_path / "out"))
+    assert f"not written ({NOT_ACCEPTED}, it waits for its retry by SMTP" in looked.stderr, looked.stderr
+    assert not (tmp_path / "out").exists() or not list((tmp_path / "out").iterdir())
+    helped = " ".join(ws.cli("send", "--help").stdout.split())
+    assert (
+        'or its answer lost after its data, or neither an acceptance nor a refusal ("221 bye"): the mail'
+        in helped
+    )

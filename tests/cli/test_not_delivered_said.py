@@ -166,13 +166,14 @@ def test_a_server_that_does_not_take_our_settings_is_said_so_not_deferred(tmp_pa
     assert "not written (the mail server does not take our smtp settings, it waits" in looked.stderr
     helped = " ".join(ws.cli("send", "--help").stdout.split())  # --to-dir's help says it leaves it too
     assert (  # whatever held it (digest.deliver.held_said)
-        "a digest that waits for its retry by SMTP is left queued for it: deferred by the mail server, not "
-        "taken with our smtp settings, refused as our mail (not the address) or not offered after such a "
-        "refusal, not sent as the mail server "
-        "stopped answering or could not be reached, or as our smtp settings cannot be used, or as an error "
-        "in digest itself stopped it; or its answer lost after its data, or answered with neither an "
-        'acceptance nor a refusal ("221 bye"): the mail server may have it; and so is one made for email by '
-        "a `digest send` or the daemon and not tried yet, that send stopped)."
+        "A reader's email is left queued, not written (each one said): a digest waiting for its retry by "
+        "SMTP (deferred by the mail server, not taken with our smtp settings, refused as our mail (not the "
+        "address) or not offered after such a refusal, not sent as the mail server stopped answering or "
+        "could not be reached, or as our smtp settings cannot be used, or as an error in digest itself "
+        "stopped it; or its answer lost after its data, or neither an acceptance nor a refusal "
+        '("221 bye"): the mail '
+        "server may have it), and one made for email by a `digest send` or the daemon stopped before it "
+        "tried it."
     ) in helped, helped
 
     monkeypatch.setenv("SMTP_PASSWORD", "secret")
