@@ -55,7 +55,8 @@ def test_a_mistyped_name_waits_for_a_locked_table_the_look_ups_time_at_most(tmp_
         f"removed is not known: the database could not be read (this look-up waits {LOOKUP_WAIT} s at most): "
     ) in said, said
     assert "canceling statement due to statement timeout" in said, said
-    assert took < LOOKUP_WAIT + 3, took
+    # without the wait: the lock's LOOKUP_WAIT + 10 s; 5 s of slack for a busy machine
+    assert took < LOOKUP_WAIT + 5, took
 
 
 def test_statements_kept_waiting_one_after_another_wait_the_look_ups_time_in_all(tmp_path, database, db_at):
@@ -100,4 +101,4 @@ def test_statements_kept_waiting_one_after_another_wait_the_look_ups_time_in_all
     said = " ".join(result.output.split())
     assert f"(this look-up waits {LOOKUP_WAIT} s at most): " in said, said
     assert "canceling statement due to statement timeout" in said, said
-    assert took < LOOKUP_WAIT + 2.5 < 2 * LOOKUP_WAIT - 0.5, took
+    assert took < LOOKUP_WAIT + 3.5, took  # without it: 4.5 s, then the next statement's own 5 s (9 s)
