@@ -26,7 +26,7 @@ from digest.stop import NOT_SENDING
 
 # what `run --once` says when a signal stopped its pass
 PASS_STOPPED = "stopped before the end of the pass: the next pass does the rest (nothing is lost)"
-# `run --once`, its database not opened again after the pass to note the missed send times it printed
+# `run --once`, its database not opened again (or the connection lost) to note the missed send times said
 MISSED_UNNOTED = "the send times said missed above were not noted as said: the next pass says them again"
 
 
@@ -44,9 +44,9 @@ def run(obj: Context, once: bool) -> None:
     still on its way is withdrawn (it stays queued for the next run), and it exits. `--once` exits
     1 if a reader got nothing (a profile or message that failed, a message the server did not
     take: deferred or refused), a dump it took in was unreadable (kept in inbox/failed/, as
-    `digest ingest` exits), the inbox could not be used or the database could not be opened again
-    to note the missed send times it said (the next pass says them again), 3 if a source could
-    not be fetched (the readers still served from what is stored), 143 if stopped by SIGTERM
+    `digest ingest` exits), the inbox could not be used or the database failed as it noted the missed
+    send times it said (not opened again, or the connection lost: the next pass says them again), 3
+    if a source could not be fetched (the readers still served from what is stored), 143 if stopped by SIGTERM
     (130: Ctrl-C).
 
     \b
@@ -108,7 +108,7 @@ def run(obj: Context, once: bool) -> None:
                 said = daemon.describe(report, BUG, stopped=stop.is_set(), faults=False)
                 if said:
                     echo(said)
-        except StoreError as e:  # the database not opened again: said after the pass's other lines
+        except StoreError as e:  # not opened again, or the connection lost: said after the pass's other lines
             unnoted = e
         if not report.profile_problems and profile_names(obj.config) is None:  # none, as `send` says
             say_no_readers(obj.config)  # (a folder it cannot list: said as a profile skipped)

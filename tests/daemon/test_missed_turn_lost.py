@@ -16,9 +16,12 @@ import time
 
 import psycopg
 import pytest
+from click.testing import CliRunner
 from daemon.test_missed_two_workers import SAID, blocked_writing, full_pipe
 from helpers.faked import digest_started_at, needs_faketime
 from helpers.missed_history import at, reader, sunday_served_monday_waiting
+
+from digest.cli import main
 
 pytestmark = [pytest.mark.backends, needs_faketime]
 
@@ -62,3 +65,13 @@ def test_the_lines_of_a_pass_are_said_when_its_connection_is_lost_waiting_for_th
     assert "the send times said missed above were not noted as said" in said, said
     assert said.index("unreadable.txt") < said.index("not noted as said"), said
     assert second.returncode == 1
+
+
+def test_run_help_names_the_exit_of_a_connection_lost_noting_them():
+    """`run --help`'s exit statuses name this exit 1 (a connection lost as it noted them), as README
+    does, not only a database that could not be opened again."""
+    helped = " ".join(CliRunner().invoke(main, ["run", "--help"]).output.split())
+    assert (
+        "the database failed as it noted the missed send times it said (not opened again, or the "
+        "connection lost: the next pass says them again)"
+    ) in helped, helped
