@@ -11,14 +11,18 @@ Real parts: a SQLite database at schema 36 upgraded by the real `digest send --t
 
 from __future__ import annotations
 
+import pytest
+
 from digest.store import Store
 
 from conftest import Workspace, schema_at
 
 
-def test_to_dir_without_smtp_writes_what_an_older_to_dir_left_untried(tmp_path):
+# no smtp: section; or one without smtp.from, which sends nothing by SMTP either (README: Upgrading)
+@pytest.mark.parametrize("smtp", ["", "smtp:\n  host: mail.example.org\n"])
+def test_to_dir_without_smtp_writes_what_an_older_to_dir_left_untried(tmp_path, smtp):
     ws = Workspace(tmp_path)
-    ws.config_path.write_text("database: digest.db\ninbox: inbox\nprofiles: profiles\n")  # no smtp:
+    ws.config_path.write_text(f"database: digest.db\ninbox: inbox\nprofiles: profiles\n{smtp}")
     db = schema_at(tmp_path / "digest.db", 36)
     db.execute(
         "INSERT INTO outbox (message_id, user, recipient, subject, mime, paper_ids, status, attempts, "
