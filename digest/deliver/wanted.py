@@ -36,7 +36,7 @@ from dataclasses import dataclass
 
 from digest.config import Config
 from digest.db import POSTGRESQL
-from digest.deliver.data_lost import answer_lost
+from digest.deliver.data_lost import ANSWERED_DATA, answer_lost
 from digest.deliver.suppressions import Suppressions, same_address
 from digest.errors import ProfileError
 from digest.file_stamps import file_changes
@@ -153,10 +153,10 @@ def note_given_away(store: Store, user: str, recipient: str, period: str | None,
 READDRESSED = "the reader's address changed since the digest was made"  # a hold's reason begins so
 NEXT = "its papers go in their next digest, to that address"
 REMADE = f"{NEXT}: made again today while the send time's grace lasts"
-MAYBE_TAKEN = (
-    "an earlier try's answer was lost during DATA, so the server may have taken it: the day's "
-    f"digest is not made again; {NEXT}"
-)
+# an earlier try's data reached the server, its answer lost (or "221 bye": data_lost.unconfirmed)
+MAYBE_TAKEN = "{}, so the server may have taken it: the day's digest is not made again; " + NEXT
+LOST = "an earlier try's answer was lost during DATA"
+UNCONFIRMED = "an earlier try's data was answered neither as accepted nor as refused"
 
 
 def readdressed(store: Store, user: str, period: str | None, message_id: str, grace_lasts: bool) -> str:
@@ -174,8 +174,9 @@ def readdressed(store: Store, user: str, period: str | None, message_id: str, gr
         "(SELECT id FROM outbox WHERE message_id = ?)",
         (message_id,),
     ).fetchall()
-    if any(answer_lost(reply or "") for (reply,) in rows):
-        return MAYBE_TAKEN
+    lost = [reply for (reply,) in rows if answer_lost(reply or "")]
+    if lost:
+        return MAYBE_TAKEN.format(LOST if any(not r.startswith(ANSWERED_DATA) for r in lost) else UNCONFIRMED)
     if not grace_lasts or not reopen_period(store, user, period, message_id):
         return NEXT
     store.db.execute("UPDATE outbox SET reopened = 1 WHERE message_id = ?", (message_id,))
