@@ -11,9 +11,10 @@ it; or so often in a row that the pass stopped before it), our smtp settings can
 gone or spoilt since the config was read: no server tried; the key and file quoted after), an error in
 digest itself (a bug: "internal error: ..." quoted after, its traceback in the log), the mail server's
 answer to its data was lost (the connection cut or timed out after the data was sent, or the command quit
-at once then: the server may have it, and it is sent again, with the same Message-ID; as when its answer
-was a code that neither accepts nor refuses it: "221 bye"), or the file transport could not write it (the
-path and the error quoted after).
+at once then: the server may have it, and it is sent again, with the same Message-ID), the mail server's
+answer to its data was neither an acceptance nor a refusal (a code below 400 but 250: "221 bye"; maybe
+taken, and sent again, as an answer lost), or the file transport could not write it (the path and the
+error quoted after).
 `digest send`'s rows, `run --once`'s lines, the daemon's log and `send --to-dir`'s notes say it in these
 words; the reply or error that follows says the rest."""
 
