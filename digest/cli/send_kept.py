@@ -32,7 +32,9 @@ def say_kept(kept: Sequence[OutboxEntry], files: Path | None = None) -> None:
         f"{SENDS_IT} by SMTP" if files is None else f"{WHO} writes it into {files} (delivery.transport: file)"
     )
     for m in kept:
-        if server_deferred(m):
+        if server_deferred(m) and files is not None:  # tried by SMTP before the config said files
+            why = f"{held_by(m.last_error or '')}, it waits for its retry: {then} then"
+        elif server_deferred(m):
             why = f"{held_by(m.last_error or '')}, it waits for its retry by SMTP: {SENDS_IT} then"
         else:
             why = f"{UNTRIED_EMAIL}: {then}"

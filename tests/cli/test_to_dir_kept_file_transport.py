@@ -42,3 +42,32 @@ def test_to_dir_says_the_file_transport_writes_what_an_smtp_send_left(tmp_path):
     sent = ws.cli("send")
     assert sent.exit_code == 0, sent.output
     assert [p.name for p in (tmp_path / "mail").glob("*.eml")] == ["m0.eml"], sent.output
+
+
+def test_to_dir_says_the_file_transport_writes_what_a_server_deferred(tmp_path):
+    """A digest a mail server deferred (tried by SMTP before the config said files) waits for its retry,
+    which the file transport makes: the note says so, not "it waits for its retry by SMTP"."""
+    ws = Workspace(tmp_path, smtp_port=9)
+    ws.profile("ada", "email: ada@example.org\ninterests: [neuromorphic]\n")
+    with Store(ws.config.database) as store, store.transaction():  # deferred by a server: 451
+        Outbox(store).enqueue(
+            user="ada", recipient="ada@example.org", message_id="<m0@example.org>", subject="Digest",
+            mime=MIME, paper_ids=[], now=wall_clock(), for_files=False,
+        )  # fmt: skip
+        store.db.execute("UPDATE outbox SET attempts = 1, last_error = '451 4.7.1 greylisted, try later'")
+    ws.config_path.write_text(
+        "database: digest.db\ninbox: inbox\nprofiles: profiles\ndelivery:\n  transport: file\n  dir: mail\n"
+    )
+
+    looked = ws.cli("send", "--to-dir", str(tmp_path / "look"))
+    assert looked.exit_code == 0, looked.output
+    said = (
+        "not written (deferred by the mail server, it waits for its retry: the daemon's pass or `digest "
+        f"send` writes it into {ws.config.delivery.dir} (delivery.transport: file) then): ada <ada@"
+    )
+    assert said in looked.stderr, looked.stderr  # before: "it waits for its retry by SMTP: ... sends it then"
+    assert not list((tmp_path / "look").glob("*.eml"))
+
+    sent = ws.cli("send")  # at its retry, written there
+    assert sent.exit_code == 0, sent.output
+    assert [p.name for p in (tmp_path / "mail").glob("*.eml")] == ["m0.eml"], sent.output
