@@ -19,7 +19,7 @@ from test_failed_behind import BOB, DAY, THU_0730, Deferring, bobs_week, receive
 
 from digest.compose.outgoing import prepare
 from digest.compose.render import Renderer
-from digest.daemon.tick import queue_for_periods
+from digest.daemon.queue_due import queue_for_periods
 from digest.deliver.lines import Pass
 from digest.deliver.outbox import FAILED, QUEUED, Outbox
 from digest.deliver.pacing import Circuit, RateLimiter, RetryPolicy

@@ -18,7 +18,7 @@ from test_failed_meanwhile import up_to_friday
 
 from digest.compose.outgoing import prepare
 from digest.compose.render import Renderer
-from digest.daemon.tick import queue_for_periods
+from digest.daemon.queue_due import queue_for_periods
 from digest.deliver.outbox import FAILED, QUEUED, SENT, Outbox
 from digest.ingest.dumps import ingest
 from digest.profiles.load import load_profiles
