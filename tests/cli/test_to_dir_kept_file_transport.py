@@ -18,17 +18,26 @@ from conftest import Workspace
 MIME = b"Subject: Digest\r\nTo: ada@example.org\r\n\r\nHi\r\n"
 
 
-def test_to_dir_says_the_file_transport_writes_what_an_smtp_send_left(tmp_path):
+def switched_to_files(tmp_path, tried_by: str = "") -> Workspace:
+    """Ada's digest made by a send by SMTP (not tried; or tried, the server's reply ``tried_by``), then
+    the config switched to `delivery.transport: file`."""
     ws = Workspace(tmp_path, smtp_port=9)
     ws.profile("ada", "email: ada@example.org\ninterests: [neuromorphic]\n")
-    with Store(ws.config.database) as store, store.transaction():  # made by a send by SMTP, not tried
+    with Store(ws.config.database) as store, store.transaction():
         Outbox(store).enqueue(
             user="ada", recipient="ada@example.org", message_id="<m0@example.org>", subject="Digest",
             mime=MIME, paper_ids=[], now=wall_clock(), for_files=False,
         )  # fmt: skip
+        if tried_by:
+            store.db.execute("UPDATE outbox SET attempts = 1, last_error = ?", (tried_by,))
     ws.config_path.write_text(
         "database: digest.db\ninbox: inbox\nprofiles: profiles\ndelivery:\n  transport: file\n  dir: mail\n"
     )
+    return ws
+
+
+def test_to_dir_says_the_file_transport_writes_what_an_smtp_send_left(tmp_path):
+    ws = switched_to_files(tmp_path)
 
     looked = ws.cli("send", "--to-dir", str(tmp_path / "look"))
     assert looked.exit_code == 0, looked.output
@@ -47,17 +56,7 @@ def test_to_dir_says_the_file_transport_writes_what_an_smtp_send_left(tmp_path):
 def test_to_dir_says_the_file_transport_writes_what_a_server_deferred(tmp_path):
     """A digest a mail server deferred (tried by SMTP before the config said files) waits for its retry,
     which the file transport makes: the note says so, not "it waits for its retry by SMTP"."""
-    ws = Workspace(tmp_path, smtp_port=9)
-    ws.profile("ada", "email: ada@example.org\ninterests: [neuromorphic]\n")
-    with Store(ws.config.database) as store, store.transaction():  # deferred by a server: 451
-        Outbox(store).enqueue(
-            user="ada", recipient="ada@example.org", message_id="<m0@example.org>", subject="Digest",
-            mime=MIME, paper_ids=[], now=wall_clock(), for_files=False,
-        )  # fmt: skip
-        store.db.execute("UPDATE outbox SET attempts = 1, last_error = '451 4.7.1 greylisted, try later'")
-    ws.config_path.write_text(
-        "database: digest.db\ninbox: inbox\nprofiles: profiles\ndelivery:\n  transport: file\n  dir: mail\n"
-    )
+    ws = switched_to_files(tmp_path, tried_by="451 4.7.1 greylisted, try later")  # deferred by a server
 
     looked = ws.cli("send", "--to-dir", str(tmp_path / "look"))
     assert looked.exit_code == 0, looked.output
