@@ -5,6 +5,7 @@ Before, the help's example was `*/5 * * * * digest --config ... run --once`."""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import subprocess
 import sys
@@ -15,7 +16,7 @@ from aiosmtpd.smtp import AuthResult, LoginPassword
 from click.testing import CliRunner
 
 from digest.cli import main
-from tests.helpers.faked import needs_faketime
+from tests.helpers.faked import clock_at, needs_faketime
 from tests.helpers.smtp_login import login_server
 
 from conftest import make_dump
@@ -60,8 +61,8 @@ def test_the_cron_example_pasted_sends_with_the_smtp_password_that_cron_has_not(
         workspace.config_path.write_text(workspace.config_path.read_text().replace("2525", str(port)))
         cron = {"HOME": str(tmp_path), "LOGNAME": "digest", "SHELL": "/bin/sh", "PATH": "/usr/bin:/bin"}
         done = subprocess.run(
-            ["faketime", "2026-03-03 07:02:00", "/bin/sh", "-c", command],
-            env=cron,
+            ["/bin/sh", "-c", command],
+            env=clock_at(dt.datetime(2026, 3, 3, 7, 2, tzinfo=dt.UTC), cron),
             cwd=tmp_path,
             capture_output=True,
             text=True,

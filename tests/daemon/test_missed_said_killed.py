@@ -62,7 +62,7 @@ def test_a_pass_killed_before_it_said_a_missed_send_time_leaves_it_to_the_next(m
             assert silent.connected.wait(120), "the pass never came to deliver bob's digest"
             time.sleep(0.2)
         finally:
-            os.killpg(killed.pid, signal.SIGKILL)  # `digest`, and faketime, which runs it
+            os.killpg(killed.pid, signal.SIGKILL)  # `digest`, in a process group of its own
         out, _ = killed.communicate(timeout=30)
     finally:
         silent.close()

@@ -1,22 +1,40 @@
-"""`digest` run as a user runs it, its machine's clock at a chosen moment (libfaketime)."""
+"""`digest` run as a user runs it, its machine's clock at a chosen moment (libfaketime).
+
+The library is preloaded by the test itself (:func:`clock_at`), not through the `faketime`
+command: that command names a semaphore and a shared memory segment after its own pid
+(``/dev/shm/sem.faketime_sem_<pid>``) and removes them when it exits, so one killed (a test's
+``SIGKILL``, a timeout) leaves them behind, and a later `faketime` given the same pid stopped
+at once: "faketime: sem_open: File exists" (a CI run failed so). Preloaded, nothing is left."""
 
 from __future__ import annotations
 
 import datetime as dt
+import glob
+import math
 import os
 import subprocess
 import sys
+import time
 
 import pytest
 
-needs_faketime = pytest.mark.skipif(
-    subprocess.run(["which", "faketime"], capture_output=True).returncode != 0, reason="needs libfaketime"
-)
+LIBFAKETIME = next(iter(sorted(glob.glob("/usr/lib/*/faketime/libfaketime.so.1"))), None)
+needs_faketime = pytest.mark.skipif(LIBFAKETIME is None, reason="needs libfaketime")
+
+
+def clock_at(at: dt.datetime, env: dict[str, str] | None = None) -> dict[str, str]:
+    """``env`` (default: this process's) for a process whose clock reads ``at`` (UTC when naive)
+    as it starts, then goes on at the real pace: libfaketime's offset in whole seconds, rounded so
+    the clock never reads before ``at`` (as the `faketime` command does it)."""
+    moment = (at if at.tzinfo else at.replace(tzinfo=dt.UTC)).timestamp()
+    offset = math.ceil(moment) - math.floor(time.time())
+    faked = {"LD_PRELOAD": str(LIBFAKETIME), "FAKETIME": f"{offset:+d}"}
+    return {**(os.environ if env is None else env), **faked}
 
 
 def digest_at(ws, *args: str, at: dt.datetime, code: int = 0) -> subprocess.CompletedProcess[str]:
     """`digest --config <ws's> <args>` with the clock at ``at`` (UTC), ending with ``code``."""
-    done = subprocess.run(_at(ws, args, at), env=_utc(), capture_output=True, text=True, timeout=120)
+    done = subprocess.run(_at(ws, args), env=_utc(at), capture_output=True, text=True, timeout=120)
     assert done.returncode == code, done.stdout + done.stderr
     return done
 
@@ -24,17 +42,16 @@ def digest_at(ws, *args: str, at: dt.datetime, code: int = 0) -> subprocess.Comp
 def digest_started_at(
     ws, *args: str, at: dt.datetime, stdout: int = subprocess.PIPE
 ) -> subprocess.Popen[str]:
-    """:func:`digest_at`'s process, started in a process group of its own (faketime runs `digest` as
-    its child: ``os.killpg(p.pid, ...)`` reaches it), its output piped (``stdout``: or to that file
-    descriptor): the test ends it."""
+    """:func:`digest_at`'s process, started in a process group of its own (``os.killpg(p.pid,
+    ...)`` reaches it), its output piped (``stdout``: or to that file descriptor): the test ends
+    it."""
     pipes = dict(stdout=stdout, stderr=subprocess.PIPE, text=True)
-    return subprocess.Popen(_at(ws, args, at), env=_utc(), start_new_session=True, **pipes)
+    return subprocess.Popen(_at(ws, args), env=_utc(at), start_new_session=True, **pipes)
 
 
-def _utc() -> dict[str, str]:
-    return {**os.environ, "TZ": "UTC"}  # as it is now (a test's monkeypatch.setenv included)
+def _utc(at: dt.datetime) -> dict[str, str]:
+    return clock_at(at, {**os.environ, "TZ": "UTC"})  # as it is now (a test's monkeypatch.setenv included)
 
 
-def _at(ws, args: tuple[str, ...], at: dt.datetime) -> list[str]:
-    cmd = ["faketime", at.strftime("%Y-%m-%d %H:%M:%S"), sys.executable, "-m", "digest"]
-    return cmd + ["--config", str(ws.config_path), *args]
+def _at(ws, args: tuple[str, ...]) -> list[str]:
+    return [sys.executable, "-m", "digest", "--config", str(ws.config_path), *args]

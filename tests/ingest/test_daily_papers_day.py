@@ -13,8 +13,8 @@ import os
 import subprocess
 import sys
 
-import pytest
 from helpers.daily_papers import as_the_api_sends
+from helpers.faked import clock_at, needs_faketime
 
 from digest.demo.http_server import LocalHttpServer, Route
 
@@ -22,16 +22,14 @@ FRI, MON, TUE = dt.date(2026, 12, 4), dt.date(2026, 12, 7), dt.date(2026, 12, 8)
 TITLES = ["Sparse probes for graph learning", "Graph sketches", "A late graph survey"]
 HF = "sources:\n  - kind: hf_daily\n    url: {base}/api/daily_papers?date={date}\n"  # day: yesterday
 
-pytestmark = pytest.mark.skipif(
-    subprocess.run(["which", "faketime"], capture_output=True).returncode != 0, reason="needs libfaketime"
-)
+pytestmark = needs_faketime
 
 
 def digest(ws, *args: str, at: dt.datetime, code: int = 0) -> str:
     """`digest <args>` run with the machine's clock at ``at`` (UTC), ending with ``code``."""
-    cmd = ["faketime", at.strftime("%Y-%m-%d %H:%M:%S"), sys.executable, "-m", "digest"]
-    cmd += ["--config", str(ws.config_path), *args]
-    done = subprocess.run(cmd, env={**os.environ, "TZ": "UTC"}, capture_output=True, text=True, timeout=120)
+    cmd = [sys.executable, "-m", "digest", "--config", str(ws.config_path), *args]
+    env = clock_at(at, {**os.environ, "TZ": "UTC"})
+    done = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=120)
     assert done.returncode == code, done.stdout + done.stderr
     return done.stdout
 

@@ -11,6 +11,7 @@ import subprocess
 import sys
 
 import pytest
+from helpers.faked import LIBFAKETIME, clock_at
 
 from digest.demo.http_server import LocalHttpServer, Route
 
@@ -40,9 +41,10 @@ ZONES = [
 
 def digest(ws, *args: str, faked: dt.datetime | None = None) -> str:
     cmd = [sys.executable, "-m", "digest", "--config", str(ws.config_path), *args]
+    env = {**os.environ, "TZ": "UTC"}
     if faked is not None:  # the machine's clock at that moment (libfaketime), for `digest fetch`
-        cmd = ["faketime", faked.strftime("%Y-%m-%d %H:%M:%S UTC"), *cmd]
-    done = subprocess.run(cmd, env={**os.environ, "TZ": "UTC"}, capture_output=True, text=True, timeout=120)
+        env = clock_at(faked, env)
+    done = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     return done.stdout
 
@@ -59,7 +61,7 @@ def test_an_undated_feed_dropped_in_the_inbox_is_of_the_day_it_was_saved_in_the_
 
 @pytest.mark.parametrize(("zone", "saved", "day"), ZONES)
 def test_the_same_feed_fetched_at_that_moment_is_of_the_same_day(workspace, zone, saved, day):
-    if subprocess.run(["which", "faketime"], capture_output=True).returncode:
+    if LIBFAKETIME is None:
         pytest.skip("libfaketime is not installed")
     with LocalHttpServer({"/rss": Route(UNDATED, content_type="application/rss+xml")}) as server:
         workspace.config_path.write_text(
