@@ -4,7 +4,9 @@ The library is preloaded by the test itself (:func:`clock_at`), not through the 
 command: that command names a semaphore and a shared memory segment after its own pid
 (``/dev/shm/sem.faketime_sem_<pid>``) and removes them when it exits, so one killed (a test's
 ``SIGKILL``, a timeout) leaves them behind, and a later `faketime` given the same pid stopped
-at once: "faketime: sem_open: File exists" (a CI run failed so). Preloaded, nothing is left."""
+at once: "faketime: sem_open: File exists" (a CI run failed so). The library, preloaded, makes
+and leaves such a pair too (to share its clock with the process's children), but finding one
+there it goes on without it (libfaketime 0.9.10's ft_shm_create)."""
 
 from __future__ import annotations
 
