@@ -15,12 +15,19 @@ def fits_no_digest(error: str) -> bool:
     return NO_FEWER in error
 
 
+def readable(size: str) -> bool:
+    """Is ``size`` (SIZE's parameter, as smtplib read the EHLO: latin-1) a number, RFC 1870's ASCII
+    digits? One that is not ("²", a superscript str.isdigit takes and int refuses; "10M") says no limit
+    we can read: the message goes as to a server without SIZE, whose refusal (552) is then said."""
+    return size.isascii() and size.isdigit()
+
+
 def over_size(conn: smtplib.SMTP, message: bytes, papers: int = 0) -> SendResult | None:
     """A message larger than the server's SIZE (its EHLO's fixed maximum), refused for good.
     Fewer papers make a smaller digest, but for one of ``papers`` 1: a digest holds at least one,
     so only the server's limit (or smaller templates) lets such a digest through."""
     size = conn.esmtp_features.get("size", "")
-    if not size.isdigit() or not 0 < int(size) < len(message):  # SIZE 0 or none: no limit said
+    if not readable(size) or not 0 < int(size) < len(message):  # SIZE 0, none or unreadable: no limit said
         return None
     if papers == 1:
         return SendResult(

@@ -1,0 +1,83 @@
+"""A raw SMTP server on a loopback socket that says what a test gives it (its EHLO's lines, bytes
+aiosmtpd never says: `SIZE ²`, `AUTH plain login`), takes any login, and keeps the messages whose
+data's end it got: for the servers in the wild that no aiosmtpd option makes."""
+
+from __future__ import annotations
+
+import contextlib
+import socket
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+
+@dataclass
+class RawServer:
+    """``ehlo``: the lines after its EHLO's first (b"SIZE 10", b"AUTH PLAIN"); ``port`` once started;
+    ``messages``: the data of each message whose end it got; ``commands``: every line it read
+    outside a message's data (b"AUTH PLAIN AGFkYQ..."); ``cut_after``: hang up (without reading
+    further) once it has read that many bytes of a message's data."""
+
+    ehlo: list[bytes]
+    cut_after: int | None = None
+    port: int = 0
+    messages: list[bytes] = field(default_factory=list)
+    commands: list[bytes] = field(default_factory=list)
+
+    def answer(self, conn: socket.socket) -> None:
+        with conn, conn.makefile("rb") as lines:
+            conn.sendall(b"220 mx ESMTP\r\n")
+            for line in lines:
+                self.commands.append(line.rstrip(b"\r\n"))
+                verb = line[:4].upper()
+                if verb in (b"EHLO", b"HELO"):
+                    said = [b"mx", *self.ehlo]
+                    conn.sendall(
+                        b"".join(b"250-" + s + b"\r\n" for s in said[:-1]) + b"250 " + said[-1] + b"\r\n"
+                    )
+                elif verb == b"AUTH":
+                    conn.sendall(b"235 2.7.0 Authentication successful\r\n")
+                elif verb == b"DATA":
+                    conn.sendall(b"354 End data with <CR><LF>.<CR><LF>\r\n")
+                    if not self.take_data(conn, lines):
+                        return
+                    conn.sendall(b"250 2.0.0 queued\r\n")
+                elif verb == b"QUIT":
+                    conn.sendall(b"221 2.0.0 bye\r\n")
+                    return
+                else:
+                    conn.sendall(b"250 OK\r\n")
+
+    def take_data(self, conn: socket.socket, lines) -> bool:
+        """A message's data, to its end (kept: True), or cut at ``cut_after`` bytes (False)."""
+        data = b""
+        for line in lines:
+            if line == b".\r\n":
+                self.messages.append(data)
+                return True
+            data += line
+            if self.cut_after is not None and len(data) >= self.cut_after:
+                conn.shutdown(socket.SHUT_RDWR)  # gone before its end: what remains, unread
+                return False
+        return False
+
+
+@contextlib.contextmanager
+def raw_server(ehlo: list[bytes], cut_after: int | None = None) -> Iterator[RawServer]:
+    """A :class:`RawServer` on a free loopback port while the block runs."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    server = RawServer(ehlo, cut_after, listener.getsockname()[1])
+
+    def serve() -> None:
+        with contextlib.suppress(OSError):
+            while True:
+                conn, _ = listener.accept()
+                server.answer(conn)
+
+    threading.Thread(target=serve, daemon=True).start()
+    try:
+        yield server
+    finally:  # shutdown wakes the thread's accept (close alone leaves it listening)
+        with contextlib.suppress(OSError):
+            listener.shutdown(socket.SHUT_RDWR)
+        listener.close()
