@@ -8,7 +8,7 @@ import re
 
 def during(stage: str, why: str = "") -> str:
     """How a failed try's reply names where the transaction was (and why it ended there): " during
-    DATA: <why>". A connection lost there (and a command quit while it waited: transports.UNANSWERED)
+    DATA: <why>". A connection lost there (and a command quit while it waited: data_sent.UNANSWERED)
     ends :data:`DATA_LOST`'s way, which :func:`answer_lost` reads in the replies stored."""
     return f" during {stage}: {why}" if why else f" during {stage}"
 

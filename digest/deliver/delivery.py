@@ -107,7 +107,7 @@ def deliver_due(
     end (the connection closed: the server drops it), and it and the messages not tried yet stay
     queued, due as before. A KeyboardInterrupt (a second Ctrl-C) waits for no worker; each message
     whose data's end the server has and whose answer is not waited for (the calling thread's, the
-    workers') is recorded as its answer lost (deferred: transports.UNANSWERED), not left queued
+    workers') is recorded as its answer lost (deferred: data_sent.UNANSWERED), not left queued
     as if never tried; the results the workers hold, not recorded yet, are recorded then too.
 
     On SQLite (SMTP, one connection or several), a message the server accepted is noted in the

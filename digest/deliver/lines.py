@@ -37,6 +37,7 @@ from typing import Any
 from digest.config import Config
 from digest.db import POSTGRESQL
 from digest.deliver.commits import commit
+from digest.deliver.data_sent import UNANSWERED, WITHDRAWN, Unanswered
 from digest.deliver.file_transport import FileSender
 from digest.deliver.halt import stop_delivery
 from digest.deliver.journal import Journal
@@ -45,14 +46,7 @@ from digest.deliver.pacing import Circuit, RateLimiter, RetryPolicy
 from digest.deliver.replies import INTERNAL_ERROR
 from digest.deliver.results import SendOutcome, skip_suppressed
 from digest.deliver.suppressions import Suppressions
-from digest.deliver.transports import (
-    UNANSWERED,
-    WITHDRAWN,
-    Envelope,
-    SendResult,
-    SmtpSender,
-    Unanswered,
-)
+from digest.deliver.transports import Envelope, SendResult, SmtpSender
 from digest.deliver.unrecorded import Accepted, DeliveryHalted, Unrecorded
 from digest.deliver.wanted import GivenAway, StillWanted
 from digest.progress import Progress
@@ -126,7 +120,7 @@ class Line:
     def abandoned(self) -> Held | None:
         """The message this connection's thread waits for the answer to, if any, when the command
         quits at once (a second Ctrl-C or SIGTERM) without waiting for it: its result to record
-        (:data:`UNANSWERED`, as the calling thread's own: digest.deliver.transports.Unanswered).
+        (:data:`UNANSWERED`, as the calling thread's own: digest.deliver.data_sent.Unanswered).
         None for a file being written: no server may have it, and the next send writes it again,
         the same file (it stays queued, not deferred as an answer lost)."""
         msg = self.flight

@@ -19,8 +19,8 @@ from helpers.held_answers import HeldAnswers
 from test_cut_mid_message_said import due_now
 from test_not_delivered_said import ready, row_of_ada
 
+from digest.deliver.data_sent import UNANSWERED
 from digest.deliver.held_said import ANSWER_LOST, held_by
-from digest.deliver.transports import UNANSWERED
 from digest.demo.smtp_server import LocalSmtpServer
 
 from conftest import Workspace

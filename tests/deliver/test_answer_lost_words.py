@@ -10,7 +10,8 @@ from __future__ import annotations
 import pytest
 
 from digest.deliver.data_lost import DATA_LOST, answer_lost, during
-from digest.deliver.transports import UNANSWERED, Envelope, SmtpSender
+from digest.deliver.data_sent import UNANSWERED
+from digest.deliver.transports import Envelope, SmtpSender
 from digest.demo.smtp_server import LocalSmtpServer
 
 from conftest import Workspace

@@ -9,7 +9,8 @@ import pytest
 from helpers.smtp_login import login_server, refusing_logins
 
 from digest.config import load_config
-from digest.deliver.transports import WITHDRAWN, Envelope, LoginRefused, SmtpSender, data, forward_path
+from digest.deliver.data_sent import WITHDRAWN, data
+from digest.deliver.transports import Envelope, LoginRefused, SmtpSender, forward_path
 from digest.demo.smtp_server import LocalSmtpServer
 from digest.errors import DeliveryError
 
