@@ -7,6 +7,15 @@ import smtplib
 OUR_METHODS = ("CRAM-MD5", "PLAIN", "LOGIN")  # the login methods smtplib's SMTP.login tries, in its order
 
 
+def case_blind(conn: smtplib.SMTP) -> None:
+    """The login methods ``conn``'s server offers (its EHLO's AUTH), in upper case: smtplib's
+    SMTP.login picks among them by exact case ("PLAIN" in the list), so a server that offers
+    "AUTH plain login" would be said to offer none of ours; SASL's names are upper case (RFC 4422),
+    SMTP's keywords case-blind (RFC 5321), and SMTP.auth says the one chosen in upper case anyway."""
+    if offered := conn.esmtp_features.get("auth"):
+        conn.esmtp_features["auth"] = offered.upper()
+
+
 def other_methods(conn: smtplib.SMTP, tls: bool) -> str:
     """The login methods a server offers (AUTH), said with ours, if it offers some and none of ours
     (:data:`OUR_METHODS`); else ''. Then what to do, as the session was in TLS (``tls``) or not: without

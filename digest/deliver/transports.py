@@ -15,7 +15,7 @@ from digest.config import SmtpConfig
 from digest.deliver.certificates import greeted, tls_context, tls_refused
 from digest.deliver.data_lost import DATA_COMMAND, during, unconfirmed
 from digest.deliver.data_sent import WITHDRAWN, _Gate, _Withdrawn, ask_data, send_data
-from digest.deliver.login_methods import other_methods
+from digest.deliver.login_methods import case_blind, other_methods
 from digest.deliver.oversize import over_size
 from digest.deliver.replies import (
     ACCOUNT_DISABLED,
@@ -143,6 +143,7 @@ class SmtpSender:
         up after our AUTH line refused nothing: said so, tried again later (no setting to check)."""
         c = self.config
         server = f"the SMTP server {c.host}:{c.port} ({c.security})"
+        case_blind(conn)  # "AUTH plain login": ours too
         try:
             conn.login(username, password)
         except smtplib.SMTPAuthenticationError as e:
