@@ -24,17 +24,24 @@ def other_methods(conn: smtplib.SMTP, tls: bool) -> str:
     ours = OUR_METHODS
     if not offered or {method.upper() for method in offered} & set(ours):
         return ""
+    return (
+        f"it offers {' '.join(offered)}, we log in with {', '.join(ours[:-1])} or {ours[-1]}; "
+        + what_to_do(conn, tls, "one of ours", "PLAIN and LOGIN")
+    )
+
+
+def what_to_do(conn: smtplib.SMTP, tls: bool, wanted: str, over_tls: str) -> str:
+    """What to do of a server that offers no login we can use (``wanted``: "one of ours", "a
+    login"), as the session was in TLS (``tls``) or not: without TLS, its STARTTLS, which may bring
+    ``over_tls`` ("PLAIN and LOGIN"), only if it offers one: else that setting would be refused too."""
     other = (
-        "use a server (or port) that offers one of ours, or leave out smtp.username for a server that "
+        f"use a server (or port) that offers {wanted}, or leave out smtp.username for a server that "
         "takes mail without a login"
     )
     if tls:
-        fix = other
-    elif conn.has_extn("starttls"):  # its TLS may bring PLAIN and LOGIN
-        fix = (
-            "many servers offer PLAIN and LOGIN only over TLS: set smtp.security: starttls "
-            "(or ssl for port 465)"
+        return other
+    if conn.has_extn("starttls"):
+        return (
+            f"many servers offer {over_tls} only over TLS: set smtp.security: starttls (or ssl for port 465)"
         )
-    else:  # smtp.security: starttls would be refused as "offers no STARTTLS"
-        fix = f"it offers no STARTTLS either: {other}"
-    return f"it offers {' '.join(offered)}, we log in with {', '.join(ours[:-1])} or {ours[-1]}; {fix}"
+    return f"it offers no STARTTLS either: {other}"  # smtp.security: starttls: "offers no STARTTLS"

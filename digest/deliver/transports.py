@@ -15,7 +15,7 @@ from digest.config import SmtpConfig
 from digest.deliver.certificates import greeted, tls_context, tls_refused
 from digest.deliver.data_lost import DATA_COMMAND, during, unconfirmed
 from digest.deliver.data_sent import WITHDRAWN, _Gate, _Withdrawn, ask_data, send_data
-from digest.deliver.login_methods import case_blind, other_methods
+from digest.deliver.login_methods import case_blind, other_methods, what_to_do
 from digest.deliver.oversize import over_size
 from digest.deliver.replies import (
     ACCOUNT_DISABLED,
@@ -166,8 +166,8 @@ class SmtpSender:
         except smtplib.SMTPNotSupportedError:
             conn.close()
             raise DeliveryError(
-                f"{server} {NO_LOGIN} to log in as {username!r}: many servers offer it only "
-                "after STARTTLS; check smtp.security, or leave out smtp.username for a server without login"
+                f"{server} {NO_LOGIN} to log in as {username!r}: "
+                + what_to_do(conn, c.security != "none", "a login", "a login")
             ) from None
         except (OSError, smtplib.SMTPException) as e:  # (an SMTPException is an OSError)
             conn.close()

@@ -176,10 +176,10 @@ def test_a_server_that_offers_no_login_says_what_to_check(tmp_path, auth_server,
     with pytest.raises(DeliveryError) as info:
         sender_for(tmp_path, port, monkeypatch).connect()
     assert str(info.value) == (
-        f"the SMTP server 127.0.0.1:{port} (none) offers no login (AUTH) to log in as 'digest': many "
-        "servers offer it only after STARTTLS; check smtp.security, or leave out smtp.username for a "
-        "server without login"
-    )
+        f"the SMTP server 127.0.0.1:{port} (none) offers no login (AUTH) to log in as 'digest': it offers "
+        "no STARTTLS either: use a server (or port) that offers a login, or leave out smtp.username for a "
+        "server that takes mail without a login"
+    )  # its STARTTLS or not: tests/cli/test_no_login_said.py
 
 
 def test_a_login_the_server_cannot_check_now_is_tried_again_not_refused(tmp_path, auth_server, monkeypatch):

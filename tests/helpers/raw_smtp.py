@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import socket
+import ssl
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -63,8 +64,11 @@ class RawServer:
 
 
 @contextlib.contextmanager
-def raw_server(ehlo: list[bytes], cut_after: int | None = None) -> Iterator[RawServer]:
-    """A :class:`RawServer` on a free loopback port while the block runs."""
+def raw_server(
+    ehlo: list[bytes], cut_after: int | None = None, tls: ssl.SSLContext | None = None
+) -> Iterator[RawServer]:
+    """A :class:`RawServer` on a free loopback port while the block runs; in TLS from the start with
+    ``tls`` (port 465's way, smtp.security: ssl)."""
     listener = socket.create_server(("127.0.0.1", 0))
     server = RawServer(ehlo, cut_after, listener.getsockname()[1])
 
@@ -72,7 +76,7 @@ def raw_server(ehlo: list[bytes], cut_after: int | None = None) -> Iterator[RawS
         with contextlib.suppress(OSError):
             while True:
                 conn, _ = listener.accept()
-                server.answer(conn)
+                server.answer(conn if tls is None else tls.wrap_socket(conn, server_side=True))
 
     threading.Thread(target=serve, daemon=True).start()
     try:
