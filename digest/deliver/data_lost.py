@@ -32,6 +32,11 @@ def unconfirmed(reply: str) -> str:
     return f"{ANSWERED_DATA}{reply}{during('DATA', 'not the 250 that accepts it, so it may have taken it')}"
 
 
+# Where a failure while our data went is said (" during the message's data, before its end: [Errno 104]
+# Connection reset by peer"): a send that failed before the data's end was handed over, so the server
+# never got the end and cannot have taken the message; not DATA_LOST's
+DATA_CUT = "the message's data, before its end"
+
 # Where a failure at the DATA command itself is said (" during the DATA command"): before its 354,
 # none of the message sent, so not DATA_LOST's (the server has none of it)
 DATA_COMMAND = "the DATA command"

@@ -36,12 +36,15 @@ def send_data(conn: smtplib.SMTP, message: bytes, gate: _Gate | None = None) -> 
     if message.startswith(b".") or b"\n." in message:
         message = _LEADING_PERIOD.sub(b"..", message)
     end = b".\r\n" if message.endswith(b"\r\n") else b"\r\n.\r\n"
-    if gate is None:
-        conn.send(message + end)
-    else:
-        conn.send(message)
-        gate.pass_()
-        conn.send(end)
+    try:
+        if gate is None:
+            conn.send(message + end)
+        else:
+            conn.send(message)
+            gate.pass_()
+            conn.send(end)
+    except smtplib.SMTPServerDisconnected as e:  # smtplib's of a failed sendall: its OSError the context
+        raise DataCut(e.__context__ or e) from e
     try:
         return conn.getreply()
     except KeyboardInterrupt as e:  # the data's end is with the server: it may take the message
@@ -63,6 +66,15 @@ UNANSWERED = SendResult(
     "the command quit at once"
     + during("DATA", "its answer was not waited for, so the server may have taken it"),
 )
+
+
+class DataCut(Exception):
+    """Our data could not all be handed over (``error``: the connection reset, or the server stopped
+    reading until smtp.timeout): its end last, the server never got it, so it has taken nothing."""
+
+    def __init__(self, error: BaseException) -> None:
+        super().__init__(error)
+        self.error = error
 
 
 class Unanswered(KeyboardInterrupt):

@@ -1,20 +1,20 @@
-"""What held a digest that waits in the outbox for its retry, said as what happened: a mail server deferred
-it (its reply, a 4xx, quoted after), the mail server could not be reached (no server said anything: the
+"""What held a digest that waits in the outbox for its retry, said as what happened: a mail server deferred it
+(its reply, a 4xx, quoted after), the mail server could not be reached (no server said anything: the
 connection's error quoted after), the mail server was reached and does not take our smtp settings (no
 STARTTLS, no login, a login refused, its certificate refused, our sender refused at MAIL FROM: what to fix
 quoted after), the mail server refused our mail, not the address (a 5xx at RCPT or after DATA the outbox
 takes as a refusal of us, and retries: relaying denied, a bare 5.7.1; a 5xx greeting; its reply quoted
 after; "not offered, as the mail server refused our mail before it" of a digest the pass did not offer
 after such a refusal), the mail server stopped answering (it greeted us, then timed out or hung up before
-any mail (at EHLO, STARTTLS), at our login, or at MAIL FROM, RCPT TO or the DATA command: nothing refused
-it; or so often in a row that the pass stopped before it), our smtp settings cannot be used (smtp.ca_file
-gone or spoilt since the config was read: no server tried; the key and file quoted after), an error in
-digest itself (a bug: "internal error: ..." quoted after, its traceback in the log), the mail server's
-answer to its data was lost (the connection cut or timed out after the data was sent, or the command quit
-at once then: the server may have it, and it is sent again, with the same Message-ID), the mail server's
-answer to its data was neither an acceptance nor a refusal (a code below 400 but 250: "221 bye"; maybe
-taken, and sent again, as an answer lost), or the file transport could not write it (the path and the
-error quoted after).
+any mail (at EHLO, STARTTLS), at our login, at MAIL FROM, RCPT TO or the DATA command, or while our data
+went, before its end: nothing refused it; or so often in a row that the pass stopped before it), our smtp
+settings cannot be used (smtp.ca_file gone or spoilt since the config was read: no server tried; the key
+and file quoted after), an error in digest itself (a bug: "internal error: ..." quoted after, its traceback
+in the log), the mail server's answer to its data was lost (the connection cut or timed out after the data
+was sent, or the command quit at once then: the server may have it, and it is sent again, with the same
+Message-ID), the mail server's answer to its data was neither an acceptance nor a refusal (a code below 400
+but 250: "221 bye"; maybe taken, and sent again, as an answer lost), or the file transport could not write
+it (the path and the error quoted after).
 `digest send`'s rows, `run --once`'s lines, the daemon's log and `send --to-dir`'s notes say it in these
 words; the reply or error that follows says the rest."""
 
@@ -52,7 +52,7 @@ SETTINGS = "the mail server does not take our smtp settings"
 REFUSED_US = "the mail server refused our mail, not the address"  # a 5xx of us (SendResult.ours)
 # ... of another digest of the pass, or of our connection: this one never offered ("not tried: 5xx")
 REFUSED_BEFORE = "not offered, as the mail server refused our mail before it"
-STOPPED = "the mail server stopped answering"  # greeted us, then silent or hung up: EHLO to DATA's 354
+STOPPED = "the mail server stopped answering"  # greeted us, then silent or hung up: EHLO to our data's end
 NOT_WRITTEN = "the file could not be written"
 BUG = "an error in digest itself stopped it (please report it, with the traceback logged)"  # INTERNAL_ERROR
 UNUSABLE = "our smtp settings cannot be used, no server was tried"  # smtp.ca_file spoilt since read

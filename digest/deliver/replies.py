@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from email.utils import parseaddr
 
 from digest.config import SmtpConfig
+from digest.deliver.data_lost import DATA_CUT
 
 
 @dataclass(frozen=True)
@@ -160,11 +161,13 @@ UNREACHED_MADE = re.compile(f"{_SERVER}{re.escape(NO_GREETING)}")
 SILENT_MADE = re.compile(f"{_SERVER}{re.escape(SILENT_AT_LOGIN)}")
 # ... and one that fell silent or hung up in a message's transaction before its data (SmtpSender.send:
 # "the server timed out during RCPT", "the server hung up during MAIL: ...", "[Errno 104] Connection
-# reset by peer during RCPT", "... during the DATA command" (before its 354)): nothing refused the
-# message, and the server has none of it. Not a server's reply (which begins with its code), nor one
+# reset by peer during RCPT", "... during the DATA command" (before its 354)), or while our data went,
+# before its end (data_lost.DATA_CUT): nothing refused the message, and the server has (the end of)
+# none of it. Not a server's reply (which begins with its code), nor one
 # lost during DATA (the server may have it)
 CUT_MADE = re.compile(
-    r"(?![1-5]\d\d ).*? during (?:MAIL|RCPT|the DATA command)(?:: |$)|the server hung up twice\b"
+    rf"(?![1-5]\d\d ).*? during (?:MAIL|RCPT|the DATA command|{re.escape(DATA_CUT)})(?:: |$)"
+    r"|the server hung up twice\b"
 )
 
 

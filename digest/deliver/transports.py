@@ -13,8 +13,8 @@ from email.utils import parseaddr
 from digest.checks import is_bare_email
 from digest.config import SmtpConfig
 from digest.deliver.certificates import greeted, tls_context, tls_refused
-from digest.deliver.data_lost import DATA_COMMAND, during, unconfirmed
-from digest.deliver.data_sent import WITHDRAWN, _Gate, _Withdrawn, ask_data, send_data
+from digest.deliver.data_lost import DATA_COMMAND, DATA_CUT, during, unconfirmed
+from digest.deliver.data_sent import WITHDRAWN, DataCut, _Gate, _Withdrawn, ask_data, send_data
 from digest.deliver.login_methods import case_blind, other_methods, what_to_do
 from digest.deliver.oversize import over_size
 from digest.deliver.replies import (
@@ -249,6 +249,11 @@ class SmtpSender:
             if e.__cause__ is not None:
                 raise e.__cause__ from None
             return WITHDRAWN
+        except DataCut as e:  # before its end: nothing delivered, said as a hang-up before the data
+            self.drop()
+            if isinstance(e.error, TimeoutError):
+                return SendResult(False, f"the server timed out{during(DATA_CUT)}", timed_out=True)
+            return SendResult(False, f"the server hung up{during(DATA_CUT, _why(e.error))}")
         except smtplib.SMTPServerDisconnected as e:
             if reused and stage == "MAIL":
                 raise _Stale from e

@@ -7,6 +7,7 @@ from __future__ import annotations
 import contextlib
 import socket
 import ssl
+import struct
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -17,11 +18,14 @@ class RawServer:
     """``ehlo``: the lines after its EHLO's first (b"SIZE 10", b"AUTH PLAIN"); ``port`` once started;
     ``messages``: the data of each message whose end it got; ``commands``: every line it read
     outside a message's data (b"AUTH PLAIN AGFkYQ..."); ``cut_after``: hang up (without reading
-    further) once it has read that many bytes of a message's data."""
+    further) once it has read that many bytes of a message's data, or stop reading (``stalled``) until
+    ``released``."""
 
     ehlo: list[bytes]
     cut_after: int | None = None
     port: int = 0
+    stalled: bool = False
+    released: threading.Event = field(default_factory=threading.Event)
     messages: list[bytes] = field(default_factory=list)
     commands: list[bytes] = field(default_factory=list)
 
@@ -52,14 +56,24 @@ class RawServer:
     def take_data(self, conn: socket.socket, lines) -> bool:
         """A message's data, to its end (kept: True), or cut at ``cut_after`` bytes (False)."""
         data = b""
+        if self.cut_after == 0:  # gone as our data begins
+            return self.cut(conn)
         for line in lines:
             if line == b".\r\n":
                 self.messages.append(data)
                 return True
             data += line
             if self.cut_after is not None and len(data) >= self.cut_after:
-                conn.shutdown(socket.SHUT_RDWR)  # gone before its end: what remains, unread
-                return False
+                return self.cut(conn)
+        return False
+
+    def cut(self, conn: socket.socket) -> bool:
+        """Hang up at once (a reset: what remains of the data unread), as a server that crashed; or,
+        ``stalled``, read no more for a while (its window closed), as a server stuck."""
+        if self.stalled:
+            self.released.wait(30)
+        conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        conn.close()
         return False
 
 
@@ -70,6 +84,8 @@ def raw_server(
     """A :class:`RawServer` on a free loopback port while the block runs; in TLS from the start with
     ``tls`` (port 465's way, smtp.security: ssl)."""
     listener = socket.create_server(("127.0.0.1", 0))
+    if cut_after is not None:  # a small window: our data waits for it, as for a slow reader's
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
     server = RawServer(ehlo, cut_after, listener.getsockname()[1])
 
     def serve() -> None:
