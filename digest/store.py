@@ -37,6 +37,7 @@ from digest.schema import SCHEMA_VERSION, run_migration, sql_statements
 from digest.schema_pg import migrate_postgres, pg_version
 from digest.schema_text import newer_schema, older_schema_read_only
 from digest.store_carried import CarriedPapers
+from digest.store_chunks import in_chunks
 from digest.store_embeddings import PaperEmbeddings
 from digest.store_papers import other_abstract, title_key, upsert_paper
 from digest.store_ratings import Rating, ReaderRatings
@@ -264,9 +265,8 @@ class Store(CarriedPapers, ReaderRatings, PaperEmbeddings, ListingSources):
         if ids is None:
             return [_paper(r) for r in self.db.execute(sql + " ORDER BY id").fetchall()]
         papers, ids = [], sorted(set(ids))
-        for start in range(0, len(ids), 500):  # each chunk along the primary key
-            chunk = ids[start : start + 500]
-            rows = self.db.execute(sql + f" WHERE id IN ({','.join('?' * len(chunk))}) ORDER BY id", chunk)
+        for chunk, marks in in_chunks(ids):  # each chunk along the primary key
+            rows = self.db.execute(sql + f" WHERE id IN ({marks}) ORDER BY id", chunk)
             papers += [_paper(r) for r in rows.fetchall()]
         return papers
 

@@ -41,6 +41,7 @@ import xml.etree.ElementTree as ET
 from collections.abc import Sequence
 from typing import Any
 
+from digest.store_chunks import in_chunks
 from digest.store_papers import title_key
 from digest.store_reindex import reindex_papers
 
@@ -116,9 +117,8 @@ def clean_stored_papers(db: Any, dialect: str) -> None:
         # (digest.store_twice), or two papers of one title, which it keeps apart and says so
         if not taken:
             db.execute("INSERT INTO paper_titles (key, paper_id) VALUES (?, ?)", (key, pid))
-    for start in range(0, len(changed_text), CHUNK):
-        chunk = changed_text[start : start + CHUNK]
-        db.execute(f"DELETE FROM embeddings WHERE paper_id IN ({','.join('?' * len(chunk))})", chunk)
+    for chunk, marks in in_chunks(changed_text, CHUNK):
+        db.execute(f"DELETE FROM embeddings WHERE paper_id IN ({marks})", chunk)
     if cleaned:
         log.info("%d papers stored with control characters or bidi overrides cleaned", cleaned)
     reindex_papers(db, dialect, changed_text + read_otherwise, before)

@@ -15,10 +15,9 @@ from contextlib import AbstractContextManager
 from typing import Any
 
 from digest.db import POSTGRESQL, retrying_conflicts
+from digest.store_chunks import in_chunks
 
 log = logging.getLogger(__name__)
-
-_CHUNK = 500
 
 
 class PaperEmbeddings:
@@ -49,11 +48,9 @@ class PaperEmbeddings:
         """Stored embeddings (raw float32 bytes) of these papers for ``model``."""
         wanted = list(ids)
         found: dict[int, bytes] = {}
-        for start in range(0, len(wanted), _CHUNK):
-            chunk = wanted[start : start + _CHUNK]
+        for chunk, marks in in_chunks(wanted):
             rows = self.db.execute(
-                "SELECT paper_id, vector FROM embeddings WHERE model = ? "
-                f"AND paper_id IN ({','.join('?' * len(chunk))})",
+                f"SELECT paper_id, vector FROM embeddings WHERE model = ? AND paper_id IN ({marks})",
                 (model, *chunk),
             )
             found.update((pid, bytes(vec)) for pid, vec in rows)
@@ -87,9 +84,7 @@ class PaperEmbeddings:
         lock = " ORDER BY id FOR SHARE" if self.dialect == POSTGRESQL else ""
         with self.transaction() as db:
             now: dict[int, tuple[str, str]] = {}
-            for start in range(0, len(ids), _CHUNK):
-                chunk = ids[start : start + _CHUNK]
-                marks = ",".join("?" * len(chunk))
+            for chunk, marks in in_chunks(ids):
                 sql = f"SELECT id, title, abstract FROM papers WHERE id IN ({marks}){lock}"
                 rows = db.execute(sql, chunk).fetchall()
                 now.update((r[0], (r[1], r[2])) for r in rows)

@@ -18,19 +18,16 @@ import datetime as dt
 from collections.abc import Sequence
 
 from digest.store import Store, iso
+from digest.store_chunks import in_chunks
 
 SAID = "said"  # why: the pass said the send time missed
 PAUSED = "paused"  # why: the pass found the reader paused at it (not missed: digest.slots.missed_slot)
-
-CHUNK = 500
 
 
 def noted_missed(store: Store, users: Sequence[str]) -> dict[str, tuple[dt.datetime, str]]:
     """Of ``users``, those with a send time noted by a pass: that send instant and why (SAID, PAUSED)."""
     found: dict[str, tuple[dt.datetime, str]] = {}
-    for start in range(0, len(users), CHUNK):
-        chunk = users[start : start + CHUNK]
-        marks = ",".join("?" * len(chunk))
+    for chunk, marks in in_chunks(users):
         rows = store.db.execute(
             f"SELECT user, slot_at, why FROM missed_said WHERE user IN ({marks})", tuple(chunk)
         ).fetchall()

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from digest.errors import StoreError
+from digest.store_chunks import in_chunks
 
 # An outbox message's status: waiting (or retrying), accepted by the server, refused for good.
 QUEUED, SENT, FAILED = "queued", "sent", "failed"
@@ -30,11 +31,9 @@ def iso(moment: dt.datetime, timespec: str = "seconds") -> str:
     return moment.astimezone(dt.UTC).isoformat(timespec=timespec)
 
 
-def _batches(users: Sequence[str], size: int = 500) -> Iterator[list[str]]:
-    """``users`` once each, ``size`` at a time: the readers of one query (its parameters)."""
-    unique = list(dict.fromkeys(users))
-    for start in range(0, len(unique), size):
-        yield unique[start : start + size]
+def _batches(users: Sequence[str]) -> Iterator[tuple[list[str], str]]:
+    """``users`` once each, in chunks: the readers of one query (its parameters, its placeholders)."""
+    return in_chunks(list(dict.fromkeys(users)))
 
 
 @dataclass(frozen=True)
@@ -194,8 +193,7 @@ class ReaderRecords:
     ) -> list[tuple]:
         """``sql`` ending in ``... user IN`` run for ``users`` 500 at a time; all the rows."""
         rows: list[tuple] = []
-        for chunk in _batches(users):
-            marks = ",".join("?" * len(chunk))
+        for chunk, marks in _batches(users):
             rows += self.db.execute(f"{sql} ({marks}){after}", (*before, *chunk)).fetchall()
         return rows
 
@@ -204,7 +202,7 @@ class ReaderRecords:
         the reader as ``asked.name``, each an index look-up for that reader, where a GROUP BY
         over ``user IN (...)`` reads every row of every reader (a year of digests)."""
         rows: list[tuple] = []
-        for chunk in _batches(users):
+        for chunk, _ in _batches(users):
             values = ",".join(["(?)"] * len(chunk))
             sql = f"WITH asked(name) AS (VALUES {values}) SELECT name, {select} FROM asked"
             rows += self.db.execute(sql, (*chunk, *params)).fetchall()

@@ -20,6 +20,7 @@ from collections import Counter
 from collections.abc import Iterable
 
 from digest.db import POSTGRESQL
+from digest.store_chunks import in_chunks
 
 log = logging.getLogger(__name__)
 
@@ -44,9 +45,8 @@ def reindex_papers(db, dialect: str, ids: Iterable[int], before: Iterable[str] =
     touched: set[str] = set()
     acronyms = any(may_define(text) for text in before)
     old = _indexed_terms(db, dialect, wanted)
-    for start in range(0, len(wanted), CHUNK):
-        chunk = wanted[start : start + CHUNK]
-        texts = _texts(db, chunk)
+    for chunk, marks in in_chunks(wanted):
+        texts = _texts(db, chunk, marks)
         for pid in chunk:
             title, abstract = texts.get(pid, ("", ""))
             acronyms = acronyms or may_define(f"{title}\n{abstract}")
@@ -54,9 +54,8 @@ def reindex_papers(db, dialect: str, ids: Iterable[int], before: Iterable[str] =
             touched |= old.get(pid, set()) | {term_hex(t) for t in words | pairs}
             _replace(db, dialect, pid, old.get(pid), words, pairs)
     stale = [key for (key,) in db.execute("SELECT key FROM term_stats").fetchall() if _names(key, touched)]
-    for start in range(0, len(stale), CHUNK):
-        chunk = stale[start : start + CHUNK]
-        db.execute(f"DELETE FROM term_stats WHERE key IN ({','.join('?' * len(chunk))})", chunk)
+    for chunk, marks in in_chunks(stale):
+        db.execute(f"DELETE FROM term_stats WHERE key IN ({marks})", chunk)
     if acronyms:
         _recount_acronyms(db, through)
     log.info("the word counts of %d papers are made again", len(wanted))
@@ -74,8 +73,8 @@ def empty_word_counts(db, dialect: str) -> None:
     log.info("the archive's word counts are emptied: the next ranking indexes every paper again")
 
 
-def _texts(db, ids: list[int]) -> dict[int, tuple[str, str]]:
-    marks = ",".join("?" * len(ids))
+def _texts(db, ids: list[int], marks: str) -> dict[int, tuple[str, str]]:
+    """The title and abstract of each of papers ``ids`` (``marks``: their placeholders)."""
     rows = db.execute(f"SELECT id, title, abstract FROM papers WHERE id IN ({marks})", ids).fetchall()
     return {pid: (title, abstract) for pid, title, abstract in rows}
 
@@ -86,9 +85,7 @@ def _indexed_terms(db, dialect: str, ids: list[int]) -> dict[int, set[str]]:
     50,000 papers."""
     found: dict[int, set[str]] = {}
     if dialect == POSTGRESQL:
-        for start in range(0, len(ids), CHUNK):
-            chunk = ids[start : start + CHUNK]
-            marks = ",".join("?" * len(chunk))
+        for chunk, marks in in_chunks(ids):
             sql = f"SELECT paper_id, tsvector_to_array(terms) FROM paper_terms WHERE paper_id IN ({marks})"
             found.update((pid, set(terms)) for pid, terms in db.execute(sql, chunk).fetchall())
         return found

@@ -11,6 +11,7 @@ from collections.abc import Collection, Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 from digest.fetched_names import fetched_source, safe
+from digest.store_chunks import in_chunks
 from digest.store_readers import iso
 
 if TYPE_CHECKING:
@@ -75,9 +76,7 @@ class ListingSources:
         ``ingested_by``) in which any of these papers stood."""
         ids = list(paper_ids)
         days = []
-        for start in range(0, len(ids), 500):
-            chunk = ids[start : start + 500]
-            marks = ",".join("?" * len(chunk))
+        for chunk, marks in in_chunks(ids):
             row = self.db.execute(
                 "SELECT MAX(l.day) FROM listings l JOIN listing_papers lp ON lp.listing_id = l.id "
                 f"WHERE lp.paper_id IN ({marks}) AND l.day <= ? AND l.ingested_at <= ?",
@@ -95,9 +94,7 @@ class ListingSources:
         latest of its papers')."""
         ids = sorted(set(paper_ids))
         days: dict[int, dt.date] = {}
-        for start in range(0, len(ids), 500):
-            chunk = ids[start : start + 500]
-            marks = ",".join("?" * len(chunk))
+        for chunk, marks in in_chunks(ids):
             rows = self.db.execute(
                 "SELECT lp.paper_id, MAX(l.day) FROM listings l "
                 "JOIN listing_papers lp ON lp.listing_id = l.id "
@@ -161,12 +158,11 @@ class ListingSources:
         ingested by ``ingested_by``): its name as its files have it, '' for the inbox's dumps."""
         ids = sorted(set(paper_ids))
         listed: set[tuple[int, str]] = set()
-        for start in range(0, len(ids), 500):
-            chunk = ids[start : start + 500]
+        for chunk, marks in in_chunks(ids):
             rows = self.db.execute(
                 "SELECT DISTINCT lp.paper_id, l.source FROM listings l "
                 "JOIN listing_papers lp ON lp.listing_id = l.id "
-                f"WHERE lp.paper_id IN ({','.join('?' * len(chunk))}) AND l.day <= ? AND l.ingested_at <= ?",
+                f"WHERE lp.paper_id IN ({marks}) AND l.day <= ? AND l.ingested_at <= ?",
                 [*chunk, (up_to or dt.date.max).isoformat(), ingested_bound(ingested_by)],
             ).fetchall()
             listed.update((int(paper), fetched_source(path)) for paper, path in rows)
