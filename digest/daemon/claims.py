@@ -32,6 +32,7 @@ from digest.db import POSTGRESQL, lock_key
 from digest.deliver.claims import free_for
 from digest.schema import SCHEMA_VERSION
 from digest.store import Store, iso
+from digest.store_chunks import in_chunks
 
 log = logging.getLogger(__name__)
 
@@ -53,9 +54,7 @@ def claim_readers(
     )  # one row per reader to claim (never removed: the next day reuses it)
     skip_locked = " FOR UPDATE SKIP LOCKED" if store.dialect == POSTGRESQL else ""
     got: set[str] = set()
-    for start in range(0, len(users), 500):
-        chunk = list(users[start : start + 500])
-        marks = ",".join("?" * len(chunk))
+    for chunk, marks in in_chunks(users):
         with store.transaction() as db:
             rows = db.execute(
                 "UPDATE reader_claims SET claimed_by = ?, claimed_until = ? WHERE user IN ("
@@ -69,12 +68,11 @@ def claim_readers(
 
 
 def release_readers(store: Store, users: Sequence[str], worker: str) -> None:
-    for start in range(0, len(users), 500):
-        chunk = list(users[start : start + 500])
+    for chunk, marks in in_chunks(users):
         with store.transaction() as db:
             db.execute(
                 "UPDATE reader_claims SET claimed_by = NULL, claimed_until = NULL "
-                f"WHERE claimed_by = ? AND user IN ({','.join('?' * len(chunk))})",
+                f"WHERE claimed_by = ? AND user IN ({marks})",
                 (worker, *chunk),
             )
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from digest.db import POSTGRESQL
 from digest.store import QUEUED, Store, iso
+from digest.store_chunks import in_chunks
 from digest.worker_ids import session_name, worker_id
 
 
@@ -72,12 +73,11 @@ def held_by_others(store: Store, users: Sequence[str], me: str, at: dt.datetime)
     if store.dialect != POSTGRESQL or not users:
         return []
     rows = []
-    for start in range(0, len(users), 500):
-        chunk = list(users[start : start + 500])
+    for chunk, marks in in_chunks(users):
         rows += store.db.execute(
             "SELECT id, user, recipient, created_at, claimed_by, claimed_until FROM outbox WHERE status = ? "
-            f"AND claimed_by IS NOT NULL AND claimed_by <> ? AND claimed_until >= ? AND user IN "
-            f"({','.join('?' * len(chunk))}) ORDER BY id",
+            "AND claimed_by IS NOT NULL AND claimed_by <> ? AND claimed_until >= ? "
+            f"AND user IN ({marks}) ORDER BY id",
             (QUEUED, me, iso(at), *chunk),
         ).fetchall()
     found = lease_holders(store, (r[4] for r in rows))

@@ -20,6 +20,7 @@ from digest.daemon.lease_holders import lease_holders
 from digest.db import POSTGRESQL
 from digest.deliver.outbox import Outbox
 from digest.store import Store
+from digest.store_chunks import in_chunks
 
 
 def queued_by_others(
@@ -63,9 +64,7 @@ def _taken(store: Store, periods: dict[str, str]) -> dict[str, str]:
     """Each reader's message that took the period planned for them (``periods``), if one did."""
     found: dict[str, str] = {}
     users = list(periods)
-    for start in range(0, len(users), 500):
-        chunk = users[start : start + 500]
-        marks = ",".join("?" * len(chunk))
+    for chunk, marks in in_chunks(users):
         sql = f"SELECT user, period, message_id FROM period_digests WHERE user IN ({marks})"
         rows = store.db.execute(sql, chunk).fetchall()
         found.update((user, message_id) for user, period, message_id in rows if periods[user] == period)

@@ -9,6 +9,7 @@ from collections.abc import Sequence
 
 from digest.daemon import archive
 from digest.store import SENT, Store
+from digest.store_chunks import in_chunks
 
 log = logging.getLogger("digest.daemon.names")
 
@@ -49,8 +50,7 @@ def say_looked(store: Store, went: Sequence[str], undone: Sequence[str], others:
 def sent_to(store: Store, names: Sequence[str]) -> set[str]:
     """Those of ``names`` that were sent a digest: emails whose links the name opened."""
     found: set[str] = set()
-    for start in range(0, len(names), 500):
-        chunk = list(names[start : start + 500])
-        sql = f"SELECT DISTINCT user FROM outbox WHERE status = ? AND user IN ({','.join('?' * len(chunk))})"
+    for chunk, marks in in_chunks(names):
+        sql = f"SELECT DISTINCT user FROM outbox WHERE status = ? AND user IN ({marks})"
         found.update(name for (name,) in store.db.execute(sql, [SENT, *chunk]))
     return found

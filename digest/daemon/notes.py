@@ -28,7 +28,7 @@ import json
 import logging
 import os
 import re
-from collections.abc import Callable, Collection, Iterator, Sequence
+from collections.abc import Callable, Collection, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +38,7 @@ from digest.files import write_atomic
 from digest.models import Profile
 from digest.slots import latest_slot
 from digest.store import Store, iso
+from digest.store_chunks import in_chunks
 
 log = logging.getLogger(__name__)
 
@@ -165,7 +166,7 @@ def _said(db: Any, users: list[str]) -> dict[str, tuple[str, str | None, str | N
     """The rows of ``users`` (reader -> why, the digest's period, when said), locked until the
     transaction ends: another worker's pass ending now decides after this one."""
     rows: dict[str, tuple[str, str | None, str | None]] = {}
-    for chunk, marks in _chunks(users):
+    for chunk, marks in in_chunks(users):
         for user, error, period, said_at in db.execute(
             f"SELECT user, error, period, said_at FROM reader_failures WHERE user IN ({marks}) "
             "ORDER BY user FOR UPDATE",
@@ -195,7 +196,7 @@ def _reason(error: str) -> str:
 def _delete(db: Any, users: list[str], before: str | None = None) -> None:
     """The rows of ``users`` (those written ``before`` that time, if given)."""
     older = "" if before is None else " AND at < ?"
-    for chunk, marks in _chunks(users):
+    for chunk, marks in in_chunks(users):
         db.execute(
             f"DELETE FROM reader_failures WHERE user IN ({marks}){older}",
             [*chunk, *([before] if before else [])],
@@ -228,13 +229,6 @@ WORKERS_PASSES = "each as the latest pass to try them found it, any worker's"  #
 def failures_from(store: Store) -> str:
     """Whose passes :func:`reader_failures` lists, as `digest status` heads them."""
     return WORKERS_PASSES if store.dialect == POSTGRESQL else LAST_PASS
-
-
-def _chunks(users: list[str]) -> Iterator[tuple[list[str], str]]:
-    """``users`` 500 at a time, each with its placeholders."""
-    for start in range(0, len(users), 500):
-        chunk = users[start : start + 500]
-        yield chunk, ",".join("?" * len(chunk))
 
 
 def reader_failures(store: Store) -> dict[str, str]:

@@ -39,6 +39,7 @@ from digest.errors import SaveUnderWay
 from digest.models import Profile
 from digest.profiles.load import has_profile_file
 from digest.store import QUEUED, Store, iso
+from digest.store_chunks import in_chunks
 
 log = logging.getLogger(__name__)
 
@@ -110,8 +111,7 @@ def last_addresses(store: Store, users: Sequence[str]) -> dict[str, tuple[str, s
     """Each reader's (address of their latest digest, when their last digest was made): one
     query for 500 readers (an index look-up each), not one per reader."""
     found: dict[str, tuple[str, str]] = {}
-    for start in range(0, len(users), 500):
-        chunk = users[start : start + 500]
+    for chunk, _ in in_chunks(users):
         rows = store.db.execute(
             f"WITH asked(name) AS (VALUES {','.join(['(?)'] * len(chunk))}) SELECT name, "
             "(SELECT recipient FROM outbox WHERE user = asked.name ORDER BY id DESC LIMIT 1), "
