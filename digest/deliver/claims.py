@@ -13,6 +13,7 @@ from typing import Any
 from digest.db import POSTGRESQL, retrying_conflicts, wall_clock
 from digest.deliver.replies import UNWRITTEN
 from digest.store import QUEUED, Store, iso
+from digest.store_chunks import in_chunks
 
 # `send --to-dir`'s messages (Outbox.due_ids, claim): made for files (by a `send --to-dir` or the file
 # transport: outbox.for_files) and never tried, or tried by the file transport, which could not write
@@ -32,11 +33,10 @@ class OutboxClaims:
         before schema 37 (for_files NULL) and never tried are its own, as they were before the upgrade
         (the rest of a `send --to-dir` stopped then): left to SMTP, nothing here would ever send them."""
         with self.store.transaction():
-            for start in range(0, len(users), 500):
-                chunk = users[start : start + 500]
+            for chunk, marks in in_chunks(users):
                 self.db.execute(
                     "UPDATE outbox SET for_files = 1 WHERE status = ? AND attempts = 0 AND for_files IS NULL "
-                    f"AND user IN ({','.join('?' * len(chunk))})",
+                    f"AND user IN ({marks})",
                     (QUEUED, *chunk),
                 )
 
@@ -65,14 +65,13 @@ class OutboxClaims:
             still, when = " AND next_attempt_at <= ?", (iso(due),)
         if untried:
             still, when = f"{still} AND {UNTRIED}", (*when, f"{UNWRITTEN}%")
-        for start in range(0, len(ids), 500):
-            chunk = list(ids[start : start + 500])
+        for chunk, marks in in_chunks(ids):
 
-            def take(chunk: list[int] = chunk) -> list[tuple]:
+            def take(chunk: list[int] = chunk, marks: str = marks) -> list[tuple]:
                 with self.store.transaction():
                     return self.db.execute(
                         "UPDATE outbox SET claimed_by = ?, claimed_until = ? WHERE status = ? "
-                        f"AND id IN ({','.join('?' * len(chunk))}) "
+                        f"AND id IN ({marks}) "
                         f"AND {free_for(self.store)}{still} RETURNING id",
                         (worker, iso(now + lease), QUEUED, *chunk, worker, iso(now), *when),
                     ).fetchall()

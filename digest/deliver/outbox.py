@@ -26,6 +26,7 @@ from digest.deliver.marks import OutboxMarks
 from digest.deliver.outbox_messages import NewMessage, OutboxEntry, OutboxMessage
 from digest.deliver.replies import UNWRITTEN
 from digest.store import FAILED, QUEUED, SENT, Store, iso
+from digest.store_chunks import in_chunks
 
 log = logging.getLogger(__name__)
 
@@ -225,12 +226,11 @@ class Outbox(OutboxMarks):
         not those a mail server deferred (see due_ids)."""
         users = list(users)
         with self.store.transaction():
-            for start in range(0, len(users), 500):
-                chunk = users[start : start + 500]
+            for chunk, marks in in_chunks(users):
                 self.db.execute(
                     "UPDATE outbox SET next_attempt_at = ? WHERE status = ? AND next_attempt_at > ? "
                     + (f"AND {UNTRIED} " if untried else "")
-                    + f"AND user IN ({','.join('?' * len(chunk))})",
+                    + f"AND user IN ({marks})",
                     (iso(now), QUEUED, iso(now), *((f"{UNWRITTEN}%",) if untried else ()), *chunk),
                 )
 
@@ -244,9 +244,7 @@ class Outbox(OutboxMarks):
         """Each reader's newest message (without its bytes), for those of ``users`` that have one."""
         found: dict[str, OutboxEntry] = {}
         users = list(dict.fromkeys(users))
-        for start in range(0, len(users), 500):
-            chunk = users[start : start + 500]
-            marks = ",".join("?" * len(chunk))
+        for chunk, marks in in_chunks(users):
             sql = (
                 f"SELECT {_ENTRY} FROM outbox WHERE id IN "
                 f"(SELECT MAX(id) FROM outbox WHERE user IN ({marks}) GROUP BY user)"
