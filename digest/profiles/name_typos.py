@@ -5,7 +5,12 @@ much of it is alike (``jane.doe`` and ``john.doe``, ``alice-smith`` and ``bob-sm
 ``mia``: difflib's ratio, 0.6 and above, said each of them the other's typo, and of ``adx``, as
 close to ``bad`` as to ``ada`` by its ratio, said ``bad``, the later in the alphabet). A name may
 also be the first part of a reader's, as a reader is called (``jane`` for ``jane.doe``, ``alice``
-for ``alice_smith``): closer than any slip but the case's (``alice`` is not ``alicia``'s typo then)."""
+for ``alice_smith``): closer than any slip but the case's (``alice`` is not ``alicia``'s typo then).
+A name typed short, the start of a reader's of PREFIX letters or more (``bob`` of ``bobby``, ``max``
+of ``maxine``, ``ann`` of ``annemarie``), is as close as one slip, whatever was left off the end:
+counted letter by letter, the letters left off were more slips than a short name's typo makes, and
+``bob`` was said ``bab`` (one wrong) but not ``bobby``, whom a user who types a name's start means
+as a shell's completion takes it; fewer letters (``a``, ``bo``) begin too many names to say one."""
 
 from __future__ import annotations
 
@@ -13,13 +18,15 @@ import re
 from collections.abc import Iterable
 
 SHORT = 4  # a name this long or shorter: one slip (two of three letters is another name); longer: two
+PREFIX = 3  # a name's start this long or longer is that name typed short (as one slip)
 PARTS = re.compile(r"[._-]")  # what parts a name: jane.doe, alice_smith, ann-marie
 
 
 def likely_meant(typed: str, known: Iterable[str]) -> list[str]:
     """The names of ``known`` that ``typed`` is closest to by slips, within what a typo makes
     (one for a name of SHORT letters or fewer, two for a longer one; a letter's case is no slip
-    of the names here; the first part of a name, ``jane`` of ``jane.doe``, half of one), in order;
+    of the names here; the first part of a name, ``jane`` of ``jane.doe``, half of one; its start,
+    ``bob`` of ``bobby``, one), in order;
     several when equally close; none when none is."""
     most = 1 if len(typed) <= SHORT else 2
     slips = {name: _apart(typed.lower(), name.lower()) for name in known}
@@ -37,9 +44,12 @@ def said(names: list[str]) -> str:
 
 
 def _apart(typed: str, name: str) -> float:
-    """Slips from ``typed`` to ``name``; half of one for ``name``'s first part (``jane``, jane.doe)."""
+    """Slips from ``typed`` to ``name``; half of one for ``name``'s first part (``jane``, jane.doe),
+    one at most for its start (``bob``, bobby)."""
     slips = _slips(typed, name)
-    return 0.5 if slips and PARTS.split(name, maxsplit=1)[0] == typed else slips
+    if slips and PARTS.split(name, maxsplit=1)[0] == typed:
+        return 0.5
+    return min(slips, 1) if len(typed) >= PREFIX and name.startswith(typed) else slips
 
 
 def _slips(a: str, b: str) -> int:
