@@ -379,15 +379,21 @@ def may_read(path: Path | str, mode: int = os.R_OK) -> bool:
     return may_write(path, mode)
 
 
-def open_readonly(path: Path, timeout: float) -> sqlite3.Connection:
-    """Read-only; on a read-only disk a WAL database may lack its -shm file: then read it as
-    immutable (nobody can be writing it there)."""
+def open_readonly(
+    path: Path, timeout: float, factory: type[sqlite3.Connection] = sqlite3.Connection
+) -> sqlite3.Connection:
+    """Read-only (a ``factory`` connection); on a read-only disk a WAL database may lack its -shm
+    file: then read it as immutable (nobody can be writing it there)."""
     uri = path.resolve().as_uri()
     try:
-        db = sqlite3.connect(f"{uri}?mode=ro", uri=True, isolation_level=None, timeout=timeout)
+        db = sqlite3.connect(
+            f"{uri}?mode=ro", uri=True, isolation_level=None, timeout=timeout, factory=factory
+        )
         db.execute("PRAGMA user_version").fetchone()
         return db
     except sqlite3.OperationalError as e:
         if "unable to open" not in str(e) and "readonly" not in str(e):
             raise
-    return sqlite3.connect(f"{uri}?immutable=1", uri=True, isolation_level=None, timeout=timeout)
+    return sqlite3.connect(
+        f"{uri}?immutable=1", uri=True, isolation_level=None, timeout=timeout, factory=factory
+    )

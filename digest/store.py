@@ -25,7 +25,7 @@ from digest.db import (
     retrying_conflicts,
     shown,
 )
-from digest.db_bounded import connect_within
+from digest.db_bounded import BoundedSqlite, connect_within
 from digest.dbfaults import explain, open_readonly
 from digest.dbfolder import check_folder
 from digest.errors import StoreError
@@ -71,8 +71,9 @@ class Store(CarriedPapers, ReaderRatings, PaperEmbeddings, ListingSources):
         """Open (creating and migrating) the database; ``readonly``: only read it, as on a read-only disk.
         ``as_found``: a PostgreSQL one never migrated either (an older schema refused, as SQLite's
         read-only open refuses it; an empty one left without tables: schema_version 0), and made
-        within ``timeout`` in all, however many addresses are tried (digest.db_bounded), for a read
-        that only adds to what a command says.
+        within ``timeout`` in all, however many addresses are tried, its statements' waits for a lock
+        held elsewhere too, SQLite's as well (digest.db_bounded), for a read that only adds to what a
+        command says.
 
         ``path``: an SQLite file, or a ``postgresql://`` URL (digest.db)."""
         self.dialect = POSTGRESQL if is_postgres(path) else SQLITE
@@ -89,7 +90,7 @@ class Store(CarriedPapers, ReaderRatings, PaperEmbeddings, ListingSources):
                 self.readonly = False
                 self.db = sqlite3.connect(":memory:", isolation_level=None, check_same_thread=False)
             elif readonly:
-                self.db = open_readonly(self.path, timeout)
+                self.db = open_readonly(self.path, timeout, BoundedSqlite if as_found else sqlite3.Connection)
             else:
                 if str(path) != ":memory:":
                     made_as_umask_gives(self.path)
