@@ -16,7 +16,7 @@ import time
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-from digest.errors import ProfileError
+from digest.errors import ProfileError, StoreError
 
 
 def load_named(config: Any, user: str, now: dt.datetime, again: str = "digest send --user {}") -> Any:
@@ -139,14 +139,36 @@ def _new_name(config: Any, user: str, now: dt.datetime, again: str, removed: boo
     from pathlib import Path
 
     from digest.db import db_errors, is_postgres, shown
-    from digest.errors import StoreError
 
     if not is_postgres(config.database) and not Path(config.database).exists():
         return None  # no database yet: nobody carried over, nor any history to go on (none made)
     try:
         return _in_database(config, user, now, again, removed)
     except db_errors() as e:  # a statement not answered in LOOKUP_WAIT (a lock held elsewhere), refused
-        raise StoreError(f"{shown(config.database)}: {' '.join(str(e).split())}") from e
+        raise _unread(config.database, shown(config.database), e) from e
+
+
+def _unread(database: Any, name: str, error: BaseException) -> StoreError:
+    """What kept the look-up from reading the database, said where it is known (a lock held too
+    long, a table missing, a role refused it: as commands say them), else the server's words."""
+    import re
+    import sqlite3
+
+    from digest.db import is_postgres
+    from digest.dbfaults import explain, explain_pg
+
+    first = " ".join(str(error).strip().split("\n")[0].split())  # not PostgreSQL's "LINE 1: ..." after
+    if is_postgres(database) and isinstance(error, Exception):
+        clear = explain_pg(error, name, str(database))
+    else:
+        clear = explain(error, database) if isinstance(error, sqlite3.Error) else None
+    missing = re.fullmatch(r'no such table: (\w+)|relation "(\w+)" does not exist', first)
+    if clear is None and missing:
+        clear = StoreError(
+            f"{name}: its table {missing[1] or missing[2]} is missing, though its schema version says "
+            f"it was made (the database restored in part, or changed by hand) ({first})"
+        )
+    return clear or StoreError(f"{name}: {first}")
 
 
 def _in_database(config: Any, user: str, now: dt.datetime, again: str, removed: bool) -> str | None:
