@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import contextlib
 import errno
-import getpass
 import grp
 import os
 import pwd
@@ -14,8 +13,9 @@ import stat
 import tempfile
 from pathlib import Path
 
-from digest.db import connect_postgres, is_postgres
+from digest.db import is_postgres
 from digest.errors import StoreError, StoreUnusable
+from digest.pggrants import write_refused
 
 FULL_BELOW = 1024 * 1024  # less room left than this: SQLite's "disk I/O error" there is a full disk's
 QUOTA_PROBE = 16 * 1024  # bytes written to learn whether a disk quota is used up (a page or two of SQLite's)
@@ -76,96 +76,6 @@ def explain_pg(error: Exception, name: str, url: str = "") -> StoreError | None:
         "what was before is kept); free some space where its data directory is, on the database "
         f"server (not necessarily this machine), and try again ({first})"
     )
-
-
-def upgrade_refused(name: str, role: str, why: str, owner: str | None) -> StoreUnusable:
-    """An upgrade of the tables through ``role``, not their owner (``owner``: that role, None where
-    it could not be asked; ``why``: the server's words, or the table it would have to own)."""
-    through = f"their owner (role '{owner}')" if owner else "their owner"
-    return StoreUnusable(
-        f"{name}: role '{role}' may not change digest's tables, only their owner may, as the first "
-        "command after an upgrade of digest does (writes granted are not enough); run one command "
-        f"that writes (e.g. `digest ingest`) once through {through}, then this role goes on as before, "
-        "granted the tables the upgrade makes too: a grant ON ALL TABLES reaches only the tables there "
-        f"when it was made; {new_tables_granted(role, owner)} ({why})"
-    )
-
-
-def new_tables_granted(role: str, owner: str | None) -> str:
-    """How ``role`` comes to be granted the tables an upgrade of digest makes, by their ``owner``
-    (None: not known), as the others were: for good, before the upgrade (PostgreSQL's default
-    privileges: the tables that role makes from then on are granted as they are made), or after it."""
-    grant = "SELECT, INSERT, UPDATE, DELETE"
-    return (
-        f"grant them for good, before the upgrade (ALTER DEFAULT PRIVILEGES FOR ROLE {owner or 'owner'} "
-        f"IN SCHEMA public GRANT {grant} ON TABLES TO {role}), or after it (GRANT {grant} ON ALL TABLES "
-        f"IN SCHEMA public TO {role}); SELECT alone for a role that only reads"
-    )
-
-
-def write_refused(error: Exception, name: str, url: str = "") -> StoreUnusable:
-    """PostgreSQL denying a write (SQLSTATE 42501) a command makes: its role may only read (granted
-    SELECT), or not that table; what to do, naming the role (the URL's, else PGUSER's, else this
-    account's, as libpq takes it). A table it may not even read (granted nothing: a reading command
-    refused too), the tables not made yet in a schema it may not make them in, and the tables an
-    upgrade changes, which only their owner may, said as such."""
-    from psycopg.conninfo import conninfo_to_dict  # (the error is psycopg's: it is imported)
-
-    role = str(conninfo_to_dict(name).get("user") or os.environ.get("PGUSER") or getpass.getuser())
-    first = str(error).strip().splitlines()[0]
-    if first.startswith("permission denied for schema"):  # CREATE TABLE: a new database's first command
-        return StoreUnusable(
-            f"{name}: role '{role}' may not make digest's tables in this database, as the first command on "
-            "a new database does (and the first after an upgrade of digest); run that once through the "
-            f"database's owner, or, a new database, grant this role that (GRANT CREATE ON SCHEMA public TO "
-            f"{role}) ({first})"
-        )
-    if first.startswith("must be owner of"):  # ALTER TABLE, CREATE INDEX: an upgrade's migration
-        return upgrade_refused(name, role, first, _tables_owner(url or name))
-    table = first.removeprefix("permission denied for table ")
-    if table != first and not _may_select(url or name, table) and _may_select(url or name, "schema_version"):
-        owner = _tables_owner(url or name)
-        if owner not in (None, role) and owner == _tables_owner(url or name, table):
-            return StoreUnusable(  # granted the others ON ALL TABLES before their owner made this one
-                f"{name}: role '{role}' may not use table {table}, made by an upgrade of digest after this "
-                "role was granted the others (a grant ON ALL TABLES reaches only the tables there when it "
-                f"was made); {new_tables_granted(role, owner)} ({first})"
-            )
-    if table != first and not _may_select(url or name, table):
-        return StoreUnusable(
-            f"{name}: role '{role}' may not read this database; grant it (GRANT SELECT ON ALL TABLES IN "
-            f"SCHEMA public TO {role}, and writes for a command that writes), or run it through a role "
-            f"that may ({first})"
-        )
-    return StoreUnusable(
-        f"{name}: role '{role}' may not write this database, and this command writes to it; run it "
-        "through a role that may write (the database's owner, or one granted writes), or grant this role "
-        f"writes (GRANT INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {role}) ({first})"
-    )
-
-
-def _may_select(url: str, table: str) -> bool:
-    """Whether the role ``url`` connects as may read ``table`` (asked on a connection of its own:
-    the refused one's transaction is over); True where that cannot be asked."""
-    try:
-        with contextlib.closing(connect_postgres(url, 5.0)) as db:
-            return bool(db.execute("SELECT has_table_privilege(?, 'SELECT')", (table,)).fetchone()[0])
-    except Exception:  # noqa: BLE001 (not asked: said as a write refused, as before)
-        return True
-
-
-def _tables_owner(url: str, table: str = "schema_version") -> str | None:
-    """The role owning digest's tables (schema_version's; or ``table``), asked on a connection of
-    its own as :func:`_may_select` asks; None where that cannot be asked."""
-    try:
-        with contextlib.closing(connect_postgres(url, 5.0)) as db:
-            row = db.execute(
-                "SELECT tableowner FROM pg_tables WHERE schemaname = current_schema() AND tablename = ?",
-                (table,),
-            ).fetchone()
-            return None if row is None else str(row[0])
-    except Exception:  # noqa: BLE001 (not asked: said without the name)
-        return None
 
 
 def unindexed_read_only(error: Exception, name: str, role: str) -> StoreUnusable | None:

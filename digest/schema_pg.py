@@ -7,7 +7,7 @@ import logging
 from typing import Any
 
 from digest.db import POSTGRESQL
-from digest.dbfaults import upgrade_refused
+from digest.pggrants import upgrade_refused
 from digest.schema import SCHEMA_VERSION, run_migration
 from digest.schema_text import newer_schema
 
