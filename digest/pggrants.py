@@ -30,10 +30,14 @@ def new_tables_granted(role: str, owner: str | None) -> str:
     (None: not known), as the others were: for good, before the upgrade (PostgreSQL's default
     privileges: the tables that role makes from then on are granted as they are made), or after it."""
     grant = "SELECT, INSERT, UPDATE, DELETE"
+    default = (
+        f"ALTER DEFAULT PRIVILEGES{f' FOR ROLE {owner}' if owner else ''} IN SCHEMA public GRANT {grant}"
+    )
+    # without FOR ROLE, the default privileges are those of the role that runs it: run as the owner
+    by = "" if owner else ", run as their owner: who that is could not be asked here"
     return (
-        f"grant them for good, before the upgrade (ALTER DEFAULT PRIVILEGES FOR ROLE {owner or 'owner'} "
-        f"IN SCHEMA public GRANT {grant} ON TABLES TO {role}), or after it (GRANT {grant} ON ALL TABLES "
-        f"IN SCHEMA public TO {role}); SELECT alone for a role that only reads"
+        f"grant them for good, before the upgrade ({default} ON TABLES TO {role}{by}), or after it (GRANT "
+        f"{grant} ON ALL TABLES IN SCHEMA public TO {role}); SELECT alone for a role that only reads"
     )
 
 
@@ -89,13 +93,13 @@ def _may_select(url: str, table: str) -> bool:
 
 
 def _tables_owner(url: str, table: str = "schema_version") -> str | None:
-    """The role owning digest's tables (schema_version's; or ``table``), asked on a connection of
-    its own as :func:`_may_select` asks; None where that cannot be asked."""
+    """The role owning digest's tables (schema_version's; or ``table``, found as the statements find
+    it, not in current_schema() only: a schema of the role's own comes first in the search_path),
+    asked on a connection of its own as :func:`_may_select` asks; None where that cannot be asked."""
     try:
         with contextlib.closing(connect_postgres(url, 5.0)) as db:
             row = db.execute(
-                "SELECT tableowner FROM pg_tables WHERE schemaname = current_schema() AND tablename = ?",
-                (table,),
+                "SELECT pg_get_userbyid(relowner) FROM pg_class WHERE oid = to_regclass(?)", (table,)
             ).fetchone()
             return None if row is None else str(row[0])
     except Exception:  # noqa: BLE001 (not asked: said without the name)

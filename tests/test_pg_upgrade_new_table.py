@@ -10,9 +10,12 @@ commands, the default privileges made by psql as README says."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import subprocess
+from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from test_pg_read_only_role import PASSWORD, digest, owned_database
@@ -47,7 +50,10 @@ def said(ws: Workspace, *args: str) -> str:
     return " ".join(done.stderr.split())
 
 
-def test_a_table_an_upgrade_makes_is_granted_by_the_owners_default_privileges(tmp_path):
+@contextlib.contextmanager
+def granted_before_upgrade(tmp_path: Path) -> Iterator[tuple[Workspace, str, str, str, dict[str, str]]]:
+    """A database whose tables their owner made, then put back as release 35 left them, a worker's
+    role granted writes ON ALL TABLES: (the owner's workspace, then as owned_database)."""
     if shutil.which("psql") is None:
         pytest.skip("no psql")
     with owned_database(member=False) as (url, owner, worker, as_role):
@@ -56,6 +62,11 @@ def test_a_table_an_upgrade_makes_is_granted_by_the_owners_default_privileges(tm
         assert digest(ws, "status").returncode == 0  # the tables made by their owner
         as_release_35(url, owner)
         psql(url, owner, f"GRANT {WRITES} ON ALL TABLES IN SCHEMA public TO {worker}")
+        yield ws, url, owner, worker, as_role
+
+
+def test_a_table_an_upgrade_makes_is_granted_by_the_owners_default_privileges(tmp_path):
+    with granted_before_upgrade(tmp_path) as (ws, url, owner, worker, as_role):
         as_worker = ws.config_path.read_text().replace(as_role[owner], as_role[worker])
         as_owner = ws.config_path.read_text()
         ws.config_path.write_text(as_worker)
