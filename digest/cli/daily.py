@@ -51,6 +51,7 @@ log = logging.getLogger("digest")
 @click.option(
     "--to-dir",
     type=HomePath(file_okay=False, path_type=Path),
+    metavar="DIR",  # as the help's "DIR/<message id>.eml" and README's `send --to-dir DIR` say it
     help="Write each message as DIR/<message id>.eml instead of sending it by SMTP. With --dry-run the "
     "files are written and nothing is recorded; without it, writing the file counts as delivery. A "
     "reader's email is left queued, not written (each one said): a digest waiting for its retry by SMTP "
