@@ -165,7 +165,7 @@ def send(obj: Context, users: tuple[str, ...], dry_run: bool, force: bool, to_di
             as_sent = [replace(p, user=old.get(p.user, p.user)) for p in profiles]
             renderer = Renderer.for_config(config) if to_dir else None
             making = []  # the digests `send` would make: a source that failed a moment ago, they go without
-            for plan in plan_send(config, store, as_sent, now, force=force):
+            for plan in plan_send(config, store, as_sent, now, force=force, untried=to_dir is not None):
                 making += [plan.profile] if plan.action in (NEW, NOTHING) else []
                 p = replace(plan.profile, user=new.get(plan.profile.user, plan.profile.user))
                 line = f"{p.user:<16} {p.email:<32} {counted(plan.papers, 'paper'):>10}"

@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 
 from digest.daemon.lease_holders import LeaseHolder, unknown, utc_at
-from digest.deliver.outbox import OutboxEntry
+from digest.deliver.outbox import OutboxEntry, for_email
 from digest.deliver.oversize import fits_no_digest
 from digest.local_day import day_at
 from digest.models import Profile
@@ -16,6 +16,23 @@ from digest.store import FAILED, QUEUED, SENT
 # a digest a `send --to-dir` made and did not write (stopped first): that command writes it; one by SMTP
 # takes it too (Outbox.due_ids), as the reader's email
 MADE_FOR_FILES = "made by a `send --to-dir`: `digest send --to-dir` writes it, `digest send` emails it"
+
+
+def held_then(entry: OutboxEntry, leases_at: dt.datetime | None) -> bool:
+    """Does another worker hold this message at ``leases_at`` (PostgreSQL; None: SQLite, whose claim left
+    is a dead process's)?"""
+    return bool(leases_at and entry.claimed_by and entry.claimed_until and entry.claimed_until >= leases_at)
+
+
+def waiting_here(
+    latest: OutboxEntry | None, made_at: dt.datetime, leases_at: dt.datetime | None, untried: bool
+) -> OutboxEntry | None:
+    """The period's message (``latest``, made at ``made_at`` or after) if this `digest send` tries it:
+    queued, no other worker's at ``leases_at``, and, under ``untried`` (`send --to-dir`), not the
+    reader's email (outbox.for_email: left queued for SMTP)."""
+    if latest is None or latest.created_at < made_at or latest.status != QUEUED:
+        return None
+    return None if held_then(latest, leases_at) or (untried and for_email(latest)) else latest
 
 
 def describe_already(
@@ -38,7 +55,7 @@ def describe_already(
         return f"already done {day_at(zone, made_at, now)} (nothing new then)"
     if entry.status == SENT and entry.sent_at is not None:
         return f"already sent {day_at(zone, entry.sent_at, now)}"
-    held = leases_at and entry.claimed_by and entry.claimed_until and entry.claimed_until >= leases_at
+    held = held_then(entry, leases_at)
     queued = f"already queued {day_at(zone, entry.created_at, now)}"
     holder = (holding or {}).get(entry.claimed_by or "")
     kind = "worker" if holder is None else holder.kind  # a `digest send`: no row in the workers table

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from digest.compose.render import Renderer
 from digest.config import Config
 from digest.daemon.agree import refuse_if_apart
-from digest.daemon.already import describe_already
+from digest.daemon.already import describe_already, waiting_here
 from digest.daemon.claims import clear_stale_periods
 from digest.daemon.clocks import clock_skew, on_server_clock, server_time, skew_note
 from digest.daemon.failures import TickFailures
@@ -73,10 +73,11 @@ class Planned:
     action: str  # NEW | ALREADY | NOTHING | PAUSED | SUPPRESSED
     digest: Digest | None  # the new digest (NEW, NOTHING)
     note: str  # for ALREADY / SUPPRESSED: what happened to the period's digest
+    waiting: int = 0  # ALREADY: the papers of the period's digest, queued, that this send tries (already)
 
     @property
     def papers(self) -> int:
-        return len(self.digest.matches) if self.digest else 0
+        return len(self.digest.matches) if self.digest else self.waiting
 
 
 @dataclass(frozen=True)
@@ -99,9 +100,17 @@ class SendReport:
 
 
 def plan_send(
-    config: Config, store: Store, profiles: Sequence[Profile], now: dt.datetime, *, force: bool = False
+    config: Config,
+    store: Store,
+    profiles: Sequence[Profile],
+    now: dt.datetime,
+    *,
+    force: bool = False,
+    untried: bool = False,
 ) -> list[Planned]:
-    """What `send` would do for every reader now (nothing is written): `send --dry-run`.
+    """What `send` would do for every reader now (nothing is written): `send --dry-run`; a period's
+    digest queued already, which the send tries (not another worker's, nor under ``untried``, `send
+    --to-dir`, the reader's email), with its papers.
 
     The store is asked about the readers in batches (their schedule states, their
     suppressions, their latest messages), never once per reader."""
@@ -133,6 +142,9 @@ def plan_send(
     latest = Outbox(store).latest_entries([profiles[i].user for i in already])
     leases_at = server_time(store, now) if store.dialect == POSTGRESQL and already else None  # workers'
     holding = lease_holders(store, (e.claimed_by for e in latest.values() if e is not None and e.claimed_by))
+    made_at = {profiles[i].user: states[profiles[i].user][1] for i in already}
+    tried = {u: e for u, e in latest.items() if waiting_here(e, made_at[u], leases_at, untried)}
+    papers = Outbox(store).paper_counts([e.id for e in tried.values()])
     for i in already:
         p = profiles[i]
         note = describe_already(p, latest.get(p.user), states[p.user][1], now, leases_at, holding)
@@ -142,7 +154,8 @@ def plan_send(
                 f"{day_at(p.timezone, slot.at, now)} (to send what is new before then: "
                 f"`digest send --user {p.user} --force`)"
             )
-        plans[i] = Planned(p, periods[i], ALREADY, None, note)
+        waiting = papers.get(tried[p.user].id, 0) if p.user in tried else 0
+        plans[i] = Planned(p, periods[i], ALREADY, None, note, waiting)
     windows = Windows(store, config)
     for start in range(0, len(wanted), PLAN_BATCH):
         chunk = wanted[start : start + PLAN_BATCH]
@@ -225,7 +238,7 @@ def send_now(
     carried = carry_and_look(config, store, profiles, now)
     profiles = carried.serving(profiles)  # but one whose carry-over waits: nothing for it yet
     try:
-        planned = plan_send(config, store, profiles, now, force=force)
+        planned = plan_send(config, store, profiles, now, force=force, untried=untried)
     except EmbeddingsStopped as e:  # what was fetched and taken in so far is stored: said by the caller
         return SendReport(
             planned=(),

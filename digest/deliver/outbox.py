@@ -240,6 +240,15 @@ class Outbox(OutboxMarks):
             raise KeyError(outbox_id)
         return _message(row)
 
+    def paper_counts(self, ids: Sequence[int]) -> dict[int, int]:
+        """How many papers each message of ``ids`` holds (without its bytes)."""
+        counts: dict[int, int] = {}
+        for start in range(0, len(ids), 500):
+            chunk = list(ids[start : start + 500])
+            sql = f"SELECT id, paper_ids FROM outbox WHERE id IN ({','.join('?' * len(chunk))})"
+            counts.update((r[0], len(json.loads(r[1]))) for r in self.db.execute(sql, chunk))
+        return counts
+
     def latest_entries(self, users: Sequence[str]) -> dict[str, OutboxEntry]:
         """Each reader's newest message (without its bytes), for those of ``users`` that have one."""
         found: dict[str, OutboxEntry] = {}

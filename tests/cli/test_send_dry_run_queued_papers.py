@@ -1,0 +1,47 @@
+"""`digest send --dry-run` says what the send would do for each reader: for one whose period's digest
+is queued already and not tried yet (a `digest send` stopped with Ctrl-C after some readers), the
+send sends that digest, with its papers, and the dry run counts them in the reader's row, as the send's
+own row does once it went ("1 paper  sent"). Not under `--to-dir`: that digest is the reader's email,
+which `send --to-dir` leaves queued for SMTP (said by the send: "not written (...)"), so the dry run
+counts none there.
+
+Real parts: a real `digest send` process stopped by a real SIGINT after two readers, aiosmtpd on
+loopback answering each MAIL FROM after a pause, SQLite."""
+
+from __future__ import annotations
+
+from helpers.send_process import SlowMail, readers_to_send, stopped_send
+
+from digest.demo.smtp_server import LocalSmtpServer
+from digest.store import Store
+
+from conftest import Workspace
+
+
+def row(output: str, user: str) -> str:
+    (line,) = [line for line in output.splitlines() if line.startswith(f"{user} ")]
+    return " ".join(line.split())
+
+
+def test_a_dry_run_counts_the_papers_of_a_queued_digest_the_send_sends(tmp_path):
+    """Before: "r2  r2@example.org  0 papers  already queued today at ...; waiting, not tried yet
+    (`digest send` sends it)", and the send that followed: "r2  r2@example.org  1 paper  sent"."""
+    handler = SlowMail()
+    with LocalSmtpServer(handler) as server:
+        ws = Workspace(tmp_path, server.port)
+        out, err, code = stopped_send(readers_to_send(ws, 5), handler)
+        assert code == 130, out + err
+        with Store(ws.config.database) as store:
+            rows = store.db.execute("SELECT user FROM outbox WHERE status = 'queued' AND attempts = 0")
+            untried = sorted(r[0] for r in rows.fetchall())
+        assert untried, out + err  # made, stored, not tried: the case of this test
+        dry = ws.cli("send", "--dry-run")
+        to_dir = ws.cli("send", "--dry-run", "--to-dir", str(tmp_path / "files"))
+        sent = ws.cli("send")
+    for user in untried:
+        said = row(dry.stdout, user)
+        assert said.startswith(f"{user} {user}@example.org 1 paper already queued today at "), said
+        assert said.endswith("waiting, not tried yet (`digest send` sends it)"), said
+        assert row(sent.stdout, user) == f"{user} {user}@example.org 1 paper sent", sent.stdout
+        left = row(to_dir.stdout, user)  # the reader's email: `send --to-dir` leaves it queued
+        assert left.startswith(f"{user} {user}@example.org 0 papers already queued"), left
