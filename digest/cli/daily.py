@@ -108,10 +108,14 @@ def send(obj: Context, users: tuple[str, ...], dry_run: bool, force: bool, to_di
     from digest.cli.renamed_user import given, load_named, typed_send
     from digest.cli.said_once import SEND_ROWS, not_logged_twice
     from digest.cli.send_fetched import say_failed_before, say_fetched
-    from digest.cli.send_kept import say_kept  # it reads status's words: loaded by `send` only
+    from digest.cli.send_kept import (  # it reads status's words: loaded by `send` only
+        NOT_WRITTEN_BELOW,
+        say_kept,
+    )
     from digest.compose.outgoing import prepare
     from digest.compose.preview import due_to_fetch, waiting_in_inbox
     from digest.compose.render import Renderer
+    from digest.daemon.already import queued_on
     from digest.daemon.fetching import due_now, failed_for
     from digest.daemon.lock import RunLock
     from digest.daemon.renamed import pending
@@ -259,11 +263,15 @@ def send(obj: Context, users: tuple[str, ...], dry_run: bool, force: bool, to_di
     for d in report.dropped:  # planned for a reader whose name went to another before it was stored
         lines.append(f"{d.user:<16} {d.recipient:<32} {counted(d.papers, 'paper'):>10}  {d.describe()}")
     tried = {o.user for o in outcomes}
+    kept = {m.id for m in report.kept}  # `--to-dir`: the readers' email, left queued (said below)
     for plan in report.planned:
         p = plan.profile
         if plan.action == NOTHING:
             beyond = f" besides the {EARLIER} above" if p.user in earlier else ""  # which holds its papers
             lines.append(f"{p.user:<16} {p.email:<32}   0 papers  nothing new{beyond}")
+        elif plan.action != NEW and p.user not in tried and plan.left is not None and plan.left.id in kept:
+            # the period's digest: why it is not written, and who sends it, said once, below
+            lines.append(f"{p.user:<16} {p.email:<32} {queued_on(p, plan.left, now)}; {NOT_WRITTEN_BELOW}")
         elif plan.action != NEW and p.user not in tried:
             lines.append(f"{p.user:<16} {p.email:<32} {plan.note}")
     if lines:

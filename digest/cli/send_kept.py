@@ -22,6 +22,8 @@ from digest.deliver.outbox import OutboxEntry, server_deferred
 UNTRIED_EMAIL = "made for email by a send by SMTP and not tried yet"
 WHO = "the daemon's pass or `digest send`"
 SENDS_IT = f"{WHO} sends it"
+# a reader's row whose period's digest is one of those: what held it and who sends it are said below it
+NOT_WRITTEN_BELOW = "not written (why, and who sends it: below)"
 
 
 def say_kept(kept: Sequence[OutboxEntry], files: Path | None = None) -> None:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 
 from digest.daemon.lease_holders import LeaseHolder, unknown, utc_at
-from digest.deliver.outbox import OutboxEntry, for_email
+from digest.deliver.outbox import OutboxEntry
 from digest.deliver.oversize import fits_no_digest
 from digest.local_day import day_at
 from digest.models import Profile
@@ -25,14 +25,19 @@ def held_then(entry: OutboxEntry, leases_at: dt.datetime | None) -> bool:
 
 
 def waiting_here(
-    latest: OutboxEntry | None, made_at: dt.datetime, leases_at: dt.datetime | None, untried: bool
+    latest: OutboxEntry | None, made_at: dt.datetime, leases_at: dt.datetime | None
 ) -> OutboxEntry | None:
-    """The period's message (``latest``, made at ``made_at`` or after) if this `digest send` tries it:
-    queued, no other worker's at ``leases_at``, and, under ``untried`` (`send --to-dir`), not the
-    reader's email (outbox.for_email: left queued for SMTP)."""
+    """The period's message (``latest``, made at ``made_at`` or after) if it waits for this `digest
+    send`: queued, and no other worker's at ``leases_at`` (under `send --to-dir`, one that is the
+    reader's email, outbox.for_email, is left queued for SMTP)."""
     if latest is None or latest.created_at < made_at or latest.status != QUEUED:
         return None
-    return None if held_then(latest, leases_at) or (untried and for_email(latest)) else latest
+    return None if held_then(latest, leases_at) else latest
+
+
+def queued_on(profile: Profile, entry: OutboxEntry, now: dt.datetime) -> str:
+    """'already queued today at 07:02', in the reader's time zone."""
+    return f"already queued {day_at(profile.timezone, entry.created_at, now)}"
 
 
 def describe_already(
@@ -56,7 +61,7 @@ def describe_already(
     if entry.status == SENT and entry.sent_at is not None:
         return f"already sent {day_at(zone, entry.sent_at, now)}"
     held = held_then(entry, leases_at)
-    queued = f"already queued {day_at(zone, entry.created_at, now)}"
+    queued = queued_on(profile, entry, now)
     holder = (holding or {}).get(entry.claimed_by or "")
     kind = "worker" if holder is None else holder.kind  # a `digest send`: no row in the workers table
     held_by = f"{queued}; held by {kind} {entry.claimed_by}"

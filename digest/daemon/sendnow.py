@@ -74,6 +74,7 @@ class Planned:
     digest: Digest | None  # the new digest (NEW, NOTHING)
     note: str  # for ALREADY / SUPPRESSED: what happened to the period's digest
     waiting: int = 0  # ALREADY: the papers of the period's digest, queued, that this send tries (already)
+    left: OutboxEntry | None = None  # ALREADY, `send --to-dir`: the period's digest, the reader's email, left
 
     @property
     def papers(self) -> int:
@@ -143,7 +144,9 @@ def plan_send(
     leases_at = server_time(store, now) if store.dialect == POSTGRESQL and already else None  # workers'
     holding = lease_holders(store, (e.claimed_by for e in latest.values() if e is not None and e.claimed_by))
     made_at = {profiles[i].user: states[profiles[i].user][1] for i in already}
-    tried = {u: e for u, e in latest.items() if waiting_here(e, made_at[u], leases_at, untried)}
+    waits = {u: e for u, e in latest.items() if waiting_here(e, made_at[u], leases_at)}
+    left = {u: e for u, e in waits.items() if untried and for_email(e)}  # queued for SMTP (report.kept)
+    tried = {u: e for u, e in waits.items() if u not in left}
     papers = Outbox(store).paper_counts([e.id for e in tried.values()])
     for i in already:
         p = profiles[i]
@@ -155,7 +158,7 @@ def plan_send(
                 f"`digest send --user {p.user} --force`)"
             )
         waiting = papers.get(tried[p.user].id, 0) if p.user in tried else 0
-        plans[i] = Planned(p, periods[i], ALREADY, None, note, waiting)
+        plans[i] = Planned(p, periods[i], ALREADY, None, note, waiting, left.get(p.user))
     windows = Windows(store, config)
     for start in range(0, len(wanted), PLAN_BATCH):
         chunk = wanted[start : start + PLAN_BATCH]

@@ -11,6 +11,7 @@ import time
 from typing import Any
 
 from digest.demo.smtp_server import Mailbox
+from digest.store import Store
 
 from conftest import Workspace, make_dump
 
@@ -45,3 +46,15 @@ def stopped_send(command: list[str], handler: Mailbox, after: int = 2) -> tuple[
     send.send_signal(signal.SIGINT)
     out, err = send.communicate(timeout=120)
     return out, err, send.returncode
+
+
+def untried_after_stop(ws: Workspace, handler: Mailbox, readers: int = 5) -> list[str]:
+    """Readers r0 ... r<readers - 1> of ``ws`` sent to by a `digest send` stopped with SIGINT once
+    ``handler`` has two messages: the readers whose digest it made and stored and did not try."""
+    out, err, code = stopped_send(readers_to_send(ws, readers), handler)
+    assert code == 130, out + err
+    with Store(ws.config.database) as store:
+        rows = store.db.execute("SELECT user FROM outbox WHERE status = 'queued' AND attempts = 0")
+        untried = sorted(r[0] for r in rows.fetchall())
+    assert untried, out + err  # made, stored, not tried: the case of the tests that ask
+    return untried
