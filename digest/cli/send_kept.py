@@ -20,6 +20,12 @@ from digest.deliver.outbox import OutboxEntry, server_deferred
 
 # a digest made for email whose send stopped before trying it (Ctrl-C, a server gone): not a deferral
 UNTRIED_EMAIL = "made for email by a send by SMTP and not tried yet"
+# one queued before schema 37, never tried: who made it is not known; smtp.from set, it is left to SMTP
+# (without it, a `send --to-dir` takes it as its own: claims.for_files_before_37)
+UNTRIED_BEFORE_37 = (
+    "queued before the upgrade to schema 37, which keeps whether a digest was made for email or files, and "
+    "not tried yet: left as the reader's email, as smtp.from is set"
+)
 WHO = "the daemon's pass or `digest send`"
 SENDS_IT = f"{WHO} sends it"
 # a reader's row whose period's digest is one of those: what held it and who sends it are said below it
@@ -39,5 +45,5 @@ def say_kept(kept: Sequence[OutboxEntry], files: Path | None = None) -> None:
         elif server_deferred(m):
             why = f"{held_by(m.last_error or '')}, it waits for its retry by SMTP: {SENDS_IT} then"
         else:
-            why = f"{UNTRIED_EMAIL}: {then}"
+            why = f"{UNTRIED_EMAIL if m.for_files is not None else UNTRIED_BEFORE_37}: {then}"
         secho(f"not written ({why}): {queued_line(m)}", fg="yellow", err=True)

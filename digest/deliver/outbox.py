@@ -321,7 +321,7 @@ def _entry(r: tuple) -> OutboxEntry:
     return OutboxEntry(
         r[0], r[1], r[2], r[3], r[4], r[5], r[6],
         dt.datetime.fromisoformat(r[7]), r[8], dt.datetime.fromisoformat(r[9]), _time(r[10]),
-        r[11], _time(r[12]), bool(r[13]),
+        r[11], _time(r[12]), None if r[13] is None else bool(r[13]),
     )  # fmt: skip
 
 

@@ -63,4 +63,4 @@ class OutboxEntry:
     sent_at: dt.datetime | None
     claimed_by: str | None = None  # the worker holding it (PostgreSQL: several workers)...
     claimed_until: dt.datetime | None = None  # ...until then (the database server's clock)
-    for_files: bool = False  # made by a send that writes files (schema 37; before it: False)
+    for_files: bool | None = False  # made by a send that writes files (schema 37; None: queued before it)

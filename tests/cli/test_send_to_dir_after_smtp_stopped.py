@@ -62,7 +62,10 @@ def test_to_dir_leaves_the_digests_an_smtp_send_did_not_try_to_smtp(tmp_path, da
 def test_a_message_queued_before_the_upgrade_not_tried_is_left_to_smtp(tmp_path):
     """Schema 36 did not say which transport a message was made for: one never tried is left to
     SMTP (the reader's email: written, it would count as delivered), one a `send --to-dir` could
-    not write (its last reply says so) is written again. Nothing is lost in the upgrade."""
+    not write (its last reply says so) is written again. Nothing is lost in the upgrade. The one left
+    is said as what is known of it: queued before schema 37, left as the reader's email as smtp.from
+    is set; before, "made for email by a send by SMTP and not tried yet", which nothing recorded (an
+    older `send --to-dir` stopped may have made it)."""
     ws = Workspace(tmp_path, smtp_port=9)
     db = schema_at(tmp_path / "digest.db", 36)
     for i, (attempts, error) in enumerate([(0, None), (1, "cannot write out/x.eml: disk full")]):
@@ -79,7 +82,13 @@ def test_a_message_queued_before_the_upgrade_not_tried_is_left_to_smtp(tmp_path)
     ws.profile("u1", "email: u1@example.org\ninterests: [neuromorphic]\n")
     files = tmp_path / "out"
     looked = ws.cli("send", "--to-dir", str(files))
-    assert "made for email by a send by SMTP and not tried yet" in looked.stderr, looked.output
+    left = (
+        "not written (queued before the upgrade to schema 37, which keeps whether a digest was made for "
+        "email or files, and not tried yet: left as the reader's email, as smtp.from is set: the daemon's "
+        "pass or `digest send` sends it by SMTP): u0 <u0@example.org>: 0 attempts"
+    )
+    assert left in looked.stderr, looked.output
+    assert "made for email by a send by SMTP" not in looked.stderr, looked.output  # not known
     assert [p.name for p in files.glob("*.eml")] == ["m1.eml"], looked.output
     with Store(ws.config.database) as store:
         rows = store.db.execute("SELECT user, status FROM outbox ORDER BY id").fetchall()
