@@ -249,7 +249,7 @@ def send(obj: Context, users: tuple[str, ...], dry_run: bool, force: bool, to_di
     to_files = to_dir is not None or config.delivery.transport == "file"
     lines: list[str] = []  # one line per reader, written at once (click.echo flushes after each call)
     # `send --force` for a reader whose earlier digest waited: that one is retried too, in a row of its own
-    made = {p.profile.user for p in report.planned if p.action in (NEW, NOTHING)}
+    made = {p.profile.user for p in report.planned if p.action in (NEW, NOTHING)} | set(report.meanwhile)
     earlier = {o.user for o in outcomes if o.user in made and o.message_id not in report.queued}
     for o in outcomes:
         if o.ok:
@@ -272,7 +272,7 @@ def send(obj: Context, users: tuple[str, ...], dry_run: bool, force: bool, to_di
         elif plan.action != NEW and p.user not in tried and plan.left is not None and plan.left.id in kept:
             # the period's digest: why it is not written, and who sends it, said once, below
             lines.append(f"{p.user:<16} {p.email:<32} {queued_on(p, plan.left, now)}; {NOT_WRITTEN_BELOW}")
-        elif plan.action != NEW and p.user not in tried:
+        elif plan.action != NEW and (p.user not in tried or p.user in report.meanwhile):
             lines.append(f"{p.user:<16} {p.email:<32} {plan.note}")
     if lines:
         echo("\n".join(lines))

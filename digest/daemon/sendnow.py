@@ -98,6 +98,9 @@ class SendReport:
     kept: tuple[OutboxEntry, ...] = ()  # `send --to-dir`: the readers' email (outbox.for_email), left queued
     # stopped (SIGTERM, Ctrl-C) in the wait for another's embeddings, before any digest was made: why
     given_up: str = ""
+    # readers whose period another send or worker took meanwhile (daemon.meanwhile): their row says it,
+    # beside the row of an earlier digest of theirs retried now
+    meanwhile: tuple[str, ...] = ()
 
 
 def plan_send(
@@ -299,8 +302,12 @@ def send_now(
         if made is not None:  # the child (and what reads ahead of it) stopped, whatever happened
             made.close()
     # a reader whose period's digest another send or worker queued meanwhile: said as one done before
-    seen = {o.user for o in delivered} | {o.user for o in unbuilt} | {d.user for d in dropped}
+    # (an outcome of an earlier digest, retried now, is not: the period's row is said beside its row)
+    seen = {o.user for o in delivered if o.message_id in queued} | {o.user for o in unbuilt}
+    seen |= {d.user for d in dropped}
+    before = {p.profile.user for p in planned if p.action == NEW}
     planned, others = queued_by_others(store, planned, queued, seen, now, NEW, ALREADY)
+    meanwhile = {p.profile.user for p in planned if p.action == ALREADY} & before
     latest = Outbox(store).latest_entries([p.profile.user for p in planned if p.action == ALREADY])
     said = {e.id for e in latest.values()} | others  # in its reader's line already
     for held in held_by_others(store, users, worker_id(), on_server(wall_clock())):  # left to them
@@ -318,6 +325,7 @@ def send_now(
         tuple(fetched),
         () if everyone else tuple(removed),
         kept=tuple(m for m in outbox.entries(QUEUED) if for_email(m) and m.user in users) if untried else (),
+        meanwhile=tuple(sorted(meanwhile)),
     )
 
 
