@@ -119,6 +119,11 @@ class DatabaseRef(Check):
                 f"must be a path to an SQLite file or a postgresql:// URL, got a {scheme.group(1)}:// URL "
                 f"({text!r})"
             )
+        if scheme.group(1) not in ("postgresql", "postgres"):  # libpq reads any other as a database name
+            raise Invalid(
+                "must begin with postgresql:// in lower case (libpq reads no other), "
+                f"got {scheme.group(1)}:// ({text!r})"
+            )
         if holds_password(text):
             raise Invalid(  # said first: the messages below quote the URL, which must not show it
                 "must not hold a password (the config file is not a secret): leave it out of the URL "
