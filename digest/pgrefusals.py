@@ -36,6 +36,7 @@ from typing import Any
 from digest.db import shown, url_host
 from digest.errors import StoreError, StoreUnusable
 from digest.lookups import name_unresolved
+from digest.pghosts import each_host, first_answered
 
 log = logging.getLogger(__name__)
 
@@ -70,9 +71,13 @@ def refusal(url: str, error: Exception, timeout: float) -> StoreError:
         code = _known.get(said) or _probe(url, timeout)
         if code is not None:
             _remember(said, code)
+    hosts_said = each_host(url, str(error))
+    if (answered := first_answered(str(error))) is not None:  # the server that refused, not the last
+        server = f" at {answered.where}"
     lasting = _lasting(code, user, db, server)
     if lasting is not None:
-        return StoreUnusable(f"{where}: {lasting} (PostgreSQL said: {said})")
+        told = f"each host said: {hosts_said}" if hosts_said else f"PostgreSQL said: {said}"
+        return StoreUnusable(f"{where}: {lasting} ({told})")
     lookup = _UNRESOLVED.fullmatch(said) if pgconn is None else None
     if lookup is not None:  # psycopg names a host PGHOST gave as None: it is PGHOST's
         name = lookup.group(2) if lookup.group(2) is not None else os.environ.get("PGHOST")
@@ -80,6 +85,8 @@ def refusal(url: str, error: Exception, timeout: float) -> StoreError:
             f"{where}: cannot connect to PostgreSQL: {name_unresolved(name, lookup.group(3))} (the host "
             f"is {'the URL' if lookup.group(2) is not None else 'PGHOST'}'s)"
         )
+    if hosts_said:
+        said = f"at none of its hosts: {hosts_said}"
     return StoreError(
         f"{where}: cannot connect to PostgreSQL: {said}; check the URL and the PGHOST, PGPORT, "
         "PGUSER, PGPASSWORD and PGDATABASE variables it leaves to the environment"

@@ -1,0 +1,67 @@
+"""What each host of a PostgreSQL URL naming several (``postgresql://h1:5432,h2:5433/db``) said when
+none let us in. psycopg tries them in turn and raises the last one's error, followed by a list of
+every attempt ("Multiple connection attempts failed. All failures were: - host: 'h1', port:
+'5432', hostaddr: '...': ..."); a host whose name did not resolve was never tried and is in no
+line of it. Read here into one clause per host, in the URL's order."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from digest.db import url_host, url_settings
+
+_LIST = "Multiple connection attempts failed. All failures were:"
+_ATTEMPT = re.compile(r"^- host: (None|'[^']*'), port: (None|'[^']*'), hostaddr: (?:None|'[^']*'): ", re.M)
+_LIBPQ_PREFIX = re.compile(r"^(?:connection failed: )?connection to server (?:at|on) .*? failed: ")
+
+
+@dataclass(frozen=True)
+class Attempt:
+    host: str  # as the URL writes it ("" where it names none: PGHOST's, or the socket)
+    port: str
+    said: str  # the attempt's error, on one line, without libpq's "connection to server at" part
+    answered: bool  # the server itself refused (libpq writes its error as "SEVERITY:  text")
+
+    @property
+    def where(self) -> str:
+        return f"{url_host(self.host)}:{self.port}" if self.port else url_host(self.host)
+
+
+def attempts(error: str) -> list[Attempt]:
+    """Each attempt psycopg listed in ``error`` (its message for a failed connection); none where
+    it made one attempt only (or is a version that lists none)."""
+    _, found, rest = error.partition(_LIST)
+    if not found:
+        return []
+    heads = list(_ATTEMPT.finditer(rest))
+    tried = []
+    for head, after in zip(heads, [*heads[1:], None], strict=True):
+        text = rest[head.end() : after.start() if after else len(rest)]
+        host, port = (value.strip("'") if value != "None" else "" for value in head.groups())
+        said = " ".join(_LIBPQ_PREFIX.sub("", text.strip()).split())
+        tried.append(Attempt(host, port, said, ":  " in text))
+    return tried
+
+
+def first_answered(error: str) -> Attempt | None:
+    """The first attempt whose server itself refused (its refusal is the one to explain)."""
+    return next((a for a in attempts(error) if a.answered), None)
+
+
+def each_host(url: str, error: str) -> str | None:
+    """'h1:5432: ...; h2:5433: ...' for a URL whose connection failed with psycopg's ``error``, in
+    the order tried (the URL's, or PGHOST's where it names none), a host the URL names that was
+    never tried said after them as one whose name did not resolve; None where the error lists no
+    attempts."""
+    tried = attempts(error)
+    if not tried:
+        return None
+    clauses = [f"{a.where}: {a.said}" for a in tried]
+    settings = url_settings(url)
+    hosts, ports = settings.get("host", "").split(","), settings.get("port", "").split(",")
+    for i, host in enumerate(hosts):
+        if host and not any(a.host == host for a in tried):
+            port = ports[i] if len(ports) == len(hosts) else ports[0]
+            clauses.append(f"{Attempt(host, port, '', False).where}: not tried, its name does not resolve")
+    return "; ".join(clauses)
