@@ -52,6 +52,7 @@ from digest.web.form import (
     weight_text,
 )
 from digest.web.identity import held_since, link_reader, searchable, written
+from digest.web.outages import Outages
 from digest.web.previews import add_preview_routes
 from digest.web.ratings import WebParts, add_rating_routes, in_zone, rated_papers
 from digest.web.site import LiveSite, Site, site_of
@@ -98,6 +99,7 @@ def create_app(
     app = Flask(__name__, static_folder=None)
     app.config["MAX_CONTENT_LENGTH"] = MAX_FORM_BYTES  # a larger body: 413 before it is read
     timezones = sorted(available_timezones() - NO_PLACE.keys())  # not localtime: this machine's
+    outages = Outages()  # the troubles the pages' polls met, each said once
 
     def site() -> Site:
         return site_of(request.environ)
@@ -137,7 +139,8 @@ def create_app(
         if signed is None:
             abort(403)
         try:
-            found = link_reader(cfg(), signed, now())  # renamed: the new name; removed: None
+            polled = outages if request.endpoint == "version" else None
+            found = link_reader(cfg(), signed, now(), polled)  # renamed: the new name; removed: None
         except ProfileError as e:
             log.error("%s %s: %s", request.method, request.path, e)
             if not searchable(cfg().profiles):  # unmounted, moved, or closed to this account: nobody's
@@ -263,7 +266,11 @@ def create_app(
         """``response``, the 503 that says ``e`` (a page, or the JSON a page's script reads),
         with Retry-After where it may pass; ``e`` in the server's log."""
         lasting = isinstance(e, StoreUnusable)
-        log.error("%s %s: %s%s", request.method, request.path, e, NEEDS_FIX if lasting else "")
+        said = f"{request.method} {request.path}: {e}{NEEDS_FIX if lasting else ''}"
+        if request.endpoint == "version":  # a page's poll: the same trouble again and again
+            outages.say(log, logging.ERROR, said, trouble=str(e))
+        else:
+            log.error("%s", said)
         if not lasting:
             response.headers["Retry-After"] = str(e.retry_after)  # the reader's browser, a proxy
         return response
@@ -356,7 +363,9 @@ def create_app(
     @app.get("/u/<token>/version")
     def version(token: str) -> Response:
         user, path = reader(token)
-        return json_answer(versions(cfg(), user, path, site().profiles))
+        answer = json_answer(versions(cfg(), user, path, site().profiles))
+        outages.answered(log)
+        return answer
 
     parts = WebParts(cfg, reader, check_post, page, now)
     add_preview_routes(app, parts, unavailable_as)

@@ -44,14 +44,18 @@ from digest.profiles.load import find_profile_file, has_profile_file
 from digest.signing import Signed
 from digest.store import Store
 from digest.web import held
+from digest.web.outages import Outages
 
 log = logging.getLogger(__name__)
 
 
-def link_reader(config: Config, signed: Signed, now: dt.datetime) -> tuple[str, Path] | None:
+def link_reader(
+    config: Config, signed: Signed, now: dt.datetime, polled: Outages | None = None
+) -> tuple[str, Path] | None:
     """The name and profile file of the reader ``signed`` was made for (under the name they go
     on under); None: that reader receives no digests any more. ProfileError: the name has a file
-    that cannot be read, or the profiles folder is gone (not a removed reader)."""
+    that cannot be read, or the profiles folder is gone (not a removed reader). ``polled``: asked
+    for a page's poll, whose troubles are said there, once each."""
 
     def read(store: Store) -> tuple[str, str | None, list[str]] | None:
         followed = _follow(config, store, signed)
@@ -66,15 +70,20 @@ def link_reader(config: Config, signed: Signed, now: dt.datetime) -> tuple[str, 
             return None
         name, renamed_at, gone = found
     except StoreError as e:
+
+        def say(text: str) -> None:
+            if polled is None:
+                log.warning("%s", text)
+            else:
+                polled.say(log, logging.WARNING, text)
+
         if not has_profile_file(config, signed.user):
             raise
         path = find_profile_file(config, signed.user)
         if not unchanged_since(path, signed):  # maybe a later reader's: the 503, tried again
-            log.warning(
-                "%s's link waits for the database (their file changed since it was signed)", signed.user
-            )
+            say(f"{signed.user}'s link waits for the database (their file changed since it was signed)")
             raise
-        log.warning("%s's link opens their profile file, unchanged since it was signed: %s", signed.user, e)
+        say(f"{signed.user}'s link opens their profile file, unchanged since it was signed: {e}")
         return signed.user, path
     if removed(config, name):  # (not find_profile_file's error: it looks for a name like it)
         new = carried_for_link(config, name, now)  # renamed, no pass since: carried over now
