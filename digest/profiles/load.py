@@ -130,8 +130,8 @@ def _read_all(
     """The valid profiles and the problems of the others, each file read once (through the
     cache); a missing folder raises ProfileError."""
     folder = config.profiles
+    then = "add one <user>.yaml per reader (`digest profile new USER --email ADDR -i KEYWORD`)"
     if not folder.is_dir():
-        then = "add one <user>.yaml per reader (`digest profile new USER --email ADDR -i KEYWORD`)"
         raise ProfileError(folder_missing(folder, then, config.path))
     profiles: list[Profile] = []
     problems: list[Skipped] = []
@@ -144,6 +144,8 @@ def _read_all(
         files = list(profile_files(folder, misnamed, leftovers))
     except PermissionError as e:  # mode 0711: each reader's file read by its name, none listed
         raise ProfileError(folder_unlisted(folder, e)) from e
+    except (FileNotFoundError, NotADirectoryError) as e:  # removed (or replaced) since is_dir() above
+        raise ProfileError(folder_missing(folder, then, config.path)) from e
     if files and not may_read(folder, os.X_OK):  # mode 0704 of another account: listed, none opened
         try:
             os.lstat(files[0][0])
