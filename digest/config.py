@@ -238,7 +238,8 @@ class SemanticConfig:
     model: str | None = option(
         ModelName(),
         default=None,
-        help="a local folder holding a sentence-transformers model; none: the packaged model",
+        help="a local folder holding a sentence-transformers model (relative: to the config file's folder); "
+        "none: the packaged model",
     )
 
     @property

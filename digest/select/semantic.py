@@ -102,7 +102,9 @@ def load_model(path: str | Path | None = None) -> SentenceModel:
             f"installed: {install_hint()}; {TURN_OFF_HINT}"
         ) from exc
     folder = Path(path) if path is not None else packaged_model_path()
-    if path is not None and not Path(path).is_dir():  # the config's, not the install's, to mend
+    # the config's, not the install's, to mend; a relative path is a name (the config's check made a
+    # folder beside the config absolute), never a folder of whatever the current one is
+    if path is not None and not (Path(path).is_absolute() and Path(path).is_dir()):
         raise ConfigError(_no_model_folder(str(path)))
     if folder is not None and not folder.is_dir():  # the extra is there, its model's files are not
         raise ConfigError(
@@ -155,7 +157,8 @@ def _no_model_folder(path: str) -> str:
             f"semantic.model is '{path}', a model's name, not a folder: digest loads a model from a "
             "local folder only, offline (it downloads none): copy the model's files (modules.json, "
             "config.json, the weights, the tokenizer) into a folder and give semantic.model that "
-            f"folder, or `semantic: true` for the packaged one; {TURN_OFF_HINT}"
+            "folder (a relative one is read from the config file's folder), or `semantic: true` for the "
+            f"packaged one; {TURN_OFF_HINT}"
         )
     what = "is a file, not a folder" if Path(path).exists() else "is not there"
     return (
