@@ -151,6 +151,8 @@ def _read_all(
             os.lstat(files[0][0])
         except PermissionError as e:
             raise ProfileError(folder_unsearched(folder, Path(files[0][0]), e)) from e
+        except FileNotFoundError:  # the folder removed since it was listed: said once read, below
+            pass
     remove_stale(leftovers)
     if identities is not None:
         identities.update(files)
@@ -175,6 +177,8 @@ def _read_all(
         except ProfileError as e:
             problems.append(Skipped(path, str(e)))
     cache.save()
+    if problems and not folder.is_dir():  # removed as its files were read: the folder, not each file
+        raise ProfileError(folder_missing(folder, then, config.path))
     problems += [Skipped(path, misnamed_file(path, users)) for path in misnamed]
     return profiles, problems
 
