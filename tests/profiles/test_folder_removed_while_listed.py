@@ -12,10 +12,8 @@ removed just before it is listed (os.scandir wrapped: the race made certain)."""
 
 from __future__ import annotations
 
-import os
-import shutil
-
 import pytest
+from helpers.removed_folder import removed_at_listing
 
 from digest.errors import ProfileError
 from digest.profiles.load import load_profiles, load_profiles_lenient
@@ -27,15 +25,7 @@ SAID = "the profiles folder does not exist; create it and add one <user>.yaml pe
 def removed_when_listed(workspace, monkeypatch):
     """The workspace's profiles folder, with ada's file, removed as it is about to be listed."""
     workspace.profile("ada", "email: ada@example.org\ninterests:\n  robotics: 2\n")
-    folder = workspace.config.profiles
-    listing = os.scandir
-
-    def scandir(path):
-        if isinstance(path, (str, os.PathLike)) and os.fspath(path) == os.fspath(folder) and folder.is_dir():
-            shutil.rmtree(folder)  # another process's, between the look and the listing
-        return listing(path)
-
-    monkeypatch.setattr(os, "scandir", scandir)
+    removed_at_listing(monkeypatch, workspace.config.profiles)
     return workspace
 
 

@@ -12,10 +12,8 @@ certain)."""
 
 from __future__ import annotations
 
-import os
-import shutil
-
 import pytest
+from helpers.removed_folder import removed_at_listing
 
 from digest.errors import ProfileError
 from digest.profiles.load import load_profiles, load_profiles_lenient
@@ -28,26 +26,7 @@ def removed_once_listed(workspace, monkeypatch):
     """The workspace's profiles folder, with three readers' files, removed once it is listed."""
     for user in ("ada", "bob", "cyd"):
         workspace.profile(user, f"email: {user}@example.org\ninterests:\n  robotics: 2\n")
-    folder = workspace.config.profiles
-    listing = os.scandir
-
-    class Listed:
-        def __init__(self, path):
-            self.entries = listing(path)
-
-        def __enter__(self):
-            return self.entries.__enter__()
-
-        def __exit__(self, *exc):
-            self.entries.__exit__(*exc)
-            shutil.rmtree(folder)  # another process's, between the listing and the reading
-
-    def scandir(path):
-        if isinstance(path, (str, os.PathLike)) and os.fspath(path) == os.fspath(folder) and folder.is_dir():
-            return Listed(path)
-        return listing(path)
-
-    monkeypatch.setattr(os, "scandir", scandir)
+    removed_at_listing(monkeypatch, workspace.config.profiles, after=True)
     return workspace
 
 
