@@ -123,11 +123,12 @@ def _asked(
         over = _over(d)
         early = outcome != FAILED and when < over  # `day: today` asked in the morning: not all out yet
         # asked once more, after its day, and that failed: its answer of the morning is not the day's
+        held = _stored_at(store, source.kind, d)  # a listing of its papers stored last: when (None: none)
         again = outcome == FAILED and ok is not None and dt.datetime.fromisoformat(ok) < over
-        again = again and not stored(store, source.kind, d)  # the papers it brought then are kept
+        again = again and held is None  # the papers it brought then are kept
         # a day whose dump was loaded by hand (`digest ingest`) once its UTC day was over is got, whatever
         # its fetches; one loaded before may hold only the papers listed by then: asked again for the rest
-        got = (ok is not None and not again) or gone in why or stored(store, source.kind, d, whole=True)
+        got = (ok is not None and not again) or gone in why or _whole(held, d)
         asked[d] = Asked(d, got, url, when, why, early, outcome == EMPTY)
     return asked
 
@@ -176,10 +177,22 @@ def stored(store: Store, kind: str, day: dt.date, whole: bool = False) -> bool:
     (its dump loaded by hand, `digest ingest`): the day's papers came, whatever its fetches. ``whole``:
     one stored once its UTC day was over (the API's list grows through the day: one stored before may
     hold only its first papers)."""
-    sql = "SELECT 1 FROM listings WHERE day = ? AND format = ? AND entries > 0"
-    after = (iso(_over(day)),) if whole else ()
-    sql += " AND ingested_at >= ? LIMIT 1" if whole else " LIMIT 1"
-    return store.db.execute(sql, (day.isoformat(), kind, *after)).fetchone() is not None
+    held = _stored_at(store, kind, day)
+    return _whole(held, day) if whole else held is not None
+
+
+def _stored_at(store: Store, kind: str, day: dt.date) -> str | None:
+    """When the last listing of ``day`` read as ``kind`` and holding papers was stored (as the store
+    keeps it); None: there is none."""
+    sql = "SELECT MAX(ingested_at) FROM listings WHERE day = ? AND format = ? AND entries > 0"
+    row = store.db.execute(sql, (day.isoformat(), kind)).fetchone()
+    return row[0] if row else None
+
+
+def _whole(held: str | None, day: dt.date) -> bool:
+    """Whether a listing of ``day`` stored at ``held`` (:func:`_stored_at`) was stored once its UTC
+    day was over: it holds the day's whole list."""
+    return held is not None and held >= iso(_over(day))
 
 
 def days_said(days: Sequence[dt.date]) -> str:
