@@ -64,6 +64,7 @@ class FetchOutcome:
     # a day missed that failed, held back by an older one that failed too: when it is asked again
     # (digest.ingest.missed_days.behind; fetch_all.fetch_with_missed)
     behind: str = ""
+    down: bool = False  # failed as the server's (no answer, no connection, 5xx): a catch-up stops
 
     @property
     def said(self) -> str:
@@ -161,7 +162,7 @@ def fetch_source(
             + source.url_note(config.sources, _file(config), e.status)
         )
         why += AT_ITS_TIMES if e.status == 410 else ""
-        return _record(store, source, url, now, FAILED, why, etag, modified, retry_at=wait)
+        return _record(store, source, url, now, FAILED, why, etag, modified, retry_at=wait, down=e.down)
     moved = source.moved_note(answer.moved, config.sources, _file(config))
     if answer.status == 304 and before == EMPTY:  # what the server keeps has no papers of the day
         still = (
@@ -293,6 +294,7 @@ def _record(
     modified: str | None,
     saved: Path | None = None,
     retry_at: dt.datetime | None = None,
+    down: bool = False,
 ) -> FetchOutcome:
     ok = None if outcome == FAILED else iso(now)
     wait = None if retry_at is None else iso(retry_at)
@@ -309,7 +311,7 @@ def _record(
         sql = "INSERT INTO fetch_names (url, source) VALUES (?, ?) ON CONFLICT DO NOTHING"
         db.execute(sql, (url, source.name))  # its names before stay (a source renamed)
     log.info("fetch %s (%s): %s: %s", source.name, url, outcome, detail)
-    return FetchOutcome(source.name, url, outcome, detail, saved, retry_at=retry_at)
+    return FetchOutcome(source.name, url, outcome, detail, saved, retry_at=retry_at, down=down)
 
 
 def _file_name(source: SourceConfig, day: dt.date, now: dt.datetime, content_type: str, body: bytes) -> str:

@@ -24,6 +24,7 @@ from digest.ingest.missed_days import (
     failed_before,
     held_back,
     last_fetched,
+    leave,
     missed_days,
     not_again,
 )
@@ -40,7 +41,8 @@ def fetch_with_missed(
     """fetch_source (``how``: its keywords), after the days before the source's own that it never
     asked for (digest.ingest.missed_days: the daemon was not running), oldest first, each recorded
     a second apart before ``now``: the day's own fetch stays the source's latest. Once one of them
-    fails, the days that failed before are left for the next fetch (an outage: no storm)."""
+    fails, the days that failed before are left for the next fetch (an outage: no storm); once the
+    server fails one (no answer, no connection, 5xx: missed_days.leave), every day after it is."""
     own = source_day(source, now, config.timezone)
     last = last_fetched(store, source)  # when, and the address it asked (its `day` may have changed)
     then = last and day_asked(source, last[1], source_day(source, last[0], config.timezone))
@@ -52,6 +54,12 @@ def fetch_with_missed(
     outcomes: list[FetchOutcome] = []
     asked: list[dt.date] = []  # the day of each of outcomes
     for n, day in enumerate(missed):
+        # the server failed the last (no answer, 5xx): the rest at the next fetch, not its timeouts each
+        if outcomes and outcomes[-1].down:
+            stop = outcomes[-1]
+            words = leave(store, source, asked[-1], missed[n:], now - dt.timedelta(seconds=len(missed) - n))
+            outcomes[-1] = dataclasses.replace(stop, detail=stop.detail + words)
+            break
         if day in failed and any(o.outcome == FAILED for o in outcomes):  # an outage: no storm
             missed_log.info(LEFT, source.name, day)
             continue

@@ -54,10 +54,13 @@ class FetchError(DigestError):
     server asked us to wait before asking again (``Retry-After``), when longer than we wait;
     ``status``: the server's final answer, if it answered (404: SourceConfig.url_note)."""
 
-    def __init__(self, message: str, retry_after: float | None = None, status: int | None = None) -> None:
+    def __init__(
+        self, message: str, retry_after: float | None = None, status: int | None = None, down: bool = False
+    ) -> None:
         super().__init__(message)
         self.retry_after = retry_after
         self.status = status  # the HTTP status of a final answer (404), None for no answer
+        self.down = down  # the server's: no answer in time, no connection, 5xx or 429 after the tries
 
 
 class Undecodable(Exception):
@@ -170,7 +173,9 @@ class Http:
                 raise FetchStopped(f"{url}: not fetched: stopping") from None
             except Late:
                 late = DEADLINE * (timeout or self.timeout)
-                raise FetchError(f"{url}: the answer was still arriving after {late:g} s; refused") from None
+                raise FetchError(
+                    f"{url}: the answer was still arriving after {late:g} s; refused", down=True
+                ) from None
             except httpx.TimeoutException as e:  # what timed out, where it says (a name lookup)
                 what = str(e) or "timed out"
                 problem, retry_after = f"no answer within {timeout or self.timeout:g} s ({what})", None
@@ -188,7 +193,7 @@ class Http:
                 if self.offline_once and _offline(e):
                     if paused or last or not _resolver_later(e):
                         tries = counted(attempt + 1, "attempt")
-                        raise FetchError(f"{url}: {problem} (after {tries}; {OFFLINE})") from None
+                        raise FetchError(f"{url}: {problem} (after {tries}; {OFFLINE})", down=True) from None
                     pause, paused = RESOLVER_PAUSE, True  # a slow resolver's answer may come by then
                     self._unpace(url, paced)  # the host was not asked: its pace does not hold the try
             except Undecodable as e:  # a cache's or a proxy's moment may pass: tried once more, no more
@@ -239,7 +244,7 @@ class Http:
                     else f"not tried again: the next wait ({delay:g} s) would pass the {self.max_wait:g} s "
                     "a fetch waits at most"
                 )
-                raise FetchError(f"{url}: {problem} (after {tries}); {why}", retry_after)
+                raise FetchError(f"{url}: {problem} (after {tries}); {why}", retry_after, down=True)
             log.info("%s: %s; retrying in %s s", url, problem, said_seconds(delay))
             if retrying is not None:  # a failure said again in full only when it changed
                 what = "the same again" if problem == told else problem
@@ -253,7 +258,7 @@ class Http:
             self.sleep(delay)
             wait *= 2
         long_wait = retry_after if retry_after is not None and retry_after > self.max_wait else None
-        raise FetchError(f"{url}: {problem} (after {counted(retries + 1, 'attempt')})", long_wait)
+        raise FetchError(f"{url}: {problem} (after {counted(retries + 1, 'attempt')})", long_wait, down=True)
 
     def _fetch(self, url: str, headers: dict[str, str], timeout: float) -> tuple[httpx.Response, bytes]:
         """The answer and its body, read up to ``max_bytes`` and within ``DEADLINE`` x ``timeout``

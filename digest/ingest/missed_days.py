@@ -81,6 +81,33 @@ def behind(before: dt.date, own: dt.date, today: dt.date) -> str:
 LEFT = "%s: %s failed before and a day failed now: asked at the next fetch"
 
 
+# a catch-up stopped at a day whose fetch the server failed (no answer, no connection, 5xx): the
+# days after it are not asked for now (each would cost its tries' timeouts too), but at the next fetch
+STOPPED = "; the server failing, the catch-up stops: the daily papers of %s are asked for at the next fetch"
+# the record of each of them never asked for before (a day that failed: asked for at the next fetch)
+NOT_ASKED = "not asked for: the catch-up stopped at %s, the server failing; asked for at the next fetch"
+
+
+def leave(
+    store: Store, source: SourceConfig, stopped: dt.date, days: Sequence[dt.date], at: dt.datetime
+) -> str:
+    """Leave ``days`` (oldest first) for ``source``'s next fetch, its catch-up stopped at ``stopped``
+    (the server failed): each never asked for is recorded as a day whose fetch failed, so the next
+    fetch asks for it (else one older than a day asked since would be lost: :func:`missed_days`);
+    one asked before keeps its record. What the stopped day's line adds (:data:`STOPPED`)."""
+    with store.transaction() as db:
+        for day in days:
+            url = source.resolved_url(day)
+            db.execute(
+                "INSERT INTO fetches (url, source, attempted_at, outcome, detail) VALUES (?,?,?,?,?) "
+                "ON CONFLICT(url) DO NOTHING",
+                (url, source.name, iso(at), FAILED, NOT_ASKED % stopped),
+            )
+            sql = "INSERT INTO fetch_names (url, source) VALUES (?, ?) ON CONFLICT DO NOTHING"
+            db.execute(sql, (url, source.name))
+    return STOPPED % days_said(days)
+
+
 def not_again(day: dt.date, own: dt.date, gone: bool, kept: bool = False) -> str:
     """What the failed catch-up of ``day`` (the source's own day: ``own``) adds when the source's
     next fetch will not ask for it again: a 410, a day asked once more whose papers an earlier

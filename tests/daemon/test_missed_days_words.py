@@ -50,9 +50,9 @@ def test_run_once_says_the_days_caught_up_on_in_its_own_lines_only(
     mail_workspace, smtp_server, tmp_path: Path
 ):
     """`run --once` says each event of its pass once, in a line of its own: each day caught up on
-    is a "fetched hf_daily: ..." line (failed: on stderr), so the record listing them, and the one
-    of a day left for the next fetch in an outage (the pass's bookkeeping, as `digest fetch` logs
-    it: with -v), are not also on stderr as timed log lines. With -v both stay."""
+    is a "fetched hf_daily: ..." line (failed: on stderr; a day left for the next fetch, the server
+    failing, said in it), so the record listing them (the pass's bookkeeping, as `digest fetch` logs
+    it: with -v) is not also on stderr as a timed log line. With -v it stays."""
     workspace = mail_workspace
     workspace.profile("ada", 'email: ada@example.org\ninterests: ["graph"]\nsend_at: "07:00"\n')
     down = tmp_path / "down"
@@ -62,11 +62,16 @@ def test_run_once_says_the_days_caught_up_on_in_its_own_lines_only(
             workspace.config_path.read_text() + HF.replace("{base}", server.url(""))
         )
         digest_at(workspace, "run", "--once", at=at(5))
-        down.touch()  # 12-05 and 12-06 asked for and failed; then 12-05 fails again, 12-06 is left
+        down.touch()  # 12-05 asked for and failed, and the 6th; then 12-05 fails again, 12-06 is left
         digest_at(workspace, "run", "--once", at=at(7), code=3)
         quiet = digest_at(workspace, "run", "--once", at=at(8), code=3)
         logged = digest_at(workspace, "-v", "run", "--once", at=at(9), code=3)
     assert [line for line in quiet.stderr.splitlines() if " INFO " in line] == [], quiet.stderr
     assert "fetched hf_daily: failed: " in quiet.stderr and "date=2026-12-05" in quiet.stderr, quiet.stderr
     assert "may not all have come (never asked for, asked before" in logged.stderr, logged.stderr
-    assert "hf_daily: 2026-12-06 failed before and a day failed now: asked at the next fetch" in logged.stderr
+    # the 5th fails again (a 503: the server's): the 6th is left, said in the failed day's own line
+    stopped = (
+        "HTTP 503 Service Unavailable (after 1 attempt); the server failing, the catch-up stops: the daily "
+        "papers of 2026-12-06"
+    )
+    assert stopped in quiet.stderr and stopped in logged.stderr, logged.stderr

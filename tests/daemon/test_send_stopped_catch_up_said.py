@@ -4,8 +4,9 @@ source is due at once), and a later one held back by an older one that failed "o
 it answer or, theirs a week old, from <date>", as when the fetch ends (FetchOutcome.behind, set on
 both paths). Before, each said "the daemon's pass tries it again in 15 minutes" (the stopped day
 read as the source's own day that failed), and the later one without its wait. Real `digest send`
-in process, a real SIGINT sent while the API is asked for the 11th, a loopback API answering 503
-for the 9th and the 10th, aiosmtpd."""
+in process, a real SIGINT sent while the API is asked for the 11th, a loopback API answering 404
+for the 9th and the 10th (not the server's failure, as a 503 is, which would stop the catch-up at the
+9th: test_catch_up_stops_when_the_server_fails), aiosmtpd."""
 
 from __future__ import annotations
 
@@ -26,7 +27,7 @@ def test_a_send_stopped_in_its_catch_up_says_when_the_failed_days_are_asked_agai
     def api(query: dict[str, str]) -> Route:
         day = dt.date.fromisoformat(query["date"])
         if day.day in (9, 10):
-            return Route(b"no", status=503, content_type="text/plain")
+            return Route(b"no", status=404, content_type="text/plain")
         if day.day == 11:  # Ctrl-C while the 11th's answer is awaited
             os.kill(os.getpid(), signal.SIGINT)
             time.sleep(2)

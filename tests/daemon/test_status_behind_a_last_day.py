@@ -5,7 +5,8 @@ last of theirs is asked, as they leave the week. Before, it said only "asked aga
 once the days before it answer, until a week old (the last on 2026-12-18)", on the 17th, while the
 older day was asked for the last time that day: the later one is asked on the 18th whatever the
 older one answered. Real `digest fetch` and `digest status` commands at chosen moments, a loopback
-API shaped like the real one that fails the 9th and the 10th."""
+API shaped like the real one that fails the 9th and the 10th (a 404: not the server's failure, as a
+503 is, which stops a catch-up at its first day: test_catch_up_stops_when_the_server_fails)."""
 
 from __future__ import annotations
 
@@ -27,7 +28,7 @@ def _at(workspace, monkeypatch, module: str, day: int, hour: int = 6) -> str:
 
 def ninth_and_tenth_fail(query: dict[str, str]) -> Route:
     if query["date"] in ("2026-12-09", "2026-12-10"):
-        return Route(b"busy", status=503, content_type="text/plain")
+        return Route(b"no", status=404, content_type="text/plain")
     return Route(graph_page(query))
 
 
@@ -52,6 +53,7 @@ def test_a_day_held_back_by_one_asked_for_the_last_time_today_is_asked_tomorrow_
             "2026-12-18, until a week old (the last on 2026-12-18)"
         ), shown
         asked = _at(workspace, monkeypatch, "fetch", 18)  # the 9th gone from the week: the 10th asked
-    assert "2026-12-10&limit=100&p=0: HTTP 503 Service Unavailable (after 1 attempt); a week old" in asked, (
+    assert "2026-12-10&limit=100&p=0: HTTP 404 Not Found" in asked, asked
+    assert "config.yaml; a week old, the oldest day caught up on: not asked for again after today" in asked, (
         asked
     )

@@ -1,0 +1,56 @@
+"""A daily papers source back after a long stop catches up on the week it missed, oldest day
+first; when the server fails one of those days (no answer in time, no connection, a 5xx), the
+catch-up stops there: the days after it are not asked for now, each at the cost of its tries'
+timeouts (on a silent server, eight days of 4 x 30 s and the waits between: about 18 minutes
+for one `digest fetch`, where README says a failing source holds a pass for its tries alone),
+but at the next fetch, and the line of the day that failed says which. None of them is lost: each
+is recorded as a day whose fetch failed, asked for at each fetch until a week old, even once a
+later day was asked for (else a day never asked for older than the last asked is not asked
+again). Before, every day of the week was asked for, one failure after another. Real `digest
+fetch` commands at chosen moments and a loopback API shaped like the real one."""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib
+
+from helpers.daily_papers import graph_page
+
+from digest.demo.http_server import LocalHttpServer, Route
+
+HF = "sources:\n  - kind: hf_daily\n    url: {base}/api/daily_papers?date={date}\n    retries: 0\n"
+
+
+def test_the_catch_up_stops_at_the_first_day_the_server_fails_and_the_rest_come_later(workspace, monkeypatch):
+    down, asked = [False], []
+
+    def api(query: dict[str, str]) -> Route:
+        if query.get("p", "0") == "0":
+            asked.append(query["date"])
+        return Route(b"busy", status=503, content_type="text/plain") if down[0] else Route(graph_page(query))
+
+    def fetch(day: int):
+        at = dt.datetime(2026, 12, day, 6, 0, tzinfo=dt.UTC)
+        monkeypatch.setattr(importlib.import_module("digest.cli.fetch"), "now_utc", lambda: at)
+        return workspace.cli("fetch")
+
+    with LocalHttpServer({"/api/daily_papers": api}) as server:
+        workspace.config_path.write_text(
+            workspace.config_path.read_text() + HF.replace("{base}", server.url(""))
+        )
+        fetch(10)  # the 9th; then nothing until the 19th, the API down
+        down[0] = True
+        asked.clear()
+        shown = fetch(19)
+        # before: the 11th to the 17th, then the 18th: eight failures, a timeout each on a silent server
+        assert asked == ["2026-12-11", "2026-12-18"], asked
+        assert (
+            "2026-12-11&limit=100&p=0: HTTP 503 Service Unavailable (after 1 attempt); a week old, the "
+            "oldest day caught up on: not asked for again after today; the server failing, the catch-up "
+            "stops: the daily papers of 2026-12-12 to 2026-12-17 are asked for at the next fetch"
+        ) in shown.output, shown.output
+        down[0] = False
+        asked.clear()
+        shown = fetch(20)  # the 11th a week old: out of the week looked back at
+    assert asked == [f"2026-12-{d}" for d in range(12, 20)], asked  # none lost: the 12th to the 17th too
+    assert "hf_daily: 2 papers of 2026-12-12: 2 new, 0 known" in shown.output, shown.output
