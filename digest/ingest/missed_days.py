@@ -61,10 +61,12 @@ GONE_FOR_GOOD = f"; a day caught up on: {NOT_AGAIN}"  # in place of fetch.AT_ITS
 KEPT = f"; the papers of its earlier answer kept (its list may have grown since): {NOT_AGAIN}"
 AGED_OUT = f"; a week old, the oldest day caught up on: {NOT_AGAIN} after today"
 # a source not fetched for over a week (the daemon stopped): the days before the week asked now
-LOST = (
-    "%s: not fetched since %s, over a week ago: the daily papers of %s were never asked for and are "
-    "not asked for now (a week back at most): their papers never came"
-)
+_SINCE = "%s: not fetched since %s, over a week ago: the daily papers of %s"
+_NEVER_CAME = " (a week back at most): their papers never came"
+LOST = _SINCE + " were never asked for and are not asked for now" + _NEVER_CAME
+# and the days its last fetch asked for whose every fetch failed (its own, or a catch-up's): what
+# `digest status` said of them until this fetch (daemon.failed_days: "whose fetch above failed")
+LOST_FAILED = _SINCE + ", whose fetch failed then, are not asked for again" + _NEVER_CAME
 # when a failed day is asked again if an older one failed too: that one first (fetch_with_missed)
 BEHIND = "once the days before it answer"
 
@@ -258,8 +260,16 @@ def missed_days(
         at, then = before  # type: ignore[misc]
         lost = [then + dt.timedelta(days=n) for n in range(1, (days[-1] - then).days)]
         lost = [d for d in lost if not stored(store, source.kind, d)]  # loaded by hand: they came
+        since = f"{at.astimezone(dt.UTC):%Y-%m-%d %H:%M} UTC"
+        # the days that fetch looked back at, and its own, that failed: out of the week now
+        failed = [
+            a.day for a in failed_before(store, source, then + dt.timedelta(days=1), gone, CATCH_UP + 1)
+        ]
+        failed = [d for d in failed if not stored(store, source.kind, d)]  # loaded by hand: they came
+        if failed:
+            log.warning(LOST_FAILED, source.name, since, days_said(failed))
         if lost:
-            log.warning(LOST, source.name, f"{at.astimezone(dt.UTC):%Y-%m-%d %H:%M} UTC", days_said(lost))
+            log.warning(LOST, source.name, since, days_said(lost))
     # the last day asked for (none in the week: the day before it): those after it never were
     last = max(got) if got else days[-1] - dt.timedelta(days=1)
     # asked once more, once over (not out yet when asked: at once)

@@ -1,0 +1,62 @@
+"""A daily papers source not fetched for over a week whose last fetch failed (the API down that
+morning, then the daemon stopped): its next fetch says that day's papers never came, with the days
+never asked for, as `digest status` said of it until then ("the daily papers of 2026-12-09, whose
+fetch above failed: over a week old, ..."). Before, the fetch said only the days never asked for
+(the 10th), and once it was made `status` no longer said the 9th: nothing said it again. A last day
+whose answer held no papers after it was over (a weekend's) lost nothing and is not said. Real
+`digest fetch` and `digest status` commands at chosen moments, a loopback API shaped like the real
+one."""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib
+
+from helpers.daily_papers import graph_page
+
+from digest.demo.http_server import LocalHttpServer, Route
+
+HF = "sources:\n  - kind: hf_daily\n    url: {base}/api/daily_papers?date={date}\n    retries: 0\n"
+
+
+def _run(workspace, monkeypatch, caplog, first: Route) -> tuple[str, list[str]]:
+    """`digest status` before the fetch of the 19th, and what that fetch logged, the 10th's fetch
+    (of the 9th) answered ``first``."""
+    answers = [first]
+
+    def api(query: dict[str, str]) -> Route:
+        return answers.pop() if answers else Route(graph_page(query))
+
+    def at(command: str, day: int, hour: int = 6) -> str:
+        moment = dt.datetime(2026, 12, day, hour, 0, tzinfo=dt.UTC)
+        monkeypatch.setattr(importlib.import_module(f"digest.cli.{command}"), "now_utc", lambda: moment)
+        return workspace.cli(command).output
+
+    with LocalHttpServer({"/api/daily_papers": api}) as server:
+        workspace.config_path.write_text(
+            workspace.config_path.read_text() + HF.replace("{base}", server.url(""))
+        )
+        at("fetch", 10)  # the 9th; then nothing until the 19th
+        status = at("status", 19, 5)
+        caplog.clear()
+        at("fetch", 19)
+    return status, [m for m in caplog.messages if "over a week ago" in m]
+
+
+def test_the_failed_last_day_before_a_long_stop_is_said_by_the_fetch_as_by_status(
+    workspace, monkeypatch, caplog
+):
+    status, said = _run(workspace, monkeypatch, caplog, Route(b"busy", status=503, content_type="text/plain"))
+    assert "the daily papers of 2026-12-09, whose fetch above failed: over a week old" in status, status
+    assert said == [  # before: the second alone
+        "hf_daily: not fetched since 2026-12-10 06:00 UTC, over a week ago: the daily papers of 2026-12-09, "
+        "whose fetch failed then, are not asked for again (a week back at most): their papers never came",
+        "hf_daily: not fetched since 2026-12-10 06:00 UTC, over a week ago: the daily papers of 2026-12-10 "
+        "were never asked for and are not asked for now (a week back at most): their papers never came",
+    ], said
+
+
+def test_an_empty_last_day_lost_nothing_and_is_not_said(workspace, monkeypatch, caplog):
+    status, said = _run(workspace, monkeypatch, caplog, Route(b"[]"))  # the 9th held no papers
+    assert not [line for line in status.splitlines() if line.startswith("  and the daily papers")], status
+    assert len(said) == 1 and "of 2026-12-10 were never asked for" in said[0], said
