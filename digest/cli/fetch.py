@@ -86,7 +86,7 @@ def fetch(obj: Context, names: tuple[str, ...]) -> None:
             raise DigestError(not_saved(config, stopped, e)) from None
     for o in outcomes:
         bug = f" ({BUG})" if o.bug else ""  # its traceback logged with DIGEST_DEBUG=1 only
-        echo(f"{o.source}: {o.said}{bug}")
+        echo(f"{o.source}: {o.told}{bug}")
     if any(o.outcome == FAILED for o in outcomes):
         raise SystemExit(1)
 

@@ -19,7 +19,7 @@ from digest.config import Config
 from digest.daemon.status_readers import shown_at
 from digest.ingest.fetch import GONE, source_day
 from digest.ingest.fetch_records import FetchRecord
-from digest.ingest.missed_days import CATCH_UP, NOT_AGAIN, Asked, behind, failed_before, stored
+from digest.ingest.missed_days import AT_EACH, CATCH_UP, NOT_AGAIN, Asked, behind, failed_before, stored
 from digest.store import Store
 
 # a failed day over a week old since the source's last fetch: what that fetch could not say
@@ -68,13 +68,9 @@ def failed_days(
             # an older day that fails holds it back (fetch_with_missed: no storm in an outage) until
             # it answers, or leaves the week: the day after the last older one's last (theirs, a day apart)
             when = (
-                "at each fetch"
-                if n == len(aged)
-                else f"at each fetch {behind(week[n - len(aged) - 1].day, own, today)},"
+                AT_EACH if n == len(aged) else f"{AT_EACH} {behind(week[n - len(aged) - 1].day, own, today)},"
             )
-            lines.append(
-                (src.name, f"{_failed(a, said)}; asked again {when} until a week old (the last on {end})")
-            )
+            lines.append((src.name, f"{_failed(a, said)}; {when} until a week old (the last on {end})"))
     return lines
 
 

@@ -37,7 +37,7 @@ from digest.ingest.fetch_aside import kept_already, put_aside, put_aside_strande
 from digest.ingest.fetch_at_work import at_work, try_failed
 from digest.ingest.http import Answer, FetchError, FetchStopped, Http
 from digest.ingest.left_out import said as said_left_out
-from digest.ingest.missed_days import EMPTY, FAILED
+from digest.ingest.missed_days import AT_EACH, EMPTY, FAILED
 from digest.ingest.repeats import repeats
 from digest.ingest.repeats import said as repeats_said
 from digest.ingest.sources import is_html
@@ -77,9 +77,15 @@ class FetchOutcome:
         not_out = self.outcome == EMPTY and NOT_OUT in self.detail  # its answer held papers: not "empty"
         return self.detail if plain or not_out else f"{head}: {self.detail}"
 
+    @property
+    def told(self) -> str:
+        """:attr:`said`, and for a failed day held back by an older one (:attr:`behind`) when it is
+        asked again, as `digest status` says it: `digest fetch`'s line, and `run --once`'s."""
+        return self.said + (f"; {AT_EACH} {self.behind}" if self.behind else "")
+
     def line(self, bug: str = "") -> str:
         """Its line in `digest run --once`'s account of a pass; ``bug``: what a reader's bug adds."""
-        return f"fetched {self.source}: {self.said}" + (f" ({bug})" if bug and self.bug else "")
+        return f"fetched {self.source}: {self.told}" + (f" ({bug})" if bug and self.bug else "")
 
 
 # a 410: the address is gone for good, by the server's word; asked again at the source's usual

@@ -69,6 +69,7 @@ LOST = _SINCE + " were never asked for and are not asked for now" + _NEVER_CAME
 LOST_FAILED = _SINCE + ", whose fetch failed then, are not asked for again" + _NEVER_CAME
 # when a failed day is asked again if an older one failed too: that one first (fetch_with_missed)
 BEHIND = "once the days before it answer"
+AT_EACH = "asked again at each fetch"  # a failed day of the week: at each fetch of its source
 
 
 def behind(before: dt.date, own: dt.date, today: dt.date) -> str:
