@@ -67,6 +67,10 @@ LOST = _SINCE + " were never asked for and are not asked for now" + _NEVER_CAME
 # and the days its last fetch asked for whose every fetch failed (its own, or a catch-up's): what
 # `digest status` said of them until this fetch (daemon.failed_days: "whose fetch above failed")
 LOST_FAILED = _SINCE + ", whose fetch failed then, are not asked for again" + _NEVER_CAME
+# and those it asked for only before they were over, their list not out yet (`day: today` in the morning)
+LOST_NOT_OUT = (
+    _SINCE + ", asked for before they were over and not out yet, are not asked for again" + _NEVER_CAME
+)
 # when a failed day is asked again if an older one failed too: that one first (fetch_with_missed)
 BEHIND = "once the days before it answer"
 AT_EACH = "asked again at each fetch"  # a failed day of the week: at each fetch of its source
@@ -263,12 +267,16 @@ def missed_days(
         lost = [d for d in lost if not stored(store, source.kind, d)]  # loaded by hand: they came
         since = f"{at.astimezone(dt.UTC):%Y-%m-%d %H:%M} UTC"
         # the days that fetch looked back at, and its own, that failed: out of the week now
-        failed = [
-            a.day for a in failed_before(store, source, then + dt.timedelta(days=1), gone, CATCH_UP + 1)
-        ]
-        failed = [d for d in failed if not stored(store, source.kind, d)]  # loaded by hand: they came
+        week = _asked(store, source, then + dt.timedelta(days=1), gone, CATCH_UP + 1).values()
+        week = sorted((a for a in week if not stored(store, source.kind, a.day)), key=lambda a: a.day)
+        failed = [a.day for a in week if not a.got]  # as failed_before; not loaded by hand since (they came)
         if failed:
             log.warning(LOST_FAILED, source.name, since, days_said(failed))
+        # its answer, given before the day was over, held none of its papers: asked again after it, had a
+        # fetch come then
+        not_out = [a.day for a in week if a.got and a.early and a.empty]
+        if not_out:
+            log.warning(LOST_NOT_OUT, source.name, since, days_said(not_out))
         if lost:
             log.warning(LOST, source.name, since, days_said(lost))
     # the last day asked for (none in the week: the day before it): those after it never were

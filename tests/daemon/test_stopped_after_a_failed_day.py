@@ -3,7 +3,9 @@ morning, then the daemon stopped): its next fetch says that day's papers never c
 never asked for, as `digest status` said of it until then ("the daily papers of 2026-12-09, whose
 fetch above failed: over a week old, ..."). Before, the fetch said only the days never asked for
 (the 10th), and once it was made `status` no longer said the 9th: nothing said it again. A last day
-whose answer held no papers after it was over (a weekend's) lost nothing and is not said. Real
+whose answer held no papers after it was over (a weekend's) lost nothing and is not said; one asked
+only before it was over (`day: today` in the morning), its list not out yet, is: its papers never
+came either (before, nothing said it). Real
 `digest fetch` and `digest status` commands at chosen moments, a loopback API shaped like the real
 one."""
 
@@ -19,9 +21,9 @@ from digest.demo.http_server import LocalHttpServer, Route
 HF = "sources:\n  - kind: hf_daily\n    url: {base}/api/daily_papers?date={date}\n    retries: 0\n"
 
 
-def _run(workspace, monkeypatch, caplog, first: Route) -> tuple[str, list[str]]:
+def _run(workspace, monkeypatch, caplog, first: Route, day: str = "") -> tuple[str, list[str]]:
     """`digest status` before the fetch of the 19th, and what that fetch logged, the 10th's fetch
-    (of the 9th) answered ``first``."""
+    (of the 9th; ``day``: the source's `day`) answered ``first``."""
     answers = [first]
 
     def api(query: dict[str, str]) -> Route:
@@ -34,7 +36,7 @@ def _run(workspace, monkeypatch, caplog, first: Route) -> tuple[str, list[str]]:
 
     with LocalHttpServer({"/api/daily_papers": api}) as server:
         workspace.config_path.write_text(
-            workspace.config_path.read_text() + HF.replace("{base}", server.url(""))
+            workspace.config_path.read_text() + HF.replace("{base}", server.url("")) + day
         )
         at("fetch", 10)  # the 9th; then nothing until the 19th
         status = at("status", 19, 5)
@@ -60,3 +62,16 @@ def test_an_empty_last_day_lost_nothing_and_is_not_said(workspace, monkeypatch, 
     status, said = _run(workspace, monkeypatch, caplog, Route(b"[]"))  # the 9th held no papers
     assert not [line for line in status.splitlines() if line.startswith("  and the daily papers")], status
     assert len(said) == 1 and "of 2026-12-10 were never asked for" in said[0], said
+
+
+def test_a_last_day_asked_only_before_its_list_was_out_is_said(workspace, monkeypatch, caplog):
+    """`day: today`, fetched at 06:00 UTC on the 10th: the 10th's list not out yet, and no fetch after
+    the day was over to ask for it again."""
+    _, said = _run(workspace, monkeypatch, caplog, Route(b"[]"), day="    day: today\n")
+    assert said == [  # before: the second alone
+        "hf_daily: not fetched since 2026-12-10 06:00 UTC, over a week ago: the daily papers of 2026-12-10, "
+        "asked for before they were over and not out yet, are not asked for again (a week back at most): "
+        "their papers never came",
+        "hf_daily: not fetched since 2026-12-10 06:00 UTC, over a week ago: the daily papers of 2026-12-11 "
+        "were never asked for and are not asked for now (a week back at most): their papers never came",
+    ], said
