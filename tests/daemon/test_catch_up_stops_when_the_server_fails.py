@@ -14,9 +14,12 @@ from __future__ import annotations
 import datetime as dt
 import importlib
 
+import pytest
 from helpers.daily_papers import graph_page
 
 from digest.demo.http_server import LocalHttpServer, Route
+
+pytestmark = pytest.mark.backends  # the days left are recorded (missed_days.leave): on either database
 
 HF = "sources:\n  - kind: hf_daily\n    url: {base}/api/daily_papers?date={date}\n    retries: 0\n"
 
