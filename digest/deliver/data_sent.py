@@ -14,7 +14,9 @@ from digest.deliver.replies import SendResult
 def data(conn: smtplib.SMTP, message: bytes, gate: _Gate | None = None) -> tuple[int, bytes]:
     """SMTP DATA with ``message`` (bytes, carried as they are): what ``conn.data(message)``
     does, without its per-message regular expression where there is nothing to quote; with a
-    ``gate``, passed between the data and its end.
+    ``gate``, passed between the data and its end. Our data not all handed over (a reset, a server
+    that stopped reading) raises :class:`DataCut`, not smtplib's ``SMTPServerDisconnected``: the
+    data's end never went, so nothing was taken.
 
     smtplib doubles a period that starts a line (RFC 5321 4.5.2) with a regular expression
     run over the whole message (about a tenth of the CPU a 33 KB digest costs the sending
