@@ -32,6 +32,7 @@ from digest.daemon.renamed import Continued
 from digest.db import POSTGRESQL, wall_clock
 from digest.deliver.accepted import record_accepted
 from digest.deliver.ahead import Forked
+from digest.deliver.claims import before_37_for_files
 from digest.deliver.delivery import SendOutcome, deliver_due
 from digest.deliver.journal import replay
 from digest.deliver.outbox import NewMessage, Outbox, OutboxEntry, for_email
@@ -144,6 +145,8 @@ def plan_send(
         else:
             wanted.append(i)
     latest = Outbox(store).latest_entries([profiles[i].user for i in already])
+    if untried and not config.smtp_given:  # as send_now takes them (for_files_before_37): written here
+        latest = {u: before_37_for_files(e) for u, e in latest.items()}
     leases_at = server_time(store, now) if store.dialect == POSTGRESQL and already else None  # workers'
     holding = lease_holders(store, (e.claimed_by for e in latest.values() if e is not None and e.claimed_by))
     made_at = {profiles[i].user: states[profiles[i].user][1] for i in already}

@@ -6,11 +6,13 @@ module owns one thing: storing and reading messages there, who holds which one h
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 from digest.db import POSTGRESQL, retrying_conflicts, wall_clock
+from digest.deliver.outbox_messages import OutboxEntry
 from digest.deliver.replies import UNWRITTEN
 from digest.store import QUEUED, Store, iso
 from digest.store_chunks import in_chunks
@@ -20,6 +22,13 @@ from digest.store_chunks import in_chunks
 # them (no mail server deferred them); its parameter: f"{UNWRITTEN}%". Not one made for email and not
 # tried yet (an SMTP send interrupted, or one made before schema 37): the reader's email
 UNTRIED = "((attempts = 0 AND for_files = 1) OR last_error LIKE ?)"
+
+
+def before_37_for_files(m: OutboxEntry) -> OutboxEntry:
+    """``m`` as a `send --to-dir` with no smtp.from takes it (OutboxClaims.for_files_before_37): queued
+    before schema 37 and never tried, it is that send's own, written by it (`send --dry-run --to-dir`)."""
+    untried_then = m.for_files is None and m.status == QUEUED and not m.attempts
+    return dataclasses.replace(m, for_files=True) if untried_then else m
 
 
 class OutboxClaims:
