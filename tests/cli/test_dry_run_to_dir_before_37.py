@@ -13,17 +13,12 @@ its `smtp:`."""
 from __future__ import annotations
 
 import pytest
-from helpers.send_process import SlowMail, untried_after_stop
+from helpers.send_process import SlowMail, row, untried_after_stop
 
 from digest.demo.smtp_server import LocalSmtpServer
 from digest.store import Store
 
 from conftest import Workspace
-
-
-def row(output: str, user: str) -> str:
-    (line,) = [line for line in output.splitlines() if line.startswith(f"{user} ")]
-    return " ".join(line.split())
 
 
 @pytest.mark.backends

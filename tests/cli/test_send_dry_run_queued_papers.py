@@ -10,16 +10,11 @@ loopback answering each MAIL FROM after a pause, SQLite."""
 
 from __future__ import annotations
 
-from helpers.send_process import SlowMail, untried_after_stop
+from helpers.send_process import SlowMail, row, untried_after_stop
 
 from digest.demo.smtp_server import LocalSmtpServer
 
 from conftest import Workspace
-
-
-def row(output: str, user: str) -> str:
-    (line,) = [line for line in output.splitlines() if line.startswith(f"{user} ")]
-    return " ".join(line.split())
 
 
 def test_a_dry_run_counts_the_papers_of_a_queued_digest_the_send_sends(tmp_path):

@@ -58,3 +58,9 @@ def untried_after_stop(ws: Workspace, handler: Mailbox, readers: int = 5) -> lis
         untried = sorted(r[0] for r in rows.fetchall())
     assert untried, out + err  # made, stored, not tried: the case of the tests that ask
     return untried
+
+
+def row(output: str, user: str) -> str:
+    """``user``'s one row in `digest send`'s table (``output``), its columns one space apart."""
+    (line,) = [line for line in output.splitlines() if line.startswith(f"{user} ")]
+    return " ".join(line.split())
