@@ -119,15 +119,15 @@ class DatabaseRef(Check):
                 f"must be a path to an SQLite file or a postgresql:// URL, got a {scheme.group(1)}:// URL "
                 f"({text!r})"
             )
-        if scheme.group(1) not in ("postgresql", "postgres"):  # libpq reads any other as a database name
-            raise Invalid(
-                "must begin with postgresql:// in lower case (libpq reads no other), "
-                f"got {scheme.group(1)}:// ({text!r})"
-            )
         if holds_password(text):
             raise Invalid(  # said first: the messages below quote the URL, which must not show it
                 "must not hold a password (the config file is not a secret): leave it out of the URL "
                 "and set PGPASSWORD in the environment (or use ~/.pgpass)"
+            )
+        if scheme.group(1) not in ("postgresql", "postgres"):  # libpq reads any other as a database name
+            raise Invalid(
+                "must begin with postgresql:// in lower case (libpq reads no other), "
+                f"got {scheme.group(1)}:// ({text!r})"
             )
         try:  # as libpq reads it: several hosts too (h1:5432,h2:5432), each port checked
             url_settings(text)

@@ -28,3 +28,17 @@ def test_an_upper_case_scheme_is_refused_saying_to_write_it_in_lower_case(tmp_pa
         f"got {scheme}:// ({url!r})"
     ) in str(info.value)
     assert "connection info string" not in str(info.value)
+
+
+def test_an_upper_case_scheme_with_a_password_is_said_without_quoting_the_url(tmp_path):
+    """The password check comes first: the scheme's message quotes the URL, which must not show it."""
+    for folder in ("inbox", "profiles"):
+        (tmp_path / folder).mkdir()
+    path = tmp_path / "config.yaml"
+    path.write_text(
+        "database: POSTGRESQL://ada:s3cret@db.example.org/digest\ninbox: inbox\nprofiles: profiles\n"
+    )
+    with pytest.raises(ConfigError) as info:
+        load_config(path)
+    assert "line 1: database: must not hold a password" in str(info.value)
+    assert "s3cret" not in str(info.value)
