@@ -385,4 +385,4 @@ class ModelName(Check):
         looks_local = value.startswith((".", "/", "~")) or local.is_dir()
         if looks_local and not local.is_dir():
             raise Invalid(f"{local} is not a folder holding a sentence-transformers model")
-        return str(local) if looks_local else value
+        return os.path.abspath(local) if looks_local else value  # a config found as ./config.yaml

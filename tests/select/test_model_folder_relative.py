@@ -14,7 +14,9 @@ import sys
 import types
 
 import pytest
+from click.testing import CliRunner
 
+from digest.cli import main
 from digest.config import load_config
 from digest.select import ranking
 
@@ -67,3 +69,16 @@ def test_a_relative_model_folder_beside_the_config_is_taken_from_there(
     assert load_config(workspace.config_path).semantic.model == str(
         workspace.config_path.parent / "models" / "mine"
     )
+
+
+def test_a_model_folder_beside_a_config_given_relative_is_loaded(workspace, loaded, monkeypatch):
+    """The config found as ./config.yaml (the default, or `--config config.yaml`): its folder is
+    the current one, and the model folder beside it is loaded, not said to be a model's name (its
+    loading needs the extra's own modules: the value the config gives it is looked at)."""
+    folder = workspace.config_path.parent
+    (folder / "models" / "mine").mkdir(parents=True)
+    ada_ranked_with(workspace, "models/mine")  # ingested, the model in the config
+    monkeypatch.chdir(folder)
+    result = CliRunner().invoke(main, ["--config", "config.yaml", "rank", "ada"])
+    assert "a model's name, not a folder" not in result.output, result.output
+    assert load_config("config.yaml").semantic.model == str(folder / "models" / "mine")
