@@ -132,6 +132,14 @@ def create_app(
             html = renderer.page(name, said=True, root=request.script_root, **context)
         return Response(html, status=status, mimetype="text/html")
 
+    def logged(said: str, trouble: str | None = None) -> None:
+        """``said`` as an error in the server's log; for a page's poll, the same ``trouble`` (by
+        default ``said``) again and again, once until a poll is answered (:class:`Outages`)."""
+        if request.endpoint == "version":
+            outages.say(log, logging.ERROR, said, trouble)
+        else:
+            log.error("%s", said)
+
     def reader(token: str) -> tuple[str, Path]:
         """The reader the token was made for (under the name they went on under, if their file
         was renamed) and their file; 403 for a forged token, 410 for a removed reader."""
@@ -142,11 +150,14 @@ def create_app(
             polled = outages if request.endpoint == "version" else None
             found = link_reader(cfg(), signed, now(), polled)  # renamed: the new name; removed: None
         except ProfileError as e:
-            log.error("%s %s: %s", request.method, request.path, e)
+            logged(f"{request.method} {request.path}: {e}", trouble=str(e))
             if not searchable(cfg().profiles):  # unmounted, moved, or closed to this account: nobody's
                 if not cfg().profiles.is_dir():  # profile can be read (the reason, if closed, said above)
-                    gone = "the profiles folder %s is gone: mount or restore it, or fix `profiles:` in %s%s"
-                    log.error(gone, cfg().profiles, cfg().path or "the config", NEEDS_FIX)
+                    gone = (
+                        f"the profiles folder {cfg().profiles} is gone: mount or restore it, or fix "
+                        f"`profiles:` in {cfg().path or 'the config'}{NEEDS_FIX}"
+                    )
+                    logged(gone)
                 raise NeedsFixing() from None
             abort(403)  # a profile that is a link outside the folder: never read
         if found is None:
@@ -266,11 +277,7 @@ def create_app(
         """``response``, the 503 that says ``e`` (a page, or the JSON a page's script reads),
         with Retry-After where it may pass; ``e`` in the server's log."""
         lasting = isinstance(e, StoreUnusable)
-        said = f"{request.method} {request.path}: {e}{NEEDS_FIX if lasting else ''}"
-        if request.endpoint == "version":  # a page's poll: the same trouble again and again
-            outages.say(log, logging.ERROR, said, trouble=str(e))
-        else:
-            log.error("%s", said)
+        logged(f"{request.method} {request.path}: {e}{NEEDS_FIX if lasting else ''}", trouble=str(e))
         if not lasting:
             response.headers["Retry-After"] = str(e.retry_after)  # the reader's browser, a proxy
         return response

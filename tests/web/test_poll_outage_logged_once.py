@@ -59,3 +59,26 @@ def test_a_poll_the_server_cannot_answer_is_logged_once_per_outage(web_workspace
     ]
     assert [line[: len(start)] for line, start in zip(said, outage * 2, strict=True)] == outage * 2, log
     assert "schema version 999" in said[1] and said[1].endswith(ONCE)
+
+
+def test_a_poll_met_by_the_profiles_folder_gone_is_logged_once_per_outage(web_workspace):
+    """The folder unmounted or moved away: the polls answered 503 said it, two errors at each."""
+    ws = web_workspace.with_ada(PROFILE)
+    poll = ws.page_url() + "/version"
+    with ws.served() as proc:
+        seen = [status(poll)]
+        (ws.root / "profiles").rename(ws.root / "profiles.away")
+        seen += [status(poll) for _ in range(4)]
+        (ws.root / "profiles.away").rename(ws.root / "profiles")
+        seen += [status(poll) for _ in range(2)]
+        proc.terminate()
+        log = proc.stderr.read()
+    assert seen == [200, 503, 503, 503, 503, 200, 200]
+    said = [line.partition(" +0000 ")[2] for line in log.splitlines()]
+    starts = [
+        "ERROR digest.web.app: GET /u/",
+        "ERROR digest.web.app: the profiles folder ",
+        f"WARNING digest.web.app: {BACK}",
+    ]
+    assert [line[: len(start)] for line, start in zip(said, starts, strict=True)] == starts, log
+    assert said[1].endswith(ONCE) and "is gone: mount or restore it" in said[1]
