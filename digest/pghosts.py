@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Any
 
 from digest.db import url_host, url_settings
 
@@ -49,14 +50,21 @@ def first_answered(error: str) -> Attempt | None:
     return next((a for a in attempts(error) if a.answered), None)
 
 
-def each_host(url: str, error: str) -> str | None:
+def one_attempt(pgconn: Any, error: str) -> Attempt | None:
+    """The one attempt psycopg made (its error lists none: the URL's other hosts did not resolve),
+    as libpq made it; None without a connection (no host resolved)."""
+    if pgconn is None:
+        return None
+    host, port = ((value or b"").decode("utf-8", "replace") for value in (pgconn.host, pgconn.port))
+    return Attempt(host, port, " ".join(_LIBPQ_PREFIX.sub("", error.strip()).split()), ":  " in error)
+
+
+def each_host(url: str, error: str, single: Attempt | None = None) -> str | None:
     """'h1:5432: ...; h2:5433: ...' for a URL whose connection failed with psycopg's ``error``, in
     the order tried (the URL's, or PGHOST's where it names none), a host the URL names that was
-    never tried said after them as one whose name did not resolve; None where the error lists no
-    attempts."""
-    tried = attempts(error)
-    if not tried:
-        return None
+    never tried said after them as one whose name did not resolve; None where one host was all
+    there was to say (the error says it). ``single``: the attempt, where psycopg made one only."""
+    tried = attempts(error) or ([single] if single is not None else [])
     clauses = [f"{a.where}: {a.said}" for a in tried]
     settings = url_settings(url)
     hosts, ports = settings.get("host", "").split(","), settings.get("port", "").split(",")
@@ -64,4 +72,4 @@ def each_host(url: str, error: str) -> str | None:
         if host and not any(a.host == host for a in tried):
             port = ports[i] if len(ports) == len(hosts) else ports[0]
             clauses.append(f"{Attempt(host, port, '', False).where}: not tried, its name does not resolve")
-    return "; ".join(clauses)
+    return "; ".join(clauses) if len(clauses) > 1 else None

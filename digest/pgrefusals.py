@@ -36,7 +36,7 @@ from typing import Any
 from digest.db import shown, url_host
 from digest.errors import StoreError, StoreUnusable
 from digest.lookups import name_unresolved
-from digest.pghosts import each_host, first_answered
+from digest.pghosts import each_host, first_answered, one_attempt
 
 log = logging.getLogger(__name__)
 
@@ -71,14 +71,14 @@ def refusal(url: str, error: Exception, timeout: float) -> StoreError:
         code = _known.get(said) or _probe(url, timeout)
         if code is not None:
             _remember(said, code)
-    hosts_said = each_host(url, str(error))
+    hosts_said = each_host(url, str(error), one_attempt(pgconn, str(error)))
     if (answered := first_answered(str(error))) is not None:  # the server that refused, not the last
         server = f" at {answered.where}"
     lasting = _lasting(code, user, db, server)
     if lasting is not None:
         told = f"each host said: {hosts_said}" if hosts_said else f"PostgreSQL said: {said}"
         return StoreUnusable(f"{where}: {lasting} ({told})")
-    lookup = _UNRESOLVED.fullmatch(said) if pgconn is None else None
+    lookup = _UNRESOLVED.fullmatch(said) if pgconn is None and hosts_said is None else None  # one host
     if lookup is not None:  # psycopg names a host PGHOST gave as None: it is PGHOST's
         name = lookup.group(2) if lookup.group(2) is not None else os.environ.get("PGHOST")
         return StoreError(

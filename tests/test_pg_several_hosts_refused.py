@@ -66,3 +66,20 @@ def test_hosts_pghost_names_are_each_named_too(monkeypatch):
         f"and accepting TCP/IP connections?; 127.0.0.1:{second}: Connection refused"
     ) in said, said
     assert "not tried" not in said
+
+
+def test_hosts_whose_names_do_not_resolve_are_each_named_where_none_or_one_was_tried():
+    """psycopg lists its attempts only where it made several: with no host resolved it raised the
+    last name's error alone, with one tried that one's; the other hosts were named nowhere."""
+    with pytest.raises(StoreError) as info:
+        Store("postgresql://nosuch1.invalid,nosuch2.invalid:5433/digest")
+    assert (
+        "cannot connect to PostgreSQL: at none of its hosts: nosuch1.invalid: not tried, its name does "
+        "not resolve; nosuch2.invalid:5433: not tried, its name does not resolve; check the URL"
+    ) in str(info.value), info.value
+    refusing = free_port("127.0.0.1")
+    with pytest.raises(StoreError) as info:
+        Store(f"postgresql://nosuch.invalid:5432,127.0.0.1:{refusing}/digest")
+    said = str(info.value)
+    assert f"at none of its hosts: 127.0.0.1:{refusing}: Connection refused" in said, said
+    assert "connections?; nosuch.invalid:5432: not tried, its name does not resolve; check the URL" in said
