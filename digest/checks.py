@@ -381,7 +381,7 @@ class ModelName(Check):
     def __call__(self, value: Any, reading: Reading) -> str:
         if not isinstance(value, str) or not value.strip():
             raise self.fail(value)
-        local = (reading.base / value).expanduser()
+        local = reading.base / Path(value).expanduser()  # as FilePath: ~ first, then the config's folder
         looks_local = value.startswith((".", "/", "~")) or local.is_dir()
         if looks_local and not local.is_dir():
             raise Invalid(f"{local} is not a folder holding a sentence-transformers model")

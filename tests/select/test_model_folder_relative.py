@@ -82,3 +82,15 @@ def test_a_model_folder_beside_a_config_given_relative_is_loaded(workspace, load
     result = CliRunner().invoke(main, ["--config", "config.yaml", "rank", "ada"])
     assert "a model's name, not a folder" not in result.output, result.output
     assert load_config("config.yaml").semantic.model == str(folder / "models" / "mine")
+
+
+def test_a_model_folder_under_the_home_folder_is_taken_from_there(workspace, tmp_path_factory, monkeypatch):
+    """`~/models/mine`: the home folder's, as `~` is in every path of the config (it was looked for
+    as the folder `~` beside the config: "…/~/models/mine is not a folder holding a model")."""
+    home = tmp_path_factory.mktemp("home")
+    (home / "models" / "mine").mkdir(parents=True)
+    monkeypatch.setenv("HOME", str(home))
+    workspace.config_path.write_text(
+        workspace.config_path.read_text() + "semantic:\n  model: ~/models/mine\n"
+    )
+    assert load_config(workspace.config_path).semantic.model == str(home / "models" / "mine")
