@@ -79,6 +79,15 @@ def test_migrate_wants_a_postgresql_url(workspace):
     assert result.exit_code == 1 and "--to must be a postgresql:// URL" in result.output
 
 
+def test_a_target_not_postgresql_holding_a_password_is_refused_without_quoting_it(workspace):
+    """An upper-case scheme (libpq reads no other than postgresql://) with a password: refused, the
+    password not printed (the output may go to a log or a terminal shared)."""
+    result = workspace.cli("db", "migrate", "--to", "POSTGRESQL://ada:s3cret@db1/digest")
+    assert result.exit_code == 1, result.output
+    assert "--to must be a postgresql:// URL, got a URL holding a password (not shown)" in result.output
+    assert "s3cret" not in result.output
+
+
 def test_a_url_with_a_password_is_refused_before_the_copy_not_printed_for_the_config(workspace):
     """The user saw the copy made, then 'Now set `database: postgresql://digest:<the password in
     clear>@db1/digest` in config.yaml', a value the config then refuses ('must not hold a password')."""

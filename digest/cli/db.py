@@ -8,7 +8,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import click
 
-from digest.checks import DatabaseRef
+from digest.checks import DatabaseRef, holds_password
 from digest.cli.common import Context, echo, handle_errors, progress_for
 from digest.daemon.lock import RunLock
 from digest.db import is_postgres, url_host
@@ -57,8 +57,9 @@ def migrate(obj: Context, target: str) -> None:
     config = obj.config
     if is_postgres(config.database):
         raise ConfigError("the config's database is PostgreSQL already; migrate copies from an SQLite file")
-    if not is_postgres(target):
-        raise ConfigError(f"--to must be a postgresql:// URL, got {target!r}")
+    if not is_postgres(target):  # the URL not quoted when it holds a password (POSTGRESQL://u:pw@h/db)
+        got = "a URL holding a password (not shown)" if holds_password(target) else repr(target)
+        raise ConfigError(f"--to must be a postgresql:// URL, got {got}")
     try:  # checked as `database:` will be, before anything is copied: the URL goes there next
         DatabaseRef()(target, Reading(base=config.path.parent))
     except Invalid as e:
