@@ -91,8 +91,9 @@ LEFT = "%s: %s failed before and a day failed now: asked at the next fetch"
 # a catch-up stopped at a day whose fetch the server failed (no answer, no connection, 5xx): the
 # days after it are not asked for now (each would cost its tries' timeouts too), but at the next fetch
 STOPPED = "; the server failing, the catch-up stops: the daily papers of %s are asked for at the next fetch"
-# the record of each of them never asked for before (a day that failed: asked for at the next fetch)
-NOT_ASKED = "not asked for: the catch-up stopped at %s, the server failing; asked for at the next fetch"
+# the record of each of them not asked for before (a day that failed: `digest status` says when it is
+# asked), or only left by an earlier stop: renewed, its words true of the last fetch
+NOT_ASKED = "not asked for: the catch-up stopped at %s, the server failing"
 
 
 def leave(
@@ -101,14 +102,17 @@ def leave(
     """Leave ``days`` (oldest first) for ``source``'s next fetch, its catch-up stopped at ``stopped``
     (the server failed): each never asked for is recorded as a day whose fetch failed, so the next
     fetch asks for it (else one older than a day asked since would be lost: :func:`missed_days`);
-    one asked before keeps its record. What the stopped day's line adds (:data:`STOPPED`)."""
+    one asked before keeps its record, one left before is left now. What the stopped day's line
+    adds (:data:`STOPPED`)."""
+    left = NOT_ASKED.split("%s")[0] + "%"  # a record of leave's: no fetch of the day since
     with store.transaction() as db:
         for day in days:
             url = source.resolved_url(day)
             db.execute(
                 "INSERT INTO fetches (url, source, attempted_at, outcome, detail) VALUES (?,?,?,?,?) "
-                "ON CONFLICT(url) DO NOTHING",
-                (url, source.name, iso(at), FAILED, NOT_ASKED % stopped),
+                "ON CONFLICT(url) DO UPDATE SET attempted_at = excluded.attempted_at, "
+                "detail = excluded.detail WHERE fetches.detail LIKE ?",
+                (url, source.name, iso(at), FAILED, NOT_ASKED % stopped, left),
             )
             sql = "INSERT INTO fetch_names (url, source) VALUES (?, ?) ON CONFLICT DO NOTHING"
             db.execute(sql, (url, source.name))
