@@ -225,8 +225,8 @@ class Http:
                         moved_to(r),
                     )
                 problem = f"HTTP {r.status_code} {r.reason_phrase}".rstrip() + _redirected(url, r)
-                if r.status_code not in RETRY_STATUS:
-                    raise FetchError(f"{url}: {problem}", status=r.status_code)
+                if r.status_code not in RETRY_STATUS:  # a 5xx not tried again (a 520 of a CDN): the server's
+                    raise FetchError(f"{url}: {problem}", status=r.status_code, down=r.status_code >= 500)
                 retry_after = retry_after_seconds(r.headers.get("Retry-After"), self.wall())
             if last:
                 break

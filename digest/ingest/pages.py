@@ -113,7 +113,7 @@ def _paged(
         except FetchError as e:  # a later page's 404: the day's address answered, not one to fix
             if n == 0 or e.status is None:
                 raise
-            raise FetchError(str(e), e.retry_after) from None
+            raise FetchError(str(e), e.retry_after, down=e.down) from None
 
     first = page(0, etag=etag, last_modified=last_modified)
     second = None  # page 2, once asked

@@ -57,3 +57,36 @@ def test_the_catch_up_stops_at_the_first_day_the_server_fails_and_the_rest_come_
         shown = fetch(20)  # the 11th a week old: out of the week looked back at
     assert asked == [f"2026-12-{d}" for d in range(12, 20)], asked  # none lost: the 12th to the 17th too
     assert "hf_daily: 2 papers of 2026-12-12: 2 new, 0 known" in shown.output, shown.output
+
+
+@pytest.mark.parametrize("page", ["0", "1"])
+def test_a_5xx_not_tried_again_stops_the_catch_up_too(workspace, monkeypatch, page):
+    """A 5xx the fetch does not try again (a CDN's 522, its origin not answering), on the day's first
+    page or a later one, is the server's failure as a 503 is: before, every day of the week was
+    asked for after it."""
+    asked = []
+
+    def api(query: dict[str, str]) -> Route:
+        if query.get("p", "0") == "0":
+            asked.append(query["date"])
+        broken = query["date"] != "2026-12-09" and query.get("p", "0") == page
+        return (
+            Route(b"origin timed out", status=522, content_type="text/plain")
+            if broken
+            else Route(graph_page(query))
+        )
+
+    def fetch(day: int):
+        at = dt.datetime(2026, 12, day, 6, 0, tzinfo=dt.UTC)
+        monkeypatch.setattr(importlib.import_module("digest.cli.fetch"), "now_utc", lambda: at)
+        return workspace.cli("fetch")
+
+    with LocalHttpServer({"/api/daily_papers": api}) as server:
+        workspace.config_path.write_text(
+            workspace.config_path.read_text() + HF.replace("{base}", server.url(""))
+        )
+        fetch(10)  # the 9th; then nothing until the 19th, the CDN's origin down
+        asked.clear()
+        shown = fetch(19)
+    assert asked == ["2026-12-11", "2026-12-18"], asked  # before: the 11th to the 18th
+    assert "the catch-up stops: the daily papers of 2026-12-12 to 2026-12-17" in shown.output, shown.output
