@@ -89,8 +89,12 @@ LEFT = "%s: %s failed before and a day failed now: asked at the next fetch"
 
 
 # a catch-up stopped at a day whose fetch the server failed (no answer, no connection, 5xx): the
-# days after it are not asked for now (each would cost its tries' timeouts too), but at the next fetch
-STOPPED = "; the server failing, the catch-up stops: the daily papers of %s are asked for at the next fetch"
+# days after it are not asked for now (each would cost its tries' timeouts too), but at the next
+# fetches, each once the days before it answer, or a week old (daemon.failed_days says when)
+STOPPED = (
+    "; the server failing, the catch-up stops: the daily papers of %s are not asked for now: "
+    "`digest status` says when"
+)
 # the record of each of them not asked for before (a day that failed: `digest status` says when it is
 # asked), or only left by an earlier stop: renewed, its words true of the last fetch
 NOT_ASKED = "not asked for: the catch-up stopped at %s, the server failing"

@@ -50,7 +50,8 @@ def test_the_catch_up_stops_at_the_first_day_the_server_fails_and_the_rest_come_
         assert (
             "2026-12-11&limit=100&p=0: HTTP 503 Service Unavailable (after 1 attempt); a week old, the "
             "oldest day caught up on: not asked for again after today; the server failing, the catch-up "
-            "stops: the daily papers of 2026-12-12 to 2026-12-17 are asked for at the next fetch"
+            "stops: the daily papers of 2026-12-12 to 2026-12-17 are not asked for now: `digest status` "
+            "says when"
         ) in shown.output, shown.output
         down[0] = False
         asked.clear()

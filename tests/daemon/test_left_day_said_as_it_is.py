@@ -39,10 +39,14 @@ def test_a_day_left_again_is_said_left_by_the_last_stop(workspace, monkeypatch):
         )
         at("fetch", 10)  # the 9th; then nothing until the 19th, the API down
         down[0] = True
-        at("fetch", 19)  # stops at the 11th: the 12th to the 17th left
+        first = at("fetch", 19)  # stops at the 11th: the 12th to the 17th left
         shown = at("fetch", 20)  # stops at the 12th: the 13th to the 18th left (the 18th asked on the 19th)
         status = at("status", 20, 7)
-    assert "the daily papers of 2026-12-13 to 2026-12-18 are asked for at the next fetch" in shown, shown
+    # each left day waits for those before it, and the 12th failed again at the 20th: not "asked for at
+    # the next fetch", as the 19th said before
+    left = "the daily papers of 2026-12-{} are not asked for now: `digest status` says when"
+    assert left.format("12 to 2026-12-17") in first, first
+    assert left.format("13 to 2026-12-18") in shown, shown
     assert "asked for at the next fetch;" not in status, status  # before: each left day's line, stale
     assert (
         "the daily papers of 2026-12-13 FAILED at 2026-12-20 05:59 UTC: not asked for: the catch-up "
