@@ -24,6 +24,18 @@ pytestmark = pytest.mark.backends  # the days left are recorded (missed_days.lea
 HF = "sources:\n  - kind: hf_daily\n    url: {base}/api/daily_papers?date={date}\n    retries: 0\n"
 
 
+def _fetching(workspace, monkeypatch, server: LocalHttpServer):
+    """The daily papers source on ``server``, and `digest fetch` at 06:00 UTC of a day of December."""
+    workspace.config_path.write_text(workspace.config_path.read_text() + HF.replace("{base}", server.url("")))
+
+    def fetch(day: int):
+        at = dt.datetime(2026, 12, day, 6, 0, tzinfo=dt.UTC)
+        monkeypatch.setattr(importlib.import_module("digest.cli.fetch"), "now_utc", lambda: at)
+        return workspace.cli("fetch")
+
+    return fetch
+
+
 def test_the_catch_up_stops_at_the_first_day_the_server_fails_and_the_rest_come_later(workspace, monkeypatch):
     down, asked = [False], []
 
@@ -32,15 +44,8 @@ def test_the_catch_up_stops_at_the_first_day_the_server_fails_and_the_rest_come_
             asked.append(query["date"])
         return Route(b"busy", status=503, content_type="text/plain") if down[0] else Route(graph_page(query))
 
-    def fetch(day: int):
-        at = dt.datetime(2026, 12, day, 6, 0, tzinfo=dt.UTC)
-        monkeypatch.setattr(importlib.import_module("digest.cli.fetch"), "now_utc", lambda: at)
-        return workspace.cli("fetch")
-
     with LocalHttpServer({"/api/daily_papers": api}) as server:
-        workspace.config_path.write_text(
-            workspace.config_path.read_text() + HF.replace("{base}", server.url(""))
-        )
+        fetch = _fetching(workspace, monkeypatch, server)
         fetch(10)  # the 9th; then nothing until the 19th, the API down
         down[0] = True
         asked.clear()
@@ -77,15 +82,8 @@ def test_a_5xx_not_tried_again_stops_the_catch_up_too(workspace, monkeypatch, pa
             else Route(graph_page(query))
         )
 
-    def fetch(day: int):
-        at = dt.datetime(2026, 12, day, 6, 0, tzinfo=dt.UTC)
-        monkeypatch.setattr(importlib.import_module("digest.cli.fetch"), "now_utc", lambda: at)
-        return workspace.cli("fetch")
-
     with LocalHttpServer({"/api/daily_papers": api}) as server:
-        workspace.config_path.write_text(
-            workspace.config_path.read_text() + HF.replace("{base}", server.url(""))
-        )
+        fetch = _fetching(workspace, monkeypatch, server)
         fetch(10)  # the 9th; then nothing until the 19th, the CDN's origin down
         asked.clear()
         shown = fetch(19)
