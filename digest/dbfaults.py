@@ -15,7 +15,7 @@ from pathlib import Path
 
 from digest.db import is_postgres
 from digest.errors import StoreError, StoreUnusable
-from digest.pggrants import write_refused
+from digest.pggrants import sql_role, write_refused
 
 FULL_BELOW = 1024 * 1024  # less room left than this: SQLite's "disk I/O error" there is a full disk's
 QUOTA_PROBE = 16 * 1024  # bytes written to learn whether a disk quota is used up (a page or two of SQLite's)
@@ -91,7 +91,7 @@ def unindexed_read_only(error: Exception, name: str, role: str) -> StoreUnusable
         "indexed must be indexed (written) before anything is ranked; index them through a role that "
         "may write (the daemon's next pass, or `digest status`, `digest send` or this command run so), "
         f"then run this again, or grant this role writes (GRANT INSERT, UPDATE, DELETE ON ALL TABLES "
-        f"IN SCHEMA public TO {role}) ({first})"
+        f"IN SCHEMA public TO {sql_role(role)}) ({first})"
     )
 
 

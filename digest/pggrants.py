@@ -7,9 +7,17 @@ from __future__ import annotations
 import contextlib
 import getpass
 import os
+import re
 
 from digest.db import connect_postgres
 from digest.errors import StoreUnusable
+
+
+def sql_role(role: str) -> str:
+    """``role`` as a statement said to be run names it: as it is where PostgreSQL takes it so
+    (``digest_owner``), else in double quotes (``"digest-owner"``, ``"Worker"``: unquoted, a
+    hyphen is a syntax error and capitals are folded to another role's name)."""
+    return role if re.fullmatch(r"[a-z_][a-z0-9_$]*", role) else '"' + role.replace('"', '""') + '"'
 
 
 def upgrade_refused(name: str, role: str, why: str, owner: str | None) -> StoreUnusable:
@@ -29,15 +37,14 @@ def new_tables_granted(role: str, owner: str | None) -> str:
     """How ``role`` comes to be granted the tables an upgrade of digest makes, by their ``owner``
     (None: not known), as the others were: for good, before the upgrade (PostgreSQL's default
     privileges: the tables that role makes from then on are granted as they are made), or after it."""
-    grant = "SELECT, INSERT, UPDATE, DELETE"
-    default = (
-        f"ALTER DEFAULT PRIVILEGES{f' FOR ROLE {owner}' if owner else ''} IN SCHEMA public GRANT {grant}"
-    )
+    grant, to = "SELECT, INSERT, UPDATE, DELETE", sql_role(role)
+    of = f" FOR ROLE {sql_role(owner)}" if owner else ""
+    default = f"ALTER DEFAULT PRIVILEGES{of} IN SCHEMA public GRANT {grant}"
     # without FOR ROLE, the default privileges are those of the role that runs it: run as the owner
     by = "" if owner else ", run as their owner: who that is could not be asked here"
     return (
-        f"grant them for good, before the upgrade ({default} ON TABLES TO {role}{by}), or after it (GRANT "
-        f"{grant} ON ALL TABLES IN SCHEMA public TO {role}); SELECT alone for a role that only reads"
+        f"grant them for good, before the upgrade ({default} ON TABLES TO {to}{by}), or after it (GRANT "
+        f"{grant} ON ALL TABLES IN SCHEMA public TO {to}); SELECT alone for a role that only reads"
     )
 
 
@@ -56,7 +63,7 @@ def write_refused(error: Exception, name: str, url: str = "") -> StoreUnusable:
             f"{name}: role '{role}' may not make digest's tables in this database, as the first command on "
             "a new database does (and the first after an upgrade of digest); run that once through the "
             f"database's owner, or, a new database, grant this role that (GRANT CREATE ON SCHEMA public TO "
-            f"{role}) ({first})"
+            f"{sql_role(role)}) ({first})"
         )
     if first.startswith("must be owner of"):  # ALTER TABLE, CREATE INDEX: an upgrade's migration
         return upgrade_refused(name, role, first, _tables_owner(url or name))
@@ -72,13 +79,13 @@ def write_refused(error: Exception, name: str, url: str = "") -> StoreUnusable:
     if table != first and not _may_select(url or name, table):
         return StoreUnusable(
             f"{name}: role '{role}' may not read this database; grant it (GRANT SELECT ON ALL TABLES IN "
-            f"SCHEMA public TO {role}, and writes for a command that writes), or run it through a role "
-            f"that may ({first})"
+            f"SCHEMA public TO {sql_role(role)}, and writes for a command that writes), or run it through a "
+            f"role that may ({first})"
         )
     return StoreUnusable(
         f"{name}: role '{role}' may not write this database, and this command writes to it; run it "
         "through a role that may write (the database's owner, or one granted writes), or grant this role "
-        f"writes (GRANT INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {role}) ({first})"
+        f"writes (GRANT INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {sql_role(role)}) ({first})"
     )
 
 

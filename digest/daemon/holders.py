@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from digest.daemon.speaking import FROZEN_AFTER, speaks
 from digest.db import POSTGRESQL, lock_key
+from digest.pggrants import sql_role
 from digest.store import Store
 from digest.worker_ids import session_worker
 
@@ -174,7 +175,7 @@ def long_held(store: Store, now: dt.datetime, patience: float) -> list[str]:
             lines.append(
                 f'"{h.duty}" lock held by {h.describe()}: whether that worker is at work or stopped '
                 f"cannot be told from here; run `digest status` as the workers' role, or GRANT "
-                f"pg_read_all_stats TO {role}"
+                f"pg_read_all_stats TO {sql_role(role)}"
             )
             continue
         idle, most = h.idle_for(now), min(patience, FROZEN_AFTER) if h.speaks else patience  # speaking
