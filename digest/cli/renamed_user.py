@@ -150,7 +150,8 @@ def _new_name(config: Any, user: str, now: dt.datetime, again: str, removed: boo
 
 def _unread(database: Any, name: str, error: BaseException) -> StoreError:
     """What kept the look-up from reading the database, said where it is known (a lock held too
-    long, a table missing, a role refused it: as commands say them), else the server's words."""
+    long, SQLite's, or a statement of PostgreSQL's not answered in the look-up's wait; a table
+    missing; a role refused it: as commands say them), else the server's words."""
     import re
     import sqlite3
 
@@ -162,6 +163,12 @@ def _unread(database: Any, name: str, error: BaseException) -> StoreError:
         clear = explain_pg(error, name, str(database))
     else:
         clear = explain(error, database) if isinstance(error, sqlite3.Error) else None
+    if clear is None and getattr(error, "sqlstate", None) == "57014":  # the bound's statement_timeout
+        clear = StoreError(
+            f"{name}: the server did not answer in time: a table it reads held by another session (another "
+            f"digest's upgrade of the tables, a connection left idle in a transaction), or the server busy; "
+            f"try again once it is done ({first})"
+        )
     missing = re.fullmatch(r'no such table: (\w+)|relation "(\w+)" does not exist', first)
     if clear is None and missing:
         clear = StoreError(
