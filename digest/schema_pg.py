@@ -31,11 +31,10 @@ def as_owner(db: Any, name: str) -> None:
     and through a superuser or a member of the owner as themselves: the table made would be theirs,
     the owner's own commands then refused "permission denied for table missed_said", and the owner
     could not change it in a later upgrade."""
-    row = db.execute(
-        "SELECT current_user, tableowner, pg_has_role(current_user, tableowner, 'USAGE'), "
-        "pg_has_role(current_user, tableowner, CASE WHEN current_setting('server_version_num')::int "
-        ">= 160000 THEN 'SET' ELSE 'MEMBER' END) FROM pg_tables "
-        "WHERE schemaname = current_schema() AND tablename = 'schema_version'"
+    row = db.execute(  # the table the statements find (a schema of the role's own may come first)
+        "SELECT current_user, pg_get_userbyid(relowner), pg_has_role(current_user, relowner, 'USAGE'), "
+        "pg_has_role(current_user, relowner, CASE WHEN current_setting('server_version_num')::int "
+        ">= 160000 THEN 'SET' ELSE 'MEMBER' END) FROM pg_class WHERE oid = to_regclass('schema_version')"
     ).fetchone()
     if row is None or row[0] == row[1]:
         return
