@@ -65,6 +65,8 @@ def each_host(url: str, error: str, single: Attempt | None = None) -> str | None
     never tried said after them as one whose name did not resolve; None where one host was all
     there was to say (the error says it). ``single``: the attempt, where psycopg made one only."""
     tried = attempts(error) or ([single] if single is not None else [])
+    if not tried and "resolve" not in error:  # none tried to the end (a connection given up on: the
+        return None  # look-up's 5 s): which hosts were asked is not known, the error says what was
     clauses = [f"{a.where}: {a.said}" for a in tried]
     settings = url_settings(url)
     hosts, ports = settings.get("host", "").split(","), settings.get("port", "").split(",")
