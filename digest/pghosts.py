@@ -13,7 +13,7 @@ from typing import Any
 from digest.db import url_host, url_settings
 
 _LIST = "Multiple connection attempts failed. All failures were:"
-_ATTEMPT = re.compile(r"^- host: (None|'[^']*'), port: (None|'[^']*'), hostaddr: (?:None|'[^']*'): ", re.M)
+_ATTEMPT = re.compile(r"^- host: (None|'[^']*'), port: (None|'[^']*'), hostaddr: (None|'[^']*'): ", re.M)
 _LIBPQ_PREFIX = re.compile(r"^(?:connection failed: )?connection to server (?:at|on) .*? failed: ")
 
 
@@ -23,6 +23,7 @@ class Attempt:
     port: str
     said: str  # the attempt's error, on one line, without libpq's "connection to server at" part
     answered: bool  # the server itself refused (libpq writes its error as "SEVERITY:  text")
+    address: str = ""  # the address tried, where psycopg says it (a name may resolve to several)
 
     @property
     def where(self) -> str:
@@ -39,9 +40,9 @@ def attempts(error: str) -> list[Attempt]:
     tried = []
     for head, after in zip(heads, [*heads[1:], None], strict=True):
         text = rest[head.end() : after.start() if after else len(rest)]
-        host, port = (value.strip("'") if value != "None" else "" for value in head.groups())
+        host, port, address = (value.strip("'") if value != "None" else "" for value in head.groups())
         said = " ".join(_LIBPQ_PREFIX.sub("", text.strip()).split())
-        tried.append(Attempt(host, port, said, ":  " in text))
+        tried.append(Attempt(host, port, said, ":  " in text, address))
     return tried
 
 
@@ -67,7 +68,7 @@ def each_host(url: str, error: str, single: Attempt | None = None) -> str | None
     tried = attempts(error) or ([single] if single is not None else [])
     if not tried and "resolve" not in error:  # none tried to the end (a connection given up on: the
         return None  # look-up's 5 s): which hosts were asked is not known, the error says what was
-    clauses = [f"{a.where}: {a.said}" for a in tried]
+    clauses = [_host_said(same) for same in _by_host(tried)]
     settings = url_settings(url)
     hosts, ports = settings.get("host", "").split(","), settings.get("port", "").split(",")
     for i, host in enumerate(hosts):
@@ -75,3 +76,23 @@ def each_host(url: str, error: str, single: Attempt | None = None) -> str | None
             port = ports[i] if len(ports) == len(hosts) else ports[0]
             clauses.append(f"{Attempt(host, port, '', False).where}: not tried, its name does not resolve")
     return "; ".join(clauses) if len(clauses) > 1 else None
+
+
+def _by_host(tried: list[Attempt]) -> list[list[Attempt]]:
+    """The attempts in turn, those at one host and port together (a name that resolved to several
+    addresses, "localhost" to 127.0.0.1 and ::1, is tried at each: one host of the URL)."""
+    hosts: dict[tuple[str, str], list[Attempt]] = {}
+    for attempt in tried:
+        hosts.setdefault((attempt.host, attempt.port), []).append(attempt)
+    return list(hosts.values())
+
+
+def _host_said(same: list[Attempt]) -> str:
+    """One host's clause: what it said, at each of its addresses where it resolved to several."""
+    first = same[0]
+    if len(same) == 1:
+        return f"{first.where}: {first.said}"
+    addresses = " and ".join(a.address for a in same)
+    if all(a.said == first.said for a in same):
+        return f"{first.where}, at each of its addresses ({addresses}): {first.said}"
+    return f"{first.where}: " + "; ".join(f"at {a.address}: {a.said}" for a in same)
