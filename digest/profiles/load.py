@@ -75,6 +75,9 @@ def read_profiles(
         return [], [Skipped(None, str(e))]
 
 
+ADD_READERS = "add one <user>.yaml per reader (`digest profile new USER --email ADDR -i KEYWORD`)"
+
+
 def folder_missing(folder: Path, then: str, config_file: Path | None = None) -> str:
     """Why the profiles folder cannot be read: not there, a link to nothing, or a file in its
     place; named in full, with the config file that names it (as the inbox's, inbox.problem)."""
@@ -130,7 +133,7 @@ def _read_all(
     """The valid profiles and the problems of the others, each file read once (through the
     cache); a missing folder raises ProfileError."""
     folder = config.profiles
-    then = "add one <user>.yaml per reader (`digest profile new USER --email ADDR -i KEYWORD`)"
+    then = ADD_READERS
     if not folder.is_dir():
         raise ProfileError(folder_missing(folder, then, config.path))
     profiles: list[Profile] = []
@@ -234,12 +237,25 @@ def find_profile_file(config: Config, user: str) -> Path:
     except PermissionError as e:  # the folder not searchable (a file's own mode says it when read)
         raise ProfileError(folder_unsearched(config.profiles, path, e)) from e
     if not there:
-        known = sorted(p.stem for p in config.profiles.glob("*.y*ml")) if config.profiles.is_dir() else []
+        known = _known_users(config)
         hint = said(likely_meant(user, known))  # a typo's: not any name much alike (name_typos)
         tip = hint or (f" Known: {', '.join(known)}." if known else "")
         raise ProfileError(f"{no_profile(path, user)}.{tip}")
     check_inside(path, config)
     return path
+
+
+def _known_users(config: Config) -> list[str]:
+    """The users with a profile file, by one listing of the folder (what a name not found may have
+    meant); none where it may not be listed (mode 0711: each file opened by its name)."""
+    try:
+        with os.scandir(config.profiles) as entries:
+            names = [entry.name for entry in entries]
+    except PermissionError:
+        return []
+    except (FileNotFoundError, NotADirectoryError) as e:  # not there, or a file in its place
+        raise ProfileError(folder_missing(config.profiles, ADD_READERS, config.path)) from e
+    return sorted({stem for stem, suffix in map(os.path.splitext, names) if suffix in (".yaml", ".yml")})
 
 
 def no_profile(path: Path, user: str) -> str:
