@@ -22,6 +22,7 @@ log = logging.getLogger("digest")
     "--dir",
     "folder",
     type=HomePath(file_okay=False, path_type=Path),
+    metavar="DIR",  # as send's --to-dir DIR: no command names a folder DIRECTORY
     default=Path("digest-demo"),
     show_default=True,
     help="Where to put the demo.",
