@@ -144,6 +144,11 @@ class SmtpSender:
         c = self.config
         server = f"the SMTP server {c.host}:{c.port} ({c.security})"
         case_blind(conn)  # "AUTH plain login": ours too
+
+        def no_login(why: str) -> DeliveryError:  # no AUTH, or one naming no method
+            advice = what_to_do(conn, c.security != "none", "a login", "a login")
+            return DeliveryError(f"{server} {NO_LOGIN} to log in as {username!r}: {why}{advice}")
+
         try:
             conn.login(username, password)
         except smtplib.SMTPAuthenticationError as e:
@@ -165,13 +170,12 @@ class SmtpSender:
             ) from None
         except smtplib.SMTPNotSupportedError:
             conn.close()
-            raise DeliveryError(
-                f"{server} {NO_LOGIN} to log in as {username!r}: "
-                + what_to_do(conn, c.security != "none", "a login", "a login")
-            ) from None
+            raise no_login("") from None
         except (OSError, smtplib.SMTPException) as e:  # (an SMTPException is an OSError)
             conn.close()
             if isinstance(e, smtplib.SMTPException) and not isinstance(e, smtplib.SMTPServerDisconnected):
+                if not conn.esmtp_features.get("auth", "").split():  # "250-AUTH" naming no method
+                    raise no_login("its AUTH names no method; ") from None
                 if offered := other_methods(conn, c.security != "none"):
                     raise DeliveryError(
                         f"{server} {NO_METHOD} to log in as {username!r}: {offered}"
