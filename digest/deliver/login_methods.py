@@ -7,20 +7,24 @@ import smtplib
 OUR_METHODS = ("CRAM-MD5", "PLAIN", "LOGIN")  # the login methods smtplib's SMTP.login tries, in its order
 
 
-def case_blind(conn: smtplib.SMTP) -> None:
-    """The login methods ``conn``'s server offers (its EHLO's AUTH), in upper case: smtplib's
+def case_blind(conn: smtplib.SMTP) -> str:
+    """The login methods ``conn``'s server offers (its EHLO's AUTH), put in upper case: smtplib's
     SMTP.login picks among them by exact case ("PLAIN" in the list), so a server that offers
     "AUTH plain login" would be said to offer none of ours; SASL's names are upper case (RFC 4422),
-    SMTP's keywords case-blind (RFC 5321), and SMTP.auth says the one chosen in upper case anyway."""
-    if offered := conn.esmtp_features.get("auth"):
+    SMTP's keywords case-blind (RFC 5321), and SMTP.auth says the one chosen in upper case anyway.
+    Returns them as the server said them ('' if it offers none), for the words quoting them."""
+    offered = conn.esmtp_features.get("auth", "")
+    if offered:
         conn.esmtp_features["auth"] = offered.upper()
+    return offered
 
 
-def other_methods(conn: smtplib.SMTP, tls: bool) -> str:
-    """The login methods a server offers (AUTH), said with ours, if it offers some and none of ours
-    (:data:`OUR_METHODS`); else ''. Then what to do, as the session was in TLS (``tls``) or not: without
-    TLS, its STARTTLS (only if it offers one: else that setting would be refused too)."""
-    offered = conn.esmtp_features.get("auth", "").split()
+def other_methods(said: str, conn: smtplib.SMTP, tls: bool) -> str:
+    """The login methods a server offers (``said``: its AUTH's, as it said them), quoted with ours,
+    if it offers some and none of ours (:data:`OUR_METHODS`); else ''. Then what to do, as the
+    session was in TLS (``tls``) or not: without TLS, its STARTTLS (only if it offers one: else that
+    setting would be refused too)."""
+    offered = said.split()
     ours = OUR_METHODS
     if not offered or {method.upper() for method in offered} & set(ours):
         return ""

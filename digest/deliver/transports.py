@@ -143,7 +143,7 @@ class SmtpSender:
         up after our AUTH line refused nothing: said so, tried again later (no setting to check)."""
         c = self.config
         server = f"the SMTP server {c.host}:{c.port} ({c.security})"
-        case_blind(conn)  # "AUTH plain login": ours too
+        said = case_blind(conn)  # "AUTH plain login": ours too
 
         def no_login(why: str) -> DeliveryError:  # no AUTH, or one naming no method
             advice = what_to_do(conn, c.security != "none", "a login", "a login")
@@ -174,9 +174,9 @@ class SmtpSender:
         except (OSError, smtplib.SMTPException) as e:  # (an SMTPException is an OSError)
             conn.close()
             if isinstance(e, smtplib.SMTPException) and not isinstance(e, smtplib.SMTPServerDisconnected):
-                if not conn.esmtp_features.get("auth", "").split():  # "250-AUTH" naming no method
+                if not said.split():  # "250-AUTH" naming no method
                     raise no_login("its AUTH names no method; ") from None
-                if offered := other_methods(conn, c.security != "none"):
+                if offered := other_methods(said, conn, c.security != "none"):
                     raise DeliveryError(
                         f"{server} {NO_METHOD} to log in as {username!r}: {offered}"
                     ) from None
