@@ -33,7 +33,7 @@ from digest.deliver.replies import (
     NOT_TRIED,
     SETTINGS_MADE,
     SILENT_MADE,
-    TIMED_OUT_IN_A_ROW,
+    STOPPED_FOR_PASS,
     UNREACHED_MADE,
     UNWRITTEN,
 )
@@ -91,7 +91,7 @@ def held_by(reply: str) -> str:
         return REFUSED_BEFORE if reply.startswith(NOT_TRIED) else REFUSED_US
     if SILENT_MADE.match(said) or CUT_MADE.match(said):  # it greeted us, and refused nothing
         return STOPPED
-    if said.endswith(TIMED_OUT_IN_A_ROW):  # the pass's: not offered after the server timed out so often
+    if said.endswith(STOPPED_FOR_PASS):  # the pass's: not offered after the server timed out so often
         return STOPPED
     if said.startswith(CANNOT_CONNECT) and not GREETED.match(said):  # a 4xx greeting: it deferred
         return UNREACHED

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from digest.config import DeliveryConfig
-from digest.deliver.replies import TIMED_OUT_IN_A_ROW
+from digest.deliver.replies import STOPPED_FOR_PASS, TIMED_OUT_IN_A_ROW
 from digest.deliver.transports import SendResult
 
 log = logging.getLogger(__name__)
@@ -147,7 +147,7 @@ class Circuit:
             elif result.timed_out:
                 self.timeouts += 1
                 if not self.refused:
-                    self.reply = f"{result.reply} {self.timeouts} {TIMED_OUT_IN_A_ROW}"
+                    self.reply = in_a_row(result.reply, self.timeouts)
             else:
                 self.failures = self.timeouts = 0
 
@@ -155,3 +155,11 @@ class Circuit:
 # Different recipients refused as a refusal of us (5.7.x) at RCPT or after DATA, in a row, before
 # the server took any message of the pass, that stop it: the relay refuses us, not them.
 BLANKET = 3
+
+
+def in_a_row(reply: str, times: int) -> str:
+    """A pass stopped after ``times`` timeouts in a row, the last said ``reply`` ("the server timed
+    out during RCPT"): the count after "timed out", before where it was, as other failures in a row
+    are said ("the server timed out 2 times in a row during RCPT; stopped for this pass")."""
+    head, during, where = reply.partition(" during ")
+    return f"{head} {times} {TIMED_OUT_IN_A_ROW}{during}{where}{STOPPED_FOR_PASS}"

@@ -79,10 +79,11 @@ class RawServer:
 
 @contextlib.contextmanager
 def raw_server(
-    ehlo: list[bytes], cut_after: int | None = None, tls: ssl.SSLContext | None = None
+    ehlo: list[bytes], cut_after: int | None = None, tls: ssl.SSLContext | None = None, apart: bool = False
 ) -> Iterator[RawServer]:
     """A :class:`RawServer` on a free loopback port while the block runs; in TLS from the start with
-    ``tls`` (port 465's way, smtp.security: ssl)."""
+    ``tls`` (port 465's way, smtp.security: ssl); each connection answered in a thread of its own with
+    ``apart`` (else one after the other: a second waits for the first to end)."""
     listener = socket.create_server(("127.0.0.1", 0))
     if cut_after is not None:  # a small window: our data waits for it, as for a slow reader's
         listener.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
@@ -92,7 +93,12 @@ def raw_server(
         with contextlib.suppress(OSError):
             while True:
                 conn, _ = listener.accept()
-                server.answer(conn if tls is None else tls.wrap_socket(conn, server_side=True))
+                if tls is not None:
+                    conn = tls.wrap_socket(conn, server_side=True)
+                if apart:
+                    threading.Thread(target=server.answer, args=(conn,), daemon=True).start()
+                else:
+                    server.answer(conn)
 
     threading.Thread(target=serve, daemon=True).start()
     try:
