@@ -32,6 +32,14 @@ def unconfirmed(reply: str) -> str:
     return f"{ANSWERED_DATA}{reply}{during('DATA', 'not the 250 that accepts it, so it may have taken it')}"
 
 
+def unheard(timeout: float) -> str:
+    """The failed try's reply of a message whose data's end the server did not answer within
+    ``timeout`` (smtp.timeout): it has the data, and may have taken it (its rows by earlier releases
+    said only "the server timed out during DATA")."""
+    why = f"no answer to the end of the data (smtp.timeout: {timeout:g} s), so it may have taken it"
+    return f"the server timed out{during('DATA', why)}"
+
+
 # Where a failure while our data went is said (" during the message's data, before its end: [Errno 104]
 # Connection reset by peer"): a send that failed before the data's end was handed over, so the server
 # never got the end and cannot have taken the message; not DATA_LOST's

@@ -4,8 +4,10 @@ sends it again at its retry, with the same Message-ID (the reader may get it twi
 mail client). It is said so: "the mail server's answer to its data was lost: it may have it; sent
 again at ..." by `digest send` (and the daemon's log), "maybe sent to ada (...)" by `run --once`,
 "not written (the mail server's answer to its data was lost: it may have it, ..." by `send
---to-dir`. Before, "deferred until ...", "deferred ada:", "not written (deferred by the mail
-server, ...": as of a server that answered 4xx, though it answered nothing. Real raw socket server
+--to-dir`; its reply, of a server silent past smtp.timeout, "the server timed out during DATA: no
+answer to the end of the data (smtp.timeout: 1 s), so it may have taken it". Before, "deferred
+until ...", "deferred ada:", "not written (deferred by the mail server, ...": as of a server that
+answered 4xx, though it answered nothing. Real raw socket server
 that hangs up after the data's end, real aiosmtpd that holds its answer to the data, real SQLite."""
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from helpers.held_answers import HeldAnswers
 from test_cut_mid_message_said import due_now
 from test_not_delivered_said import ready, row_of_ada
 
+from digest.deliver.data_lost import answer_lost
 from digest.deliver.data_sent import UNANSWERED
 from digest.deliver.held_said import ANSWER_LOST, held_by
 from digest.demo.smtp_server import LocalSmtpServer
@@ -26,6 +29,10 @@ from digest.demo.smtp_server import LocalSmtpServer
 from conftest import Workspace
 
 LOST = "the mail server's answer to its data was lost: it may have it"
+SILENT = (
+    "the server timed out during DATA: no answer to the end of the data (smtp.timeout: 1 s), so it may have "
+    "taken it"
+)
 
 
 @contextlib.contextmanager
@@ -82,16 +89,25 @@ def test_a_hang_up_after_the_data_is_said_maybe_sent_and_sent_again(tmp_path, ca
     ), helped
 
 
-def test_an_answer_not_given_in_smtp_timeout_is_said_maybe_sent(tmp_path):
+def test_an_answer_not_given_in_smtp_timeout_is_said_maybe_sent(tmp_path, caplog):
+    """Its try said in our words, the answer not heard in that time, with the "may have taken it" of
+    the other answers lost (UNANSWERED, data_lost.unconfirmed), in `digest send`'s row, `digest
+    status`' last reply and the log. Before, "the server timed out during DATA" alone (status said no
+    more)."""
     mailbox = HeldAnswers(stage="DATA")
-    with LocalSmtpServer(mailbox) as server:
+    with LocalSmtpServer(mailbox) as server, caplog.at_level("DEBUG"):
         ws = ready(Workspace(tmp_path, server.port))
         ws.config_path.write_text(ws.config_path.read_text().replace("timeout: 5", "timeout: 1"))
         try:
             row = row_of_ada(ws.cli("send"))
         finally:
             mailbox.release.set()
-    assert f"{LOST}; sent again at 20" in row and row.endswith(": the server timed out during DATA"), row
+        status = ws.cli("status").stdout
+    assert f"{LOST}; sent again at 20" in row and row.endswith(f": {SILENT}"), row
+    assert f"last reply: {SILENT}" in status, status
+    logged = [r.getMessage() for r in caplog.records if "ada@example.org" in r.getMessage()]
+    assert [line for line in logged if line.endswith(SILENT)], logged
+    assert answer_lost(SILENT)  # read so by the outbox: sent again, its day's digest not made anew
 
 
 def test_a_command_quit_while_the_server_held_the_answer_is_said_alike():

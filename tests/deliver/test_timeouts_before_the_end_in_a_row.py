@@ -12,8 +12,9 @@ from __future__ import annotations
 from helpers.raw_smtp import raw_server
 
 from digest.config import load_config
+from digest.deliver.data_lost import unheard
 from digest.deliver.held_said import STOPPED, held_by
-from digest.deliver.pacing import Circuit
+from digest.deliver.pacing import Circuit, in_a_row
 from digest.deliver.transports import Envelope, SmtpSender
 
 from conftest import Workspace
@@ -46,3 +47,10 @@ def test_rows_stored_before_read_alike():
     )
     before += " pass"
     assert held_by(f"not tried: {before}") == STOPPED
+
+
+def test_why_the_last_ended_is_not_said_of_the_digests_not_offered():
+    """After DATA, the last try's "no answer ..., so it may have taken it" is that digest's alone."""
+    assert (
+        in_a_row(unheard(1), 2) == "the server timed out 2 times in a row during DATA; stopped for this pass"
+    )
