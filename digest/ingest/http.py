@@ -198,7 +198,7 @@ class Http:
                     self._unpace(url, paced)  # the host was not asked: its pace does not hold the try
             except Undecodable as e:  # a cache's or a proxy's moment may pass: tried once more, no more
                 problem, retry_after = str(e), None
-                if undecodable:
+                if undecodable or last:  # the server answered: not its failure (a catch-up goes on)
                     raise FetchError(f"{url}: {problem} (after {counted(attempt + 1, 'attempt')})") from None
                 undecodable = True
             except httpx.TooManyRedirects:
