@@ -67,6 +67,12 @@ LOST = _SINCE + " were never asked for and are not asked for now" + _NEVER_CAME
 # and the days its last fetch asked for whose every fetch failed (its own, or a catch-up's): what
 # `digest status` said of them until this fetch (daemon.failed_days: "whose fetch above failed")
 LOST_FAILED = _SINCE + ", whose fetch failed then, are not asked for again" + _NEVER_CAME
+# and those a stopped catch-up left (:data:`NOT_ASKED`) and no fetch asked for since: never asked
+LOST_LEFT = (
+    _SINCE
+    + ", not asked for then (the catch-up stopped, the server failing), are not asked for again"
+    + _NEVER_CAME
+)
 # and those it asked for only before they were over, their list not out yet (`day: today` in the morning)
 LOST_NOT_OUT = (
     _SINCE + ", asked for before they were over and not out yet, are not asked for again" + _NEVER_CAME
@@ -98,6 +104,12 @@ STOPPED = (
 # the record of each of them not asked for before (a day that failed: `digest status` says when it is
 # asked), or only left by an earlier stop: renewed, its words true of the last fetch
 NOT_ASKED = "not asked for: the catch-up stopped at %s, the server failing"
+_LEFT = NOT_ASKED.split("%s")[0]  # how the record of a day left so begins: no fetch of the day since
+
+
+def left_by_stop(detail: str) -> bool:
+    """Whether a failed day's record ``detail`` is :func:`leave`'s: the day was never asked for."""
+    return detail.startswith(_LEFT)
 
 
 def leave(
@@ -108,7 +120,7 @@ def leave(
     fetch asks for it (else one older than a day asked since would be lost: :func:`missed_days`);
     one asked before keeps its record, one left before is left now. What the stopped day's line
     adds (:data:`STOPPED`)."""
-    left = NOT_ASKED.split("%s")[0] + "%"  # a record of leave's: no fetch of the day since
+    left = _LEFT + "%"  # a record of leave's: no fetch of the day since
     with store.transaction() as db:
         for day in days:
             url = source.resolved_url(day)
@@ -277,9 +289,13 @@ def missed_days(
         # the days that fetch looked back at, and its own, that failed: out of the week now
         week = _asked(store, source, then + dt.timedelta(days=1), gone, CATCH_UP + 1).values()
         week = sorted((a for a in week if not stored(store, source.kind, a.day)), key=lambda a: a.day)
-        failed = [a.day for a in week if not a.got]  # as failed_before; not loaded by hand since (they came)
-        if failed:
-            log.warning(LOST_FAILED, source.name, since, days_said(failed))
+        failed = [a for a in week if not a.got]  # as failed_before; not loaded by hand since (they came)
+        asked_then = [a.day for a in failed if not left_by_stop(a.detail)]
+        if asked_then:
+            log.warning(LOST_FAILED, source.name, since, days_said(asked_then))
+        left = [a.day for a in failed if left_by_stop(a.detail)]  # never asked: a stopped catch-up's
+        if left:
+            log.warning(LOST_LEFT, source.name, since, days_said(left))
         # its answer, given before the day was over, held none of its papers: asked again after it, had a
         # fetch come then
         not_out = [a.day for a in week if a.got and a.early and a.empty]

@@ -1,0 +1,50 @@
+"""The days a stopped catch-up left (the server failing: missed_days.leave) were never asked for,
+and what is said of them later says so, not that their fetch failed. After a long stop, the
+fetch whose catch-up met a down server (the 19th: the 11th failed, the 12th to the 17th left, its
+own 18th failed) is the last for nine days; the next one says the days of that fetch's week it
+does not ask for again: before, all of them as "the daily papers of 2026-12-11 to 2026-12-18,
+whose fetch failed then", though six of them were never asked. Real `digest fetch` under
+libfaketime, a loopback API shaped like the real one, down while a file exists."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+from helpers.daily_papers import down_while
+from helpers.faked import digest_at, needs_faketime
+
+from digest.demo.http_server import LocalHttpServer
+
+pytestmark = needs_faketime
+
+HF = "sources:\n  - kind: hf_daily\n    url: {base}/api/daily_papers?date={date}\n    retries: 0\n"
+SINCE = "hf_daily: not fetched since 2026-12-19 06:00 UTC, over a week ago: the daily papers of "
+NEVER_CAME = " (a week back at most): their papers never came"
+
+
+def at(day: int, hour: int = 6) -> dt.datetime:
+    return dt.datetime(2026, 12, day, hour, 0, tzinfo=dt.UTC)
+
+
+def test_days_left_by_a_stopped_catch_up_are_said_never_asked_once_out_of_the_week(workspace, tmp_path: Path):
+    down = tmp_path / "down"  # the API answers 503 while it exists
+
+    with LocalHttpServer({"/api/daily_papers": down_while(down)}) as server:
+        workspace.config_path.write_text(
+            workspace.config_path.read_text() + HF.replace("{base}", server.url(""))
+        )
+        digest_at(workspace, "fetch", at=at(10))  # the 9th; then nothing until the 19th
+        down.touch()
+        digest_at(workspace, "fetch", at=at(19), code=1)  # the 11th fails: the 12th to the 17th left
+        down.unlink()
+        later = digest_at(
+            workspace, "fetch", at=at(28)
+        )  # nothing since: the 11th to the 18th out of the week
+    said = [line.split(" WARNING digest.ingest.missed_days: ", 1)[1] for line in later.stderr.splitlines()]
+    assert said == [
+        SINCE + "2026-12-11, 2026-12-18, whose fetch failed then, are not asked for again" + NEVER_CAME,
+        SINCE + "2026-12-12 to 2026-12-17, not asked for then (the catch-up stopped, the server failing), "
+        "are not asked for again" + NEVER_CAME,
+        SINCE + "2026-12-19 were never asked for and are not asked for now" + NEVER_CAME,
+    ], later.stderr
