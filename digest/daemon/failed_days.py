@@ -19,7 +19,16 @@ from digest.config import Config
 from digest.daemon.status_readers import shown_at
 from digest.ingest.fetch import GONE, source_day
 from digest.ingest.fetch_records import FetchRecord
-from digest.ingest.missed_days import AT_EACH, CATCH_UP, NOT_AGAIN, Asked, behind, failed_before, stored
+from digest.ingest.missed_days import (
+    AT_EACH,
+    CATCH_UP,
+    NOT_AGAIN,
+    Asked,
+    behind,
+    failed_before,
+    left_by_stop,
+    stored,
+)
 from digest.store import Store
 
 # a failed day over a week old since the source's last fetch: what that fetch could not say
@@ -75,4 +84,8 @@ def failed_days(
 
 
 def _failed(a: Asked, said: str) -> str:
+    """A failed day said with its record's time; one a stopped catch-up left was never asked for:
+    said so, not as a failure of its own (its record's words: missed_days.NOT_ASKED)."""
+    if left_by_stop(a.detail):
+        return f"the daily papers of {a.day} {said} (at {shown_at(a.attempted_at)})"
     return f"the daily papers of {a.day} FAILED at {shown_at(a.attempted_at)}: {said}"

@@ -27,16 +27,20 @@ def at(day: int, hour: int = 6) -> dt.datetime:
     return dt.datetime(2026, 12, day, hour, 0, tzinfo=dt.UTC)
 
 
+def stopped_on_the_19th(workspace, server: LocalHttpServer, down: Path) -> None:
+    """The daily papers on ``server`` fetched on the 10th (the 9th), then not until the 19th, the API
+    down (``down`` made): the 11th fails, the catch-up stops, the 12th to the 17th left, the 18th fails."""
+    workspace.config_path.write_text(workspace.config_path.read_text() + HF.replace("{base}", server.url("")))
+    digest_at(workspace, "fetch", at=at(10))
+    down.touch()
+    digest_at(workspace, "fetch", at=at(19), code=1)
+
+
 def test_days_left_by_a_stopped_catch_up_are_said_never_asked_once_out_of_the_week(workspace, tmp_path: Path):
     down = tmp_path / "down"  # the API answers 503 while it exists
 
     with LocalHttpServer({"/api/daily_papers": down_while(down)}) as server:
-        workspace.config_path.write_text(
-            workspace.config_path.read_text() + HF.replace("{base}", server.url(""))
-        )
-        digest_at(workspace, "fetch", at=at(10))  # the 9th; then nothing until the 19th
-        down.touch()
-        digest_at(workspace, "fetch", at=at(19), code=1)  # the 11th fails: the 12th to the 17th left
+        stopped_on_the_19th(workspace, server, down)
         down.unlink()
         later = digest_at(
             workspace, "fetch", at=at(28)
@@ -48,3 +52,20 @@ def test_days_left_by_a_stopped_catch_up_are_said_never_asked_once_out_of_the_we
         "are not asked for again" + NEVER_CAME,
         SINCE + "2026-12-19 were never asked for and are not asked for now" + NEVER_CAME,
     ], later.stderr
+
+
+def test_status_says_a_day_left_by_a_stopped_catch_up_not_asked_for_not_failed(workspace, tmp_path: Path):
+    """`digest status` lists each day that failed besides a source's last fetch; a day the catch-up
+    left was never asked for: before, "the daily papers of 2026-12-12 FAILED at 2026-12-19 05:59 UTC:
+    not asked for: ...", a failure of a day no fetch had asked for."""
+    down = tmp_path / "down"
+
+    with LocalHttpServer({"/api/daily_papers": down_while(down)}) as server:
+        stopped_on_the_19th(workspace, server, down)
+        status = digest_at(workspace, "status", at=at(19, 7)).stdout
+    assert "the daily papers of 2026-12-11 FAILED at 2026-12-19 05:59 UTC: http://" in status, status
+    assert (
+        "  and the daily papers of 2026-12-12 not asked for: the catch-up stopped at 2026-12-11, the server "
+        "failing (at 2026-12-19 05:59 UTC); asked again at each fetch once the days before it answer"
+    ) in status, status
+    assert "2026-12-12 FAILED" not in status, status
