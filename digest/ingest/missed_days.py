@@ -77,6 +77,11 @@ LOST_LEFT = (
 LOST_NOT_OUT = (
     _SINCE + ", asked for before they were over and not out yet, are not asked for again" + _NEVER_CAME
 )
+# and those asked for only before they were over whose answer held papers (its list still filling)
+LOST_GROWN = (
+    _SINCE + ", asked for before they were over, are not asked for again (a week back at most): the papers "
+    "of their earlier answer kept (their list may have grown since)"
+)
 # when a failed day is asked again if an older one failed too: that one first (fetch_with_missed)
 BEHIND = "once the days before it answer"
 AT_EACH = "asked again at each fetch"  # a failed day of the week: at each fetch of its source
@@ -287,8 +292,10 @@ def missed_days(
         lost = [d for d in lost if not stored(store, source.kind, d)]  # loaded by hand: they came
         since = f"{at.astimezone(dt.UTC):%Y-%m-%d %H:%M} UTC"
         # the days that fetch looked back at, and its own, that failed: out of the week now
-        week = _asked(store, source, then + dt.timedelta(days=1), gone, CATCH_UP + 1).values()
-        week = sorted((a for a in week if not stored(store, source.kind, a.day)), key=lambda a: a.day)
+        asked_by_then = _asked(store, source, then + dt.timedelta(days=1), gone, CATCH_UP + 1).values()
+        week = sorted(
+            (a for a in asked_by_then if not stored(store, source.kind, a.day)), key=lambda a: a.day
+        )
         failed = [a for a in week if not a.got]  # as failed_before; not loaded by hand since (they came)
         asked_then = [a.day for a in failed if not left_by_stop(a.detail)]
         if asked_then:
@@ -301,6 +308,14 @@ def missed_days(
         not_out = [a.day for a in week if a.got and a.early and a.empty]
         if not_out:
             log.warning(LOST_NOT_OUT, source.name, since, days_said(not_out))
+        # and one whose answer held some (its list still filling): its papers kept, the rest never came
+        grown = [
+            a.day
+            for a in asked_by_then
+            if a.got and a.early and not a.empty and not stored(store, source.kind, a.day, whole=True)
+        ]
+        if grown:
+            log.warning(LOST_GROWN, source.name, since, days_said(sorted(grown)))
         if lost:
             log.warning(LOST, source.name, since, days_said(lost))
     # the last day asked for (none in the week: the day before it): those after it never were

@@ -75,3 +75,18 @@ def test_a_last_day_asked_only_before_its_list_was_out_is_said(workspace, monkey
         "hf_daily: not fetched since 2026-12-10 06:00 UTC, over a week ago: the daily papers of 2026-12-11 "
         "were never asked for and are not asked for now (a week back at most): their papers never came",
     ], said
+
+
+def test_a_last_day_asked_only_while_its_list_was_filling_is_said(workspace, monkeypatch, caplog):
+    """`day: today`, fetched at 06:00 UTC on the 10th, its page already holding two papers (stored),
+    and no fetch after the day was over to ask for the rest: the papers listed later never came.
+    Before, nothing said it (the day had papers: neither failed nor not out)."""
+    filling = Route(graph_page({"date": "2026-12-10"}))
+    _, said = _run(workspace, monkeypatch, caplog, filling, day="    day: today\n")
+    assert said == [  # before: the second alone
+        "hf_daily: not fetched since 2026-12-10 06:00 UTC, over a week ago: the daily papers of 2026-12-10, "
+        "asked for before they were over, are not asked for again (a week back at most): the papers of their "
+        "earlier answer kept (their list may have grown since)",
+        "hf_daily: not fetched since 2026-12-10 06:00 UTC, over a week ago: the daily papers of 2026-12-11 "
+        "were never asked for and are not asked for now (a week back at most): their papers never came",
+    ], said
