@@ -15,16 +15,18 @@ from __future__ import annotations
 import datetime as dt
 from zoneinfo import ZoneInfo
 
-from digest.config import Config
+from digest.config import Config, SourceConfig
 from digest.daemon.status_readers import shown_at
 from digest.ingest.fetch import GONE, source_day
 from digest.ingest.fetch_records import FetchRecord
 from digest.ingest.missed_days import (
     AT_EACH,
     CATCH_UP,
+    GREW,
     NOT_AGAIN,
     Asked,
     behind,
+    early_only,
     failed_before,
     left_by_stop,
     stored,
@@ -32,7 +34,8 @@ from digest.ingest.missed_days import (
 from digest.store import Store
 
 # a failed day over a week old since the source's last fetch: what that fetch could not say
-NEVER_CAME = f"over a week old, {NOT_AGAIN} since {{}}: its papers never came"
+AGED = f"over a week old, {NOT_AGAIN} since {{}}"
+NEVER_CAME = f"{AGED}: its papers never came"
 
 # a failed day asked for today, the last day it is: no fetch after today's asks for it
 LAST_DAY = f"a week old: {NOT_AGAIN} after today"
@@ -80,6 +83,25 @@ def failed_days(
                 AT_EACH if n == len(aged) else f"{AT_EACH} {behind(week[n - len(aged) - 1].day, own, today)},"
             )
             lines.append((src.name, f"{_failed(a, said)}; {when} until a week old (the last on {end})"))
+        lines += _early(store, src, then, own, today, f.url if f else None) if then < own else []
+    return lines
+
+
+def _early(
+    store: Store, src: SourceConfig, then: dt.date, own: dt.date, today: dt.date, url: str | None
+) -> list[tuple[str, str]]:
+    """The days the last fetch (its own day ``then``) had asked for only before they were over that
+    left the week since (no fetch since): not asked for again, said as that fetch's next would say
+    them (missed_days' long stop), its papers never came, or those listed after its answer."""
+    lines = []
+    for a in early_only(store, src, then + dt.timedelta(days=1), GONE):
+        if a.day >= own - dt.timedelta(days=CATCH_UP):
+            continue  # still in the week: asked once more at the next fetch
+        end = a.day + dt.timedelta(days=CATCH_UP + 1) + (today - own)  # the first day not asked
+        given_up = (NEVER_CAME if a.empty else f"{AGED}: {GREW}").format(end)
+        asked = "asked for before they were over" + (" and not out yet" if a.empty else "")
+        above = " (the fetch above)" if a.url == url else ""
+        lines.append((src.name, f"the daily papers of {a.day}, {asked}{above}: {given_up}"))
     return lines
 
 

@@ -58,7 +58,8 @@ FAILED = "failed"  # and one without an answer
 NOT_AGAIN = "not asked for again"
 GONE_FOR_GOOD = f"; a day caught up on: {NOT_AGAIN}"  # in place of fetch.AT_ITS_TIMES
 # in place of it, for a day asked once more after it was over whose papers its earlier answer brought
-KEPT = f"; the papers of its earlier answer kept (its list may have grown since): {NOT_AGAIN}"
+GREW = "the papers of its earlier answer kept (its list may have grown since)"
+KEPT = f"; {GREW}: {NOT_AGAIN}"
 AGED_OUT = f"; a week old, the oldest day caught up on: {NOT_AGAIN} after today"
 # a source not fetched for over a week (the daemon stopped): the days before the week asked now
 _SINCE = "%s: not fetched since %s, over a week ago: the daily papers of %s"
@@ -212,6 +213,15 @@ def failed_before(
     return sorted((a for a in asked if not a.got), key=lambda a: a.day)
 
 
+def early_only(store: Store, source: SourceConfig, day: dt.date, gone: str) -> list[Asked]:
+    """The days of the week and a day (:data:`CATCH_UP` + 1) before ``day`` that ``source`` asked for
+    only before they were over (not out yet, or its list still filling), oldest first; not one whose
+    whole list is stored all the same (its dump loaded by hand once its UTC day was over)."""
+    asked = _asked(store, source, day, gone, CATCH_UP + 1).values()
+    early = (a for a in asked if a.got and a.early and not stored(store, source.kind, a.day, whole=True))
+    return sorted(early, key=lambda a: a.day)
+
+
 def last_fetched(store: Store, source: SourceConfig) -> tuple[dt.datetime, str] | None:
     """When ``source`` (by any name its addresses were fetched under) was last fetched, and the
     address it asked; None: never."""
@@ -292,10 +302,8 @@ def missed_days(
         lost = [d for d in lost if not stored(store, source.kind, d)]  # loaded by hand: they came
         since = f"{at.astimezone(dt.UTC):%Y-%m-%d %H:%M} UTC"
         # the days that fetch looked back at, and its own, that failed: out of the week now
-        asked_by_then = _asked(store, source, then + dt.timedelta(days=1), gone, CATCH_UP + 1).values()
-        week = sorted(
-            (a for a in asked_by_then if not stored(store, source.kind, a.day)), key=lambda a: a.day
-        )
+        week = _asked(store, source, then + dt.timedelta(days=1), gone, CATCH_UP + 1).values()
+        week = sorted((a for a in week if not stored(store, source.kind, a.day)), key=lambda a: a.day)
         failed = [a for a in week if not a.got]  # as failed_before; not loaded by hand since (they came)
         asked_then = [a.day for a in failed if not left_by_stop(a.detail)]
         if asked_then:
@@ -309,11 +317,7 @@ def missed_days(
         if not_out:
             log.warning(LOST_NOT_OUT, source.name, since, days_said(not_out))
         # and one whose answer held some (its list still filling): its papers kept, the rest never came
-        grown = [
-            a.day
-            for a in asked_by_then
-            if a.got and a.early and not a.empty and not stored(store, source.kind, a.day, whole=True)
-        ]
+        grown = [a.day for a in early_only(store, source, then + dt.timedelta(days=1), gone) if not a.empty]
         if grown:
             log.warning(LOST_GROWN, source.name, since, days_said(sorted(grown)))
         if lost:

@@ -90,3 +90,31 @@ def test_a_last_day_asked_only_while_its_list_was_filling_is_said(workspace, mon
         "hf_daily: not fetched since 2026-12-10 06:00 UTC, over a week ago: the daily papers of 2026-12-11 "
         "were never asked for and are not asked for now (a week back at most): their papers never came",
     ], said
+
+
+def test_status_says_a_last_day_asked_only_before_it_was_over_once_out_of_the_week(
+    workspace, monkeypatch, caplog
+):
+    """`digest status` before that fetch of the 19th says the 10th as that fetch will, under the
+    source's line, as it says a failed last day ("whose fetch above failed: over a week old, ..."):
+    before, nothing of it until the fetch came (the source's line said only "2 papers of 2026-12-10"
+    or "no papers in the hf_daily listing of 2026-12-10")."""
+    today = "    day: today\n"
+    not_out, _ = _run(workspace, monkeypatch, caplog, Route(b"[]"), day=today)
+    assert (
+        "  and the daily papers of 2026-12-10, asked for before they were over and not out yet (the fetch "
+        "above): over a week old, not asked for again since 2026-12-18: its papers never came"
+    ) in not_out, not_out
+
+
+def test_status_says_a_last_day_asked_while_its_list_was_filling_once_out_of_the_week(
+    workspace, monkeypatch, caplog
+):
+    filling, _ = _run(
+        workspace, monkeypatch, caplog, Route(graph_page({"date": "2026-12-10"})), "    day: today\n"
+    )
+    assert (
+        "  and the daily papers of 2026-12-10, asked for before they were over (the fetch above): over a "
+        "week old, not asked for again since 2026-12-18: the papers of its earlier answer kept (its list may "
+        "have grown since)"
+    ) in filling, filling
