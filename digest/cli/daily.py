@@ -119,7 +119,7 @@ def send(obj: Context, users: tuple[str, ...], dry_run: bool, force: bool, to_di
     from digest.daemon.fetching import due_now, failed_for
     from digest.daemon.lock import RunLock
     from digest.daemon.renamed import pending
-    from digest.daemon.sendnow import NEW, NOTHING, plan_send, send_now
+    from digest.daemon.sendnow import ALREADY, NEW, NOTHING, plan_send, send_now
     from digest.deliver.file_transport import FileSender
     from digest.deliver.held_said import reply_said, retry_said, waits_until
     from digest.deliver.replies import NOT_TRIED, TRIED_LATER
@@ -248,9 +248,13 @@ def send(obj: Context, users: tuple[str, ...], dry_run: bool, force: bool, to_di
     outcomes = report.delivered
     to_files = to_dir is not None or config.delivery.transport == "file"
     lines: list[str] = []  # one line per reader, written at once (click.echo flushes after each call)
-    # `send --force` for a reader whose earlier digest waited: that one is retried too, in a row of its own
-    made = {p.profile.user for p in report.planned if p.action in (NEW, NOTHING)} | set(report.meanwhile)
-    earlier = {o.user for o in outcomes if o.user in made and o.message_id not in report.queued}
+    # `send --force` for a reader whose earlier digest waited, or one whose period's digest went before
+    # (or meanwhile): that one is retried too, in a row of its own, and the period's said in its own
+    made = {p.profile.user for p in report.planned if p.action in (NEW, NOTHING, ALREADY)}
+    made |= set(report.meanwhile)
+    periods = {p.period_digest for p in report.planned} | set(report.queued)  # the period's own: no "earlier"
+    earlier_ids = {o.message_id for o in outcomes if o.user in made and o.message_id not in periods}
+    earlier = {o.user for o in outcomes if o.message_id in earlier_ids}
     for o in outcomes:
         if o.ok:
             status = o.reply if to_files else "sent"  # "written to out/<id>.eml"
@@ -258,7 +262,7 @@ def send(obj: Context, users: tuple[str, ...], dry_run: bool, force: bool, to_di
             status = f"{waits_until(o.reply, retry_said(o.retry_at))}: {reply_said(o.reply)}"
         else:
             status = f"FAILED: {o.reply}"
-        status = f"{EARLIER}: {status}" if o.user in earlier and o.message_id not in report.queued else status
+        status = f"{EARLIER}: {status}" if o.message_id in earlier_ids else status
         lines.append(f"{o.user:<16} {o.email:<32} {counted(o.papers, 'paper'):>10}  {status}")
     for d in report.dropped:  # planned for a reader whose name went to another before it was stored
         lines.append(f"{d.user:<16} {d.recipient:<32} {counted(d.papers, 'paper'):>10}  {d.describe()}")
@@ -272,7 +276,7 @@ def send(obj: Context, users: tuple[str, ...], dry_run: bool, force: bool, to_di
         elif plan.action != NEW and p.user not in tried and plan.left is not None and plan.left.id in kept:
             # the period's digest: why it is not written, and who sends it, said once, below
             lines.append(f"{p.user:<16} {p.email:<32} {queued_on(p, plan.left, now)}; {NOT_WRITTEN_BELOW}")
-        elif plan.action != NEW and (p.user not in tried or p.user in report.meanwhile):
+        elif plan.action != NEW and (p.user not in tried or p.user in report.meanwhile or p.user in earlier):
             lines.append(f"{p.user:<16} {p.email:<32} {plan.note}")
     if lines:
         echo("\n".join(lines))

@@ -76,6 +76,7 @@ class Planned:
     note: str  # for ALREADY / SUPPRESSED: what happened to the period's digest
     waiting: int = 0  # ALREADY: the papers of the period's digest, queued, that this send tries (already)
     left: OutboxEntry | None = None  # ALREADY, `send --to-dir`: the period's digest, the reader's email, left
+    period_digest: str | None = None  # ALREADY: its Message-ID (another one of theirs retried: earlier)
 
     @property
     def papers(self) -> int:
@@ -164,7 +165,9 @@ def plan_send(
                 f"`digest send --user {p.user} --force`)"
             )
         waiting = papers.get(tried[p.user].id, 0) if p.user in tried else 0
-        plans[i] = Planned(p, periods[i], ALREADY, None, note, waiting, left.get(p.user))
+        entry = latest.get(p.user)
+        message_id = entry.message_id if entry is not None else None
+        plans[i] = Planned(p, periods[i], ALREADY, None, note, waiting, left.get(p.user), message_id)
     windows = Windows(store, config)
     for start in range(0, len(wanted), PLAN_BATCH):
         chunk = wanted[start : start + PLAN_BATCH]
