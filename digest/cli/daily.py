@@ -169,12 +169,16 @@ def send(obj: Context, users: tuple[str, ...], dry_run: bool, force: bool, to_di
             as_sent = [replace(p, user=old.get(p.user, p.user)) for p in profiles]
             renderer = Renderer.for_config(config) if to_dir else None
             making = []  # the digests `send` would make: a source that failed a moment ago, they go without
-            for plan in plan_send(config, store, as_sent, now, force=force, untried=to_dir is not None):
+            plans = plan_send(config, store, as_sent, now, force=force, untried=to_dir is not None)
+            left = [plan.left for plan in plans if plan.left is not None]  # `--to-dir`: email, not written
+            for plan in plans:
                 making += [plan.profile] if plan.action in (NEW, NOTHING) else []
                 p = replace(plan.profile, user=new.get(plan.profile.user, plan.profile.user))
                 line = f"{p.user:<16} {p.email:<32} {counted(plan.papers, 'paper'):>10}"
                 if plan.action == NOTHING:
                     line += "  nothing new"
+                elif plan.left is not None:  # as `send --to-dir` says it: why, and who sends it, below
+                    line += f"  {queued_on(p, plan.left, now)}; {NOT_WRITTEN_BELOW}"
                 elif plan.action != NEW:
                     line += f"  {plan.note}"
                 elif to_dir and renderer and plan.digest is not None:
@@ -184,6 +188,7 @@ def send(obj: Context, users: tuple[str, ...], dry_run: bool, force: bool, to_di
                     env = Envelope(out.message_id, p.user, config.smtp.sender, p.email, out.data)
                     line += f"  {FileSender(to_dir).send(env).reply}"
                 echo(line)
+            say_kept(left, config.delivery.dir if config.delivery.transport == "file" else None)
             if waiting := waiting_in_inbox(config):  # `send` takes them in first; a dry run writes nothing
                 secho(f"note: {waiting}", fg="yellow", err=True)
             last = last_fetches(store)  # each source's last fetch: read once, for both below
