@@ -1,9 +1,16 @@
 """A query over many keys (``... WHERE user IN (?,?,…)``) run one chunk of keys at a time.
 
-Why a chunk, and why 500: SQLite builds before 3.32 refuse a statement of more than 999 host
-parameters ("too many SQL variables"), and 500 keys leave room for a query's other parameters;
-on PostgreSQL one statement per chunk too, so that no statement (its text, its parameters, its
-plan) grows with the number of readers or papers asked about.
+Why a chunk: one statement takes a bounded number of parameters. SQLite's bound
+(SQLITE_MAX_VARIABLE_NUMBER, "too many SQL variables" past it) is 32766 by default since 3.32
+(999 before), and the store needs SQLite 3.35 or newer anyway (its claims use ``RETURNING``;
+Python 3.11 itself takes SQLite from 3.7.15), so 32766 unless a build sets it otherwise (Debian's
+libsqlite3, as here: 250000). PostgreSQL's is 65535 per statement (the protocol counts them in 16
+bits; psycopg: "number of parameters must be between 0 and 65535"). A query over every reader or
+every paper can pass either bound, so it goes one chunk at a time.
+
+Why 500, far below both: no statement (its text, its parameters, its plan) grows with the number of
+readers or papers asked about, and a chunk run in a transaction of its own holds its locks briefly;
+500 keys also leave room for a query's other parameters under any of these bounds.
 """
 
 from __future__ import annotations
