@@ -15,6 +15,7 @@ from typing import Any
 from digest.fetched_names import fetched_source
 from digest.models import Entry
 from digest.select.text import fold_case
+from digest.store_chunks import in_chunks
 from digest.store_readers import QUEUED
 
 log = logging.getLogger(__name__)
@@ -233,9 +234,9 @@ def merge_paper(db: Any, *, into: int, other: int, stamp: str) -> None:
     paper and then waited for the message's row met the delivery holding the row and waiting for
     the paper, and PostgreSQL ended the delivery's transaction (after the server had accepted it)."""
     if not isinstance(db, sqlite3.Connection):  # SQLite's write lock is the whole database's
-        if queued := _queued_with(db, other):  # those alone (a LIKE finds any id with the digits)
-            marks = ",".join("?" * len(queued))
-            db.execute(f"SELECT id FROM outbox WHERE id IN ({marks}) ORDER BY id FOR UPDATE", queued)
+        # those alone (a LIKE finds any id with the digits), in id order, a chunk of ids at a time
+        for chunk, marks in in_chunks(_queued_with(db, other)):
+            db.execute(f"SELECT id FROM outbox WHERE id IN ({marks}) ORDER BY id FOR UPDATE", chunk)
         db.execute("SELECT id FROM papers WHERE id = ? FOR UPDATE", (other,))
     key, title, abstract, first_seen, authors, categories, code, project, upvotes = db.execute(
         "SELECT key, title, abstract, first_seen, authors, categories, code_url, project_url, upvotes "
