@@ -45,6 +45,7 @@ from digest.models import Profile, is_archived
 from digest.profiles.load import Versions, has_profile_file, load_profile, profile_path
 from digest.slots import due_slot
 from digest.store import FAILED, QUEUED, Store, iso
+from digest.store_chunks import in_chunks
 
 # At least this much before a message was made, a change of its reader's file is looked at: the
 # planning (which read every profile, maybe from a cache checked earlier) came before the message
@@ -92,11 +93,14 @@ def hold_names(store: Store, names: Sequence[str], *, share: bool = False) -> No
     transaction that writes readers' rows: a look or a carry-over writing them (FOR NO KEY
     UPDATE: digest.daemon.names.look, digest.daemon.renamed.carry), a pass storing digests and
     results for them (``share``: FOR SHARE, digest.deliver.lines). Two of them that meet wait at
-    the names, holding no row the other wants: never in a cycle (a deadlock)."""
-    if names and store.dialect == POSTGRESQL:
-        marks, mode = ",".join("?" * len(names)), "SHARE" if share else "NO KEY UPDATE"
+    the names, holding no row the other wants: never in a cycle (a deadlock). A chunk of names at a
+    time (many readers' files gone at once), in their order: the same order, in the same transaction."""
+    if store.dialect != POSTGRESQL:
+        return
+    mode = "SHARE" if share else "NO KEY UPDATE"
+    for chunk, marks in in_chunks(names):
         sql = f"SELECT user FROM reader_names WHERE user IN ({marks}) ORDER BY user FOR {mode}"
-        store.db.execute(sql, tuple(names)).fetchall()
+        store.db.execute(sql, tuple(chunk)).fetchall()
 
 
 def _addressed(config: Config, user: str, address: str) -> bool:
