@@ -78,6 +78,14 @@ def each_host(url: str, error: str, single: Attempt | None = None) -> str | None
     return "; ".join(clauses) if len(clauses) > 1 else None
 
 
+def one_host(error: str) -> str | None:
+    """'h:5432, at each of its addresses (...): ...' where psycopg tried one host only, at each of
+    the addresses its name resolved to ("localhost" to 127.0.0.1 and ::1: its list of attempts
+    names it once per address); None otherwise (the error says it, or each_host does)."""
+    hosts = _by_host(attempts(error))
+    return _host_said(hosts[0]) if len(hosts) == 1 and len(hosts[0]) > 1 else None
+
+
 def _by_host(tried: list[Attempt]) -> list[list[Attempt]]:
     """The attempts in turn, those at one host and port together (a name that resolved to several
     addresses, "localhost" to 127.0.0.1 and ::1, is tried at each: one host of the URL)."""

@@ -36,7 +36,7 @@ from typing import Any
 from digest.db import shown, url_host
 from digest.errors import StoreError, StoreUnusable
 from digest.lookups import name_unresolved
-from digest.pghosts import each_host, first_answered, one_attempt
+from digest.pghosts import each_host, first_answered, one_attempt, one_host
 
 log = logging.getLogger(__name__)
 
@@ -72,6 +72,7 @@ def refusal(url: str, error: Exception, timeout: float) -> StoreError:
         if code is not None:
             _remember(said, code)
     hosts_said = each_host(url, str(error), one_attempt(pgconn, str(error)))
+    said = one_host(str(error)) or said  # one host tried at each of its addresses: named once
     if (answered := first_answered(str(error))) is not None:  # the server that refused, not the last
         server = f" at {answered.where}"
     lasting = _lasting(code, user, db, server)

@@ -51,3 +51,19 @@ def test_a_name_of_two_addresses_is_named_once(twin_resolves_to_two):
         "Connection refused Is the server running on that host and accepting TCP/IP connections?; "
         f"127.0.0.1:{other}: Connection refused"
     ) in said, said
+
+
+def test_a_url_of_that_one_host_names_it_once(twin_resolves_to_two):
+    """The URL naming that host alone (`postgresql://localhost/db`, the commonest): psycopg still
+    lists a try per address, and the message was that list as it is ("connection failed: connection
+    to server at "127.0.0.2" ... Multiple connection attempts failed. All failures were: - host:
+    'twin.test', ..." on one line), the host named once per address."""
+    port = free_port("127.0.0.1")
+    with pytest.raises(StoreError) as info:
+        Store(f"postgresql://{TWIN}:{port}/digest")
+    said = str(info.value)
+    assert (
+        f"cannot connect to PostgreSQL: {TWIN}:{port}, at each of its addresses (127.0.0.1 and 127.0.0.2): "
+        "Connection refused Is the server running on that host and accepting TCP/IP connections?; check"
+    ) in said, said
+    assert "Multiple connection attempts failed" not in said, said
