@@ -88,11 +88,20 @@ def one_host(error: str) -> str | None:
 
 def _by_host(tried: list[Attempt]) -> list[list[Attempt]]:
     """The attempts in turn, those at one host and port together (a name that resolved to several
-    addresses, "localhost" to 127.0.0.1 and ::1, is tried at each: one host of the URL)."""
-    hosts: dict[tuple[str, str], list[Attempt]] = {}
+    addresses, "localhost" to 127.0.0.1 and ::1, is tried at each: one host of the URL); an address
+    tried again is the URL naming that host again: another host of it."""
+    hosts: list[list[Attempt]] = []
     for attempt in tried:
-        hosts.setdefault((attempt.host, attempt.port), []).append(attempt)
-    return list(hosts.values())
+        last = hosts[-1] if hosts else []
+        if (
+            last
+            and (last[0].host, last[0].port) == (attempt.host, attempt.port)
+            and all(a.address != attempt.address for a in last)
+        ):
+            last.append(attempt)
+        else:
+            hosts.append([attempt])
+    return hosts
 
 
 def _host_said(same: list[Attempt]) -> str:
@@ -100,7 +109,8 @@ def _host_said(same: list[Attempt]) -> str:
     first = same[0]
     if len(same) == 1:
         return f"{first.where}: {first.said}"
-    addresses = " and ".join(a.address for a in same)
+    *others, last = (a.address for a in same)
+    addresses = f"{', '.join(others)} and {last}"
     if all(a.said == first.said for a in same):
         return f"{first.where}, at each of its addresses ({addresses}): {first.said}"
     return f"{first.where}: " + "; ".join(f"at {a.address}: {a.said}" for a in same)

@@ -67,3 +67,17 @@ def test_a_url_of_that_one_host_names_it_once(twin_resolves_to_two):
         "Connection refused Is the server running on that host and accepting TCP/IP connections?; check"
     ) in said, said
     assert "Multiple connection attempts failed" not in said, said
+
+
+def test_a_host_the_url_names_twice_is_named_twice():
+    """Its tries are not one host's addresses: the URL named it again (`h:5432,h:5432`), and each
+    time is said; grouped by host, it read "127.0.0.1:5432, at each of its addresses (127.0.0.1 and
+    127.0.0.1): ...", an address said twice as two."""
+    port = free_port("127.0.0.1")
+    with pytest.raises(StoreError) as info:
+        Store(f"postgresql://127.0.0.1:{port},127.0.0.1:{port}/digest")
+    said = str(info.value)
+    refused = "Connection refused Is the server running on that host and accepting TCP/IP connections?"
+    host = f"127.0.0.1:{port}"
+    assert f"at none of its hosts: {host}: {refused}; {host}: {refused}; check" in said, said
+    assert "at each of its addresses" not in said, said
