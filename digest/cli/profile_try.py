@@ -15,6 +15,7 @@ DAYS, SHOW = 30, 10  # --days, --show by default: left out of the command said a
 @click.option(
     "--weight",
     type=click.FloatRange(min=0, min_open=True),
+    metavar="NUMBER",  # as `profile add --weight NUMBER`
     help="The weight to try  [default: the profile's, if it has the keyword, else 1]",
 )
 @click.option("--days", type=click.IntRange(min=1), default=DAYS, show_default=True, help="How far back.")
