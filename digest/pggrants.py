@@ -12,12 +12,36 @@ import re
 from digest.db import connect_postgres
 from digest.errors import StoreUnusable
 
+# The words PostgreSQL does not take bare as a name (its keywords not "unreserved", as its
+# quote_ident() quotes them: pg_get_keywords() of 15, and system_user and the json_* of 16 and 17):
+# a role named `user` or `select` said bare is a syntax error, `GRANT ... TO current_user` another
+# role's grant, so these are said in double quotes too.
+_KEYWORDS_TEXT = """
+    all analyse analyze and any array as asc asymmetric authorization between bigint binary bit
+    boolean both case cast char character check coalesce collate collation column concurrently
+    constraint create cross current_catalog current_date current_role current_schema current_time
+    current_timestamp current_user dec decimal default deferrable desc distinct do else end except
+    exists extract false fetch float for foreign freeze from full grant greatest group grouping
+    having ilike in initially inner inout int integer intersect interval into is isnull join json
+    json_array json_arrayagg json_exists json_object json_objectagg json_query json_scalar
+    json_serialize json_table json_value lateral leading least left like limit localtime
+    localtimestamp merge_action national natural nchar none normalize not notnull null nullif
+    numeric offset on only or order out outer overlaps overlay placing position precision primary
+    real references returning right row select session_user setof similar smallint some substring
+    symmetric system_user table tablesample then time timestamp to trailing treat trim true union
+    unique user using values varchar variadic verbose when where window with xmlattributes xmlconcat
+    xmlelement xmlexists xmlforest xmlnamespaces xmlparse xmlpi xmlroot xmlserialize xmltable
+"""
+KEYWORDS = frozenset(_KEYWORDS_TEXT.split())
+
 
 def sql_role(role: str) -> str:
-    """``role`` as a statement said to be run names it: as it is where PostgreSQL takes it so
-    (``digest_owner``), else in double quotes (``"digest-owner"``, ``"Worker"``: unquoted, a
-    hyphen is a syntax error and capitals are folded to another role's name)."""
-    return role if re.fullmatch(r"[a-z_][a-z0-9_$]*", role) else '"' + role.replace('"', '""') + '"'
+    """``role`` (or a database's name) as a statement said to be run names it: as it is where
+    PostgreSQL takes it so (``digest_owner``), else in double quotes (``"digest-owner"``,
+    ``"Worker"``, ``"user"``: unquoted, a hyphen or a reserved word is a syntax error and capitals are
+    folded to another role's name)."""
+    plain = re.fullmatch(r"[a-z_][a-z0-9_$]*", role) and role not in KEYWORDS
+    return role if plain else '"' + role.replace('"', '""') + '"'
 
 
 def upgrade_refused(name: str, role: str, why: str, owner: str | None) -> StoreUnusable:

@@ -36,6 +36,7 @@ from typing import Any
 from digest.db import shown, url_host
 from digest.errors import StoreError, StoreUnusable
 from digest.lookups import name_unresolved
+from digest.pggrants import sql_role
 from digest.pghosts import each_host, first_answered, one_attempt, one_host
 
 log = logging.getLogger(__name__)
@@ -153,7 +154,7 @@ def _lasting(code: str | None, user: str, db: str, server: str) -> str | None:
     if code == "42501":  # insufficient_privilege: CONNECT revoked
         return (
             f"role {user!r} may not connect to database {db!r} on PostgreSQL{server}; "
-            f"GRANT CONNECT ON DATABASE {db} TO {user} there"
+            f"GRANT CONNECT ON DATABASE {sql_role(db)} TO {sql_role(user)} there"
         )
     if code == "55000":  # object_not_in_prerequisite_state: the database allows no connections
         return f"database {db!r} on PostgreSQL{server} accepts no connections (ALLOW_CONNECTIONS false)"

@@ -2,11 +2,15 @@
 ROLE <owner> ...) name a role as PostgreSQL takes it when copied: a name that is not a plain
 lowercase identifier (``digest-worker``, as `createuser digest-worker` makes it; ``Worker``) in
 double quotes. Said bare, a hyphen is a syntax error and capitals are folded to another role's
-name (role "worker" does not exist). Real parts: the roles made on a fresh database, each statement
-said run there as it is written, then the grants it made asked of the server."""
+name (role "worker" does not exist); a reserved word (``user``, ``select``: `createuser user`
+makes it) is a syntax error bare too, in the grants and in the GRANT CONNECT a refused connection
+is told to run. Real parts: the roles made on a fresh database, each statement
+said run there as it is written, then the grants it made asked of the server; a connection
+refused for want of CONNECT opened through a Store."""
 
 from __future__ import annotations
 
+import os
 import re
 import uuid
 
@@ -14,7 +18,9 @@ import psycopg
 import pytest
 
 from digest.dbfaults import unindexed_read_only
-from digest.pggrants import new_tables_granted
+from digest.errors import StoreError
+from digest.pggrants import KEYWORDS, new_tables_granted
+from digest.store import Store
 
 from conftest import postgres_database
 
@@ -29,14 +35,19 @@ class Refused(Exception):
 
 
 def statements(text: str) -> list[str]:
-    """The statements a message says to run (in its parentheses)."""
-    return re.findall(r"\(((?:ALTER DEFAULT PRIVILEGES|GRANT) [^()]*?)(?:, run as [^)]*)?\)", text)
+    """The statements a message says to run (in its parentheses, or after a semicolon)."""
+    return re.findall(
+        r"(?:\(|; )((?:ALTER DEFAULT PRIVILEGES|GRANT) [^()]*?)(?:, run as [^)]*|\)| there)", text
+    )
 
 
-@pytest.mark.parametrize("names", [("Digest-Owner", "digest-worker"), ("Owner", "Worker")])
+@pytest.mark.parametrize(
+    "names", [("Digest-Owner", "digest-worker"), ("Owner", "Worker"), ("select", "user")]
+)
 def test_the_statements_said_run_as_copied_for_the_roles_named(names):
     tag = uuid.uuid4().hex[:6]
-    owner, worker = (f"{n}-{tag}" if "-" in n else f"{n}{tag}" for n in names)
+    # (a reserved word as it is: with a tag it is another name; before, "user": syntax error at or near)
+    owner, worker = (n if n in KEYWORDS else f"{n}-{tag}" if "-" in n else f"{n}{tag}" for n in names)
     said = new_tables_granted(worker, owner) + str(unindexed_read_only(Refused(), "db", worker))
     with postgres_database() as url, psycopg.connect(dbname=url.rsplit("/", 1)[1], autocommit=True) as admin:
         for role in (owner, worker):
@@ -61,3 +72,27 @@ def test_the_statements_said_run_as_copied_for_the_roles_named(names):
                 admin.execute(f'DROP ROLE "{role}"')
     assert granted
     assert defaults == [(owner,)]
+
+
+def test_the_connect_grant_said_for_a_role_named_user_runs_as_copied():
+    with postgres_database() as url:
+        name = url.rsplit("/", 1)[1]
+        with psycopg.connect(autocommit=True) as admin:
+            admin.execute("CREATE ROLE \"user\" LOGIN PASSWORD 'pw'")
+            admin.execute(f"REVOKE CONNECT ON DATABASE {name} FROM PUBLIC")
+        host = os.environ.get("PGHOST", "127.0.0.1")
+        host = "127.0.0.1" if host.startswith("/") else host
+        as_user = f"postgresql://user:pw@{host}:{os.environ.get('PGPORT', '5432')}/{name}"
+        try:
+            with pytest.raises(StoreError) as refused:
+                Store(as_user)
+            said = " ".join(str(refused.value).split())
+            found = statements(said)  # before: "GRANT CONNECT ON DATABASE ... TO user": a syntax error
+            assert found == [f'GRANT CONNECT ON DATABASE {name} TO "user"'], said
+            with psycopg.connect(autocommit=True) as admin:
+                admin.execute(found[0])
+            psycopg.connect(as_user).close()  # the grant it names is the cure
+        finally:
+            with psycopg.connect(autocommit=True) as admin:
+                admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+                admin.execute('DROP ROLE IF EXISTS "user"')
