@@ -8,8 +8,9 @@ import contextlib
 import getpass
 import os
 import re
+from dataclasses import dataclass
 
-from digest.db import connect_postgres
+from digest.db_bounded import connect_within
 from digest.errors import StoreUnusable
 
 # The words PostgreSQL does not take bare as a name (its keywords not "unreserved", as its
@@ -90,17 +91,19 @@ def write_refused(error: Exception, name: str, url: str = "") -> StoreUnusable:
             f"{sql_role(role)}) ({first})"
         )
     if first.startswith("must be owner of"):  # ALTER TABLE, CREATE INDEX: an upgrade's migration
-        return upgrade_refused(name, role, first, _tables_owner(url or name))
+        return upgrade_refused(name, role, first, asked(url or name).owner)
     table = first.removeprefix("permission denied for table ")
-    if table != first and not _may_select(url or name, table) and _may_select(url or name, "schema_version"):
-        owner = _tables_owner(url or name)
-        if owner not in (None, role) and owner == _tables_owner(url or name, table):
-            return StoreUnusable(  # granted the others ON ALL TABLES before their owner made this one
-                f"{name}: role '{role}' may not use table {table}, made by an upgrade of digest after this "
-                "role was granted the others (a grant ON ALL TABLES reaches only the tables there when it "
-                f"was made); {new_tables_granted(role, owner)} ({first})"
-            )
-    if table != first and not _may_select(url or name, table):
+    found = asked(url or name, table) if table != first else Asked()
+    made_since = (
+        found.owner not in (None, role) and found.owner == found.table_owner and found.may_read_version
+    )
+    if not found.may_read_table and made_since:  # granted the others ON ALL TABLES before their owner made it
+        return StoreUnusable(
+            f"{name}: role '{role}' may not use table {table}, made by an upgrade of digest after this "
+            "role was granted the others (a grant ON ALL TABLES reaches only the tables there when it "
+            f"was made); {new_tables_granted(role, found.owner)} ({first})"
+        )
+    if not found.may_read_table:
         return StoreUnusable(
             f"{name}: role '{role}' may not read this database; grant it (GRANT SELECT ON ALL TABLES IN "
             f"SCHEMA public TO {sql_role(role)}, and writes for a command that writes), or run it through a "
@@ -113,25 +116,37 @@ def write_refused(error: Exception, name: str, url: str = "") -> StoreUnusable:
     )
 
 
-def _may_select(url: str, table: str) -> bool:
-    """Whether the role ``url`` connects as may read ``table`` (asked on a connection of its own:
-    the refused one's transaction is over); True where that cannot be asked."""
-    try:
-        with contextlib.closing(connect_postgres(url, 5.0)) as db:
-            return bool(db.execute("SELECT has_table_privilege(?, 'SELECT')", (table,)).fetchone()[0])
-    except Exception:  # noqa: BLE001 (not asked: said as a write refused, as before)
-        return True
+# How long the asking of what a refusal means may take in all, its connection and its statements
+# (digest.db_bounded: a server slow to answer does not keep the error from being said for longer)
+ASK_WAIT = 5.0
 
 
-def _tables_owner(url: str, table: str = "schema_version") -> str | None:
-    """The role owning digest's tables (schema_version's; or ``table``, found as the statements find
-    it, not in current_schema() only: a schema of the role's own comes first in the search_path),
-    asked on a connection of its own as :func:`_may_select` asks; None where that cannot be asked."""
+@dataclass(frozen=True)
+class Asked:
+    """What the server says of the role a refused command connected as: whether it may read the
+    table refused (``may_read_table``) and schema_version (``may_read_version``), who owns
+    schema_version (``owner``: digest's tables) and the table refused (``table_owner``). Where it
+    could not be asked, a role that may read and owners not known: the refusal said as before."""
+
+    may_read_table: bool = True
+    may_read_version: bool = True
+    owner: str | None = None
+    table_owner: str | None = None
+
+
+def asked(url: str, table: str = "schema_version") -> Asked:
+    """:class:`Asked` of ``table``, on one connection of its own (the refused one's transaction is
+    over), within :data:`ASK_WAIT` in all. The tables found as the statements find them, not in
+    current_schema() only: a schema of the role's own comes first in the search_path."""
     try:
-        with contextlib.closing(connect_postgres(url, 5.0)) as db:
+        with contextlib.closing(connect_within(url, ASK_WAIT)) as db:
             row = db.execute(
-                "SELECT pg_get_userbyid(relowner) FROM pg_class WHERE oid = to_regclass(?)", (table,)
+                "SELECT coalesce(has_table_privilege(to_regclass(?), 'SELECT'), true), "
+                "coalesce(has_table_privilege(to_regclass('schema_version'), 'SELECT'), true), "
+                "(SELECT pg_get_userbyid(relowner) FROM pg_class WHERE oid = to_regclass('schema_version')), "
+                "(SELECT pg_get_userbyid(relowner) FROM pg_class WHERE oid = to_regclass(?))",
+                (table, table),
             ).fetchone()
-            return None if row is None else str(row[0])
-    except Exception:  # noqa: BLE001 (not asked: said without the name)
-        return None
+    except Exception:  # noqa: BLE001 (not asked: said as before, without the owner's name)
+        return Asked()
+    return Asked(bool(row[0]), bool(row[1]), row[2], row[3])

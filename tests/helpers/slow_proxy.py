@@ -1,0 +1,65 @@
+"""A PostgreSQL server slow to answer: a loopback TCP proxy to the server the PG* variables name
+that holds each connection ``delay`` seconds before passing it on (None: never, a server that
+takes the connection and says nothing), counting the connections it was asked for."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import socket
+import threading
+import time
+from collections.abc import Iterator
+
+
+def _pump(source: socket.socket, sink: socket.socket) -> None:
+    with contextlib.suppress(OSError):
+        while data := source.recv(65536):
+            sink.sendall(data)
+    with contextlib.suppress(OSError):
+        sink.shutdown(socket.SHUT_WR)
+
+
+class SlowProxy:
+    """Listening on 127.0.0.1:``port`` while open; ``connections``: how many it was asked for."""
+
+    def __init__(self, delay: float | None) -> None:
+        self.delay, self.connections, self.open = delay, 0, True
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self.listener.getsockname()[1]
+        self.held: list[socket.socket] = []
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self) -> None:
+        while self.open:
+            try:
+                client, _ = self.listener.accept()
+            except OSError:
+                return
+            self.connections += 1
+            self.held.append(client)
+            threading.Thread(target=self._pass_on, args=(client,), daemon=True).start()
+
+    def _pass_on(self, client: socket.socket) -> None:
+        if self.delay is None:
+            return
+        time.sleep(self.delay)
+        server = socket.create_connection(("127.0.0.1", int(os.environ.get("PGPORT", "5432"))))
+        self.held.append(server)
+        threading.Thread(target=_pump, args=(server, client), daemon=True).start()
+        _pump(client, server)
+
+    def close(self) -> None:
+        self.open = False
+        for s in (self.listener, *self.held):
+            with contextlib.suppress(OSError):
+                s.close()
+
+
+@contextlib.contextmanager
+def slow_proxy(delay: float | None) -> Iterator[SlowProxy]:
+    proxy = SlowProxy(delay)
+    try:
+        yield proxy
+    finally:
+        proxy.close()
