@@ -78,11 +78,13 @@ def explain_pg(error: Exception, name: str, url: str = "") -> StoreError | None:
     )
 
 
-def unindexed_read_only(error: Exception, name: str, role: str) -> StoreUnusable | None:
+def unindexed_read_only(
+    error: Exception, name: str, role: str, schema: str = "public"
+) -> StoreUnusable | None:
     """What PostgreSQL denying a write (SQLSTATE 42501) to the papers' index means for ``role``:
     one that may only read (a role granted SELECT) cannot index the papers stored since the last
     indexing, which any ranking needs first; a role that may write has to do it, or this one be
-    granted writes (None: another error)."""
+    granted writes, in ``schema`` (its tables', as a statement names it) (None: another error)."""
     if getattr(error, "sqlstate", None) != "42501":
         return None
     first = str(error).strip().splitlines()[0]
@@ -91,7 +93,7 @@ def unindexed_read_only(error: Exception, name: str, role: str) -> StoreUnusable
         "indexed must be indexed (written) before anything is ranked; index them through a role that "
         "may write (the daemon's next pass, or `digest status`, `digest send` or this command run so), "
         f"then run this again, or grant this role writes (GRANT INSERT, UPDATE, DELETE ON ALL TABLES "
-        f"IN SCHEMA public TO {sql_role(role)}) ({first})"
+        f"IN SCHEMA {schema} TO {sql_role(role)}) ({first})"
     )
 
 

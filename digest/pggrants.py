@@ -9,6 +9,7 @@ import getpass
 import os
 import re
 from dataclasses import dataclass
+from typing import Any
 
 from digest.db_bounded import connect_within
 from digest.errors import StoreUnusable
@@ -45,31 +46,35 @@ def sql_role(role: str) -> str:
     return role if plain else '"' + role.replace('"', '""') + '"'
 
 
-def upgrade_refused(name: str, role: str, why: str, owner: str | None) -> StoreUnusable:
+def upgrade_refused(
+    name: str, role: str, why: str, owner: str | None, schema: str = "public"
+) -> StoreUnusable:
     """An upgrade of the tables through ``role``, not their owner (``owner``: that role, None where
-    it could not be asked; ``why``: the server's words, or the table it would have to own)."""
+    it could not be asked; ``why``: the server's words, or the table it would have to own; ``schema``:
+    the tables', as a statement names it, :func:`tables_schema`)."""
     through = f"their owner (role '{owner}')" if owner else "their owner"
     return StoreUnusable(
         f"{name}: role '{role}' may not change digest's tables, only their owner may, as the first "
         "command after an upgrade of digest does (writes granted are not enough); run one command "
         f"that writes (e.g. `digest ingest`) once through {through}, then this role goes on as before, "
         "granted the tables the upgrade makes too: a grant ON ALL TABLES reaches only the tables there "
-        f"when it was made; {new_tables_granted(role, owner)} ({why})"
+        f"when it was made; {new_tables_granted(role, owner, schema)} ({why})"
     )
 
 
-def new_tables_granted(role: str, owner: str | None) -> str:
+def new_tables_granted(role: str, owner: str | None, schema: str = "public") -> str:
     """How ``role`` comes to be granted the tables an upgrade of digest makes, by their ``owner``
-    (None: not known), as the others were: for good, before the upgrade (PostgreSQL's default
-    privileges: the tables that role makes from then on are granted as they are made), or after it."""
+    (None: not known) in ``schema`` (as a statement names it), as the others were: for good, before
+    the upgrade (PostgreSQL's default privileges: the tables that role makes from then on are
+    granted as they are made), or after it."""
     grant, to = "SELECT, INSERT, UPDATE, DELETE", sql_role(role)
     of = f" FOR ROLE {sql_role(owner)}" if owner else ""
-    default = f"ALTER DEFAULT PRIVILEGES{of} IN SCHEMA public GRANT {grant}"
+    default = f"ALTER DEFAULT PRIVILEGES{of} IN SCHEMA {schema} GRANT {grant}"
     # without FOR ROLE, the default privileges are those of the role that runs it: run as the owner
     by = "" if owner else ", run as their owner: who that is could not be asked here"
     return (
         f"grant them for good, before the upgrade ({default} ON TABLES TO {to}{by}), or after it (GRANT "
-        f"{grant} ON ALL TABLES IN SCHEMA public TO {to}); SELECT alone for a role that only reads"
+        f"{grant} ON ALL TABLES IN SCHEMA {schema} TO {to}); SELECT alone for a role that only reads"
     )
 
 
@@ -83,17 +88,19 @@ def write_refused(error: Exception, name: str, url: str = "") -> StoreUnusable:
 
     role = str(conninfo_to_dict(name).get("user") or os.environ.get("PGUSER") or getpass.getuser())
     first = str(error).strip().splitlines()[0]
-    if first.startswith("permission denied for schema"):  # CREATE TABLE: a new database's first command
+    if first.startswith("permission denied for schema "):  # CREATE TABLE: a new database's first command
+        schema = sql_role(first.removeprefix("permission denied for schema "))  # search_path's first
         return StoreUnusable(
             f"{name}: role '{role}' may not make digest's tables in this database, as the first command on "
             "a new database does (and the first after an upgrade of digest); run that once through the "
-            f"database's owner, or, a new database, grant this role that (GRANT CREATE ON SCHEMA public TO "
+            f"database's owner, or, a new database, grant this role that (GRANT CREATE ON SCHEMA {schema} TO "
             f"{sql_role(role)}) ({first})"
         )
     if first.startswith("must be owner of"):  # ALTER TABLE, CREATE INDEX: an upgrade's migration
-        return upgrade_refused(name, role, first, asked(url or name).owner)
+        found = asked(url or name)
+        return upgrade_refused(name, role, first, found.owner, found.schema)
     table = first.removeprefix("permission denied for table ")
-    found = asked(url or name, table) if table != first else Asked()
+    found = asked(url or name, table if table != first else "schema_version")
     made_since = (
         found.owner not in (None, role) and found.owner == found.table_owner and found.may_read_version
     )
@@ -101,18 +108,19 @@ def write_refused(error: Exception, name: str, url: str = "") -> StoreUnusable:
         return StoreUnusable(
             f"{name}: role '{role}' may not use table {table}, made by an upgrade of digest after this "
             "role was granted the others (a grant ON ALL TABLES reaches only the tables there when it "
-            f"was made); {new_tables_granted(role, found.owner)} ({first})"
+            f"was made); {new_tables_granted(role, found.owner, found.schema)} ({first})"
         )
     if not found.may_read_table:
         return StoreUnusable(
             f"{name}: role '{role}' may not read this database; grant it (GRANT SELECT ON ALL TABLES IN "
-            f"SCHEMA public TO {sql_role(role)}, and writes for a command that writes), or run it through a "
-            f"role that may ({first})"
+            f"SCHEMA {found.schema} TO {sql_role(role)}, and writes for a command that writes), or run it "
+            f"through a role that may ({first})"
         )
     return StoreUnusable(
         f"{name}: role '{role}' may not write this database, and this command writes to it; run it "
         "through a role that may write (the database's owner, or one granted writes), or grant this role "
-        f"writes (GRANT INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {sql_role(role)}) ({first})"
+        f"writes (GRANT INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA {found.schema} TO "
+        f"{sql_role(role)}) ({first})"
     )
 
 
@@ -125,13 +133,15 @@ ASK_WAIT = 5.0
 class Asked:
     """What the server says of the role a refused command connected as: whether it may read the
     table refused (``may_read_table``) and schema_version (``may_read_version``), who owns
-    schema_version (``owner``: digest's tables) and the table refused (``table_owner``). Where it
-    could not be asked, a role that may read and owners not known: the refusal said as before."""
+    schema_version (``owner``: digest's tables) and the table refused (``table_owner``), the tables'
+    schema (:func:`tables_schema`). Where it could not be asked, a role that may read, owners not
+    known and schema public: the refusal said as before."""
 
     may_read_table: bool = True
     may_read_version: bool = True
     owner: str | None = None
     table_owner: str | None = None
+    schema: str = "public"
 
 
 def asked(url: str, table: str = "schema_version") -> Asked:
@@ -144,9 +154,28 @@ def asked(url: str, table: str = "schema_version") -> Asked:
                 "SELECT coalesce(has_table_privilege(to_regclass(?), 'SELECT'), true), "
                 "coalesce(has_table_privilege(to_regclass('schema_version'), 'SELECT'), true), "
                 "(SELECT pg_get_userbyid(relowner) FROM pg_class WHERE oid = to_regclass('schema_version')), "
-                "(SELECT pg_get_userbyid(relowner) FROM pg_class WHERE oid = to_regclass(?))",
+                "(SELECT pg_get_userbyid(relowner) FROM pg_class WHERE oid = to_regclass(?)), "
+                + TABLES_SCHEMA,
                 (table, table),
             ).fetchone()
     except Exception:  # noqa: BLE001 (not asked: said as before, without the owner's name)
         return Asked()
-    return Asked(bool(row[0]), bool(row[1]), row[2], row[3])
+    return Asked(bool(row[0]), bool(row[1]), row[2], row[3], row[4])
+
+
+# The schema digest's tables are in, as a statement names it (quoted where it must be): that of
+# schema_version as the statements find it (a search_path set: ALTER ROLE ... SET search_path, or
+# the URL's options), else the first of the search_path there is (where the tables would be made)
+TABLES_SCHEMA = (
+    "coalesce((SELECT relnamespace::regnamespace::text FROM pg_class "
+    "WHERE oid = to_regclass('schema_version')), quote_ident(current_schema()), 'public')"
+)
+
+
+def tables_schema(db: Any) -> str:
+    """:data:`TABLES_SCHEMA` asked on ``db`` (a connection of digest.db); public where it cannot be
+    asked (its transaction refused, the refusal said all the same)."""
+    try:
+        return str(db.execute(f"SELECT {TABLES_SCHEMA}").fetchone()[0])
+    except Exception:  # noqa: BLE001 (not asked: said as before)
+        return "public"

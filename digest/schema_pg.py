@@ -34,15 +34,16 @@ def as_owner(db: Any, name: str) -> None:
     row = db.execute(  # the table the statements find (a schema of the role's own may come first)
         "SELECT current_user, pg_get_userbyid(relowner), pg_has_role(current_user, relowner, 'USAGE'), "
         "pg_has_role(current_user, relowner, CASE WHEN current_setting('server_version_num')::int "
-        ">= 160000 THEN 'SET' ELSE 'MEMBER' END) FROM pg_class WHERE oid = to_regclass('schema_version')"
+        ">= 160000 THEN 'SET' ELSE 'MEMBER' END), relnamespace::regnamespace::text FROM pg_class "
+        "WHERE oid = to_regclass('schema_version')"
     ).fetchone()
     if row is None or row[0] == row[1]:
         return
-    user, owner, usage, may_set = row
+    user, owner, usage, may_set, schema = row
     if may_set:  # SET LOCAL ROLE: back to this role as the transaction ends
         db.execute("SELECT set_config('role', ?, true)", (owner,))
     elif not usage:
-        raise upgrade_refused(name, user, "must be owner of table schema_version", owner)
+        raise upgrade_refused(name, user, "must be owner of table schema_version", owner, schema)
 
 
 def migrate_postgres(db: Any, name: str) -> int | None:

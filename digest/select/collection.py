@@ -32,6 +32,7 @@ from digest.db import POSTGRESQL, db_errors, shown
 from digest.dbfaults import takes_no_writes, unindexed_read_only, unwritable
 from digest.errors import StoreError, StoreUnusable
 from digest.files import counted
+from digest.pggrants import tables_schema
 from digest.progress import Progress
 from digest.select.acronyms import defined_in
 from digest.select.evidence import evidence_in
@@ -122,7 +123,9 @@ class CollectionStats:
             added = self._index(progress)
         except db_errors() as e:  # a role that may only read (on SQLite, a read-only file: below)
             if self.store.dialect == POSTGRESQL and (
-                clear := unindexed_read_only(e, shown(self.store.path), self.db.raw.info.user)
+                clear := unindexed_read_only(
+                    e, shown(self.store.path), self.db.raw.info.user, tables_schema(self.db)
+                )
             ):
                 raise clear from e
             raise
