@@ -88,3 +88,19 @@ def test_a_new_database_is_told_the_schema_to_grant_create_on(tmp_path):
         said = " ".join(done.stderr.split())
         grant = f"GRANT CREATE ON SCHEMA digest_app TO {role}"  # before: ON SCHEMA public
         assert done.returncode == 1 and f"grant this role that ({grant})" in said, said
+
+
+def test_a_role_refused_an_upgrade_is_told_the_default_privileges_of_the_schema(tmp_path):
+    with reader_in_schema("digest_app") as (url, role, reader):
+        ws = ada_ingested(tmp_path, url)
+        # a worker's role, granted writes and CREATE there (the step from 34 alters outbox: the owner's)
+        run_as_said(url, f"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA digest_app TO {role}")
+        run_as_said(url, f"GRANT CREATE ON SCHEMA digest_app TO {role}")
+        run_as_said(url, "UPDATE schema_version SET version = 34")  # as an older digest left them
+        ws.config_path.write_text(ws.config_path.read_text().replace(url, reader))
+        done = digest(ws, "status")
+        said = " ".join(done.stderr.split())
+        assert done.returncode == 1 and f"role '{role}' may not change digest's tables" in said, said
+        # before: "ALTER DEFAULT PRIVILEGES FOR ROLE ... IN SCHEMA public ...", "... IN SCHEMA public TO"
+        assert " IN SCHEMA digest_app GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO " in said, said
+        assert f"ON ALL TABLES IN SCHEMA digest_app TO {role});" in said, said
