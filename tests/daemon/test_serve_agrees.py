@@ -93,7 +93,8 @@ def test_a_reader_missing_only_from_a_web_process_folder_is_told_to_wait_not_gon
     client = create_app(other.config, signer, lambda: now).test_client()
     with RunLock(database).acquire(worker="app1:7:abcd"):  # on SQLite, it holds it while it runs
         page = client.get(f"/u/{token}")
-        assert page.status_code == 503 and "gone" not in page.get_data(as_text=True).lower()
+        shown = page.get_data(as_text=True).replace(token, "TOKEN")  # its signature may hold "gone"
+        assert page.status_code == 503 and "gone" not in shown.lower()
         said = caplog.text
         assert "its settings differ from those of the workers on this database (worker app1:7:abcd)" in said
         assert "waits (not told 'gone')" in caplog.text
