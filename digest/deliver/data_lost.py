@@ -36,8 +36,17 @@ def unheard(timeout: float) -> str:
     """The failed try's reply of a message whose data's end the server did not answer within
     ``timeout`` (smtp.timeout): it has the data, and may have taken it (its rows by earlier releases
     said only "the server timed out during DATA")."""
-    why = f"no answer to the end of the data (smtp.timeout: {timeout:g} s), so it may have taken it"
-    return f"the server timed out{during('DATA', why)}"
+    return f"the server timed out{during('DATA', _NO_ANSWER.format(f'smtp.timeout: {timeout:g} s'))}"
+
+
+def cut_unheard(why: str) -> str:
+    """The failed try's reply of a message whose data's end the server had when it hung up before
+    answering it (``why``: "Connection unexpectedly closed"): it may have taken it, said as of one
+    silent (:func:`unheard`; rows by earlier releases: "the server hung up during DATA: <why>")."""
+    return f"the server hung up{during('DATA', _NO_ANSWER.format(why))}"
+
+
+_NO_ANSWER = "no answer to the end of the data ({}), so it may have taken it"
 
 
 # Where a failure while our data went is said (" during the message's data, before its end: [Errno 104]

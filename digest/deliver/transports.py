@@ -13,7 +13,7 @@ from email.utils import parseaddr
 from digest.checks import is_bare_email
 from digest.config import SmtpConfig
 from digest.deliver.certificates import greeted, tls_context, tls_refused
-from digest.deliver.data_lost import DATA_COMMAND, DATA_CUT, during, unconfirmed, unheard
+from digest.deliver.data_lost import DATA_COMMAND, DATA_CUT, cut_unheard, during, unconfirmed, unheard
 from digest.deliver.data_sent import WITHDRAWN, DataCut, _Gate, _Withdrawn, ask_data, send_data
 from digest.deliver.login_methods import case_blind, other_methods, what_to_do
 from digest.deliver.oversize import over_size
@@ -266,6 +266,8 @@ class SmtpSender:
                 if said == "DATA":  # after the data's end: it may have the message
                     return SendResult(False, unheard(self.config.timeout), timed_out=True)
                 return SendResult(False, f"the server timed out{during(said)}", timed_out=True)
+            if said == "DATA":  # after the data's end, before its answer: it may have the message
+                return SendResult(False, cut_unheard(_why(e)))
             return SendResult(False, f"the server hung up{during(said, _why(e))}")
         except smtplib.SMTPResponseException as e:  # DATA refused before the message was sent
             code, text = e.smtp_code, e.smtp_error
