@@ -4,12 +4,14 @@ STARTTLS) offers no login we can use: it is said as a server that offers none ("
 or leave out smtp.username ..."), its digest waiting until the config is fixed. Before, "took the
 connection but failed the login as 'ada': No suitable authentication method found.; check
 smtp.username and the password in $SMTP_PASSWORD": no password was ever sent. Real `digest send`,
-a real raw loopback server in TLS from the start (smtp.security: ssl), real SQLite."""
+a real raw loopback server in TLS from the start (smtp.security: ssl), real aiosmtpd whose EHLO after
+its STARTTLS says "AUTH " with its methods all left out (smtp.security: starttls), real SQLite."""
 
 from __future__ import annotations
 
 import pytest
 from helpers.raw_smtp import raw_server
+from helpers.smtp_login import login_server
 from test_no_login_said import ELSE, LOGIN, SETTINGS, no_login
 from test_not_delivered_said import row_of_ada, with_smtp
 
@@ -28,3 +30,11 @@ def test_an_auth_naming_no_method_is_said_to_offer_no_login(tmp_path, trusted):
     ), row
     assert "password" not in row and "No suitable" not in row, row
     assert not [c for c in server.commands if c.upper().startswith(b"AUTH")]
+
+
+def test_one_naming_none_after_its_starttls_is_said_alike(tmp_path, trusted):
+    with login_server(tls_context=trusted, auth_exclude_mechanism=["PLAIN", "LOGIN"]) as port:
+        row = row_of_ada(with_smtp(tmp_path / "ws", port, LOGIN + "  security: starttls\n").cli("send"))
+    assert SETTINGS in row, row
+    said = no_login(port, "starttls") + "its AUTH names no method; " + ELSE + "without a login"
+    assert row.endswith(said), row
