@@ -15,7 +15,7 @@ from pathlib import Path
 
 from digest.db import is_postgres
 from digest.errors import StoreError, StoreUnusable
-from digest.pggrants import sql_role, write_refused
+from digest.pggrants import no_schema_usable, sql_role, write_refused
 
 FULL_BELOW = 1024 * 1024  # less room left than this: SQLite's "disk I/O error" there is a full disk's
 QUOTA_PROBE = 16 * 1024  # bytes written to learn whether a disk quota is used up (a page or two of SQLite's)
@@ -68,6 +68,8 @@ def explain_pg(error: Exception, name: str, url: str = "") -> StoreError | None:
     server what a role refused a table may do (the URL as configured: ``name`` is it shown)."""
     if getattr(error, "sqlstate", None) == "42501":
         return write_refused(error, name, url)
+    if getattr(error, "sqlstate", None) == "3F000" and "no schema has been selected" in str(error):
+        return no_schema_usable(error, name, url)
     if getattr(error, "sqlstate", None) != "53100":
         return None
     first = str(error).strip().splitlines()[0] if str(error).strip() else "disk full"

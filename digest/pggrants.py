@@ -84,9 +84,7 @@ def write_refused(error: Exception, name: str, url: str = "") -> StoreUnusable:
     account's, as libpq takes it). A table it may not even read (granted nothing: a reading command
     refused too), the tables not made yet in a schema it may not make them in, and the tables an
     upgrade changes, which only their owner may, said as such."""
-    from psycopg.conninfo import conninfo_to_dict  # (the error is psycopg's: it is imported)
-
-    role = str(conninfo_to_dict(name).get("user") or os.environ.get("PGUSER") or getpass.getuser())
+    role = role_of(name)
     first = str(error).strip().splitlines()[0]
     if first.startswith("permission denied for schema "):  # CREATE TABLE: a new database's first command
         schema = sql_role(first.removeprefix("permission denied for schema "))  # search_path's first
@@ -122,6 +120,50 @@ def write_refused(error: Exception, name: str, url: str = "") -> StoreUnusable:
         f"writes (GRANT INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA {found.schema} TO "
         f"{sql_role(role)}) ({first})"
     )
+
+
+def role_of(name: str) -> str:
+    """The role the URL ``name`` connects as: its own, else PGUSER's, else this account's, as
+    libpq takes it."""
+    from psycopg.conninfo import conninfo_to_dict  # (an error of psycopg's is said: it is imported)
+
+    return str(conninfo_to_dict(name).get("user") or os.environ.get("PGUSER") or getpass.getuser())
+
+
+def no_schema_usable(error: Exception, name: str, url: str = "") -> StoreUnusable:
+    """PostgreSQL finding no schema to make or find digest's tables in (SQLSTATE 3F000, "no schema
+    has been selected to create in"), every command refused so: the role may use none of the
+    schemas its search_path names (a search_path set to a schema of digest's, ALTER DATABASE ...
+    SET search_path, the role not granted USAGE on it), or none of them exists (a name mistyped).
+    The first of them that exists named, asked as :func:`asked` asks."""
+    role, first = role_of(name), str(error).strip().splitlines()[0]
+    try:
+        with contextlib.closing(connect_within(url or name, ASK_WAIT)) as db:
+            row = db.execute(FIRST_SCHEMA).fetchone()
+    except Exception:  # noqa: BLE001 (not asked: said without the schema's name)
+        row = None
+    if row is not None and row[0] is None:
+        return StoreUnusable(
+            f"{name}: none of the schemas the search_path of role '{role}' names ({row[1]}) exists, "
+            "where digest finds its tables and makes them; set it to the schema they are in "
+            f"(ALTER ROLE ... SET search_path, or the database's), or make that schema ({first})"
+        )
+    schema = row[0] if row is not None else "<the schema of digest's tables>"
+    return StoreUnusable(
+        f"{name}: role '{role}' may not use the schema digest's tables are in (the first of its "
+        f"search_path), so finds no tables there and may make none; grant it that (GRANT USAGE ON "
+        f"SCHEMA {schema} TO {sql_role(role)}) ({first})"
+    )
+
+
+# The first schema the search_path names that exists (quoted where it must be: NULL, none), and
+# the search_path: "$user" is the role's own schema
+FIRST_SCHEMA = (
+    "SELECT (SELECT quote_ident(n.nspname) FROM unnest(string_to_array(current_setting('search_path'), "
+    "',')) WITH ORDINALITY AS s(entry, i) JOIN pg_namespace n ON n.nspname = CASE WHEN trim(entry) "
+    "IN ('$user', '\"$user\"') THEN current_user ELSE (parse_ident(trim(entry)))[1] END "
+    "ORDER BY i LIMIT 1), current_setting('search_path')"
+)
 
 
 # How long the asking of what a refusal means may take in all, its connection and its statements

@@ -1,0 +1,69 @@
+"""A role that may not use the schema digest's tables are in (a database whose search_path is set
+to a schema of digest's, ALTER DATABASE ... SET search_path, the role not granted USAGE on it) is
+told the grant that lets it: PostgreSQL passes over such a schema in the search_path, finds no
+tables and no schema to make them in, and every command was refused "no schema has been selected
+to create in", as if the database were new and the fault digest's. A search_path naming no schema
+that exists (mistyped) is said as such. Real parts: a fresh database, its tables made by a real
+`digest ingest`, a role made there, real commands through it (the CLI's and the daemon's pass),
+each grant said run as written."""
+
+from __future__ import annotations
+
+import os
+import uuid
+
+import psycopg
+from test_pg_grants_schema import run_as_said
+from test_pg_read_only_role import PASSWORD, ada_ingested, digest
+
+from conftest import Workspace, postgres_database
+
+
+def as_role(url: str, role: str) -> str:
+    host = os.environ.get("PGHOST", "127.0.0.1")
+    host = "127.0.0.1" if host.startswith("/") else host
+    return f"postgresql://{role}@{host}:{os.environ.get('PGPORT', '5432')}/{url.rsplit('/', 1)[1]}"
+
+
+def test_a_role_not_granted_the_schema_of_the_tables_is_told_to_grant_its_use(tmp_path):
+    role = f"digest_reader_{uuid.uuid4().hex[:8]}"
+    with postgres_database() as url:
+        name = url.rsplit("/", 1)[1]
+        run_as_said(url, "CREATE SCHEMA digest_app")
+        run_as_said(url, f"ALTER DATABASE {name} SET search_path = digest_app")
+        run_as_said(url, f"CREATE ROLE {role} LOGIN PASSWORD '{PASSWORD}'")
+        try:
+            ws = ada_ingested(tmp_path, url)
+            ws.config_path.write_text(ws.config_path.read_text().replace(url, as_role(url, role)))
+            grant = f"GRANT USAGE ON SCHEMA digest_app TO {role}"
+            for command in (("status",), ("run", "--once")):
+                done = digest(ws, *command)
+                said = " ".join((done.stderr + done.stdout).split())
+                # before: "...: no schema has been selected to create in LINE 1: CREATE TABLE ..."
+                assert f"role '{role}' may not use the schema digest's tables are in" in said, said
+                assert f"grant it that ({grant})" in said, said
+            run_as_said(url, grant)
+            done = digest(ws, "status")  # then told the reads to grant, as a role granted the schema is
+            said = " ".join(done.stderr.split())
+            assert (
+                "may not read this database; grant it (GRANT SELECT ON ALL TABLES IN SCHEMA digest_app"
+                in said
+            )
+            run_as_said(url, f"GRANT SELECT ON ALL TABLES IN SCHEMA digest_app TO {role}")
+            assert digest(ws, "status").returncode == 0
+        finally:
+            with psycopg.connect(autocommit=True) as admin:
+                admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+                admin.execute(f"DROP ROLE IF EXISTS {role}")
+
+
+def test_a_search_path_naming_no_schema_there_is_said_so(tmp_path):
+    with postgres_database() as url:
+        name = url.rsplit("/", 1)[1]
+        run_as_said(url, f"ALTER DATABASE {name} SET search_path = digest_ap")  # (digest_app mistyped)
+        done = digest(Workspace(tmp_path, database=url), "status", as_reader=False)
+        said = " ".join(done.stderr.split())
+        assert done.returncode == 1, said
+        assert "none of the schemas the search_path of role" in said and "names (digest_ap) exists" in said, (
+            said
+        )
