@@ -21,6 +21,7 @@ from digest.ingest.fetch import GONE, source_day
 from digest.ingest.fetch_records import FetchRecord
 from digest.ingest.missed_days import (
     AT_EACH,
+    AT_EACH_LEFT,
     CATCH_UP,
     GREW,
     NOT_AGAIN,
@@ -79,9 +80,8 @@ def failed_days(
                 continue
             # an older day that fails holds it back (fetch_with_missed: no storm in an outage) until
             # it answers, or leaves the week: the day after the last older one's last (theirs, a day apart)
-            when = (
-                AT_EACH if n == len(aged) else f"{AT_EACH} {behind(week[n - len(aged) - 1].day, own, today)},"
-            )
+            each = AT_EACH_LEFT if left_by_stop(a.detail) else AT_EACH  # never asked for: not "again"
+            when = each if n == len(aged) else f"{each} {behind(week[n - len(aged) - 1].day, own, today)},"
             lines.append((src.name, f"{_failed(a, said)}; {when} until a week old (the last on {end})"))
         lines += _early(store, src, then, own, today, f.url if f else None) if then < own else []
     return lines

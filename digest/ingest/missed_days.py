@@ -86,6 +86,7 @@ LOST_GROWN = (
 # when a failed day is asked again if an older one failed too: that one first (fetch_with_missed)
 BEHIND = "once the days before it answer"
 AT_EACH = "asked again at each fetch"  # a failed day of the week: at each fetch of its source
+AT_EACH_LEFT = "asked for at each fetch"  # so a day a stopped catch-up left (:data:`NOT_ASKED`): not "again"
 
 
 def behind(before: dt.date, own: dt.date, today: dt.date) -> str:

@@ -57,7 +57,7 @@ def test_days_left_by_a_stopped_catch_up_are_said_never_asked_once_out_of_the_we
 def test_status_says_a_day_left_by_a_stopped_catch_up_not_asked_for_not_failed(workspace, tmp_path: Path):
     """`digest status` lists each day that failed besides a source's last fetch; a day the catch-up
     left was never asked for: before, "the daily papers of 2026-12-12 FAILED at 2026-12-19 05:59 UTC:
-    not asked for: ...", a failure of a day no fetch had asked for."""
+    not asked for: ...; asked again at each fetch ...", a failure of a day no fetch had asked for."""
     down = tmp_path / "down"
 
     with LocalHttpServer({"/api/daily_papers": down_while(down)}) as server:
@@ -66,6 +66,9 @@ def test_status_says_a_day_left_by_a_stopped_catch_up_not_asked_for_not_failed(w
     assert "the daily papers of 2026-12-11 FAILED at 2026-12-19 05:59 UTC: http://" in status, status
     assert (
         "  and the daily papers of 2026-12-12 not asked for: the catch-up stopped at 2026-12-11, the server "
-        "failing (at 2026-12-19 05:59 UTC); asked again at each fetch once the days before it answer"
+        "failing (at 2026-12-19 05:59 UTC); asked for at each fetch once the days before it answer"
     ) in status, status
     assert "2026-12-12 FAILED" not in status, status
+    # nor "asked again" (before the review: "...; asked again at each fetch ..."): it was never asked
+    left = [line for line in status.splitlines() if "not asked for: the catch-up stopped" in line]
+    assert len(left) == 6 and not [line for line in left if "asked again" in line], status
