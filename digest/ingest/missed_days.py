@@ -217,9 +217,11 @@ def failed_before(
 def early_only(store: Store, source: SourceConfig, day: dt.date, gone: str) -> list[Asked]:
     """The days of the week and a day (:data:`CATCH_UP` + 1) before ``day`` that ``source`` asked for
     only before they were over (not out yet, or its list still filling), oldest first; not one whose
-    whole list is stored all the same (its dump loaded by hand once its UTC day was over)."""
+    whole list is stored all the same (its dump loaded by hand once its UTC day was over), nor one not
+    out then whose papers were loaded by hand at all (they came: :func:`missed_days`' long stop)."""
     asked = _asked(store, source, day, gone, CATCH_UP + 1).values()
-    early = (a for a in asked if a.got and a.early and not stored(store, source.kind, a.day, whole=True))
+    # a listing of the day stored at all, when our answer held none (not out): loaded by hand
+    early = (a for a in asked if a.got and a.early and not stored(store, source.kind, a.day, not a.empty))
     return sorted(early, key=lambda a: a.day)
 
 
