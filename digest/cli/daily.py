@@ -260,6 +260,10 @@ def send(obj: Context, users: tuple[str, ...], dry_run: bool, force: bool, to_di
     periods = {p.period_digest for p in report.planned} | set(report.queued)  # the period's own: no "earlier"
     earlier_ids = {o.message_id for o in outcomes if o.user in made and o.message_id not in periods}
     earlier = {o.user for o in outcomes if o.message_id in earlier_ids}
+    own = {o.message_id for o in outcomes} & periods  # the period's digest retried: its own row says it
+    beside = {
+        p.profile.user for p in report.planned if p.profile.user in earlier and p.period_digest not in own
+    }
     for o in outcomes:
         if o.ok:
             status = o.reply if to_files else "sent"  # "written to out/<id>.eml"
@@ -281,7 +285,7 @@ def send(obj: Context, users: tuple[str, ...], dry_run: bool, force: bool, to_di
         elif plan.action != NEW and p.user not in tried and plan.left is not None and plan.left.id in kept:
             # the period's digest: why it is not written, and who sends it, said once, below
             lines.append(f"{p.user:<16} {p.email:<32} {queued_on(p, plan.left, now)}; {NOT_WRITTEN_BELOW}")
-        elif plan.action != NEW and (p.user not in tried or p.user in report.meanwhile or p.user in earlier):
+        elif plan.action != NEW and (p.user not in tried or p.user in report.meanwhile or p.user in beside):
             lines.append(f"{p.user:<16} {p.email:<32} {plan.note}")
     if lines:
         echo("\n".join(lines))
