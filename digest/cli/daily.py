@@ -120,8 +120,10 @@ def send(obj: Context, users: tuple[str, ...], dry_run: bool, force: bool, to_di
     from digest.daemon.lock import RunLock
     from digest.daemon.renamed import pending
     from digest.daemon.sendnow import ALREADY, NEW, NOTHING, plan_send, send_now
+    from digest.deliver.claims import before_37_for_files
     from digest.deliver.file_transport import FileSender
     from digest.deliver.held_said import reply_said, retry_said, waits_until
+    from digest.deliver.outbox import Outbox, for_email
     from digest.deliver.replies import NOT_TRIED, TRIED_LATER
     from digest.deliver.retention import prune
     from digest.deliver.senders import check_transport, sender_factory
@@ -133,7 +135,7 @@ def send(obj: Context, users: tuple[str, ...], dry_run: bool, force: bool, to_di
     from digest.ingest.inbox import InboxError, wait_settled
     from digest.profiles.load import load_profiles_lenient
     from digest.select.embedding_lock import stopping
-    from digest.store import Store
+    from digest.store import QUEUED, Store
 
     config = obj.config
     refusal: ConfigError | None = None
@@ -170,7 +172,11 @@ def send(obj: Context, users: tuple[str, ...], dry_run: bool, force: bool, to_di
             renderer = Renderer.for_config(config) if to_dir else None
             making = []  # the digests `send` would make: a source that failed a moment ago, they go without
             plans = plan_send(config, store, as_sent, now, force=force, untried=to_dir is not None)
-            left = [plan.left for plan in plans if plan.left is not None]  # `--to-dir`: email, not written
+            # `--to-dir`: the readers' email, not written, the period's digest or an earlier one (report.kept)
+            taken = {plan.profile.user for plan in plans if plan.action in (NEW, ALREADY, NOTHING)}
+            as_taken = (lambda m: m) if config.smtp_given else before_37_for_files  # as plan_send reads them
+            queued = Outbox(store).entries(QUEUED) if to_dir is not None else []
+            left = [m for m in queued if m.user in taken and for_email(as_taken(m))]
             for plan in plans:
                 making += [plan.profile] if plan.action in (NEW, NOTHING) else []
                 p = replace(plan.profile, user=new.get(plan.profile.user, plan.profile.user))
