@@ -94,12 +94,14 @@ def hold_names(store: Store, names: Sequence[str], *, share: bool = False) -> No
     UPDATE: digest.daemon.names.look, digest.daemon.renamed.carry), a pass storing digests and
     results for them (``share``: FOR SHARE, digest.deliver.lines). Two of them that meet wait at
     the names, holding no row the other wants: never in a cycle (a deadlock). A chunk of names at a
-    time (many readers' files gone at once), in their order: the same order, in the same transaction."""
+    time (many readers' files gone at once), in the same transaction, all in one order: their code
+    points' (Python's sorted order, and the "C" collation's within a chunk), not the database's
+    collation, which orders the names of one chunk otherwise ("alice" before "Bob" under en-US)."""
     if store.dialect != POSTGRESQL:
         return
     mode = "SHARE" if share else "NO KEY UPDATE"
-    for chunk, marks in in_chunks(names):
-        sql = f"SELECT user FROM reader_names WHERE user IN ({marks}) ORDER BY user FOR {mode}"
+    for chunk, marks in in_chunks(sorted(set(names))):
+        sql = f'SELECT user FROM reader_names WHERE user IN ({marks}) ORDER BY user COLLATE "C" FOR {mode}'
         store.db.execute(sql, tuple(chunk)).fetchall()
 
 
