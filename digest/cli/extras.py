@@ -99,10 +99,11 @@ def _whole(path: Path) -> str:
 
 
 @click.command()
-@click.option("--host", help="Address to listen on (default: web.host, else 127.0.0.1).")
+@click.option("--host", metavar="HOST", help="Address to listen on (default: web.host, else 127.0.0.1).")
 @click.option(
     "--port",
     type=click.IntRange(0, 65535),
+    metavar="PORT",
     help="Port (default: web.port, else 8025); 0: any free port, said.",
 )
 @click.pass_obj

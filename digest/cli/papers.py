@@ -121,6 +121,7 @@ def ingest(obj: Context, paths: tuple[Path, ...]) -> None:
 @click.option(
     "--limit",
     type=click.IntRange(min=1),
+    metavar="N",
     default=None,
     help="How many papers to show.  [default: 20; with --next, USER's max_papers: the next digest]",
 )

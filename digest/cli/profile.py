@@ -59,7 +59,7 @@ def _saved(edited: Any, what: str) -> None:
     metavar="KEYWORD",
     help="A keyword or phrase (repeatable; at least one).",
 )
-@click.option("--name", help="The reader's name, for the greeting.")
+@click.option("--name", metavar="NAME", help="The reader's name, for the greeting.")
 @click.pass_obj
 @handle_errors
 def profile_new(obj: Context, user: str, email: str, interests: tuple[str, ...], name: str | None) -> None:

@@ -18,8 +18,12 @@ DAYS, SHOW = 30, 10  # --days, --show by default: left out of the command said a
     metavar="NUMBER",  # as `profile add --weight NUMBER`
     help="The weight to try  [default: the profile's, if it has the keyword, else 1]",
 )
-@click.option("--days", type=click.IntRange(min=1), default=DAYS, show_default=True, help="How far back.")
-@click.option("--show", type=click.IntRange(min=0), default=SHOW, show_default=True, help="Papers to list.")
+@click.option(
+    "--days", type=click.IntRange(min=1), metavar="N", default=DAYS, show_default=True, help="How far back."
+)
+@click.option(
+    "--show", type=click.IntRange(min=0), metavar="N", default=SHOW, show_default=True, help="Papers to list."
+)
 @click.pass_obj
 @handle_errors
 def profile_test(obj: Context, user: str, keyword: str, weight: float | None, days: int, show: int) -> None:
