@@ -89,6 +89,33 @@ class HomePath(click.Path):
         return super().convert(value, param, ctx)
 
 
+class Number(click.ParamType):
+    """A number as the form's number fields take it (1.5, 1e2); a comma for the point is said."""
+
+    name = "number"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        from digest.number_text import read_number
+
+        number = value if isinstance(value, float | int) else read_number(str(value))
+        if number is None:
+            point = f" (write decimals with a point: {value.replace(',', '.')})" if "," in str(value) else ""
+            self.fail(f"{value!r} is not a number{point}", param, ctx)
+        return float(number)
+
+
+class PositiveNumber(click.FloatRange):
+    """A :class:`Number` above 0, its bound said in the help as click's ranges say theirs ([x>0])."""
+
+    name = "number"
+
+    def __init__(self) -> None:
+        super().__init__(min=0, min_open=True)
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        return super().convert(Number().convert(value, param, ctx), param, ctx)
+
+
 def say_no_readers(config: Config) -> None:
     """On stderr: the profiles folder holds no reader's file (`digest send`, `run --once`)."""
     secho(f"No readers: {config.profiles} holds no <user>.yaml (one per reader).", err=True)

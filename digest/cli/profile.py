@@ -7,7 +7,7 @@ from typing import Any
 import click
 
 from digest import yaml_edit
-from digest.cli.common import Context, echo, handle_errors, now_utc, say_profile_notes, secho
+from digest.cli.common import Context, Number, echo, handle_errors, now_utc, say_profile_notes, secho
 from digest.cli.profile_try import profile_test
 
 
@@ -24,21 +24,6 @@ def profile() -> None:
       digest profile add ada neuromorphic --weight 2
       digest profile show ada
     """
-
-
-class _Number(click.ParamType):
-    """A number as the form's number fields take it (1.5, 1e2); a comma for the point is said."""
-
-    name = "number"
-
-    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
-        from digest.number_text import read_number
-
-        number = value if isinstance(value, float | int) else read_number(str(value))
-        if number is None:
-            point = f" (write decimals with a point: {value.replace(',', '.')})" if "," in str(value) else ""
-            self.fail(f"{value!r} is not a number{point}", param, ctx)
-        return float(number)
 
 
 def _saved(edited: Any, what: str) -> None:
@@ -148,7 +133,7 @@ def profile_show(obj: Context, user: str) -> None:
 @click.argument("user")
 @click.argument("keyword")
 @click.option(
-    "--weight", type=_Number(), help="How much it counts (default 1); changes the weight if present."
+    "--weight", type=Number(), help="How much it counts (default 1); changes the weight if present."
 )
 @click.pass_obj
 @handle_errors

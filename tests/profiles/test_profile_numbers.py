@@ -34,3 +34,25 @@ def test_digits_of_other_scripts_are_not_numbers_as_in_the_form(workspace):
     assert result.exit_code == 2 and "is not a number" in result.output
     assert workspace.cli("profile", "set", "bob", "max_papers", " 12 ").exit_code == 0  # spaces, as before
     assert path.read_text().endswith("max_papers: 12\n") and "control" not in path.read_text()
+
+
+def test_profile_test_tells_a_decimal_comma_as_profile_add_does(workspace):
+    """`profile test`, which tries the weight `profile add` then keeps, read it as click's float
+    range: "'1,5' is not a valid float range", saying neither what is wrong nor what to write."""
+    workspace.profile("bob", PROFILE)
+    result = workspace.cli("profile", "test", "bob", "control", "--weight", "1,5")
+    assert result.exit_code == 2
+    assert (
+        "Invalid value for '--weight': '1,5' is not a number (write decimals with a point: 1.5)"
+        in result.output
+    )
+    assert "float" not in result.output
+    assert (
+        "'abc' is not a number"
+        in workspace.cli("profile", "test", "bob", "control", "--weight", "abc").output
+    )
+    assert (
+        "0.0 is not in the range x>0"
+        in workspace.cli("profile", "test", "bob", "control", "--weight", "0").output
+    )
+    assert workspace.cli("profile", "test", "bob", "control", "--weight", "2.5e-1").exit_code == 0
