@@ -36,6 +36,7 @@ from digest.pgrefusals import refusal
 from digest.schema import SCHEMA_VERSION, run_migration, sql_statements
 from digest.schema_pg import migrate_postgres, pg_version
 from digest.schema_text import newer_schema, older_schema_read_only
+from digest.sqlite_needed import sqlite_too_old
 from digest.store_carried import CarriedPapers
 from digest.store_chunks import in_chunks
 from digest.store_embeddings import PaperEmbeddings
@@ -84,6 +85,8 @@ class Store(CarriedPapers, ReaderRatings, PaperEmbeddings, ListingSources):
         if self.dialect == POSTGRESQL:
             self._open_postgres(str(path), timeout)
             return
+        if said := sqlite_too_old():  # before a claim's RETURNING is a syntax error (digest.sqlite_needed)
+            raise StoreError(said)
         check_folder(self.path)
         try:
             if readonly and not self.path.exists():  # nothing stored yet: an empty database to read

@@ -1,0 +1,35 @@
+"""digest needs SQLite 3.35 or newer (the store's claims use RETURNING). Python's sqlite3 uses the
+SQLite it was built with, which a Python 3.11 on an older system has older (Ubuntu 20.04's 3.31,
+RHEL 8's 3.26): there a send met "near "RETURNING": syntax error" at its first claim. The store
+refuses such an SQLite at its opening, saying which it found and what to do; the check reads the
+version's text, as sqlite3.sqlite_version gives it (no older SQLite can be loaded here)."""
+
+from __future__ import annotations
+
+import sqlite3
+
+import pytest
+
+from digest.sqlite_needed import sqlite_too_old
+
+
+@pytest.mark.parametrize("version", ["3.34.1", "3.31.1", "3.26.0", "3.9.2", "2.8.17"])
+def test_an_older_sqlite_is_said_with_what_to_do(version):
+    assert sqlite_too_old(version) == (
+        f"digest needs SQLite 3.35 or newer; this Python's sqlite3 is {version} (run digest with a "
+        "Python whose sqlite3 has a newer SQLite, or keep the database in PostgreSQL: "
+        "database: postgresql://...)"
+    )
+
+
+@pytest.mark.parametrize("version", ["3.35.0", "3.35.5", "3.40.1", "3.100.0", "4.0.0"])
+def test_3_35_and_newer_are_taken(version):
+    assert sqlite_too_old(version) is None  # 3.100 is newer than 3.35, though "3.100" < "3.35" as text
+
+
+def test_this_pythons_sqlite_is_taken_and_its_store_opens(tmp_path):
+    from digest.store import Store
+
+    assert sqlite_too_old() is None and sqlite_too_old(sqlite3.sqlite_version) is None
+    with Store(tmp_path / "digest.db") as store:
+        assert store.db.execute("SELECT 1").fetchone() == (1,)
