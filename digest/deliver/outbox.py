@@ -243,9 +243,8 @@ class Outbox(OutboxMarks):
     def paper_counts(self, ids: Sequence[int]) -> dict[int, int]:
         """How many papers each message of ``ids`` holds (without its bytes)."""
         counts: dict[int, int] = {}
-        for start in range(0, len(ids), 500):
-            chunk = list(ids[start : start + 500])
-            sql = f"SELECT id, paper_ids FROM outbox WHERE id IN ({','.join('?' * len(chunk))})"
+        for chunk, marks in in_chunks(ids):
+            sql = f"SELECT id, paper_ids FROM outbox WHERE id IN ({marks})"
             counts.update((r[0], len(json.loads(r[1]))) for r in self.db.execute(sql, chunk))
         return counts
 
