@@ -9,8 +9,10 @@ bits; psycopg: "number of parameters must be between 0 and 65535"). A query over
 every paper can pass either bound, so it goes one chunk at a time.
 
 Why 500, far below both: no statement (its text, its parameters, its plan) grows with the number of
-readers or papers asked about, and a chunk run in a transaction of its own holds its locks briefly;
-500 keys also leave room for a query's other parameters under any of these bounds.
+readers or papers asked about, and 500 keys leave room for a query's other parameters under any of
+these bounds. The chunks share whatever transaction their caller runs them in: one for them all
+(digest.deliver.outbox's retry_now; digest.daemon.notes' rows, locked together), none (a read), or
+one a chunk (the daemon's reader claims, digest.daemon.claims).
 """
 
 from __future__ import annotations
