@@ -261,8 +261,7 @@ def send(obj: Context, users: tuple[str, ...], dry_run: bool, force: bool, to_di
     lines: list[str] = []  # one line per reader, written at once (click.echo flushes after each call)
     # `send --force` for a reader whose earlier digest waited, or one whose period's digest went before
     # (or meanwhile): that one is retried too, in a row of its own, and the period's said in its own
-    made = {p.profile.user for p in report.planned if p.action in (NEW, NOTHING, ALREADY)}
-    made |= set(report.meanwhile)
+    made = {p.profile.user for p in report.planned if p.action in (NEW, NOTHING, ALREADY)}  # and meanwhile's
     periods = {p.period_digest for p in report.planned} | set(report.queued)  # the period's own: no "earlier"
     earlier_ids = {o.message_id for o in outcomes if o.user in made and o.message_id not in periods}
     earlier = {o.user for o in outcomes if o.message_id in earlier_ids}
