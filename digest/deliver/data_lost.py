@@ -48,6 +48,18 @@ def cut_unheard(why: str) -> str:
 
 _NO_ANSWER = "no answer to the end of the data ({}), so it may have taken it"
 
+# How the replies of an answer lost end (unheard, cut_unheard, data_sent.UNANSWERED): said after words
+# that say so already (held_said.ANSWER_LOST: "... it may have it"), they are left off (:func:`once`)
+_MAYBE_TAKEN = re.compile(r", so (?:it|the server) may have taken it$")
+
+
+def once(reply: str) -> str:
+    """``reply``, a lost answer's, said after words that say the server may have the message: without
+    its own ", so it may have taken it" (", so the server may have taken it"), which would say it twice
+    ("... was lost: it may have it; sent again at ...: the server timed out during DATA: no answer to
+    the end of the data (smtp.timeout: 1 s)"). The reply stored keeps them (answer_lost reads either)."""
+    return _MAYBE_TAKEN.sub("", reply) if answer_lost(reply) else reply
+
 
 # Where a failure while our data went is said (" during the message's data, before its end: [Errno 104]
 # Connection reset by peer"): a send that failed before the data's end was handed over, so the server

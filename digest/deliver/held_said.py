@@ -23,7 +23,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from digest.deliver.data_lost import ANSWERED_DATA, answer_lost
+from digest.deliver.data_lost import ANSWERED_DATA, answer_lost, once
 from digest.deliver.replies import (
     CA_FILE_SPOILT,
     CANNOT_CONNECT,
@@ -117,8 +117,12 @@ def waits_until(reply: str, at: str) -> str:
 def reply_said(reply: str) -> str:
     """The reply said after :func:`waits_until`'s or :func:`held_for`'s head: as it is after
     "deferred" ("not tried: 421 ...": the pass's first was deferred, this one not offered), without
-    "not tried: " after a "not sent" or "not written", which says it already."""
-    return reply if held_by(reply) == DEFERRED else reply.removeprefix(NOT_TRIED)
+    "not tried: " after a "not sent" or "not written", which says it already; an answer lost's
+    without its ", so it may have taken it", which the head's "it may have it" says already."""
+    held = held_by(reply)
+    if held == ANSWER_LOST:
+        return once(reply)
+    return reply if held == DEFERRED else reply.removeprefix(NOT_TRIED)
 
 
 def held_for(reply: str, user: str) -> str:
