@@ -11,10 +11,12 @@ SMTP, once. Were one written, it would count as delivered: the reader would neve
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
 from digest.cli.common import secho
 from digest.daemon.status import queued_line
+from digest.deliver.data_lost import once
 from digest.deliver.held_said import held_by
 from digest.deliver.outbox import OutboxEntry, server_deferred
 
@@ -46,4 +48,6 @@ def say_kept(kept: Sequence[OutboxEntry], files: Path | None = None) -> None:
             why = f"{held_by(m.last_error or '')}, it waits for its retry by SMTP: {SENDS_IT} then"
         else:
             why = f"{UNTRIED_EMAIL if m.for_files is not None else UNTRIED_BEFORE_37}: {then}"
+        if server_deferred(m) and m.last_error:  # an answer lost's "it may have it" said once, in why
+            m = replace(m, last_error=once(m.last_error))
         secho(f"not written ({why}): {queued_line(m)}", fg="yellow", err=True)
