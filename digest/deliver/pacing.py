@@ -160,9 +160,11 @@ BLANKET = 3
 def in_a_row(reply: str, times: int) -> str:
     """A pass stopped after ``times`` timeouts in a row, the last said ``reply`` ("the server timed
     out during RCPT"): the count after "timed out", before where it was, as other failures in a row
-    are said ("the server timed out 2 times in a row during RCPT; stopped for this pass"). Not why
-    the last ended there (after DATA's ": no answer ..., so it may have taken it"): said of the
-    digests not offered, it is not theirs."""
+    are said ("the server timed out twice in a row during RCPT; stopped for this pass", "3 times in
+    a row" with three connections; README's "A server that hangs" says "twice"). Not why the last
+    ended there (after DATA's ": no answer ..., so it may have taken it"): said of the digests not
+    offered, it is not theirs."""
     head, during, where = reply.partition(" during ")
     where = where.partition(": ")[0]
-    return f"{head} {times} {TIMED_OUT_IN_A_ROW}{during}{where}{STOPPED_FOR_PASS}"
+    count = "twice" if times == 2 else f"{times} times"
+    return f"{head} {count} {TIMED_OUT_IN_A_ROW}{during}{where}{STOPPED_FOR_PASS}"

@@ -103,11 +103,12 @@ INTERNAL_ERROR = "internal error: "
 # How a message the pass did not offer begins (the server could not be reached before it, ...)
 NOT_TRIED = "not tried: "
 # How a pass that stopped as the server timed out so many times in a row says it (pacing.Circuit:
-# "the server timed out 2 times in a row during RCPT; stopped for this pass", the count where
-# refusals.stopped says its "refused 3 recipients in a row at RCPT TO"), after the messages it did
-# not offer then ("not tried: ..."): the server stopped answering, nothing deferred them. Rows stored
-# before said the count last ("... during RCPT 2 times in a row; stopped for this pass"): read alike
-TIMED_OUT_IN_A_ROW = "times in a row"
+# "the server timed out twice in a row during RCPT; stopped for this pass", "3 times in a row" with
+# three connections, the count where refusals.stopped says its "refused 3 recipients in a row at RCPT
+# TO"), after the messages it did not offer then ("not tried: ..."): the server stopped answering,
+# nothing deferred them. Rows stored before said "2 times in a row", and before that the count last
+# ("... during RCPT 2 times in a row; stopped for this pass"): read alike (STOPPED_FOR_PASS)
+TIMED_OUT_IN_A_ROW = "in a row"
 STOPPED_FOR_PASS = "; stopped for this pass"
 # How a failure that passes (no server, or none that answered for good) ends the words of its error:
 # `digest send`'s line of a pass that reached no server (cli.daily) says when instead, once

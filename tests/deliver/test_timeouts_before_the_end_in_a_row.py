@@ -1,11 +1,13 @@
 """A pass that stops after the server timed out so many times in a row says the count where the
 other repeated failures say theirs (`refused 3 recipients in a row at RCPT TO`): after "timed out",
-before where it was, "the server timed out 2 times in a row during the message's data, before its
-end; stopped for this pass" (and "... 2 times in a row during RCPT; ..."). Before, the count came
-after the words of where it was: "the server timed out during the message's data, before its end 2
-times in a row; stopped for this pass". Both are read as a server that stopped answering (rows
-stored before too). Real SmtpSender and pacing.Circuit, a real raw loopback server that stops
-reading our data (its window closed) until smtp.timeout, one thread a connection."""
+before where it was, "the server timed out twice in a row during the message's data, before its
+end; stopped for this pass" (and "... twice in a row during RCPT; ...", "3 times in a row" with three
+connections), as README's "A server that hangs" says it ("twice in a row"). Before, "2 times in a
+row", and before that the count came after the words of where it was: "the server timed out during
+the message's data, before its end 2 times in a row; stopped for this pass". All are read as a
+server that stopped answering (rows stored before too). Real SmtpSender and pacing.Circuit, a
+real raw loopback server that stops reading our data (its window closed) until smtp.timeout, one
+thread a connection."""
 
 from __future__ import annotations
 
@@ -20,7 +22,7 @@ from digest.deliver.transports import Envelope, SmtpSender
 from conftest import Workspace
 
 STREAK = (
-    "the server timed out 2 times in a row during the message's data, before its end; stopped for this pass"
+    "the server timed out twice in a row during the message's data, before its end; stopped for this pass"
 )
 
 
@@ -47,10 +49,16 @@ def test_rows_stored_before_read_alike():
     )
     before += " pass"
     assert held_by(f"not tried: {before}") == STOPPED
+    assert held_by(f"not tried: {STREAK.replace('twice', '2 times')}") == STOPPED
+
+
+def test_more_timeouts_than_two_are_counted_in_figures():
+    """With three connections (smtp.connections: 3) the pass stops after three."""
+    assert in_a_row("the server timed out during RCPT", 3) == (
+        "the server timed out 3 times in a row during RCPT; stopped for this pass"
+    )
 
 
 def test_why_the_last_ended_is_not_said_of_the_digests_not_offered():
     """After DATA, the last try's "no answer ..., so it may have taken it" is that digest's alone."""
-    assert (
-        in_a_row(unheard(1), 2) == "the server timed out 2 times in a row during DATA; stopped for this pass"
-    )
+    assert in_a_row(unheard(1), 2) == "the server timed out twice in a row during DATA; stopped for this pass"
