@@ -29,6 +29,9 @@ from digest.stop import NOT_SENDING
 FETCH_FAILED_EXIT = 3  # `digest run --once`: all done but a source's fetch failed (README, Sources)
 # a reader's digest made before this `send --force`, waiting for its retry, tried again beside the new one
 EARLIER = "earlier digest"
+# `send --dry-run`'s row of a reader's earlier digest waiting, which the send retries (as daemon.already
+# says a period's digest waiting)
+RETRIED = "waiting (`digest send` retries it)"
 
 log = logging.getLogger("digest")
 
@@ -133,6 +136,7 @@ def send(obj: Context, users: tuple[str, ...], dry_run: bool, force: bool, to_di
     from digest.ingest.fetch import FAILED as FETCH_FAILED
     from digest.ingest.fetch_records import last_fetches
     from digest.ingest.inbox import InboxError, wait_settled
+    from digest.local_day import day_at
     from digest.profiles.load import load_profiles_lenient
     from digest.select.embedding_lock import stopping
     from digest.store import QUEUED, Store
@@ -175,11 +179,18 @@ def send(obj: Context, users: tuple[str, ...], dry_run: bool, force: bool, to_di
             # `--to-dir`: the readers' email, not written, the period's digest or an earlier one (report.kept)
             taken = {plan.profile.user for plan in plans if plan.action in (NEW, ALREADY, NOTHING)}
             as_taken = (lambda m: m) if config.smtp_given else before_37_for_files  # as plan_send reads them
-            queued = Outbox(store).entries(QUEUED) if to_dir is not None else []
-            left = [m for m in queued if m.user in taken and for_email(as_taken(m))]
+            queued = [m for m in Outbox(store).entries(QUEUED) if m.user in taken]
+            left = [m for m in queued if for_email(as_taken(m))] if to_dir is not None else []
+            # by SMTP: an earlier digest of theirs waiting, which the send retries now, in a row of its own
+            periods = {plan.period_digest for plan in plans}
+            earlier = [m for m in queued if m.message_id not in periods] if to_dir is None else []
+            papers_in = Outbox(store).paper_counts([m.id for m in earlier])
             for plan in plans:
                 making += [plan.profile] if plan.action in (NEW, NOTHING) else []
                 p = replace(plan.profile, user=new.get(plan.profile.user, plan.profile.user))
+                for m in (m for m in earlier if m.user == plan.profile.user):  # said first, as `send` says it
+                    waits = f"{EARLIER}: queued {day_at(p.timezone, m.created_at, now)}; {RETRIED}"
+                    echo(f"{p.user:<16} {m.recipient:<32} {counted(papers_in[m.id], 'paper'):>10}  {waits}")
                 line = f"{p.user:<16} {p.email:<32} {counted(plan.papers, 'paper'):>10}"
                 if plan.action == NOTHING:
                     line += "  nothing new"

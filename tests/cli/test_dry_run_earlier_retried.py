@@ -1,0 +1,40 @@
+"""`digest send --dry-run` (by SMTP) says a reader's earlier digest waiting for its retry, which the
+`digest send` it previews retries now and says in a row of its own ("ada  ada@example.org  1 paper
+earlier digest: not sent: ..."): the dry run's row begins alike, and says when it was queued and that
+the send retries it ("earlier digest: queued on Sat 2026-03-14 at 20:00 UTC; waiting (`digest send`
+retries it)"), above the reader's row of the new digest, as the send's. Before, the dry run listed
+the new digest alone (only `--dry-run --to-dir` said the earlier one, as `send --to-dir` leaves it).
+
+Real parts: real `digest send` processes with the clock on two days (libfaketime), a real loopback
+port nobody listens on, SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import pytest
+from helpers.faked import digest_at, needs_faketime
+from test_send_done_beside_retry import DAY1, DAY2
+
+from digest.demo.smtp_server import free_port
+
+from conftest import Workspace, make_dump
+
+pytestmark = [pytest.mark.backends, needs_faketime]
+
+EARLIER = "ada              ada@example.org                     1 paper  earlier digest: "
+
+
+def test_a_dry_run_says_the_earlier_digest_the_send_retries(tmp_path, database):
+    ws = Workspace(tmp_path, free_port(), database=database)  # no server: the first digest waits
+    ws.profile("ada", "email: ada@example.org\ninterests: [neuromorphic]\n")
+    ws.dump("day1.txt", make_dump("Mar 13", [("Neuromorphic Chips", "About neuromorphic chips.")]))
+    digest_at(ws, "send", at=DAY1, code=1)
+    ws.dump("day2.txt", make_dump("Mar 14", [("Neuromorphic Memory", "About neuromorphic memory.")]))
+    digest_at(ws, "ingest", at=DAY2)
+
+    dry = digest_at(ws, "send", "--dry-run", at=DAY2).stdout.splitlines()
+    sent = digest_at(ws, "send", at=DAY2, code=1).stdout.splitlines()
+    assert sent[0].startswith(EARLIER), sent  # the send retries the first day's digest, and says it
+    assert dry[:2] == [
+        f"{EARLIER}queued on Sat 2026-03-14 at 20:00 UTC; waiting (`digest send` retries it)",
+        "ada              ada@example.org                     1 paper",  # the new digest, as before
+    ], dry
