@@ -28,7 +28,7 @@ from digest.db import (
 from digest.db_bounded import BoundedSqlite, connect_within
 from digest.dbfaults import explain, open_readonly
 from digest.dbfolder import check_folder
-from digest.errors import StoreError
+from digest.errors import StoreError, StoreUnusable
 from digest.fetched_names import fetched_source, safe
 from digest.files import made_as_umask_gives
 from digest.models import Listing, Paper
@@ -86,7 +86,7 @@ class Store(CarriedPapers, ReaderRatings, PaperEmbeddings, ListingSources):
             self._open_postgres(str(path), timeout)
             return
         if said := sqlite_too_old():  # before a claim's RETURNING is a syntax error (digest.sqlite_needed)
-            raise StoreError(said)
+            raise StoreUnusable(said)
         check_folder(self.path)
         try:
             if readonly and not self.path.exists():  # nothing stored yet: an empty database to read

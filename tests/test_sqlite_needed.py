@@ -7,10 +7,14 @@ version's text, as sqlite3.sqlite_version gives it (no older SQLite can be loade
 from __future__ import annotations
 
 import sqlite3
+import subprocess
+import sys
 
 import pytest
 
 from digest.sqlite_needed import sqlite_too_old
+
+from conftest import Workspace
 
 
 @pytest.mark.parametrize("version", ["3.34.1", "3.31.1", "3.26.0", "3.9.2", "2.8.17"])
@@ -33,3 +37,47 @@ def test_this_pythons_sqlite_is_taken_and_its_store_opens(tmp_path):
     assert sqlite_too_old() is None and sqlite_too_old(sqlite3.sqlite_version) is None
     with Store(tmp_path / "digest.db") as store:
         assert store.db.execute("SELECT 1").fetchone() == (1,)
+
+
+def _digest_with_sqlite(version: str, *args: str) -> list[str]:
+    """The digest command in a Python whose sqlite3 module says its SQLite is ``version``, as an
+    older system's Python says it (set before digest is imported, which reads it then)."""
+    run = f"import sqlite3, sys; sqlite3.sqlite_version = {version!r}; from digest.cli import main; main()"
+    return [sys.executable, "-c", run, *args]
+
+
+def test_serve_and_the_daemon_say_an_older_sqlite_needs_fixing_not_that_it_may_pass(tmp_path):
+    """An older SQLite does not pass by waiting: it is a database unusable until fixed, as a newer
+    schema is. Before, `digest serve` said nothing of it at the start (it took it as a passing
+    trouble, a lock) and the daemon logged "tick failed; retrying at the next poll", each poll."""
+    ws = Workspace(tmp_path)
+    ws.profile("ada", "email: ada@example.org\ninterests: [control]\n")
+    config = ("--config", str(ws.config_path))
+    server = subprocess.Popen(
+        _digest_with_sqlite("3.31.1", *config, "serve", "--port", "0"),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert server.stdout.readline().startswith("Serving on")  # the profile pages work without it
+    finally:
+        server.terminate()
+        _, err = server.communicate(timeout=10)
+    assert (
+        "warning: digest needs SQLite 3.35 or newer; this Python's sqlite3 is 3.31.1 (" in err
+        and "(the pages that need it answer 503 until then)" in err
+    ), err
+
+    daemon = subprocess.Popen(
+        _digest_with_sqlite("3.31.1", *config, "run"), stderr=subprocess.PIPE, text=True
+    )
+    try:
+        line = next(line for line in daemon.stderr if "tick failed" in line)
+    finally:
+        daemon.terminate()
+        daemon.communicate(timeout=30)
+    assert (
+        "tick failed, and will until this is fixed (retrying at the next poll): digest needs SQLite 3.35"
+        in line
+    )
