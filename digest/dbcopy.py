@@ -16,6 +16,7 @@ on the copy afterwards, as the source would have done.
 from __future__ import annotations
 
 import logging
+import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -24,9 +25,10 @@ from digest.daemon.notes import copy_note
 from digest.db import db_errors, is_postgres, shown
 from digest.dbcopy_again import EMPTY, refuse_copied, refuse_other
 from digest.dbfaults import may_write
-from digest.errors import StoreError
+from digest.errors import StoreError, StoreUnusable
 from digest.progress import NO_PROGRESS, Progress
 from digest.select.collection import CollectionStats
+from digest.sqlite_needed import sqlite_too_old
 from digest.store import Store
 
 log = logging.getLogger(__name__)
@@ -89,6 +91,13 @@ def accepted_unrecorded(src: Store) -> None:
             f"accepted ({who}) are noted beside it ({', '.join(str(p) for p, _ in notes)}) but not "
             "recorded in it yet: copied now, they would be sent again from PostgreSQL. Make it "
             "writable (and its folder) and run `digest db migrate` again: it records them, then copies"
+        )
+    if notes and sqlite_too_old():  # recording them is a mark (RETURNING): SQLite's syntax error
+        raise StoreUnusable(
+            f"{src.path}: digest(s) the server accepted are noted beside it but not recorded in it yet; "
+            "recording them needs SQLite 3.35 or newer, and this Python's sqlite3 is "
+            f"{sqlite3.sqlite_version}: run `digest db migrate` with a Python whose sqlite3 has a newer "
+            "SQLite (it records them, then copies)"
         )
     outbox = Outbox(src)
     record_accepted(outbox, unrecorded, sending=False)  # no room for a note kept: it copies
@@ -218,7 +227,8 @@ def copy_to_postgres(
     if not Path(source).exists():
         raise StoreError(f"{source}: no such database file")
     refuse_foreign(target)
-    with Store(source) as src, Store(target) as dst:
+    # its claims' RETURNING not needed: an SQLite older than 3.35 copies it (digest.sqlite_needed)
+    with Store(source, claimed=False) as src, Store(target) as dst:
         accepted_unrecorded(src)
         tables = sqlite_tables(src)
         refuse_other(src, dst, target)

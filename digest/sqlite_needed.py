@@ -22,5 +22,5 @@ def sqlite_too_old(version: str = sqlite3.sqlite_version) -> str | None:
     return (
         f"digest needs SQLite {NEEDED[0]}.{NEEDED[1]} or newer; this Python's sqlite3 is {version} "
         "(run digest with a Python whose sqlite3 has a newer SQLite, or keep the database in "
-        "PostgreSQL: database: postgresql://...)"
+        "PostgreSQL: `digest db migrate --to postgresql://...` copies this one there)"
     )

@@ -67,14 +67,21 @@ class IngestResult:
 
 class Store(CarriedPapers, ReaderRatings, PaperEmbeddings, ListingSources):
     def __init__(
-        self, path: Path | str, *, timeout: float = 30.0, readonly: bool = False, as_found: bool = False
+        self,
+        path: Path | str,
+        *,
+        timeout: float = 30.0,
+        readonly: bool = False,
+        as_found: bool = False,
+        claimed: bool = True,
     ) -> None:
         """Open (creating and migrating) the database; ``readonly``: only read it, as on a read-only disk.
         ``as_found``: a PostgreSQL one never migrated either (an older schema refused, as SQLite's
         read-only open refuses it; an empty one left without tables: schema_version 0), and made
         within ``timeout`` in all, however many addresses are tried, its statements' waits for a lock
         held elsewhere too, SQLite's as well (digest.db_bounded), for a read that only adds to what a
-        command says.
+        command says. ``claimed``: False for one no claim or mark is made in (`digest db migrate`'s
+        source, read and copied): an SQLite older than 3.35 opens it, so it can be moved to PostgreSQL.
 
         ``path``: an SQLite file, or a ``postgresql://`` URL (digest.db)."""
         self.dialect = POSTGRESQL if is_postgres(path) else SQLITE
@@ -85,7 +92,9 @@ class Store(CarriedPapers, ReaderRatings, PaperEmbeddings, ListingSources):
         if self.dialect == POSTGRESQL:
             self._open_postgres(str(path), timeout)
             return
-        if said := sqlite_too_old():  # before a claim's RETURNING is a syntax error (digest.sqlite_needed)
+        if claimed and (
+            said := sqlite_too_old()
+        ):  # before a claim's RETURNING is a syntax error (digest.sqlite_needed)
             raise StoreUnusable(said)
         check_folder(self.path)
         try:

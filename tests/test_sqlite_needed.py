@@ -12,9 +12,11 @@ import sys
 
 import pytest
 
+from digest.ingest.dumps import ingest
 from digest.sqlite_needed import sqlite_too_old
+from digest.store import Store
 
-from conftest import Workspace
+from conftest import NOW, Workspace, make_dump, postgres_database
 
 
 @pytest.mark.parametrize("version", ["3.34.1", "3.31.1", "3.26.0", "3.9.2", "2.8.17"])
@@ -22,7 +24,7 @@ def test_an_older_sqlite_is_said_with_what_to_do(version):
     assert sqlite_too_old(version) == (
         f"digest needs SQLite 3.35 or newer; this Python's sqlite3 is {version} (run digest with a "
         "Python whose sqlite3 has a newer SQLite, or keep the database in PostgreSQL: "
-        "database: postgresql://...)"
+        "`digest db migrate --to postgresql://...` copies this one there)"
     )
 
 
@@ -32,8 +34,6 @@ def test_3_35_and_newer_are_taken(version):
 
 
 def test_this_pythons_sqlite_is_taken_and_its_store_opens(tmp_path):
-    from digest.store import Store
-
     assert sqlite_too_old() is None and sqlite_too_old(sqlite3.sqlite_version) is None
     with Store(tmp_path / "digest.db") as store:
         assert store.db.execute("SELECT 1").fetchone() == (1,)
@@ -80,4 +80,35 @@ def test_serve_and_the_daemon_say_an_older_sqlite_needs_fixing_not_that_it_may_p
     assert (
         "tick failed, and will until this is fixed (retrying at the next poll): digest needs SQLite 3.35"
         in line
+    )
+
+
+def test_an_older_sqlite_copies_its_database_into_postgresql_as_it_is_told(tmp_path):
+    """The refusal says to keep the database in PostgreSQL, and `digest db migrate` copies it there:
+    it reads the SQLite file, no claim made in it (no RETURNING). Before, it was refused with the
+    same words, the way they name closed: "error: digest needs SQLite 3.35 or newer; ...". A real
+    SQLite file copied into a real PostgreSQL database (skipped without one)."""
+    ws = Workspace(tmp_path)
+    with Store(ws.config.database) as store:
+        ingest(
+            store, [ws.dump("a.txt", make_dump("Mar 12", [("Neural fields", "About neural fields.")]))], NOW
+        )
+    with postgres_database() as url:
+        done = subprocess.run(
+            _digest_with_sqlite("3.31.1", "--config", str(ws.config_path), "db", "migrate", "--to", url),
+            capture_output=True,
+            text=True,
+        )
+        with Store(url) as copy:
+            assert copy.db.execute("SELECT title FROM papers").fetchall() == [("Neural fields",)]
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "every table's rows are there" in done.stdout
+    refused = subprocess.run(
+        _digest_with_sqlite("3.31.1", "--config", str(ws.config_path), "status"),
+        capture_output=True,
+        text=True,
+    )
+    assert (
+        refused.returncode == 1
+        and "`digest db migrate --to postgresql://...` copies this one" in refused.stderr
     )
