@@ -95,12 +95,11 @@ class Number(click.ParamType):
     name = "number"
 
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
-        from digest.number_text import read_number
+        from digest.number_text import number_note, read_number
 
         number = value if isinstance(value, float | int) else read_number(str(value))
-        if number is None:
-            point = f" (write decimals with a point: {value.replace(',', '.')})" if "," in str(value) else ""
-            self.fail(f"{value!r} is not a number{point}", param, ctx)
+        if number is None:  # a decimal comma said as the form and the profile checks say it (1,5 -> 1.5)
+            self.fail(f"{value!r} is not a number{number_note(value)}", param, ctx)
         return float(number)
 
 

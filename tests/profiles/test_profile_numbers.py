@@ -56,3 +56,16 @@ def test_profile_test_tells_a_decimal_comma_as_profile_add_does(workspace):
         in workspace.cli("profile", "test", "bob", "control", "--weight", "0").output
     )
     assert workspace.cli("profile", "test", "bob", "control", "--weight", "2.5e-1").exit_code == 0
+
+
+def test_a_comma_is_told_to_be_a_point_only_where_that_makes_a_number(workspace):
+    """`profile add` and `profile test` said "write decimals with a point" for any text holding a
+    comma, with each comma made a point: "'1,5,5' is not a number (write decimals with a point:
+    1.5.5)", not a number either. They say it as the form and the profile file's checks say it
+    (digest.number_text.number_note): for a decimal comma, the text trimmed ("' 1,5 '": 1.5)."""
+    workspace.profile("bob", PROFILE)
+    for command in ("add", "test"):
+        said = workspace.cli("profile", command, "bob", "control", "--weight", "1,5,5").output
+        assert "'1,5,5' is not a number" in said and "point" not in said, (command, said)
+        said = workspace.cli("profile", command, "bob", "control", "--weight", " 1,5 ").output
+        assert "' 1,5 ' is not a number (write decimals with a point: 1.5)" in said, (command, said)
