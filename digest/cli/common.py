@@ -104,12 +104,14 @@ class Number(click.ParamType):
 
 
 class PositiveNumber(click.FloatRange):
-    """A :class:`Number` above 0, its bound said in the help as click's ranges say theirs ([x>0])."""
+    """A :class:`Number` above 0 and up to ``most`` (None: no bound), its bounds said in the help as
+    click's ranges say theirs ([0<x<=100])."""
 
     name = "number"
 
-    def __init__(self) -> None:
-        super().__init__(min=0, min_open=True)
+    def __init__(self, most: float | None = None) -> None:
+        whole = most is not None and float(most).is_integer()  # said 100, not 100.0
+        super().__init__(min=0, min_open=True, max=int(most) if whole else most)
 
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
         return super().convert(Number().convert(value, param, ctx), param, ctx)

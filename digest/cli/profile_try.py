@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from digest.cli.common import Context, PositiveNumber, echo, handle_errors, now_utc, say_profile_notes
+from digest.keyword_checks import MAX_WEIGHT
 
 DAYS, SHOW = 30, 10  # --days, --show by default: left out of the command said again for a renamed file
 
@@ -14,7 +15,8 @@ DAYS, SHOW = 30, 10  # --days, --show by default: left out of the command said a
 @click.argument("keyword")
 @click.option(
     "--weight",
-    type=PositiveNumber(),  # 1.5, 1e2; "1,5" told to write 1.5, as `profile add` tells it
+    # 1.5, 1e2; "1,5" told to write 1.5, as `profile add` tells it; no weight it refuses (over 100)
+    type=PositiveNumber(MAX_WEIGHT),
     metavar="NUMBER",  # as `profile add --weight NUMBER`
     help="The weight to try  [default: the profile's, if it has the keyword, else 1]",
 )

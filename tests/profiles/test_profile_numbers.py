@@ -52,7 +52,7 @@ def test_profile_test_tells_a_decimal_comma_as_profile_add_does(workspace):
         in workspace.cli("profile", "test", "bob", "control", "--weight", "abc").output
     )
     assert (
-        "0.0 is not in the range x>0"
+        "0.0 is not in the range 0<x<=100"
         in workspace.cli("profile", "test", "bob", "control", "--weight", "0").output
     )
     assert workspace.cli("profile", "test", "bob", "control", "--weight", "2.5e-1").exit_code == 0
@@ -69,3 +69,17 @@ def test_a_comma_is_told_to_be_a_point_only_where_that_makes_a_number(workspace)
         assert "'1,5,5' is not a number" in said and "point" not in said, (command, said)
         said = workspace.cli("profile", command, "bob", "control", "--weight", " 1,5 ").output
         assert "' 1,5 ' is not a number (write decimals with a point: 1.5)" in said, (command, said)
+
+
+def test_profile_test_tries_no_weight_profile_add_refuses(workspace):
+    """`profile test --weight 500` showed the papers a weight of 500 would rank, a weight `profile
+    add` (and the form, and the profile file's check) then refuses: "weight 500 is not a positive
+    number up to 100". It is refused as a weight of 0 is, its range said in the help."""
+    path = workspace.profile("bob", PROFILE)
+    said = workspace.cli("profile", "test", "bob", "control", "--weight", "500")
+    assert said.exit_code == 2 and "500.0 is not in the range 0<x<=100." in said.output, said.output
+    said = workspace.cli("profile", "add", "bob", "control", "--weight", "500")
+    assert said.exit_code == 1 and "weight 500 is not a positive number up to 100" in said.output, said.output
+    assert workspace.cli("profile", "test", "bob", "control", "--weight", "100").exit_code == 0
+    assert "[0<x<=100]" in " ".join(workspace.cli("profile", "test", "--help").output.split())
+    assert path.read_text() == PROFILE
