@@ -32,6 +32,8 @@ EARLIER = "earlier digest"
 # `send --dry-run`'s row of a reader's earlier digest waiting, which the send retries (as daemon.already
 # says a period's digest waiting)
 RETRIED = "waiting (`digest send` retries it)"
+# a reader's row of nothing new, below a row of an earlier digest of theirs (which holds its papers)
+BESIDES = f" besides the {EARLIER} above"
 
 log = logging.getLogger("digest")
 
@@ -188,12 +190,13 @@ def send(obj: Context, users: tuple[str, ...], dry_run: bool, force: bool, to_di
             for plan in plans:
                 making += [plan.profile] if plan.action in (NEW, NOTHING) else []
                 p = replace(plan.profile, user=new.get(plan.profile.user, plan.profile.user))
-                for m in (m for m in earlier if m.user == plan.profile.user):  # said first, as `send` says it
+                theirs = [m for m in earlier if m.user == plan.profile.user]
+                for m in theirs:  # said first, as `send` says it
                     waits = f"{EARLIER}: queued {day_at(p.timezone, m.created_at, now)}; {RETRIED}"
                     echo(f"{p.user:<16} {m.recipient:<32} {counted(papers_in[m.id], 'paper'):>10}  {waits}")
                 line = f"{p.user:<16} {p.email:<32} {counted(plan.papers, 'paper'):>10}"
                 if plan.action == NOTHING:
-                    line += "  nothing new"
+                    line += f"  nothing new{BESIDES if theirs else ''}"  # as `send` says it
                 elif plan.left is not None:  # as `send --to-dir` says it: why, and who sends it, below
                     line += f"  {queued_on(p, plan.left, now)}; {NOT_WRITTEN_BELOW}"
                 elif plan.action != NEW:
@@ -296,7 +299,7 @@ def send(obj: Context, users: tuple[str, ...], dry_run: bool, force: bool, to_di
     for plan in report.planned:
         p = plan.profile
         if plan.action == NOTHING:
-            beyond = f" besides the {EARLIER} above" if p.user in earlier else ""  # which holds its papers
+            beyond = BESIDES if p.user in earlier else ""  # which holds its papers
             lines.append(f"{p.user:<16} {p.email:<32}   0 papers  nothing new{beyond}")
         elif plan.action != NEW and p.user not in tried and plan.left is not None and plan.left.id in kept:
             # the period's digest: why it is not written, and who sends it, said once, below

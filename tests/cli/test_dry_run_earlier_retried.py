@@ -38,3 +38,20 @@ def test_a_dry_run_says_the_earlier_digest_the_send_retries(tmp_path, database):
         f"{EARLIER}queued on Sat 2026-03-14 at 20:00 UTC; waiting (`digest send` retries it)",
         "ada              ada@example.org                     1 paper",  # the new digest, as before
     ], dry
+
+
+def test_nothing_new_beside_it_is_said_as_the_send_says_it(tmp_path, database):
+    """A reader with nothing new since: the send's row says "nothing new besides the earlier digest
+    above" (which holds their papers); the dry run's too. Before, "nothing new" alone."""
+    ws = Workspace(tmp_path, free_port(), database=database)  # no server: the first digest waits
+    ws.profile("ada", "email: ada@example.org\ninterests: [neuromorphic]\n")
+    ws.dump("day1.txt", make_dump("Mar 13", [("Neuromorphic Chips", "About neuromorphic chips.")]))
+    digest_at(ws, "send", at=DAY1, code=1)
+    ws.dump("day2.txt", make_dump("Mar 14", [("Quantum Error Correction", "About surface codes.")]))
+    digest_at(ws, "ingest", at=DAY2)
+
+    dry = digest_at(ws, "send", "--dry-run", at=DAY2).stdout.splitlines()
+    sent = digest_at(ws, "send", at=DAY2, code=1).stdout.splitlines()
+    nothing = "ada              ada@example.org                    0 papers  nothing new besides the"
+    assert sent[0].startswith(EARLIER) and sent[1] == f"{nothing} earlier digest above", sent
+    assert dry[0].startswith(EARLIER) and dry[1] == f"{nothing} earlier digest above", dry
