@@ -17,7 +17,7 @@ from pathlib import Path
 from digest.cli.common import secho
 from digest.daemon.status import queued_line
 from digest.deliver.data_lost import once
-from digest.deliver.held_said import held_by
+from digest.deliver.held_said import ANSWER_LOST, held_by
 from digest.deliver.outbox import OutboxEntry, server_deferred
 
 # a digest made for email whose send stopped before trying it (Ctrl-C, a server gone): not a deferral
@@ -48,6 +48,7 @@ def say_kept(kept: Sequence[OutboxEntry], files: Path | None = None) -> None:
             why = f"{held_by(m.last_error or '')}, it waits for its retry by SMTP: {SENDS_IT} then"
         else:
             why = f"{UNTRIED_EMAIL if m.for_files is not None else UNTRIED_BEFORE_37}: {then}"
-        if server_deferred(m) and m.last_error:  # an answer lost's "it may have it" said once, in why
-            m = replace(m, last_error=once(m.last_error))
+        # an answer lost's "it may have it" said once, in why (not by NOT_ACCEPTED's: its reply says it)
+        if server_deferred(m) and held_by(m.last_error or "") == ANSWER_LOST:
+            m = replace(m, last_error=once(m.last_error or ""))
         secho(f"not written ({why}): {queued_line(m)}", fg="yellow", err=True)
