@@ -29,9 +29,6 @@ from digest.stop import NOT_SENDING
 FETCH_FAILED_EXIT = 3  # `digest run --once`: all done but a source's fetch failed (README, Sources)
 # a reader's digest made before this `send --force`, waiting for its retry, tried again beside the new one
 EARLIER = "earlier digest"
-# `send --dry-run`'s row of a reader's earlier digest waiting, which the send retries (as daemon.already
-# says a period's digest waiting)
-RETRIED = "waiting (`digest send` retries it)"
 # a reader's row of nothing new, below a row of an earlier digest of theirs (which holds its papers)
 BESIDES = f" besides the {EARLIER} above"
 
@@ -120,7 +117,7 @@ def send(obj: Context, users: tuple[str, ...], dry_run: bool, force: bool, to_di
     from digest.compose.outgoing import prepare
     from digest.compose.preview import due_to_fetch, waiting_in_inbox
     from digest.compose.render import Renderer
-    from digest.daemon.already import queued_on
+    from digest.daemon.already import queued_on, waiting_said
     from digest.daemon.fetching import due_now, failed_for
     from digest.daemon.lock import RunLock
     from digest.daemon.renamed import pending
@@ -192,7 +189,7 @@ def send(obj: Context, users: tuple[str, ...], dry_run: bool, force: bool, to_di
                 p = replace(plan.profile, user=new.get(plan.profile.user, plan.profile.user))
                 theirs = [m for m in earlier if m.user == plan.profile.user]
                 for m in theirs:  # said first, as `send` says it
-                    waits = f"{EARLIER}: queued {day_at(p.timezone, m.created_at, now)}; {RETRIED}"
+                    waits = f"{EARLIER}: queued {day_at(p.timezone, m.created_at, now)}; {waiting_said(m)}"
                     echo(f"{p.user:<16} {m.recipient:<32} {counted(papers_in[m.id], 'paper'):>10}  {waits}")
                 line = f"{p.user:<16} {p.email:<32} {counted(plan.papers, 'paper'):>10}"
                 if plan.action == NOTHING:

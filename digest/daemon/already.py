@@ -40,6 +40,18 @@ def queued_on(profile: Profile, entry: OutboxEntry, now: dt.datetime) -> str:
     return f"already queued {day_at(profile.timezone, entry.created_at, now)}"
 
 
+def waiting_said(entry: OutboxEntry) -> str:
+    """A queued message no other worker holds, which `digest send` takes: "waiting (`digest send`
+    retries it)" of one tried before, "waiting, not tried yet (`digest send` sends it)" of one made and
+    never offered (a send stopped before it), or made by a `send --to-dir` that stopped first (which
+    `digest send --to-dir` writes and `digest send` emails): nothing was tried, so nothing is retried."""
+    if not entry.attempts and entry.for_files:  # a `send --to-dir` stopped
+        return f"waiting, not tried yet ({MADE_FOR_FILES})"
+    if not entry.attempts:  # made, never offered (a send stopped before it)
+        return "waiting, not tried yet (`digest send` sends it)"
+    return "waiting (`digest send` retries it)"
+
+
 def describe_already(
     profile: Profile,
     latest: OutboxEntry | None,
@@ -78,12 +90,8 @@ def describe_already(
             f"{held_by}, which sends it (its lease ends {utc_at(entry.claimed_until, now)}; then another "
             "worker or `digest send` does)"
         )
-    if entry.status == QUEUED and not entry.attempts and entry.for_files:  # a `send --to-dir` stopped
-        return f"{queued}; waiting, not tried yet ({MADE_FOR_FILES})"
-    if entry.status == QUEUED and not entry.attempts:  # made, never offered (a send stopped before it)
-        return f"{queued}; waiting, not tried yet (`digest send` sends it)"
     if entry.status == QUEUED:
-        return f"{queued}; waiting (`digest send` retries it)"
+        return f"{queued}; {waiting_said(entry)}"
     if entry.status == FAILED:  # final: a `send` again does not try it; --force makes one now
         then = (
             ""

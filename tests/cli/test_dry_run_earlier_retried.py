@@ -5,16 +5,25 @@ the send retries it ("earlier digest: queued on Sat 2026-03-14 at 20:00 UTC; wai
 retries it)"), above the reader's row of the new digest, as the send's. Before, the dry run listed
 the new digest alone (only `--dry-run --to-dir` said the earlier one, as `send --to-dir` leaves it).
 
+One never tried (that send stopped with Ctrl-C before it offered it) is said as the reader's period's
+digest is then: "waiting, not tried yet (`digest send` sends it)", not "retries it".
+
 Real parts: real `digest send` processes with the clock on two days (libfaketime), a real loopback
-port nobody listens on, SQLite and PostgreSQL."""
+port nobody listens on (aiosmtpd answering slowly, and a real SIGINT, for the one never tried),
+SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
+import signal
+import time
+
 import pytest
-from helpers.faked import digest_at, needs_faketime
+from helpers.faked import digest_at, digest_started_at, needs_faketime
+from helpers.send_process import SlowMail
 from test_send_done_beside_retry import DAY1, DAY2
 
-from digest.demo.smtp_server import free_port
+from digest.demo.smtp_server import LocalSmtpServer, free_port
+from digest.store import Store
 
 from conftest import Workspace, make_dump
 
@@ -55,3 +64,32 @@ def test_nothing_new_beside_it_is_said_as_the_send_says_it(tmp_path, database):
     nothing = "ada              ada@example.org                    0 papers  nothing new besides the"
     assert sent[0].startswith(EARLIER) and sent[1] == f"{nothing} earlier digest above", sent
     assert dry[0].startswith(EARLIER) and dry[1] == f"{nothing} earlier digest above", dry
+
+
+def test_an_earlier_digest_never_tried_is_not_said_to_be_retried(tmp_path, database):
+    handler = SlowMail()
+    with LocalSmtpServer(handler) as server:
+        ws = Workspace(tmp_path, server.port, database=database)
+        for i in range(5):
+            ws.profile(f"r{i}", f"email: r{i}@example.org\ninterests: [neuromorphic]\n")
+        ws.dump("day1.txt", make_dump("Mar 13", [("Neuromorphic Chips", "About neuromorphic chips.")]))
+        send = digest_started_at(ws, "send", at=DAY1)
+        deadline = time.monotonic() + 120
+        while not handler.messages and time.monotonic() < deadline:
+            time.sleep(0.01)
+        send.send_signal(signal.SIGINT)  # the first day's digests made, some not offered yet
+        out, err = send.communicate(timeout=120)
+        assert send.returncode == 130, out + err
+        with Store(ws.config.database) as store:
+            rows = store.db.execute("SELECT user FROM outbox WHERE status = 'queued' AND attempts = 0")
+            untried = sorted(r[0] for r in rows.fetchall())
+        assert untried, out + err  # made, stored, not tried: the case of this test
+        ws.dump("day2.txt", make_dump("Mar 14", [("Neuromorphic Memory", "About neuromorphic memory.")]))
+        digest_at(ws, "ingest", at=DAY2)
+        dry = digest_at(ws, "send", "--dry-run", at=DAY2).stdout.splitlines()
+    for user in untried:
+        (row,) = [line for line in dry if line.startswith(f"{user} ") and "earlier digest: " in line]
+        assert row.endswith(
+            "queued on Sat 2026-03-14 at 20:00 UTC; waiting, not tried yet (`digest send` sends it)"
+        ), row
+        assert "retries" not in row, row  # was: "waiting (`digest send` retries it)"
