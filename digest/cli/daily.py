@@ -118,7 +118,9 @@ def send(obj: Context, users: tuple[str, ...], dry_run: bool, force: bool, to_di
     from digest.compose.preview import due_to_fetch, waiting_in_inbox
     from digest.compose.render import Renderer
     from digest.daemon.already import queued_on, waiting_said
+    from digest.daemon.clocks import server_time
     from digest.daemon.fetching import due_now, failed_for
+    from digest.daemon.lease_holders import held_by_others, held_note
     from digest.daemon.lock import RunLock
     from digest.daemon.renamed import pending
     from digest.daemon.sendnow import ALREADY, NEW, NOTHING, plan_send, send_now
@@ -139,6 +141,7 @@ def send(obj: Context, users: tuple[str, ...], dry_run: bool, force: bool, to_di
     from digest.profiles.load import load_profiles_lenient
     from digest.select.embedding_lock import stopping
     from digest.store import QUEUED, Store
+    from digest.worker_ids import worker_id
 
     config = obj.config
     refusal: ConfigError | None = None
@@ -180,9 +183,16 @@ def send(obj: Context, users: tuple[str, ...], dry_run: bool, force: bool, to_di
             as_taken = (lambda m: m) if config.smtp_given else before_37_for_files  # as plan_send reads them
             queued = [m for m in Outbox(store).entries(QUEUED) if m.user in taken]
             left = [m for m in queued if for_email(as_taken(m))] if to_dir is not None else []
-            # by SMTP: an earlier digest of theirs waiting, which the send retries now, in a row of its own
+            # by SMTP: an earlier digest of theirs waiting, which the send retries now, in a row of its own;
+            # one another process holds (PostgreSQL) is left to it, and said so, as `send` says it
             periods = {plan.period_digest for plan in plans}
-            earlier = [m for m in queued if m.message_id not in periods] if to_dir is None else []
+            others = [m for m in queued if m.message_id not in periods] if to_dir is None else []
+            held = {
+                h.id: h for h in held_by_others(store, sorted(taken), worker_id(), server_time(store, now))
+            }
+            for m in (m for m in others if m.id in held):
+                log.warning("%s", held_note(held[m.id], now))
+            earlier = [m for m in others if m.id not in held]
             papers_in = Outbox(store).paper_counts([m.id for m in earlier])
             for plan in plans:
                 making += [plan.profile] if plan.action in (NEW, NOTHING) else []
