@@ -3,22 +3,36 @@ nothing matches their interests "yet" as if they never had a digest (a real SMTP
 
 from __future__ import annotations
 
+import datetime as dt
+
+from helpers.faked import digest_at, needs_faketime
+
 from conftest import NOW, make_dump
 
 PAPERS = [("Gardening Robots", "Robots that water plants.")]
+SENT = NOW + dt.timedelta(hours=1)  # 2026-03-20 13:00 UTC, the day of the listing of Mar 20
 
 
+@needs_faketime
 def test_an_empty_preview_after_a_digest_says_nothing_new_since_it(mail_workspace, smtp_server):
+    """Each command on a clock of the test's (libfaketime): "today at 13:00 UTC" whenever the test
+    runs (at the real time, a run that crossed UTC midnight said the digest "on Mon 2026-12-07 at
+    23:59 UTC", the day before the preview's)."""
     ws = mail_workspace
     ws.profile("ada", "email: ada@example.org\ninterests: [gardening]\n")
     ws.profile("eve", "email: eve@example.org\ninterests: [origami]\n")
-    ws.dump("day.txt", make_dump("Mar 20", PAPERS))
-    assert ws.cli("ingest").exit_code == 0
-    assert ws.cli("send").exit_code == 0 and len(smtp_server.messages) == 1  # ada's; none for eve
-    after = ws.cli("preview", "ada", "--text").stderr
-    assert "note: nothing new matches ada's interests since their last digest (today at " in after, after
+    ws.dump("day.txt", make_dump("Mar 20", PAPERS), mtime=NOW)
+    digest_at(ws, "ingest", at=SENT)
+    digest_at(ws, "send", at=SENT)
+    assert len(smtp_server.messages) == 1  # ada's; none for eve
+    after = digest_at(ws, "preview", "ada", "--text", at=SENT + dt.timedelta(minutes=5)).stderr
+    assert (
+        "note: nothing new matches ada's interests since their last digest (today at 13:00 UTC;" in after
+    ), after
     assert "yet" not in after, after
-    never = ws.cli("preview", "eve", "--text").stderr  # never had one: nothing matches yet
+    never = digest_at(
+        ws, "preview", "eve", "--text", at=SENT + dt.timedelta(minutes=5)
+    ).stderr  # never had one
     assert "note: nothing matches eve's interests yet: no email is sent for this" in never, never
 
 
