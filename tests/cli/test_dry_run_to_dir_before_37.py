@@ -12,7 +12,10 @@ its `smtp:`."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
+from helpers.faked import digest_at, needs_faketime
 from helpers.send_process import SlowMail, row, untried_after_stop
 
 from digest.demo.smtp_server import LocalSmtpServer
@@ -20,23 +23,26 @@ from digest.store import Store
 
 from conftest import Workspace
 
+SENT = dt.datetime(2026, 3, 14, 12, 0, tzinfo=dt.UTC)  # each command's clock: one day, whenever the test runs
+LATER = SENT + dt.timedelta(minutes=1)
+
 
 @pytest.mark.backends
+@needs_faketime
 def test_a_dry_run_counts_a_digest_queued_before_37_that_send_to_dir_writes(tmp_path, database):
     handler = SlowMail()
     with LocalSmtpServer(handler) as server:
         ws = Workspace(tmp_path, server.port, database=database)
-        untried = untried_after_stop(ws, handler)
+        untried = untried_after_stop(ws, handler, at=SENT)
     with Store(ws.config.database) as store, store.transaction():
         store.db.execute("UPDATE outbox SET for_files = NULL WHERE status = 'queued'")  # as queued then
     config = ws.config_path.read_text()
     ws.config_path.write_text(config[: config.index("smtp:")])  # no `smtp:` section: no smtp.from
     files = str(tmp_path / "files")
-    dry = ws.cli("send", "--dry-run", "--to-dir", files)
-    written = ws.cli("send", "--to-dir", files)
-    assert dry.exit_code == 0 and written.exit_code == 0, dry.output + written.output
+    dry = digest_at(ws, "send", "--dry-run", "--to-dir", files, at=LATER)
+    written = digest_at(ws, "send", "--to-dir", files, at=LATER)
     for user in untried:
         assert row(written.stdout, user).startswith(f"{user} {user}@example.org 1 paper written to "), written
         said = row(dry.stdout, user)
-        assert said.startswith(f"{user} {user}@example.org 1 paper already queued today at "), said
+        assert said.startswith(f"{user} {user}@example.org 1 paper already queued today at 12:00 UTC; "), said
         assert "(`digest send` sends it)" not in said, said

@@ -10,26 +10,33 @@ loopback answering each MAIL FROM after a pause, SQLite."""
 
 from __future__ import annotations
 
+import datetime as dt
+
+from helpers.faked import digest_at, needs_faketime
 from helpers.send_process import SlowMail, row, untried_after_stop
 
 from digest.demo.smtp_server import LocalSmtpServer
 
 from conftest import Workspace
 
+SENT = dt.datetime(2026, 3, 14, 12, 0, tzinfo=dt.UTC)  # each command's clock: one day, whenever the test runs
+LATER = SENT + dt.timedelta(minutes=1)
 
+
+@needs_faketime
 def test_a_dry_run_counts_the_papers_of_a_queued_digest_the_send_sends(tmp_path):
     """Before: "r2  r2@example.org  0 papers  already queued today at ...; waiting, not tried yet
     (`digest send` sends it)", and the send that followed: "r2  r2@example.org  1 paper  sent"."""
     handler = SlowMail()
     with LocalSmtpServer(handler) as server:
         ws = Workspace(tmp_path, server.port)
-        untried = untried_after_stop(ws, handler)
-        dry = ws.cli("send", "--dry-run")
-        to_dir = ws.cli("send", "--dry-run", "--to-dir", str(tmp_path / "files"))
-        sent = ws.cli("send")
+        untried = untried_after_stop(ws, handler, at=SENT)
+        dry = digest_at(ws, "send", "--dry-run", at=LATER)
+        to_dir = digest_at(ws, "send", "--dry-run", "--to-dir", str(tmp_path / "files"), at=LATER)
+        sent = digest_at(ws, "send", at=LATER)
     for user in untried:
         said = row(dry.stdout, user)
-        assert said.startswith(f"{user} {user}@example.org 1 paper already queued today at "), said
+        assert said.startswith(f"{user} {user}@example.org 1 paper already queued today at 12:00 UTC; "), said
         assert said.endswith("waiting, not tried yet (`digest send` sends it)"), said
         assert row(sent.stdout, user) == f"{user} {user}@example.org 1 paper sent", sent.stdout
         left = row(to_dir.stdout, user)  # the reader's email: `send --to-dir` leaves it queued

@@ -4,6 +4,8 @@ process on it: for the tests of sends stopped or run side by side."""
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
+import os
 import signal
 import subprocess
 import sys
@@ -12,16 +14,24 @@ from typing import Any
 
 from digest.demo.smtp_server import Mailbox
 from digest.store import Store
+from helpers.faked import clock_at, digest_at
 
 from conftest import Workspace, make_dump
 
 
-def readers_to_send(ws: Workspace, readers: int) -> list[str]:
-    """Readers r0 ... r<readers - 1>, each interested in the one paper ingested; `digest send`'s command."""
+def readers_to_send(ws: Workspace, readers: int, at: dt.datetime | None = None) -> list[str]:
+    """Readers r0 ... r<readers - 1>, each interested in the one paper ingested; `digest send`'s command.
+    ``at`` (UTC, a moment of 2026-03-14): the listing taken in with the clock then (libfaketime)."""
     for i in range(readers):
         ws.profile(f"r{i}", f"email: r{i}@example.org\ninterests: [neuromorphic]\n")
-    ws.dump("day.txt", make_dump("Mar 14", [("Neuromorphic Chips", "About neuromorphic chips.")]))
-    assert ws.cli("ingest").exit_code == 0
+    day = make_dump(
+        "Mar 14" if at is None else f"{at:%b} {at.day}", [("Neuromorphic Chips", "About neuromorphic chips.")]
+    )
+    ws.dump("day.txt", day, mtime=None if at is None else at - dt.timedelta(hours=3))
+    if at is None:
+        assert ws.cli("ingest").exit_code == 0
+    else:
+        digest_at(ws, "ingest", at=at)
     return [sys.executable, "-m", "digest", "--config", str(ws.config_path), "send"]
 
 
@@ -36,10 +46,13 @@ class SlowMail(Mailbox):
         return "250 OK"
 
 
-def stopped_send(command: list[str], handler: Mailbox, after: int = 2) -> tuple[str, str, int]:
-    """Run `digest send` (``command``) and stop it with SIGINT (Ctrl-C) once ``handler`` has ``after``
-    messages; its stdout, stderr and exit code."""
-    send = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+def stopped_send(
+    command: list[str], handler: Mailbox, after: int = 2, at: dt.datetime | None = None
+) -> tuple[str, str, int]:
+    """Run `digest send` (``command``; ``at``: with its clock then, libfaketime) and stop it with SIGINT
+    (Ctrl-C) once ``handler`` has ``after`` messages; its stdout, stderr and exit code."""
+    env = None if at is None else clock_at(at, {**os.environ, "TZ": "UTC"})
+    send = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
     deadline = time.monotonic() + 120
     while len(handler.messages) < after and time.monotonic() < deadline:
         time.sleep(0.01)
@@ -48,10 +61,13 @@ def stopped_send(command: list[str], handler: Mailbox, after: int = 2) -> tuple[
     return out, err, send.returncode
 
 
-def untried_after_stop(ws: Workspace, handler: Mailbox, readers: int = 5) -> list[str]:
+def untried_after_stop(
+    ws: Workspace, handler: Mailbox, readers: int = 5, at: dt.datetime | None = None
+) -> list[str]:
     """Readers r0 ... r<readers - 1> of ``ws`` sent to by a `digest send` stopped with SIGINT once
-    ``handler`` has two messages: the readers whose digest it made and stored and did not try."""
-    out, err, code = stopped_send(readers_to_send(ws, readers), handler)
+    ``handler`` has two messages: the readers whose digest it made and stored and did not try. ``at``:
+    the listing taken in and the send run with the clock then (libfaketime)."""
+    out, err, code = stopped_send(readers_to_send(ws, readers, at), handler, at=at)
     assert code == 130, out + err
     with Store(ws.config.database) as store:
         rows = store.db.execute("SELECT user FROM outbox WHERE status = 'queued' AND attempts = 0")
