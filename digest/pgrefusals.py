@@ -28,6 +28,7 @@ import logging
 import os
 import re
 import select
+import shlex
 import threading
 import time
 from pathlib import Path
@@ -148,8 +149,8 @@ def _lasting(code: str | None, user: str, db: str, server: str) -> str | None:
         )
     if code == "3D000":  # invalid_catalog_name
         return (
-            f"database {db!r} does not exist on PostgreSQL{server}; create it (createdb -O {user} {db}) "
-            "or fix the database's name in the URL (or PGDATABASE)"
+            f"database {db!r} does not exist on PostgreSQL{server}; create it (createdb -O "
+            f"{shlex.quote(user)} {shlex.quote(db)}) or fix the database's name in the URL (or PGDATABASE)"
         )
     if code == "42501":  # insufficient_privilege: CONNECT revoked
         return (

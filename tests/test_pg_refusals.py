@@ -120,6 +120,33 @@ def test_a_database_that_does_not_exist_is_lasting_and_says_how_to_make_it(login
     assert f"createdb -O {login.role} no_such_digest_db" in str(error)
 
 
+def test_the_createdb_said_runs_as_copied_for_names_a_shell_splits(login):
+    # a role and a database named with capitals and a space (`createuser "Digest Owner"`): said
+    # bare, "createdb -O Digest Owner digest papers" is four words ("too many command-line arguments")
+    role, database = f"Digest Owner {uuid.uuid4().hex[:6]}", f"digest papers {uuid.uuid4().hex[:6]}"
+    with admin() as connection:
+        connection.execute(f"CREATE ROLE \"{role}\" LOGIN PASSWORD '{PASSWORD}'")
+    try:
+        url = login.url(role=role.replace(" ", "%20"), database=database.replace(" ", "%20"))
+        said = str(refused(url))
+        command = said.split("create it (", 1)[1].split(") or fix", 1)[0]
+        assert command.startswith("createdb -O "), said
+        env = {**os.environ, **({"PGPASSWORD": ADMIN_PASSWORD} if ADMIN_PASSWORD else {})}
+        done = subprocess.run(["bash", "-c", command], env=env, capture_output=True, text=True)
+        assert done.returncode == 0, (command, done.stderr)
+        with Store(url, timeout=5) as store:  # made, and owned by that role
+            assert store.schema_version > 0
+        with admin() as connection:
+            owner = connection.execute(
+                "SELECT pg_get_userbyid(datdba) FROM pg_database WHERE datname = %s", (database,)
+            ).fetchone()
+        assert owner == (role,)
+    finally:
+        with admin() as connection:
+            connection.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+            connection.execute(f'DROP ROLE IF EXISTS "{role}"')
+
+
 @contextlib.contextmanager
 def hba_rejecting(role: str) -> Iterator[None]:
     """The server's pg_hba.conf with a first line that rejects ``role`` from anywhere."""
