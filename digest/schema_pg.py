@@ -7,7 +7,7 @@ import logging
 from typing import Any
 
 from digest.db import POSTGRESQL
-from digest.pggrants import upgrade_refused
+from digest.pggrants import TABLES_SCHEMA, upgrade_refused
 from digest.schema import SCHEMA_VERSION, run_migration
 from digest.schema_text import newer_schema
 
@@ -31,10 +31,11 @@ def as_owner(db: Any, name: str) -> None:
     and through a superuser or a member of the owner as themselves: the table made would be theirs,
     the owner's own commands then refused "permission denied for table missed_said", and the owner
     could not change it in a later upgrade."""
-    row = db.execute(  # the table the statements find (a schema of the role's own may come first)
+    row = db.execute(  # the table the statements find (a schema of the role's own may come first),
+        # its schema asked as every refusal asks it (pggrants.TABLES_SCHEMA)
         "SELECT current_user, pg_get_userbyid(relowner), pg_has_role(current_user, relowner, 'USAGE'), "
         "pg_has_role(current_user, relowner, CASE WHEN current_setting('server_version_num')::int "
-        ">= 160000 THEN 'SET' ELSE 'MEMBER' END), relnamespace::regnamespace::text FROM pg_class "
+        ">= 160000 THEN 'SET' ELSE 'MEMBER' END), " + TABLES_SCHEMA + " FROM pg_class "
         "WHERE oid = to_regclass('schema_version')"
     ).fetchone()
     if row is None or row[0] == row[1]:
