@@ -88,6 +88,13 @@ def write_refused(error: Exception, name: str, url: str = "") -> StoreUnusable:
     first = str(error).strip().splitlines()[0]
     if first.startswith("permission denied for schema "):  # CREATE TABLE: a new database's first command
         schema = sql_role(first.removeprefix("permission denied for schema "))  # search_path's first
+        if unused := _tables_schema_not_usable(url or name):  # passed over: the tables not found
+            return StoreUnusable(
+                f"{name}: role '{role}' may not use the schema digest's tables are in ({unused}, in its "
+                f"search_path before {schema}), so finds no tables there and took the database for a new "
+                f"one, to make them in {schema}; grant it that schema's use (GRANT USAGE ON SCHEMA "
+                f"{unused} TO {sql_role(role)}), not CREATE on {schema} ({first})"
+            )
         return StoreUnusable(
             f"{name}: role '{role}' may not make digest's tables in this database, as the first command on "
             "a new database does (and the first after an upgrade of digest); run that once through the "
@@ -163,6 +170,33 @@ FIRST_SCHEMA = (
     "',')) WITH ORDINALITY AS s(entry, i) JOIN pg_namespace n ON n.nspname = CASE WHEN trim(entry) "
     "IN ('$user', '\"$user\"') THEN current_user ELSE (parse_ident(trim(entry)))[1] END "
     "ORDER BY i LIMIT 1), current_setting('search_path')"
+)
+
+
+def _tables_schema_not_usable(url: str) -> str | None:
+    """The first schema of the search_path the role connecting to ``url`` may not use (PostgreSQL
+    passes over it) that holds digest's tables (a schema_version: the catalogue is open to every
+    role), as a statement names it; None where there is none, or it could not be asked."""
+    try:
+        with contextlib.closing(connect_within(url, ASK_WAIT)) as db:
+            row = db.execute(UNUSABLE_TABLES_SCHEMA).fetchone()
+    except Exception:  # noqa: BLE001 (not asked: said as before)
+        return None
+    return None if row is None else str(row[0])
+
+
+# The search_path's entries, each with the schema it names ("$user": the role's own), in order
+_SEARCH_PATH = (
+    "unnest(string_to_array(current_setting('search_path'), ',')) WITH ORDINALITY AS s(entry, i) "
+    "JOIN pg_namespace n ON n.nspname = CASE WHEN trim(entry) IN ('$user', '\"$user\"') THEN "
+    "current_user ELSE (parse_ident(trim(entry)))[1] END"
+)
+
+# The first schema the search_path names that the role may not use and that holds schema_version
+UNUSABLE_TABLES_SCHEMA = (
+    f"SELECT quote_ident(n.nspname) FROM {_SEARCH_PATH} WHERE NOT has_schema_privilege(n.oid, 'USAGE') "
+    "AND EXISTS (SELECT FROM pg_class c WHERE c.relnamespace = n.oid AND c.relname = 'schema_version') "
+    "ORDER BY i LIMIT 1"
 )
 
 

@@ -1,0 +1,56 @@
+"""A role not granted the use of the schema digest's tables are in, where the search_path names
+public after it (ALTER DATABASE ... SET search_path = digest_app, public), is told to grant it
+that use (GRANT USAGE), which is what it lacks. PostgreSQL passes over the schema it may not use,
+finds no tables in public, and the command, taking the database for new, makes them there and is
+refused "permission denied for schema public": it was told to grant CREATE on public, which,
+granted, makes a second, empty set of digest's tables in public, the role's commands then reading
+those. Real parts: a fresh database, its tables made by a real `digest ingest`, a role made
+there, real commands through it, the grant said run as written."""
+
+from __future__ import annotations
+
+import uuid
+
+import psycopg
+from test_pg_grants_schema import run_as_said
+from test_pg_read_only_role import PASSWORD, ada_ingested, digest
+from test_pg_schema_not_usable import as_role
+
+from conftest import postgres_database
+
+
+def test_a_role_not_granted_the_tables_schema_before_public_is_told_to_grant_its_use(tmp_path):
+    role = f"digest_reader_{uuid.uuid4().hex[:8]}"
+    with postgres_database() as url:
+        name = url.rsplit("/", 1)[1]
+        run_as_said(url, "CREATE SCHEMA digest_app")
+        run_as_said(url, f"ALTER DATABASE {name} SET search_path = digest_app, public")
+        run_as_said(url, f"CREATE ROLE {role} LOGIN PASSWORD '{PASSWORD}'")
+        try:
+            ws = ada_ingested(tmp_path, url)
+            ws.config_path.write_text(ws.config_path.read_text().replace(url, as_role(url, role)))
+            grant = f"GRANT USAGE ON SCHEMA digest_app TO {role}"
+            for command in (("status",), ("run", "--once")):
+                done = digest(ws, *command)
+                said = " ".join((done.stderr + done.stdout).split())
+                # before: "... grant this role that (GRANT CREATE ON SCHEMA public TO ...)"
+                assert f"role '{role}' may not use the schema digest's tables are in (digest_app" in said, (
+                    said
+                )
+                assert f"grant it that schema's use ({grant})" in said, said
+            run_as_said(url, grant)
+            done = digest(ws, "status")  # then told the reads to grant, as a role granted the schema is
+            said = " ".join(done.stderr.split())
+            assert (
+                "may not read this database; grant it (GRANT SELECT ON ALL TABLES IN SCHEMA digest_app"
+                in said
+            ), said
+            run_as_said(url, f"GRANT SELECT ON ALL TABLES IN SCHEMA digest_app TO {role}")
+            done = digest(ws, "status")
+            assert done.returncode == 0, done.stderr
+            with psycopg.connect(dbname=name) as admin:  # no second set of tables made in public
+                assert admin.execute("SELECT to_regclass('public.schema_version')").fetchone() == (None,)
+        finally:
+            with psycopg.connect(autocommit=True) as admin:
+                admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+                admin.execute(f"DROP ROLE IF EXISTS {role}")
