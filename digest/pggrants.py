@@ -155,7 +155,7 @@ def no_schema_usable(error: Exception, name: str, url: str = "") -> StoreUnusabl
             "where digest finds its tables and makes them; set it to the schema they are in "
             f"(ALTER ROLE ... SET search_path, or the database's), or make that schema ({first})"
         )
-    schema = row[0] if row is not None else "<the schema of digest's tables>"
+    schema = row[0] if row is not None else unasked_schema(url or name)
     return StoreUnusable(
         f"{name}: role '{role}' may not use the schema digest's tables are in (the first of its "
         f"search_path), so finds no tables there and may make none; grant it that (GRANT USAGE ON "
@@ -211,7 +211,7 @@ class Asked:
     table refused (``may_read_table``) and schema_version (``may_read_version``), who owns
     schema_version (``owner``: digest's tables) and the table refused (``table_owner``), the tables'
     schema (:func:`tables_schema`). Where it could not be asked, a role that may read, owners not
-    known and schema public: the refusal said as before."""
+    known and the schema :func:`unasked_schema` says (:func:`asked`)."""
 
     may_read_table: bool = True
     may_read_version: bool = True
@@ -234,8 +234,8 @@ def asked(url: str, table: str = "schema_version") -> Asked:
                 + TABLES_SCHEMA,
                 (table, table),
             ).fetchone()
-    except Exception:  # noqa: BLE001 (not asked: said as before, without the owner's name)
-        return Asked()
+    except Exception:  # noqa: BLE001 (not asked: said without the owner's name)
+        return Asked(schema=unasked_schema(url))
     return Asked(bool(row[0]), bool(row[1]), row[2], row[3], row[4])
 
 
@@ -253,5 +253,30 @@ def tables_schema(db: Any) -> str:
     asked (its transaction refused, the refusal said all the same)."""
     try:
         return str(db.execute(f"SELECT {TABLES_SCHEMA}").fetchone()[0])
-    except Exception:  # noqa: BLE001 (not asked: said as before)
-        return "public"
+    except Exception:  # noqa: BLE001 (not asked: what the connection's options say)
+        return unasked_schema(getattr(getattr(getattr(db, "raw", None), "info", None), "dsn", ""))
+
+
+# Where the tables' schema could not be asked and no search_path is known: said as such, in the
+# statement's place of it (public, PostgreSQL's default, granted where the tables are not, would
+# only bring the refusal again)
+NOT_ASKED = "<their schema, which could not be asked: public unless a search_path names another>"
+
+
+def unasked_schema(url: str) -> str:
+    """The schema digest's tables are in, as a statement names it, where the server could not be
+    asked: the first the search_path of the URL's options names (``options=-csearch_path=...``,
+    else PGOPTIONS', as libpq takes them), other than the role's own ("$user"); else
+    :data:`NOT_ASKED` (the role's or the database's search_path cannot be known without asking)."""
+    from psycopg.conninfo import conninfo_to_dict
+
+    try:
+        options = str(conninfo_to_dict(url).get("options") or os.environ.get("PGOPTIONS") or "")
+    except Exception:  # noqa: BLE001 (a URL psycopg cannot read: nothing known)
+        options = ""
+    found = re.findall(r"(?:-c\s*|--)search_path=((?:\\.|\S)*)", options)  # the last set wins
+    entries = re.sub(r"\\(.)", r"\1", found[-1]).split(",") if found else []
+    for entry in (e.strip() for e in entries):
+        if entry and entry not in ("$user", '"$user"'):
+            return entry if entry.startswith('"') else sql_role(entry.lower())  # folded as PostgreSQL does
+    return NOT_ASKED

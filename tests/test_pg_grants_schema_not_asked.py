@@ -1,0 +1,75 @@
+"""Where the server could not be asked which schema digest's tables are in (the refused role's
+connection made to ask it not answered: the server gone, or at its connection limit), the grants
+said named public all the same (and the grant of a schema's use a placeholder), which grants
+nothing where a search_path puts the tables elsewhere, the refusal coming again. Now the schema the
+URL's own search_path names (options=-csearch_path=..., known without asking) is said; where the
+URL sets none, that the schema could not be asked, in the statement's place of it. Real parts: a
+fresh database whose search_path is a schema of digest's, its tables made there by a real Store,
+a role's real refusals there, the asking sent to a loopback port nobody listens on."""
+
+from __future__ import annotations
+
+import socket
+
+import psycopg
+from test_pg_grants_schema import reader_in_schema, run_as_said
+from test_pg_read_only_role import PASSWORD
+
+from digest.pggrants import NOT_ASKED, no_schema_usable, write_refused
+from digest.store import Store
+
+
+def refusal(reader: str, statement: str) -> psycopg.Error:
+    """PostgreSQL's refusal of ``statement`` to the role of the URL ``reader``."""
+    with psycopg.connect(reader, password=PASSWORD) as conn:
+        try:
+            conn.execute(statement)
+        except psycopg.Error as e:
+            return e
+    raise AssertionError(f"not refused: {statement}")
+
+
+def unanswered(reader: str, options: str = "") -> str:
+    """``reader`` on a loopback port nobody listens on (its URL's ``options``, if any)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    role, name = reader.split("//", 1)[1].split("@", 1)[0], reader.rsplit("/", 1)[1]
+    return f"postgresql://{role}@127.0.0.1:{port}/{name}" + (f"?options={options}" if options else "")
+
+
+def told(explain, refused: psycopg.Error, url: str) -> str:
+    """What ``explain`` (write_refused, no_schema_usable) says of ``refused`` for ``url``."""
+    return " ".join(str(explain(refused, url, url)).split())
+
+
+def test_the_grants_said_unasked_name_the_schema_of_the_urls_search_path(tmp_path):
+    with reader_in_schema("digest_app") as (url, role, reader):
+        with Store(url):  # the tables made in digest_app
+            pass
+        refused = refusal(reader, "SELECT version FROM schema_version")
+        said = told(write_refused, refused, unanswered(reader, "-csearch_path%3Ddigest_app"))
+        # before: "grant this role writes (GRANT INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO"
+        grant = f"GRANT INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA digest_app TO {role}"
+        assert f"({grant})" in said, said
+        run_as_said(url, grant.replace("INSERT, UPDATE, DELETE", "SELECT"))
+        run_as_said(url, grant)
+        with psycopg.connect(reader, password=PASSWORD) as conn:  # granted where the tables are
+            conn.execute("SELECT version FROM schema_version")
+        # the search_path not in the URL (the database's, or the role's): said not asked, not public
+        said = told(write_refused, refused, unanswered(reader))
+        assert f"IN SCHEMA {NOT_ASKED} TO {role})" in said and "SCHEMA public" not in said, said
+
+
+def test_the_schema_whose_use_to_grant_unasked_is_the_urls_search_paths(tmp_path):
+    with reader_in_schema("digest_app") as (url, role, reader):
+        with Store(url):
+            pass
+        run_as_said(url, f"REVOKE USAGE ON SCHEMA digest_app FROM {role}")
+        refused = refusal(reader, "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
+        assert refused.sqlstate == "3F000", refused  # no schema has been selected to create in
+        said = told(no_schema_usable, refused, unanswered(reader, "-csearch_path%3Ddigest_app"))
+        # before: "grant it that (GRANT USAGE ON SCHEMA <the schema of digest's tables> TO ..."
+        assert f"grant it that (GRANT USAGE ON SCHEMA digest_app TO {role})" in said, said
+        said = told(no_schema_usable, refused, unanswered(reader))
+        assert f"(GRANT USAGE ON SCHEMA {NOT_ASKED} TO {role})" in said, said
