@@ -26,6 +26,7 @@ from digest.db import db_errors, is_postgres, shown
 from digest.dbcopy_again import EMPTY, refuse_copied, refuse_other
 from digest.dbfaults import may_write
 from digest.errors import StoreError, StoreUnusable
+from digest.pggrants import TABLES_SCHEMA
 from digest.progress import NO_PROGRESS, Progress
 from digest.select.collection import CollectionStats
 from digest.sqlite_needed import sqlite_too_old
@@ -183,7 +184,9 @@ def refuse_foreign(target: str, timeout: float = 30.0) -> None:
     """Nothing but digest's in the target, asked before digest's tables are made in it (opening
     it as a Store would make them): a database holding other tables and no digest schema is
     another application's, or a mistyped name, to be left as it is. A `schema_version` table of
-    another tool (Flyway's before version 5, with columns of its own) is no digest schema."""
+    another tool (Flyway's before version 5, with columns of its own) is no digest schema. The
+    schema looked at is the one digest's tables are in, or would be made in (TABLES_SCHEMA: not
+    current_schema(), where a schema named after the role comes first and theirs after it)."""
     from digest.db import connect_postgres, db_errors
     from digest.pgrefusals import refusal
 
@@ -196,12 +199,13 @@ def refuse_foreign(target: str, timeout: float = 30.0) -> None:
             name
             for (name,) in db.raw.execute(
                 "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
-                "WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'p', 'v', 'm', 'f') ORDER BY 1"
+                f"WHERE quote_ident(n.nspname) = {TABLES_SCHEMA} AND c.relkind IN ('r', 'p', 'v', 'm', 'f') "
+                "ORDER BY 1"
             ).fetchall()
         ]
         columns = db.raw.execute(  # digest's schema_version has one column; another tool's more
             "SELECT column_name FROM information_schema.columns "
-            "WHERE table_schema = current_schema() AND table_name = 'schema_version'"
+            f"WHERE quote_ident(table_schema) = {TABLES_SCHEMA} AND table_name = 'schema_version'"
         ).fetchall()
     finally:
         db.close()

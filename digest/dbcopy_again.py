@@ -26,6 +26,7 @@ from typing import Any
 from digest.db import shown
 from digest.errors import StoreError
 from digest.files import counted
+from digest.pggrants import TABLES_SCHEMA
 from digest.select.collection import CollectionStats
 from digest.store import Store
 
@@ -189,7 +190,8 @@ def same_columns(src: Store, dst: Store, tables: list[str]) -> bool:
     """Every table compared has the same columns on both sides."""
     found: dict[str, set[str]] = {}
     for table, column in dst.db.execute(
-        "SELECT table_name, column_name FROM information_schema.columns WHERE table_schema = current_schema()"
+        "SELECT table_name, column_name FROM information_schema.columns "
+        f"WHERE quote_ident(table_schema) = {TABLES_SCHEMA}"
     ).fetchall():
         found.setdefault(table, set()).add(column)
     return all(
