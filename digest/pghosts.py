@@ -6,6 +6,7 @@ line of it. Read here into one clause per host, in the URL's order."""
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -30,9 +31,33 @@ class Attempt:
         return f"{url_host(self.host)}:{self.port}" if self.port else url_host(self.host)
 
 
-def attempts(error: str) -> list[Attempt]:
+def attempts(error: str, url: str = "") -> list[Attempt]:
     """Each attempt psycopg listed in ``error`` (its message for a failed connection); none where
-    it made one attempt only (or is a version that lists none)."""
+    it made one attempt only (or is a version that lists none). With target_session_attrs
+    prefer-standby (``url``'s, else PGTARGETSESSIONATTRS'), psycopg tries the whole list a second
+    time, for any server, after a first round for a standby: a second round of the first's hosts
+    and addresses is left out (each host named once, as the URL names it), the first's words kept
+    (libpq's for the second may hold the first's again, a name's addresses tried twice)."""
+    tried = _listed(error)
+    half = len(tried) // 2
+
+    def tries(round_: list[Attempt]) -> list[tuple[str, str, str]]:
+        return [(a.host, a.port, a.address) for a in round_]
+
+    if half and _prefers_standby(url) and tries(tried[:half]) == tries(tried[half:]):
+        return tried[:half]
+    return tried
+
+
+def _prefers_standby(url: str) -> bool:
+    try:
+        attrs = url_settings(url).get("target_session_attrs") if url else None
+    except ValueError:  # (said by the caller, as libpq would refuse it)
+        attrs = None
+    return (attrs or os.environ.get("PGTARGETSESSIONATTRS", "")).strip() == "prefer-standby"
+
+
+def _listed(error: str) -> list[Attempt]:
     _, found, rest = error.partition(_LIST)
     if not found:
         return []
@@ -65,7 +90,7 @@ def each_host(url: str, error: str, single: Attempt | None = None) -> str | None
     the order tried (the URL's, or PGHOST's where it names none), a host the URL names that was
     never tried said after them as one whose name did not resolve; None where one host was all
     there was to say (the error says it). ``single``: the attempt, where psycopg made one only."""
-    tried = attempts(error) or ([single] if single is not None else [])
+    tried = attempts(error, url) or ([single] if single is not None else [])
     if not tried and "resolve" not in error:  # none tried to the end (a connection given up on: the
         return None  # look-up's 5 s): which hosts were asked is not known, the error says what was
     clauses = [_host_said(same) for same in _by_host(tried)]
@@ -78,12 +103,13 @@ def each_host(url: str, error: str, single: Attempt | None = None) -> str | None
     return "; ".join(clauses) if len(clauses) > 1 else None
 
 
-def one_host(error: str) -> str | None:
+def one_host(error: str, url: str = "") -> str | None:
     """'h:5432, at each of its addresses (...): ...' where psycopg tried one host only, at each of
     the addresses its name resolved to ("localhost" to 127.0.0.1 and ::1: its list of attempts
-    names it once per address); None otherwise (the error says it, or each_host does)."""
-    hosts = _by_host(attempts(error))
-    return _host_said(hosts[0]) if len(hosts) == 1 and len(hosts[0]) > 1 else None
+    names it once per address), or twice for ``url``'s prefer-standby (:func:`attempts`: 'h:5432:
+    ...'); None otherwise (the error says it, or each_host does)."""
+    hosts = _by_host(attempts(error, url))
+    return _host_said(hosts[0]) if len(hosts) == 1 else None
 
 
 def _by_host(tried: list[Attempt]) -> list[list[Attempt]]:

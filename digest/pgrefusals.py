@@ -74,7 +74,7 @@ def refusal(url: str, error: Exception, timeout: float) -> StoreError:
         if code is not None:
             _remember(said, code)
     hosts_said = each_host(url, str(error), one_attempt(pgconn, str(error)))
-    said = one_host(str(error)) or said  # one host tried at each of its addresses: named once
+    said = one_host(str(error), url) or said  # one host tried at each of its addresses: named once
     if (answered := first_answered(str(error))) is not None:  # the server that refused, not the last
         server = f" at {answered.where}"
     lasting = _lasting(code, user, db, server)
