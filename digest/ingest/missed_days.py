@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -214,12 +214,16 @@ def failed_before(
     return sorted((a for a in asked if not a.got), key=lambda a: a.day)
 
 
-def early_only(store: Store, source: SourceConfig, day: dt.date, gone: str) -> list[Asked]:
+def early_only(
+    store: Store, source: SourceConfig, day: dt.date, gone: str, asked: Iterable[Asked] | None = None
+) -> list[Asked]:
     """The days of the week and a day (:data:`CATCH_UP` + 1) before ``day`` that ``source`` asked for
     only before they were over (not out yet, or its list still filling), oldest first; not one whose
     whole list is stored all the same (its dump loaded by hand once its UTC day was over), nor one not
-    out then whose papers were loaded by hand at all (they came: :func:`missed_days`' long stop)."""
-    asked = _asked(store, source, day, gone, CATCH_UP + 1).values()
+    out then whose papers were loaded by hand at all (they came: :func:`missed_days`' long stop).
+    ``asked``: those days' :class:`Asked`, read already (None: read here)."""
+    if asked is None:
+        asked = _asked(store, source, day, gone, CATCH_UP + 1).values()
     # a listing of the day stored at all, when our answer held none (not out): loaded by hand
     early = (a for a in asked if a.got and a.early and not stored(store, source.kind, a.day, not a.empty))
     return sorted(early, key=lambda a: a.day)
@@ -305,8 +309,8 @@ def missed_days(
         lost = [d for d in lost if not stored(store, source.kind, d)]  # loaded by hand: they came
         since = f"{at.astimezone(dt.UTC):%Y-%m-%d %H:%M} UTC"
         # the days that fetch looked back at, and its own, that failed: out of the week now
-        week = _asked(store, source, then + dt.timedelta(days=1), gone, CATCH_UP + 1).values()
-        week = sorted((a for a in week if not stored(store, source.kind, a.day)), key=lambda a: a.day)
+        looked = _asked(store, source, then + dt.timedelta(days=1), gone, CATCH_UP + 1).values()
+        week = sorted((a for a in looked if not stored(store, source.kind, a.day)), key=lambda a: a.day)
         failed = [a for a in week if not a.got]  # as failed_before; not loaded by hand since (they came)
         asked_then = [a.day for a in failed if not left_by_stop(a.detail)]
         if asked_then:
@@ -320,9 +324,10 @@ def missed_days(
         if not_out:
             log.warning(LOST_NOT_OUT, source.name, since, days_said(not_out))
         # and one whose answer held some (its list still filling): its papers kept, the rest never came
-        grown = [a.day for a in early_only(store, source, then + dt.timedelta(days=1), gone) if not a.empty]
+        early_then = early_only(store, source, then + dt.timedelta(days=1), gone, looked)
+        grown = [a.day for a in early_then if not a.empty]  # oldest first
         if grown:
-            log.warning(LOST_GROWN, source.name, since, days_said(sorted(grown)))
+            log.warning(LOST_GROWN, source.name, since, days_said(grown))
         if lost:
             log.warning(LOST, source.name, since, days_said(lost))
     # the last day asked for (none in the week: the day before it): those after it never were
