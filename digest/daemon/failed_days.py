@@ -25,6 +25,7 @@ from digest.ingest.missed_days import (
     CATCH_UP,
     GREW,
     NOT_AGAIN,
+    NOT_EVER,
     Asked,
     behind,
     early_only,
@@ -40,6 +41,9 @@ NEVER_CAME = f"{AGED}: its papers never came"
 
 # a failed day asked for today, the last day it is: no fetch after today's asks for it
 LAST_DAY = f"a week old: {NOT_AGAIN} after today"
+# and each said so of a day a stopped catch-up left (missed_days.NOT_ASKED): never asked, not "again"
+NEVER_CAME_LEFT = NEVER_CAME.replace(NOT_AGAIN, NOT_EVER)
+LAST_DAY_LEFT = LAST_DAY.replace(NOT_AGAIN, NOT_EVER)
 
 
 def failed_days(
@@ -64,7 +68,8 @@ def failed_days(
         aged = [a for a in aged if not stored(store, src.kind, a.day)]  # its dump loaded by hand: they came
         for n, a in enumerate([*aged, *week]):
             end = a.day + dt.timedelta(days=CATCH_UP) + (today - own)  # its source's day a week after it
-            given_up = NEVER_CAME.format(end + dt.timedelta(days=1))
+            left = left_by_stop(a.detail)  # never asked for: not "again"
+            given_up = (NEVER_CAME_LEFT if left else NEVER_CAME).format(end + dt.timedelta(days=1))
             said = src.rekeyed(a.detail, config.sources)
             if f is not None and a.url == f.url:  # the source's line says how it failed
                 if n < len(aged):
@@ -76,11 +81,12 @@ def failed_days(
                 lines.append((src.name, f"{_failed(a, said)}; {given_up}"))
                 continue
             if end == today and a.attempted_at.astimezone(ZoneInfo(config.timezone)).date() == today:
-                lines.append((src.name, f"{_failed(a, said)}; {LAST_DAY}"))  # asked on its last day
+                last_day = LAST_DAY_LEFT if left else LAST_DAY
+                lines.append((src.name, f"{_failed(a, said)}; {last_day}"))  # asked on its last day
                 continue
             # an older day that fails holds it back (fetch_with_missed: no storm in an outage) until
             # it answers, or leaves the week: the day after the last older one's last (theirs, a day apart)
-            each = AT_EACH_LEFT if left_by_stop(a.detail) else AT_EACH  # never asked for: not "again"
+            each = AT_EACH_LEFT if left else AT_EACH
             when = each if n == len(aged) else f"{each} {behind(week[n - len(aged) - 1].day, own, today)},"
             lines.append((src.name, f"{_failed(a, said)}; {when} until a week old (the last on {end})"))
         lines += _early(store, src, then, own, today, f.url if f else None) if then < own else []

@@ -56,6 +56,7 @@ FAILED = "failed"  # and one without an answer
 
 # what a failed catch-up of a missed day adds when no later fetch asks for that day again
 NOT_AGAIN = "not asked for again"
+NOT_EVER = "not asked for"  # in its place for a day a stopped catch-up left (:data:`NOT_ASKED`): never asked
 GONE_FOR_GOOD = f"; a day caught up on: {NOT_AGAIN}"  # in place of fetch.AT_ITS_TIMES
 # in place of it, for a day asked once more after it was over whose papers its earlier answer brought
 GREW = "the papers of its earlier answer kept (its list may have grown since)"
@@ -71,8 +72,8 @@ LOST_FAILED = _SINCE + ", whose fetch failed then, are not asked for again" + _N
 # and those a stopped catch-up left (:data:`NOT_ASKED`) and no fetch asked for since: never asked
 LOST_LEFT = (
     _SINCE
-    + ", not asked for then (the catch-up stopped, the server failing), are not asked for again"
-    + _NEVER_CAME
+    + ", not asked for then (the catch-up stopped, the server failing), are not asked for"
+    + _NEVER_CAME  # not "again": they never were
 )
 # and those it asked for only before they were over, their list not out yet (`day: today` in the morning)
 LOST_NOT_OUT = (

@@ -11,12 +11,13 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+import pytest
 from helpers.daily_papers import down_while
 from helpers.faked import digest_at, needs_faketime
 
 from digest.demo.http_server import LocalHttpServer
 
-pytestmark = needs_faketime
+pytestmark = [needs_faketime, pytest.mark.backends]  # the days left are records of the store
 
 HF = "sources:\n  - kind: hf_daily\n    url: {base}/api/daily_papers?date={date}\n    retries: 0\n"
 SINCE = "hf_daily: not fetched since 2026-12-19 06:00 UTC, over a week ago: the daily papers of "
@@ -49,7 +50,7 @@ def test_days_left_by_a_stopped_catch_up_are_said_never_asked_once_out_of_the_we
     assert said == [
         SINCE + "2026-12-11, 2026-12-18, whose fetch failed then, are not asked for again" + NEVER_CAME,
         SINCE + "2026-12-12 to 2026-12-17, not asked for then (the catch-up stopped, the server failing), "
-        "are not asked for again" + NEVER_CAME,
+        "are not asked for" + NEVER_CAME,  # not "again": no fetch ever asked for them
         SINCE + "2026-12-19 were never asked for and are not asked for now" + NEVER_CAME,
     ], later.stderr
 
@@ -72,3 +73,27 @@ def test_status_says_a_day_left_by_a_stopped_catch_up_not_asked_for_not_failed(w
     # nor "asked again" (before the review: "...; asked again at each fetch ..."): it was never asked
     left = [line for line in status.splitlines() if "not asked for: the catch-up stopped" in line]
     assert len(left) == 6 and not [line for line in left if "asked again" in line], status
+
+
+def test_status_says_a_day_left_by_a_stopped_catch_up_not_asked_for_since_it_left_the_week(
+    workspace, tmp_path: Path
+):
+    """Out of the week, no fetch since (the 28th, before its fetch), `digest status` says each day of
+    that last fetch's week whose papers never came; one the catch-up left was never asked for:
+    before, "...; over a week old, not asked for again since 2026-12-21: its papers never came"."""
+    down = tmp_path / "down"
+
+    with LocalHttpServer({"/api/daily_papers": down_while(down)}) as server:
+        stopped_on_the_19th(workspace, server, down)
+        status = digest_at(workspace, "status", at=at(28, 5)).stdout
+    lines = [line for line in status.splitlines() if "over a week old" in line]
+    assert len(lines) == 8, status
+    assert lines[0].endswith(
+        "(after 1 attempt); over a week old, not asked for again since 2026-12-20: its papers never came"
+    ), status  # asked, and failed: "again" is true
+    twelfth = next(line for line in lines if "daily papers of 2026-12-12 not asked for: the catch-up" in line)
+    assert twelfth.endswith("; over a week old, not asked for since 2026-12-21: its papers never came"), (
+        status
+    )
+    left = [line for line in lines if "not asked for: the catch-up stopped" in line]
+    assert len(left) == 6 and not [line for line in left if "again" in line], status
