@@ -71,6 +71,7 @@ def failed_days(
             left = left_by_stop(a.detail)  # never asked for: not "again"
             given_up = (NEVER_CAME_LEFT if left else NEVER_CAME).format(end + dt.timedelta(days=1))
             said = src.rekeyed(a.detail, config.sources)
+            at = made_at(a.attempted_at, f)
             if f is not None and a.url == f.url:  # the source's line says how it failed
                 if n < len(aged):
                     lines.append(
@@ -78,17 +79,17 @@ def failed_days(
                     )
                 continue
             if n < len(aged):
-                lines.append((src.name, f"{_failed(a, said)}; {given_up}"))
+                lines.append((src.name, f"{_failed(a, said, at)}; {given_up}"))
                 continue
-            if end == today and a.attempted_at.astimezone(ZoneInfo(config.timezone)).date() == today:
+            if end == today and at.astimezone(ZoneInfo(config.timezone)).date() == today:
                 last_day = LAST_DAY_LEFT if left else LAST_DAY
-                lines.append((src.name, f"{_failed(a, said)}; {last_day}"))  # asked on its last day
+                lines.append((src.name, f"{_failed(a, said, at)}; {last_day}"))  # asked on its last day
                 continue
             # an older day that fails holds it back (fetch_with_missed: no storm in an outage) until
             # it answers, or leaves the week: the day after the last older one's last (theirs, a day apart)
             each = AT_EACH_LEFT if left else AT_EACH
             when = each if n == len(aged) else f"{each} {behind(week[n - len(aged) - 1].day, own, today)},"
-            lines.append((src.name, f"{_failed(a, said)}; {when} until a week old (the last on {end})"))
+            lines.append((src.name, f"{_failed(a, said, at)}; {when} until a week old (the last on {end})"))
         lines += _early(store, src, then, own, today, f.url if f else None) if then < own else []
     return lines
 
@@ -111,9 +112,20 @@ def _early(
     return lines
 
 
-def _failed(a: Asked, said: str) -> str:
-    """A failed day said with its record's time; one a stopped catch-up left was never asked for:
-    said so, not as a failure of its own (its record's words: missed_days.NOT_ASKED)."""
+def made_at(at: dt.datetime, last: FetchRecord | None) -> dt.datetime:
+    """When the fetch that recorded a day's fetch at ``at`` ran: the catch-ups of a fetch, and the days
+    it left, are recorded a second apart before it (ingest.fetch_all.fetch_with_missed: its own day's
+    stays the source's latest), a week's days at most; one so recorded by the source's ``last`` fetch
+    is said at that fetch's time, as its line says it: not "05:59" under a fetch "at 06:00"."""
+    if last is not None and dt.timedelta(0) < last.attempted_at - at <= dt.timedelta(seconds=CATCH_UP):
+        return last.attempted_at
+    return at
+
+
+def _failed(a: Asked, said: str, at: dt.datetime) -> str:
+    """A failed day said with the time of the fetch that recorded it (``at``); one a stopped catch-up
+    left was never asked for: said so, not as a failure of its own (its record's words:
+    missed_days.NOT_ASKED)."""
     if left_by_stop(a.detail):
-        return f"the daily papers of {a.day} {said} (at {shown_at(a.attempted_at)})"
-    return f"the daily papers of {a.day} FAILED at {shown_at(a.attempted_at)}: {said}"
+        return f"the daily papers of {a.day} {said} (at {shown_at(at)})"
+    return f"the daily papers of {a.day} FAILED at {shown_at(at)}: {said}"

@@ -94,4 +94,4 @@ def test_one_loaded_during_its_day_is_asked_again_for_the_papers_listed_after(wo
 def test_without_them_it_is(workspace, monkeypatch):
     asked, shown = _fetches_after_the_9th_failed(workspace, monkeypatch, None)
     assert asked.count("2026-12-09") == 2, asked
-    assert "the daily papers of 2026-12-09 FAILED at 2026-12-12 05:59 UTC: " in shown, shown
+    assert "the daily papers of 2026-12-09 FAILED at 2026-12-12 06:00 UTC: " in shown, shown

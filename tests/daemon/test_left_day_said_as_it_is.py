@@ -50,7 +50,7 @@ def test_a_day_left_again_is_said_left_by_the_last_stop(workspace, monkeypatch):
     assert "asked for at the next fetch;" not in status, status  # before: each left day's line, stale
     assert (
         "the daily papers of 2026-12-13 not asked for: the catch-up stopped at 2026-12-12, the server "
-        "failing (at 2026-12-20 05:59 UTC); asked for at each fetch"
+        "failing (at 2026-12-20 06:00 UTC); asked for at each fetch"
     ) in status, status
     # the 18th, asked for on the 19th, keeps what its fetch said
     assert "the daily papers of 2026-12-18 FAILED at 2026-12-19 06:00 UTC: http://" in status, status

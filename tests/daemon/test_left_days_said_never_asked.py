@@ -64,10 +64,10 @@ def test_status_says_a_day_left_by_a_stopped_catch_up_not_asked_for_not_failed(w
     with LocalHttpServer({"/api/daily_papers": down_while(down)}) as server:
         stopped_on_the_19th(workspace, server, down)
         status = digest_at(workspace, "status", at=at(19, 7)).stdout
-    assert "the daily papers of 2026-12-11 FAILED at 2026-12-19 05:59 UTC: http://" in status, status
+    assert "the daily papers of 2026-12-11 FAILED at 2026-12-19 06:00 UTC: http://" in status, status
     assert (
         "  and the daily papers of 2026-12-12 not asked for: the catch-up stopped at 2026-12-11, the server "
-        "failing (at 2026-12-19 05:59 UTC); asked for at each fetch once the days before it answer"
+        "failing (at 2026-12-19 06:00 UTC); asked for at each fetch once the days before it answer"
     ) in status, status
     assert "2026-12-12 FAILED" not in status, status
     # nor "asked again" (before the review: "...; asked again at each fetch ..."): it was never asked

@@ -47,7 +47,7 @@ def test_a_failed_day_past_its_week_with_no_fetch_since_is_said_to_have_never_co
         shown = _at(workspace, monkeypatch, "status", 25, 7)
         lines = _failed_days(shown)
         assert len(lines) == 1, shown  # before: none, the source's line "fetched at 2026-12-11 06:00 UTC"
-        assert lines[0].startswith("  and the daily papers of 2026-12-09 FAILED at 2026-12-11 05:59 UTC: "), (
+        assert lines[0].startswith("  and the daily papers of 2026-12-09 FAILED at 2026-12-11 06:00 UTC: "), (
             shown
         )
         assert lines[0].endswith(

@@ -43,13 +43,13 @@ def test_status_says_the_day_whose_catch_up_failed_and_until_when_it_is_asked(wo
             said.append(workspace.cli(module).output)
             down.clear() if module == "status" else None  # the API answers again after it
         after = workspace.cli("status").output  # at 08:00, after it was caught up
-    shown = said[2]  # (a catch-up is recorded a second before its day's own fetch: 05:59)
+    shown = said[2]  # a catch-up, recorded a second before its day's own fetch, said at that fetch's time
     lines = shown.splitlines()
     source = next(n for n, line in enumerate(lines) if line.startswith("Source hf_daily:"))
     url = server.url("/api/daily_papers?date=2026-12-09&limit=100&p=0")
     assert lines[source : source + 2] == [
         "Source hf_daily: fetched at 2026-12-11 06:00 UTC: 2 papers of 2026-12-10: 2 new, 0 known",
-        f"  and the daily papers of 2026-12-09 FAILED at 2026-12-11 05:59 UTC: {url}: HTTP 503 Service "
+        f"  and the daily papers of 2026-12-09 FAILED at 2026-12-11 06:00 UTC: {url}: HTTP 503 Service "
         "Unavailable (after 1 attempt); asked again at each fetch until a week old (the last on 2026-12-17)",
     ], shown
     assert "FAILED" not in after and "2 papers of 2026-12-09" in said[3], after  # caught up at 08:00

@@ -28,7 +28,7 @@ def test_a_failed_day_asked_for_the_last_time_today_is_not_said_to_be_asked_agai
     # fetch (test_catch_up_stops_when_the_server_fails), each said as a failed day of its own
     lines = [line for line in _failed_days(shown) if "daily papers of 2026-12-09 " in line]
     assert len(lines) == 1, shown
-    assert lines[0].startswith("  and the daily papers of 2026-12-09 FAILED at 2026-12-17 05:59 UTC: "), shown
+    assert lines[0].startswith("  and the daily papers of 2026-12-09 FAILED at 2026-12-17 06:00 UTC: "), shown
     # before: "...; asked again at each fetch until a week old (the last on 2026-12-17)"
     assert lines[0].endswith(
         "503 Service Unavailable (after 1 attempt); a week old: not asked for again after today"

@@ -39,5 +39,5 @@ def test_a_day_not_out_whose_second_ask_failed_is_asked_again(workspace, monkeyp
             said.append(workspace.cli(module).output.strip())
     assert said[1].splitlines()[-1].startswith("hf_daily: empty: no papers"), said  # nothing ran till Friday
     assert "date=2026-12-09" in said[2] and "503" in said[2], said[2]  # asked once more: it failed
-    assert "  and the daily papers of 2026-12-09 FAILED at 2026-12-11 08:59 UTC" in said[3], said[3]
+    assert "  and the daily papers of 2026-12-09 FAILED at 2026-12-11 09:00 UTC" in said[3], said[3]
     assert said[4].splitlines()[0] == "hf_daily: 2 papers of 2026-12-09: 2 new, 0 known", said[4]
