@@ -106,7 +106,7 @@ def _early(
             continue  # still in the week: asked once more at the next fetch
         end = a.day + dt.timedelta(days=CATCH_UP + 1) + (today - own)  # the first day not asked
         given_up = (NEVER_CAME if a.empty else f"{AGED}: {GREW}").format(end)
-        asked = "asked for before they were over" + (" and not out yet" if a.empty else "")
+        asked = "asked for before it was over" + (" and not out yet" if a.empty else "")  # one day a line
         above = " (the fetch above)" if a.url == url else ""
         lines.append((src.name, f"the daily papers of {a.day}, {asked}{above}: {given_up}"))
     return lines

@@ -62,13 +62,14 @@ GONE_FOR_GOOD = f"; a day caught up on: {NOT_AGAIN}"  # in place of fetch.AT_ITS
 GREW = "the papers of its earlier answer kept (its list may have grown since)"
 KEPT = f"; {GREW}: {NOT_AGAIN}"
 AGED_OUT = f"; a week old, the oldest day caught up on: {NOT_AGAIN} after today"
-# a source not fetched for over a week (the daemon stopped): the days before the week asked now
+# a source not fetched for over a week (the daemon stopped): the days before the week asked now;
+# each line said of one day or of several (:func:`_say_lost`: {its} "its" or "their", ...)
 _SINCE = "%s: not fetched since %s, over a week ago: the daily papers of %s"
-_NEVER_CAME = " (a week back at most): their papers never came"
+_NEVER_CAME = " (a week back at most): {its} papers never came"
 LOST = _SINCE + " were never asked for and are not asked for now" + _NEVER_CAME
 # and the days its last fetch asked for whose every fetch failed (its own, or a catch-up's): what
 # `digest status` said of them until this fetch (daemon.failed_days: "whose fetch above failed")
-LOST_FAILED = _SINCE + ", whose fetch failed then, are not asked for again" + _NEVER_CAME
+LOST_FAILED = _SINCE + ", whose {fetch} failed then, are not asked for again" + _NEVER_CAME
 # and those a stopped catch-up left (:data:`NOT_ASKED`) and no fetch asked for since: never asked
 LOST_LEFT = (
     _SINCE
@@ -77,13 +78,24 @@ LOST_LEFT = (
 )
 # and those it asked for only before they were over, their list not out yet (`day: today` in the morning)
 LOST_NOT_OUT = (
-    _SINCE + ", asked for before they were over and not out yet, are not asked for again" + _NEVER_CAME
+    _SINCE + ", asked for before {it_was} over and not out yet, are not asked for again" + _NEVER_CAME
 )
 # and those asked for only before they were over whose answer held papers (its list still filling)
 LOST_GROWN = (
-    _SINCE + ", asked for before they were over, are not asked for again (a week back at most): the papers "
-    "of their earlier answer kept (their list may have grown since)"
+    _SINCE + ", asked for before {it_was} over, are not asked for again (a week back at most): the papers "
+    "of {its} earlier {answer} kept ({its} {list} may have grown since)"
 )
+_ONE = {"its": "its", "it_was": "it was", "fetch": "fetch", "answer": "answer", "list": "list"}
+_SEVERAL = {"its": "their", "it_was": "they were", "fetch": "fetches", "answer": "answers", "list": "lists"}
+
+
+def _say_lost(message: str, source: str, since: str, days: Sequence[dt.date]) -> None:
+    """Warn ``message`` (:data:`LOST`, ...) of ``source``'s ``days`` (oldest first), its last fetch at
+    ``since``: of one day in the singular (as :data:`KEPT`, status's lines), of several in the plural."""
+    words = _ONE if len(days) == 1 else _SEVERAL
+    log.warning(message.format(**words), source, since, days_said(days))
+
+
 # when a failed day is asked again if an older one failed too: that one first (fetch_with_missed)
 BEHIND = "once the days before it answer"
 AT_EACH = "asked again at each fetch"  # a failed day of the week: at each fetch of its source
@@ -315,22 +327,22 @@ def missed_days(
         failed = [a for a in week if not a.got]  # as failed_before; not loaded by hand since (they came)
         asked_then = [a.day for a in failed if not left_by_stop(a.detail)]
         if asked_then:
-            log.warning(LOST_FAILED, source.name, since, days_said(asked_then))
+            _say_lost(LOST_FAILED, source.name, since, asked_then)
         left = [a.day for a in failed if left_by_stop(a.detail)]  # never asked: a stopped catch-up's
         if left:
-            log.warning(LOST_LEFT, source.name, since, days_said(left))
+            _say_lost(LOST_LEFT, source.name, since, left)
         # its answer, given before the day was over, held none of its papers: asked again after it, had a
         # fetch come then
         not_out = [a.day for a in week if a.got and a.early and a.empty]
         if not_out:
-            log.warning(LOST_NOT_OUT, source.name, since, days_said(not_out))
+            _say_lost(LOST_NOT_OUT, source.name, since, not_out)
         # and one whose answer held some (its list still filling): its papers kept, the rest never came
         early_then = early_only(store, source, then + dt.timedelta(days=1), gone, looked)
         grown = [a.day for a in early_then if not a.empty]  # oldest first
         if grown:
-            log.warning(LOST_GROWN, source.name, since, days_said(grown))
+            _say_lost(LOST_GROWN, source.name, since, grown)
         if lost:
-            log.warning(LOST, source.name, since, days_said(lost))
+            _say_lost(LOST, source.name, since, lost)
     # the last day asked for (none in the week: the day before it): those after it never were
     last = max(got) if got else days[-1] - dt.timedelta(days=1)
     # asked once more, once over (not out yet when asked: at once)

@@ -22,6 +22,7 @@ pytestmark = [needs_faketime, pytest.mark.backends]  # the days left are records
 HF = "sources:\n  - kind: hf_daily\n    url: {base}/api/daily_papers?date={date}\n    retries: 0\n"
 SINCE = "hf_daily: not fetched since 2026-12-19 06:00 UTC, over a week ago: the daily papers of "
 NEVER_CAME = " (a week back at most): their papers never came"
+ONE_NEVER_CAME = " (a week back at most): its papers never came"
 
 
 def at(day: int, hour: int = 6) -> dt.datetime:
@@ -48,10 +49,10 @@ def test_days_left_by_a_stopped_catch_up_are_said_never_asked_once_out_of_the_we
         )  # nothing since: the 11th to the 18th out of the week
     said = [line.split(" WARNING digest.ingest.missed_days: ", 1)[1] for line in later.stderr.splitlines()]
     assert said == [
-        SINCE + "2026-12-11, 2026-12-18, whose fetch failed then, are not asked for again" + NEVER_CAME,
+        SINCE + "2026-12-11, 2026-12-18, whose fetches failed then, are not asked for again" + NEVER_CAME,
         SINCE + "2026-12-12 to 2026-12-17, not asked for then (the catch-up stopped, the server failing), "
         "are not asked for" + NEVER_CAME,  # not "again": no fetch ever asked for them
-        SINCE + "2026-12-19 were never asked for and are not asked for now" + NEVER_CAME,
+        SINCE + "2026-12-19 were never asked for and are not asked for now" + ONE_NEVER_CAME,  # one day
     ], later.stderr
 
 

@@ -52,9 +52,9 @@ def test_the_failed_last_day_before_a_long_stop_is_said_by_the_fetch_as_by_statu
     assert "the daily papers of 2026-12-09, whose fetch above failed: over a week old" in status, status
     assert said == [  # before: the second alone
         "hf_daily: not fetched since 2026-12-10 06:00 UTC, over a week ago: the daily papers of 2026-12-09, "
-        "whose fetch failed then, are not asked for again (a week back at most): their papers never came",
+        "whose fetch failed then, are not asked for again (a week back at most): its papers never came",
         "hf_daily: not fetched since 2026-12-10 06:00 UTC, over a week ago: the daily papers of 2026-12-10 "
-        "were never asked for and are not asked for now (a week back at most): their papers never came",
+        "were never asked for and are not asked for now (a week back at most): its papers never came",
     ], said
 
 
@@ -70,10 +70,10 @@ def test_a_last_day_asked_only_before_its_list_was_out_is_said(workspace, monkey
     _, said = _run(workspace, monkeypatch, caplog, Route(b"[]"), day="    day: today\n")
     assert said == [  # before: the second alone
         "hf_daily: not fetched since 2026-12-10 06:00 UTC, over a week ago: the daily papers of 2026-12-10, "
-        "asked for before they were over and not out yet, are not asked for again (a week back at most): "
-        "their papers never came",
+        "asked for before it was over and not out yet, are not asked for again (a week back at most): "
+        "its papers never came",
         "hf_daily: not fetched since 2026-12-10 06:00 UTC, over a week ago: the daily papers of 2026-12-11 "
-        "were never asked for and are not asked for now (a week back at most): their papers never came",
+        "were never asked for and are not asked for now (a week back at most): its papers never came",
     ], said
 
 
@@ -85,10 +85,10 @@ def test_a_last_day_asked_only_while_its_list_was_filling_is_said(workspace, mon
     _, said = _run(workspace, monkeypatch, caplog, filling, day="    day: today\n")
     assert said == [  # before: the second alone
         "hf_daily: not fetched since 2026-12-10 06:00 UTC, over a week ago: the daily papers of 2026-12-10, "
-        "asked for before they were over, are not asked for again (a week back at most): the papers of their "
-        "earlier answer kept (their list may have grown since)",
+        "asked for before it was over, are not asked for again (a week back at most): the papers of its "
+        "earlier answer kept (its list may have grown since)",  # before: "their", as of several days
         "hf_daily: not fetched since 2026-12-10 06:00 UTC, over a week ago: the daily papers of 2026-12-11 "
-        "were never asked for and are not asked for now (a week back at most): their papers never came",
+        "were never asked for and are not asked for now (a week back at most): its papers never came",
     ], said
 
 
@@ -102,7 +102,7 @@ def test_status_says_a_last_day_asked_only_before_it_was_over_once_out_of_the_we
     today = "    day: today\n"
     not_out, _ = _run(workspace, monkeypatch, caplog, Route(b"[]"), day=today)
     assert (
-        "  and the daily papers of 2026-12-10, asked for before they were over and not out yet (the fetch "
+        "  and the daily papers of 2026-12-10, asked for before it was over and not out yet (the fetch "
         "above): over a week old, not asked for again since 2026-12-18: its papers never came"
     ) in not_out, not_out
 
@@ -114,7 +114,37 @@ def test_status_says_a_last_day_asked_while_its_list_was_filling_once_out_of_the
         workspace, monkeypatch, caplog, Route(graph_page({"date": "2026-12-10"})), "    day: today\n"
     )
     assert (
-        "  and the daily papers of 2026-12-10, asked for before they were over (the fetch above): over a "
+        "  and the daily papers of 2026-12-10, asked for before it was over (the fetch above): over a "
         "week old, not asked for again since 2026-12-18: the papers of its earlier answer kept (its list may "
         "have grown since)"
     ) in filling, filling
+
+
+def test_several_days_asked_only_while_their_lists_were_filling_are_said_in_the_plural(
+    workspace, monkeypatch, caplog
+):
+    """In Tokyo (`day: today`), fetched at 08:00 on the 10th and the 11th (23:00 UTC the day before):
+    each asked its day's list before the API's day was over, the 10th not asked again on the 11th (not
+    over in UTC then), then nothing until the 21st. One line says both, in the plural; one day's
+    (above) is in the singular, as status's line of each day."""
+
+    def at(command: str, day: int, hour: int) -> str:
+        moment = dt.datetime(2026, 12, day, hour, 0, tzinfo=dt.UTC)
+        monkeypatch.setattr(importlib.import_module(f"digest.cli.{command}"), "now_utc", lambda: moment)
+        return workspace.cli(command).output
+
+    with LocalHttpServer({"/api/daily_papers": lambda query: Route(graph_page(query))}) as server:
+        source = HF.replace("{base}", server.url("")) + "    day: today\n"
+        workspace.config_path.write_text(
+            workspace.config_path.read_text() + "timezone: Asia/Tokyo\n" + source
+        )
+        at("fetch", 9, 23)  # the 10th in Tokyo
+        at("fetch", 10, 23)  # the 11th
+        caplog.clear()
+        at("fetch", 21, 23)
+    said = [m for m in caplog.messages if "over a week ago" in m]
+    assert said[0] == (
+        "hf_daily: not fetched since 2026-12-10 23:00 UTC, over a week ago: the daily papers of 2026-12-10, "
+        "2026-12-11, asked for before they were over, are not asked for again (a week back at most): the "
+        "papers of their earlier answers kept (their lists may have grown since)"
+    ), said

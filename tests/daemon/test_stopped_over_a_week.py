@@ -57,7 +57,7 @@ def test_a_source_stopped_for_nine_days_asks_the_week_and_says_the_day_before_it
     assert "hf_daily: 2 papers of 2026-12-11: 2 new, 0 known" in shown.output, shown.output
     assert (
         "hf_daily: not fetched since 2026-12-10 06:00 UTC, over a week ago: the daily papers of "
-        "2026-12-10 were never asked for and are not asked for now (a week back at most): their "
+        "2026-12-10 were never asked for and are not asked for now (a week back at most): its "
         "papers never came"
     ) in caplog.messages, caplog.messages  # a WARNING: on stderr, and in the daemon's log
 
