@@ -18,7 +18,7 @@ from helpers.faked import digest_at, needs_faketime
 
 from digest.demo.http_server import LocalHttpServer, Route
 
-pytestmark = needs_faketime
+pytestmark = [needs_faketime, pytest.mark.backends]  # the fetches recorded: either database
 
 HF = "sources:\n  - kind: hf_daily\n    url: {base}/api/daily_papers?date={date}\n    retries: {retries}\n"
 

@@ -14,12 +14,13 @@ from __future__ import annotations
 import datetime as dt
 import os
 
+import pytest
 from helpers.daily_papers import graph_page
 from helpers.faked import digest_at, needs_faketime
 
 from digest.demo.http_server import LocalHttpServer, Route
 
-pytestmark = needs_faketime
+pytestmark = [needs_faketime, pytest.mark.backends]  # the fetches and listings: either database
 
 HF = "sources:\n  - kind: hf_daily\n    url: {base}/api/daily_papers?date={date}\n    retries: 0\n"
 TODAY = "    day: today\n"

@@ -14,9 +14,12 @@ from __future__ import annotations
 import datetime as dt
 import importlib
 
+import pytest
 from helpers.daily_papers import graph_page
 
 from digest.demo.http_server import LocalHttpServer, Route
+
+pytestmark = pytest.mark.backends  # the fetches and listings are records of the store: either database
 
 HF = "sources:\n  - kind: hf_daily\n    url: {base}/api/daily_papers?date={date}\n    retries: 0\n"
 
