@@ -31,6 +31,7 @@ from digest.ingest.missed_days import (
     early_only,
     failed_before,
     left_by_stop,
+    loaded_in_part,
     stored,
 )
 from digest.store import Store
@@ -38,6 +39,10 @@ from digest.store import Store
 # a failed day over a week old since the source's last fetch: what that fetch could not say
 AGED = f"over a week old, {NOT_AGAIN} since {{}}"
 NEVER_CAME = f"{AGED}: its papers never came"
+
+# a day whose papers were loaded by hand before it was over only, its fetch failed or not out yet
+PART = "loaded by hand before it was over"
+KEPT_PART = "the papers loaded kept (its list may have grown since)"  # as missed_days.LOST_PART
 
 # a failed day asked for today, the last day it is: no fetch after today's asks for it
 LAST_DAY = f"a week old: {NOT_AGAIN} after today"
@@ -99,7 +104,9 @@ def _early(
 ) -> list[tuple[str, str]]:
     """The days the last fetch (its own day ``then``) had asked for only before they were over that
     left the week since (no fetch since): not asked for again, said as that fetch's next would say
-    them (missed_days' long stop), its papers never came, or those listed after its answer."""
+    them (missed_days' long stop), its papers never came, or those listed after its answer; and those
+    whose papers were loaded by hand only before they were over (failed, or not out yet: missed_days.
+    loaded_in_part), those listed after the dump."""
     lines = []
     for a in early_only(store, src, then + dt.timedelta(days=1), GONE):
         if a.day >= own - dt.timedelta(days=CATCH_UP):
@@ -109,6 +116,13 @@ def _early(
         asked = "asked for before it was over" + (" and not out yet" if a.empty else "")  # one day a line
         above = " (the fetch above)" if a.url == url else ""
         lines.append((src.name, f"the daily papers of {a.day}, {asked}{above}: {given_up}"))
+    for a in loaded_in_part(store, src, then + dt.timedelta(days=1), GONE):  # failed, or not out yet
+        if a.day >= own - dt.timedelta(days=CATCH_UP):
+            continue  # still in the week: asked again at the next fetch
+        end = a.day + dt.timedelta(days=CATCH_UP + 1) + (today - own)
+        above = " (the fetch above)" if a.url == url else ""
+        given_up = f"{AGED.format(end)}: {KEPT_PART}"
+        lines.append((src.name, f"the daily papers of {a.day}, {PART}{above}: {given_up}"))
     return lines
 
 

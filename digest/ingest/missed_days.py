@@ -85,6 +85,12 @@ LOST_GROWN = (
     _SINCE + ", asked for before {it_was} over, are not asked for again (a week back at most): the papers "
     "of {its} earlier {answer} kept ({its} {list} may have grown since)"
 )
+# and those whose papers were loaded by hand only before they were over (`digest ingest` of a dump made
+# then, :func:`partly_loaded`), their fetch failed or not out yet: some came, the list's later ones not
+LOST_PART = (
+    _SINCE + ", loaded by hand before {it_was} over, are not asked for again (a week back at most): the "
+    "papers loaded kept ({its} {list} may have grown since)"
+)
 _ONE = {"its": "its", "it_was": "it was", "fetch": "fetch", "answer": "answer", "list": "list"}
 _SEVERAL = {"its": "their", "it_was": "they were", "fetch": "fetches", "answer": "answers", "list": "lists"}
 
@@ -270,6 +276,23 @@ def stored(store: Store, kind: str, day: dt.date, whole: bool = False) -> bool:
     return _whole(held, day) if whole else held is not None
 
 
+def partly_loaded(store: Store, source: SourceConfig, a: Asked) -> bool:
+    """Whether the day ``a`` whose fetch failed (never asked: a stopped catch-up's, not one), or
+    whose answer held none of its papers, has them in the store only from a listing loaded by hand
+    before it was over (:func:`stored`: it may hold only its first papers): neither "never came" nor
+    whole."""
+    if left_by_stop(a.detail) or not (not a.got or (a.early and a.empty)):
+        return False
+    return stored(store, source.kind, a.day) and not stored(store, source.kind, a.day, whole=True)
+
+
+def loaded_in_part(store: Store, source: SourceConfig, day: dt.date, gone: str) -> list[Asked]:
+    """The days of the week and a day (:data:`CATCH_UP` + 1) before ``day`` whose papers came only
+    from a listing loaded by hand before they were over (:func:`partly_loaded`), oldest first."""
+    asked = _asked(store, source, day, gone, CATCH_UP + 1).values()
+    return sorted((a for a in asked if partly_loaded(store, source, a)), key=lambda a: a.day)
+
+
 def _stored_at(store: Store, kind: str, day: dt.date) -> str | None:
     """When the last listing of ``day`` read as ``kind`` and holding papers was stored (as the store
     keeps it); None: there is none."""
@@ -341,6 +364,10 @@ def missed_days(
         grown = [a.day for a in early_then if not a.empty]  # oldest first
         if grown:
             _say_lost(LOST_GROWN, source.name, since, grown)
+        # a failed day, or one not out, whose dump was loaded by hand during it (not said above: stored)
+        part = [a.day for a in sorted(looked, key=lambda a: a.day) if partly_loaded(store, source, a)]
+        if part:
+            _say_lost(LOST_PART, source.name, since, part)
         if lost:
             _say_lost(LOST, source.name, since, lost)
     # the last day asked for (none in the week: the day before it): those after it never were

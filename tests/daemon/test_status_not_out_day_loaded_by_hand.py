@@ -6,7 +6,9 @@ but `digest status` said "and the daily papers of 2026-12-10, asked for before t
 not out yet (the fetch above): over a week old, not asked for again since 2026-12-18: its papers
 never came", its "Last ingest" line naming that very listing. A day whose answer held papers (its
 list filling) is said as before while its whole list is not stored: the papers listed after it may
-never have come (test_stopped_after_a_failed_day). Real `digest fetch`, `digest ingest` and
+never have come (test_stopped_after_a_failed_day). A dump loaded before the day was over may hold
+only its first papers: both say that (before, nothing at all), as of a day whose fetch failed and
+whose dump was loaded so (neither "never came" nor a whole list). Real `digest fetch`, `digest ingest` and
 `digest status` under libfaketime, a loopback API shaped like the real one."""
 
 from __future__ import annotations
@@ -53,4 +55,38 @@ def test_a_day_not_out_when_asked_whose_papers_were_loaded_by_hand_is_not_said_n
         fetched = digest_at(workspace, "fetch", at=at(19, 6))
     assert "Last ingest: 2026-12-10.json (listing of 2026-12-10)" in status, status
     assert "never came" not in status, status  # before: "... (the fetch above): ...: its papers never came"
-    assert "2026-12-10," not in fetched.stderr, fetched.stderr  # as the fetch said before
+    assert (  # before: nothing
+        "  and the daily papers of 2026-12-10, loaded by hand before it was over (the fetch above): over a "
+        "week old, not asked for again since 2026-12-18: the papers loaded kept (its list may have grown "
+        "since)"
+    ) in status.splitlines(), status
+    assert (  # before: nothing
+        "hf_daily: not fetched since 2026-12-10 06:00 UTC, over a week ago: the daily papers of 2026-12-10, "
+        "loaded by hand before it was over, are not asked for again (a week back at most): the papers loaded "
+        "kept (its list may have grown since)"
+    ) in fetched.stderr, fetched.stderr
+    assert "never came" not in fetched.stderr.split("2026-12-11")[0], fetched.stderr
+
+
+def test_a_failed_day_whose_dump_was_loaded_by_hand_during_it_is_said_in_part(workspace):
+    """The fetch of the 10th failed (503); the operator loaded the day's page as it was at noon by hand;
+    then no fetch until the 19th. Before, neither `digest status` nor that fetch said a word of it."""
+    with LocalHttpServer({"/api/daily_papers": lambda query: Route(b"busy", status=503)}) as server:
+        workspace.config_path.write_text(
+            workspace.config_path.read_text() + HF.replace("{base}", server.url("")) + TODAY
+        )
+        digest_at(workspace, "fetch", at=at(10, 6), code=1)
+        page = workspace.root / "2026-12-10.json"
+        page.write_bytes(graph_page({"date": "2026-12-10"}))
+        digest_at(workspace, "ingest", str(page), at=at(10, 12))
+        status = digest_at(workspace, "status", at=at(19, 5)).stdout
+        fetched = digest_at(workspace, "fetch", at=at(19, 6), code=1)
+    assert (
+        "  and the daily papers of 2026-12-10, loaded by hand before it was over (the fetch above): over a "
+        "week old, not asked for again since 2026-12-18: the papers loaded kept (its list may have grown "
+        "since)"
+    ) in status.splitlines(), status
+    assert "2026-12-10, loaded by hand before it was over, are not asked for again" in fetched.stderr, (
+        fetched.stderr
+    )
+    assert "2026-12-10, whose fetch failed" not in fetched.stderr, fetched.stderr
