@@ -16,13 +16,13 @@ import socket
 import subprocess
 import sys
 import tempfile
-import threading
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from helpers.slow_proxy import SlowProxy, slow_proxy
 
 from digest.daemon.service import Daemon
 from digest.errors import StoreError, StoreUnusable
@@ -292,63 +292,7 @@ def test_the_refusal_is_told_by_its_code_whatever_language_the_server_speaks(ger
     assert "database 'gibt_es_nicht' does not exist" in str(error)
 
 
-class CountingPort:
-    """A loopback port that counts the connections made to it: each is handed on to ``upstream``
-    (host, port) byte for byte, or, without one, hung up at once (a proxy whose server is down)."""
-
-    def __init__(self, upstream: tuple[str, int] | None = None) -> None:
-        self.upstream, self.connections = upstream, 0
-        self.listener = socket.create_server(("127.0.0.1", 0))
-        self.port = self.listener.getsockname()[1]
-        self.sockets: list[socket.socket] = []  # closed at the end, once their threads are done
-        self.threads = [threading.Thread(target=self._accept)]
-        self.threads[0].start()
-
-    def _accept(self) -> None:
-        while True:
-            try:
-                client, _ = self.listener.accept()
-            except OSError:  # closed: the test is over
-                return
-            self.connections += 1
-            self.sockets.append(client)
-            if self.upstream is None:
-                client.close()
-                continue
-            server = socket.create_connection(self.upstream)
-            self.sockets.append(server)
-            for a, b in ((client, server), (server, client)):
-                thread = threading.Thread(target=self._pipe, args=(a, b))
-                self.threads.append(thread)
-                thread.start()
-
-    @staticmethod
-    def _pipe(source: socket.socket, sink: socket.socket) -> None:
-        with contextlib.suppress(OSError):
-            while data := source.recv(65536):
-                sink.sendall(data)
-        with contextlib.suppress(OSError):
-            sink.shutdown(socket.SHUT_WR)
-
-    def close(self) -> None:
-        self.listener.shutdown(socket.SHUT_RDWR)
-        self.listener.close()
-        for thread in self.threads:
-            thread.join()
-        for s in self.sockets:
-            s.close()
-
-
-@contextlib.contextmanager
-def counting_port(upstream: tuple[str, int] | None = None) -> Iterator[CountingPort]:
-    port = CountingPort(upstream)
-    try:
-        yield port
-    finally:
-        port.close()
-
-
-def connections_of(port: CountingPort, connect) -> int:
+def connections_of(port: SlowProxy, connect) -> int:
     before = port.connections
     with contextlib.suppress(Exception):
         connect()
@@ -360,7 +304,7 @@ def test_a_server_that_hangs_up_is_not_asked_twice():
     # would only be hung up on again, at every poll of the daemon and every request of the web
     import psycopg
 
-    with counting_port() as port:
+    with slow_proxy(0.0, hang_up=True) as port:
         url = f"postgresql://digest@127.0.0.1:{port.port}/digest"
         alone = connections_of(port, lambda: psycopg.connect(url, connect_timeout=5))
         error = refused(url)
@@ -373,7 +317,7 @@ def test_the_same_refusal_again_costs_no_second_login(login, monkeypatch):
     import psycopg
 
     monkeypatch.setenv("PGPASSWORD", "not-the-password")
-    with counting_port((login.host, int(login.port))) as port:
+    with slow_proxy(0.0, (login.host, int(login.port))) as port:
         url = f"postgresql://{login.role}@127.0.0.1:{port.port}/{login.database}"
         alone = connections_of(port, lambda: psycopg.connect(url, connect_timeout=5))
         first = connections_of(port, lambda: Store(url, timeout=5))

@@ -1,6 +1,7 @@
 """A PostgreSQL server slow to answer: a loopback TCP proxy to the server the PG* variables name
-that holds each connection ``delay`` seconds before passing it on (None: never, a server that
-takes the connection and says nothing), counting the connections it was asked for."""
+(or another ``upstream``) that holds each connection ``delay`` seconds before passing it on (None:
+never, a server that takes the connection and says nothing; ``hang_up``: it hangs up at once, a
+proxy whose server is down), counting the connections it was asked for."""
 
 from __future__ import annotations
 
@@ -21,10 +22,15 @@ def _pump(source: socket.socket, sink: socket.socket) -> None:
 
 
 class SlowProxy:
-    """Listening on 127.0.0.1:``port`` while open; ``connections``: how many it was asked for."""
+    """Listening on 127.0.0.1:``port`` while open; ``connections``: how many it was asked for
+    (counted before the connection is passed on or hung up on)."""
 
-    def __init__(self, delay: float | None) -> None:
+    def __init__(
+        self, delay: float | None, upstream: tuple[str, int] | None = None, hang_up: bool = False
+    ) -> None:
         self.delay, self.connections, self.open = delay, 0, True
+        self.upstream = upstream or ("127.0.0.1", int(os.environ.get("PGPORT", "5432")))
+        self.hang_up = hang_up
         self.listener = socket.create_server(("127.0.0.1", 0))
         self.port = self.listener.getsockname()[1]
         self.held: list[socket.socket] = []
@@ -37,6 +43,9 @@ class SlowProxy:
             except OSError:
                 return
             self.connections += 1
+            if self.hang_up:
+                client.close()
+                continue
             self.held.append(client)
             threading.Thread(target=self._pass_on, args=(client,), daemon=True).start()
 
@@ -44,7 +53,7 @@ class SlowProxy:
         if self.delay is None:
             return
         time.sleep(self.delay)
-        server = socket.create_connection(("127.0.0.1", int(os.environ.get("PGPORT", "5432"))))
+        server = socket.create_connection(self.upstream)
         self.held.append(server)
         threading.Thread(target=_pump, args=(server, client), daemon=True).start()
         _pump(client, server)
@@ -57,8 +66,10 @@ class SlowProxy:
 
 
 @contextlib.contextmanager
-def slow_proxy(delay: float | None) -> Iterator[SlowProxy]:
-    proxy = SlowProxy(delay)
+def slow_proxy(
+    delay: float | None, upstream: tuple[str, int] | None = None, hang_up: bool = False
+) -> Iterator[SlowProxy]:
+    proxy = SlowProxy(delay, upstream, hang_up)
     try:
         yield proxy
     finally:
