@@ -6,10 +6,9 @@ Real `digest run --once` and `digest status` under libfaketime, a real store, ai
 
 from __future__ import annotations
 
-import datetime as dt
-
 import pytest
 from helpers.faked import digest_at, needs_faketime
+from helpers.missed_history import at
 
 from conftest import make_dump
 
@@ -17,10 +16,6 @@ pytestmark = needs_faketime
 
 DAY_1 = [("Neuromorphic chips one", "Spikes."), ("Neuromorphic chips two", "More spikes.")]
 DAY_2 = [("Neuromorphic memory three", "Spiking memory."), ("Neuromorphic sensors four", "Spiking eyes.")]
-
-
-def at(day: int, hour: int, minute: int = 0) -> dt.datetime:
-    return dt.datetime(2026, 12, day, hour, minute, tzinfo=dt.UTC)
 
 
 @pytest.mark.parametrize(

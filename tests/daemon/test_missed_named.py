@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 
 from helpers.faked import digest_at, needs_faketime
+from helpers.missed_history import at
 
 from digest.daemon.tick_report import MISSED_NAMED, TickReport
 from digest.ingest.dumps import IngestReport
@@ -24,10 +25,6 @@ from conftest import make_dump
 DAY_1 = [("Neuromorphic chips one", "Spikes."), ("Neuromorphic chips two", "More spikes.")]
 DAY_2 = [("Neuromorphic memory three", "Spiking memory.")]  # what waits for Monday's digests
 GRACE = dt.timedelta(minutes=240)
-
-
-def at(day: int, hour: int, minute: int = 0) -> dt.datetime:
-    return dt.datetime(2026, 12, day, hour, minute, tzinfo=dt.UTC)
 
 
 @needs_faketime

@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from helpers.missed_history import at
 
 from digest.daemon.status import collect_status, format_status
 from digest.daemon.tick import run_once
@@ -37,10 +38,6 @@ class NoOldAddress(Mailbox):
             return "550 5.1.1 no such user"
         envelope.rcpt_tos.append(address)
         return "250 OK"
-
-
-def at(day: int, hour: int, minute: int = 0) -> dt.datetime:
-    return dt.datetime(2026, 12, day, hour, minute, tzinfo=dt.UTC)
 
 
 def tick(ws: Workspace, now: dt.datetime):

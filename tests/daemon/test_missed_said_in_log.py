@@ -12,6 +12,7 @@ import datetime as dt
 import logging
 
 from helpers.faked import digest_at, needs_faketime
+from helpers.missed_history import at
 
 from digest.daemon.service import Daemon
 from digest.deliver.transports import SmtpSender
@@ -21,10 +22,6 @@ from conftest import make_dump
 DAY_1 = [("Neuromorphic chips one", "Spikes."), ("Neuromorphic chips two", "More spikes.")]
 DAY_2 = [("Neuromorphic memory three", "Spiking memory.")]  # what waits for Monday's digest
 ADA = 'email: ada@example.org\ninterests: [neuromorphic]\nsend_at: "00:00"\n'
-
-
-def at(day: int, hour: int, minute: int = 0) -> dt.datetime:
-    return dt.datetime(2026, 12, day, hour, minute, tzinfo=dt.UTC)
 
 
 def missed_lines(caplog) -> list[str]:

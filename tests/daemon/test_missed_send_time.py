@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from helpers.missed_history import at
 
 from digest.daemon.status import collect_status, format_status
 from digest.daemon.tick import run_once
@@ -21,10 +22,6 @@ pytestmark = pytest.mark.backends
 
 DAY_1 = [("Neuromorphic chips one", "Spikes."), ("Neuromorphic chips two", "More spikes.")]
 DAY_2 = [("Neuromorphic memory three", "Spiking memory."), ("Neuromorphic sensors four", "Spiking eyes.")]
-
-
-def at(day: int, hour: int, minute: int = 0) -> dt.datetime:
-    return dt.datetime(2026, 12, day, hour, minute, tzinfo=dt.UTC)
 
 
 def tick(ws: Workspace, now: dt.datetime):
