@@ -17,11 +17,10 @@ after the data's end, real aiosmtpd that holds its answer to the data, real SQLi
 from __future__ import annotations
 
 import contextlib
-import socket
-import threading
 from collections.abc import Iterator
 
 from helpers.held_answers import HeldAnswers
+from helpers.raw_smtp import raw_server
 from test_cut_mid_message_said import due_now
 from test_not_delivered_said import ready, row_of_ada
 
@@ -48,30 +47,8 @@ MAYBE = ", so it may have taken it"  # left off after LOST, which says it
 def hanging_up_after_data() -> Iterator[int]:
     """A loopback server that takes every command, and hangs up at the end of a message's data,
     before its answer: its port."""
-    listener = socket.create_server(("127.0.0.1", 0))
-
-    def answer() -> None:
-        with contextlib.suppress(OSError):
-            while True:
-                conn, _ = listener.accept()
-                with conn, conn.makefile("rb") as lines:
-                    conn.sendall(b"220 mx ESMTP\r\n")
-                    in_data = False
-                    for line in lines:
-                        if in_data and line == b".\r\n":
-                            conn.shutdown(socket.SHUT_RDWR)
-                            break
-                        if not in_data:
-                            in_data = line[:4].upper() == b"DATA"
-                            conn.sendall(b"354 go on\r\n" if in_data else b"250 OK\r\n")
-
-    threading.Thread(target=answer, daemon=True).start()
-    try:
-        yield listener.getsockname()[1]
-    finally:
-        with contextlib.suppress(OSError):
-            listener.shutdown(socket.SHUT_RDWR)
-        listener.close()
+    with raw_server([], hang_up_at=b".") as server:
+        yield server.port
 
 
 def test_a_hang_up_after_the_data_is_said_maybe_sent_and_sent_again(tmp_path, caplog):

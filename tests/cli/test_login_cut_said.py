@@ -10,13 +10,12 @@ login never answers, a real raw socket server that hangs up at AUTH, real SQLite
 from __future__ import annotations
 
 import contextlib
-import socket
 import ssl
-import threading
 from collections.abc import Iterator
 
 import pytest
 from aiosmtpd.smtp import AuthResult
+from helpers.raw_smtp import raw_server
 from helpers.smtp_login import login_server
 from test_not_delivered_said import row_of_ada, with_smtp
 
@@ -30,33 +29,8 @@ STOPPED = "not sent: the mail server stopped answering; waits until 20"
 def hanging_up_at(command: bytes, tls: ssl.SSLContext | None = None) -> Iterator[int]:
     """A loopback server that greets, offers AUTH PLAIN LOGIN, takes every line, and hangs up at
     ``command``'s (b"AUTH", b"RCPT"); in TLS from the start with ``tls`` (port 465's way): its port."""
-    listener = socket.create_server(("127.0.0.1", 0))
-
-    def answer() -> None:
-        with contextlib.suppress(OSError):
-            while True:
-                conn, _ = listener.accept()
-                if tls is not None:
-                    conn = tls.wrap_socket(conn, server_side=True)
-                with conn, conn.makefile("rb") as lines:
-                    conn.sendall(b"220 mx ESMTP\r\n")
-                    for line in lines:
-                        if line.upper().startswith(command):
-                            conn.shutdown(socket.SHUT_RDWR)
-                            break
-                        conn.sendall(
-                            b"250-mx\r\n250 AUTH PLAIN LOGIN\r\n"
-                            if line[:4].upper() == b"EHLO"
-                            else b"250 OK\r\n"
-                        )
-
-    threading.Thread(target=answer, daemon=True).start()
-    try:
-        yield listener.getsockname()[1]
-    finally:
-        with contextlib.suppress(OSError):
-            listener.shutdown(socket.SHUT_RDWR)
-        listener.close()
+    with raw_server([b"AUTH PLAIN LOGIN"], tls=tls, hang_up_at=command) as server:
+        yield server.port
 
 
 @pytest.fixture(autouse=True)

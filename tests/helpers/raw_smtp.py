@@ -19,12 +19,14 @@ class RawServer:
     ``messages``: the data of each message whose end it got; ``commands``: every line it read
     outside a message's data (b"AUTH PLAIN AGFkYQ..."); ``cut_after``: hang up (without reading
     further) once it has read that many bytes of a message's data, or stop reading (``stalled``) until
-    ``released``."""
+    ``released``; ``hang_up_at``: shut the connection, answering nothing, at the first line that
+    begins so (b"AUTH", b"RCPT"), or, b".", at the end of a message's data (its answer never given)."""
 
     ehlo: list[bytes]
     cut_after: int | None = None
     port: int = 0
     stalled: bool = False
+    hang_up_at: bytes | None = None
     released: threading.Event = field(default_factory=threading.Event)
     messages: list[bytes] = field(default_factory=list)
     commands: list[bytes] = field(default_factory=list)
@@ -34,6 +36,9 @@ class RawServer:
             conn.sendall(b"220 mx ESMTP\r\n")
             for line in lines:
                 self.commands.append(line.rstrip(b"\r\n"))
+                if self.hang_up_at not in (None, b".") and line.upper().startswith(self.hang_up_at):
+                    conn.shutdown(socket.SHUT_RDWR)
+                    return
                 verb = line[:4].upper()
                 if verb in (b"EHLO", b"HELO"):
                     said = [b"mx", *self.ehlo]
@@ -45,6 +50,9 @@ class RawServer:
                 elif verb == b"DATA":
                     conn.sendall(b"354 End data with <CR><LF>.<CR><LF>\r\n")
                     if not self.take_data(conn, lines):
+                        return
+                    if self.hang_up_at == b".":
+                        conn.shutdown(socket.SHUT_RDWR)
                         return
                     conn.sendall(b"250 2.0.0 queued\r\n")
                 elif verb == b"QUIT":
@@ -79,15 +87,20 @@ class RawServer:
 
 @contextlib.contextmanager
 def raw_server(
-    ehlo: list[bytes], cut_after: int | None = None, tls: ssl.SSLContext | None = None, apart: bool = False
+    ehlo: list[bytes],
+    cut_after: int | None = None,
+    tls: ssl.SSLContext | None = None,
+    apart: bool = False,
+    hang_up_at: bytes | None = None,
 ) -> Iterator[RawServer]:
     """A :class:`RawServer` on a free loopback port while the block runs; in TLS from the start with
     ``tls`` (port 465's way, smtp.security: ssl); each connection answered in a thread of its own with
-    ``apart`` (else one after the other: a second waits for the first to end)."""
+    ``apart`` (else one after the other: a second waits for the first to end); ``hang_up_at``: as
+    :class:`RawServer`'s."""
     listener = socket.create_server(("127.0.0.1", 0))
     if cut_after is not None:  # a small window: our data waits for it, as for a slow reader's
         listener.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
-    server = RawServer(ehlo, cut_after, listener.getsockname()[1])
+    server = RawServer(ehlo, cut_after, listener.getsockname()[1], hang_up_at=hang_up_at)
 
     def serve() -> None:
         with contextlib.suppress(OSError):
