@@ -12,15 +12,24 @@ lock's place."""
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import fcntl
 import os
+import select
 import signal
+import subprocess
 import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 from helpers.faked import digest_started_at, needs_faketime
 from helpers.missed_history import at, reader, sunday_served_monday_waiting
+
+from digest.daemon.missed import SAYING
+from digest.db import is_postgres, real_file, sidecar
+from digest.store import Store
 
 pytestmark = [pytest.mark.backends, needs_faketime]
 
@@ -55,6 +64,44 @@ def blocked_writing(group: int, seconds: float = 60) -> bool:
     return False
 
 
+@contextlib.contextmanager
+def turn_asked(database: str) -> Iterator[Callable[[], bool]]:
+    """While the block runs, whether a worker has asked for the turn of saying missed send times
+    that another holds (digest.daemon.missed.saying_once) since the block began: on PostgreSQL, it
+    waits for the advisory lock; on SQLite, it opened the lock file (inotify's IN_OPEN)."""
+    if is_postgres(database):
+        high, low = (SAYING >> 32) & 0xFFFFFFFF, SAYING & 0xFFFFFFFF
+        waiting = (
+            "SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND NOT granted AND classid = ? AND objid = ?"
+        )
+        with Store(database) as store:
+            yield lambda: store.db.execute(waiting, (high, low)).fetchone() is not None
+        return
+    lock = sidecar(real_file(database), ".saying.lock")  # made by the worker holding the turn
+    if not lock.exists():  # no turn held (a release before the turn was taken)
+        yield lambda: False
+        return
+    libc = ctypes.CDLL(None, use_errno=True)
+    watch = libc.inotify_init1(os.O_NONBLOCK)
+    assert watch >= 0, os.strerror(ctypes.get_errno())
+    try:
+        assert libc.inotify_add_watch(watch, os.fsencode(lock), 0x20) >= 0, lock  # IN_OPEN
+        yield lambda: bool(select.select([watch], [], [], 0)[0])
+    finally:
+        os.close(watch)
+
+
+def waiting_for_its_turn(worker: subprocess.Popen, asked: Callable[[], bool], seconds: float = 60) -> bool:
+    """Whether ``worker`` comes to ask for its turn of saying (or ends, having said them without
+    one: before the turn was taken) within ``seconds``."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if asked() or worker.poll() is not None:
+            return True
+        time.sleep(0.05)
+    return False
+
+
 def test_two_workers_ending_together_say_a_missed_send_time_once(mail_workspace):
     ws = mail_workspace
     ws.profile("ada", reader("ada"))
@@ -64,8 +111,10 @@ def test_two_workers_ending_together_say_a_missed_send_time_once(mail_workspace)
     os.close(w)
     try:
         assert blocked_writing(first.pid), "the first pass never came to say its lines"
-        second = digest_started_at(ws, "run", "--once", at=at(7, 5))
-        time.sleep(3)  # its pass done (before: its lines said); now it waits for the first's turn
+        with turn_asked(ws.config.database) as asked:
+            second = digest_started_at(ws, "run", "--once", at=at(7, 5))
+            # its pass done, it waits for the first's turn (before: it said its lines and ended)
+            assert waiting_for_its_turn(second, asked), "the second pass never came to say its lines"
         with os.fdopen(r, "rb") as pipe:
             first_out = pipe.read()[written:].decode()
         second_out, second_err = second.communicate(timeout=60)
