@@ -91,8 +91,8 @@ def write_refused(error: Exception, name: str, url: str = "") -> StoreUnusable:
         if unused := _tables_schema_not_usable(url or name):  # passed over: the tables not found
             return StoreUnusable(
                 f"{name}: role '{role}' may not use the schema digest's tables are in ({unused}, in its "
-                f"search_path before {schema}), so finds no tables there and took the database for a new "
-                f"one, to make them in {schema}; grant it that schema's use (GRANT USAGE ON SCHEMA "
+                f"search_path), so finds no tables there and took the database for a new one, to make "
+                f"them in {schema}; grant it that schema's use (GRANT USAGE ON SCHEMA "
                 f"{unused} TO {sql_role(role)}), not CREATE on {schema} ({first})"
             )
         return StoreUnusable(

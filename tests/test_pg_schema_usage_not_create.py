@@ -54,3 +54,34 @@ def test_a_role_not_granted_the_tables_schema_before_public_is_told_to_grant_its
             with psycopg.connect(autocommit=True) as admin:
                 admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
                 admin.execute(f"DROP ROLE IF EXISTS {role}")
+
+
+def test_the_tables_schema_after_public_in_the_search_path_is_not_said_to_come_before_it(tmp_path):
+    # search_path = public, digest_app: the role may use public (not make tables there) but not
+    # digest_app, where the tables are; said "(digest_app, in its search_path before public)" before
+    role = f"digest_reader_{uuid.uuid4().hex[:8]}"
+    with postgres_database() as url:
+        name = url.rsplit("/", 1)[1]
+        run_as_said(url, "CREATE SCHEMA digest_app")
+        run_as_said(url, f"ALTER DATABASE {name} SET search_path = digest_app")
+        run_as_said(url, f"CREATE ROLE {role} LOGIN PASSWORD '{PASSWORD}'")
+        try:
+            ws = ada_ingested(tmp_path, url)  # the tables made in digest_app
+            run_as_said(url, f"ALTER DATABASE {name} SET search_path = public, digest_app")
+            ws.config_path.write_text(ws.config_path.read_text().replace(url, as_role(url, role)))
+            said = " ".join(digest(ws, "status").stderr.split())
+            tables_in = "may not use the schema digest's tables are in (digest_app, in its search_path),"
+            assert f"role '{role}' {tables_in}" in said, said
+            assert "before public" not in said, said
+            grant = f"GRANT USAGE ON SCHEMA digest_app TO {role}"
+            assert f"grant it that schema's use ({grant})" in said, said
+            run_as_said(url, grant)  # granted as said, found: the reads to grant next
+            said = " ".join(digest(ws, "status").stderr.split())
+            assert (
+                "may not read this database; grant it (GRANT SELECT ON ALL TABLES IN SCHEMA digest_app"
+                in said
+            ), said
+        finally:
+            with psycopg.connect(autocommit=True) as admin:
+                admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+                admin.execute(f"DROP ROLE IF EXISTS {role}")
