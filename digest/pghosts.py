@@ -37,14 +37,23 @@ def attempts(error: str, url: str = "") -> list[Attempt]:
     prefer-standby (``url``'s, else PGTARGETSESSIONATTRS'), psycopg tries the whole list a second
     time, for any server, after a first round for a standby: a second round of the first's hosts
     and addresses is left out (each host named once, as the URL names it), the first's words kept
-    (libpq's for the second may hold the first's again, a name's addresses tried twice)."""
+    (libpq's for the second may hold the first's again, a name's addresses tried twice), where the
+    second said them again: a host that failed otherwise the second time (a primary let in for the
+    standby's round, "server is not in hot standby mode", gone or full for the other) is said as
+    each round found it, the second's words why no connection was made."""
     tried = _listed(error)
     half = len(tried) // 2
 
-    def tries(round_: list[Attempt]) -> list[tuple[str, str, str]]:
-        return [(a.host, a.port, a.address) for a in round_]
+    def again(first: Attempt, second: Attempt) -> bool:
+        where = (first.host, first.port, first.address) == (second.host, second.port, second.address)
+        return where and second.said.startswith(first.said)
 
-    if half and _prefers_standby(url) and tries(tried[:half]) == tries(tried[half:]):
+    if (
+        half
+        and len(tried) == 2 * half
+        and _prefers_standby(url)
+        and all(map(again, tried[:half], tried[half:]))
+    ):
         return tried[:half]
     return tried
 
