@@ -275,7 +275,8 @@ def unasked_schema(url: str) -> str:
     except Exception:  # noqa: BLE001 (a URL psycopg cannot read: nothing known)
         options = ""
     found = re.findall(r"(?:-c\s*|--)search_path=((?:\\.|\S)*)", options)  # the last set wins
-    entries = re.sub(r"\\(.)", r"\1", found[-1]).split(",") if found else []
+    # its entries split at the commas outside double quotes ("digest,app" is one schema's name)
+    entries = re.findall(r'(?:"(?:[^"]|"")*"|[^,"])+', re.sub(r"\\(.)", r"\1", found[-1])) if found else []
     for entry in (e.strip() for e in entries):
         if entry and entry not in ("$user", '"$user"'):
             return entry if entry.startswith('"') else sql_role(entry.lower())  # folded as PostgreSQL does

@@ -73,3 +73,18 @@ def test_the_schema_whose_use_to_grant_unasked_is_the_urls_search_paths(tmp_path
         assert f"grant it that (GRANT USAGE ON SCHEMA digest_app TO {role})" in said, said
         said = told(no_schema_usable, refused, unanswered(reader))
         assert f"(GRANT USAGE ON SCHEMA {NOT_ASKED} TO {role})" in said, said
+
+
+def test_a_schema_named_with_a_comma_in_the_urls_search_path_is_said_whole(tmp_path):
+    # options=-csearch_path="digest,app": one schema, its name quoted (a comma in it)
+    with reader_in_schema('"digest,app"') as (url, role, reader):
+        with Store(url):  # the tables made in "digest,app"
+            pass
+        refused = refusal(reader, "SELECT version FROM schema_version")
+        said = told(write_refused, refused, unanswered(reader, "-csearch_path%3D%22digest%2Capp%22"))
+        # before: "(GRANT INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA "digest TO ...)": a syntax error
+        grant = f'GRANT INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA "digest,app" TO {role}'
+        assert f"({grant})" in said, said
+        run_as_said(url, grant.replace("INSERT, UPDATE, DELETE", "SELECT"))
+        with psycopg.connect(reader, password=PASSWORD) as conn:  # granted where the tables are
+            conn.execute("SELECT version FROM schema_version")
