@@ -274,7 +274,8 @@ def unasked_schema(url: str) -> str:
         options = str(conninfo_to_dict(url).get("options") or os.environ.get("PGOPTIONS") or "")
     except Exception:  # noqa: BLE001 (a URL psycopg cannot read: nothing known)
         options = ""
-    found = re.findall(r"(?:-c\s*|--)search_path=((?:\\.|\S)*)", options)  # the last set wins
+    # -c search_path=, -csearch_path=, --search-path= (a setting's name in any case, "-" for "_")
+    found = re.findall(r"(?:-c\s*|--)search[-_]path=((?:\\.|\S)*)", options, re.I)  # the last set wins
     # its entries split at the commas outside double quotes ("digest,app" is one schema's name)
     entries = re.findall(r'(?:"(?:[^"]|"")*"|[^,"])+', re.sub(r"\\(.)", r"\1", found[-1])) if found else []
     for entry in (e.strip() for e in entries):

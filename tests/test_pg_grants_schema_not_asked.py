@@ -88,3 +88,18 @@ def test_a_schema_named_with_a_comma_in_the_urls_search_path_is_said_whole(tmp_p
         run_as_said(url, grant.replace("INSERT, UPDATE, DELETE", "SELECT"))
         with psycopg.connect(reader, password=PASSWORD) as conn:  # granted where the tables are
             conn.execute("SELECT version FROM schema_version")
+
+
+def test_the_urls_search_path_spelled_as_the_server_takes_it_is_read(tmp_path):
+    # the server takes a setting's name in any case, "-" for "_": each of these sets digest_app
+    with reader_in_schema("digest_app") as (url, role, reader):
+        with Store(url):
+            pass
+        refused = refusal(reader, "SELECT version FROM schema_version")
+        grant = f"GRANT INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA digest_app TO {role}"
+        for options in ("--search-path%3Ddigest_app", "-c%20Search_Path%3Ddigest_app"):
+            with psycopg.connect(f"{reader}?options={options}", password=PASSWORD) as conn:
+                assert conn.execute("SHOW search_path").fetchone() == ("digest_app",)
+            said = told(write_refused, refused, unanswered(reader, options))
+            # before: "... IN SCHEMA <their schema, which could not be asked: ...> TO ..."
+            assert f"({grant})" in said, (options, said)
