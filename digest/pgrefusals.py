@@ -148,9 +148,10 @@ def _lasting(code: str | None, user: str, db: str, server: str) -> str | None:
             "the role in the URL (or PGUSER), or on the server pg_hba.conf or the role (ALTER ROLE ... LOGIN)"
         )
     if code == "3D000":  # invalid_catalog_name
+        named = ("-- " if db.startswith("-") else "") + shlex.quote(db)  # else taken for an option
         return (
             f"database {db!r} does not exist on PostgreSQL{server}; create it (createdb -O "
-            f"{shlex.quote(user)} {shlex.quote(db)}) or fix the database's name in the URL (or PGDATABASE)"
+            f"{shlex.quote(user)} {named}) or fix the database's name in the URL (or PGDATABASE)"
         )
     if code == "42501":  # insufficient_privilege: CONNECT revoked
         return (

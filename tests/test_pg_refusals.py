@@ -147,6 +147,23 @@ def test_the_createdb_said_runs_as_copied_for_names_a_shell_splits(login):
             connection.execute(f'DROP ROLE IF EXISTS "{role}"')
 
 
+def test_the_createdb_said_runs_as_copied_for_a_database_named_with_a_leading_hyphen(login):
+    # said bare, "createdb -O R -digest" is refused: "createdb: invalid option -- 'd'"
+    database = f"-digest-{uuid.uuid4().hex[:6]}"
+    try:
+        said = str(refused(login.url(database=database)))
+        command = said.split("create it (", 1)[1].split(") or fix", 1)[0]
+        assert command == f"createdb -O {login.role} -- {database}", said
+        env = {**os.environ, **({"PGPASSWORD": ADMIN_PASSWORD} if ADMIN_PASSWORD else {})}
+        done = subprocess.run(["bash", "-c", command], env=env, capture_output=True, text=True)
+        assert done.returncode == 0, (command, done.stderr)
+        with Store(login.url(database=database), timeout=5) as store:  # made, and theirs to use
+            assert store.schema_version > 0
+    finally:
+        with admin() as connection:
+            connection.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+
+
 @contextlib.contextmanager
 def hba_rejecting(role: str) -> Iterator[None]:
     """The server's pg_hba.conf with a first line that rejects ``role`` from anywhere."""
