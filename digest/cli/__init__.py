@@ -18,6 +18,7 @@ from digest.cli.common import Context
 from digest.cli.db import db
 from digest.cli.feedback import feedback
 from digest.cli.fetch import fetch
+from digest.cli.own_options import DigestGroup
 from digest.cli.profile import profile
 from digest.cli.suggested import carry, config_option
 from digest.cli.suppressed import suppressed
@@ -37,6 +38,7 @@ class OffsetFormatter(logging.Formatter):
 
 
 @click.group(
+    cls=DigestGroup,  # -v, --config after the command: said where they go
     context_settings={"help_option_names": ["-h", "--help"]},
     # the example config's installed path, as a missing config's message names it
     help=f"""Personalized email digests from daily listings of trending research papers.

@@ -1,0 +1,54 @@
+"""digest's own options (-v, -q, --config, --semantic) typed after the command, as a new user
+reads the README's "`-v` logs what happens": click said "No such option '-v'." as if digest had
+none, where the option is there, before the command."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def digest(workspace, *args: str) -> subprocess.CompletedProcess[str]:
+    """A real `digest` process, run as `python -m digest` (which click names it so in its words)."""
+    return subprocess.run(
+        [sys.executable, "-m", "digest", *args],
+        cwd=workspace.root,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def test_an_option_of_digest_after_the_command_is_said_where_it_goes(workspace):
+    workspace.profile("ada", "email: ada@example.org\ninterests: [spiking neural networks]\n")
+    config = str(workspace.config_path)
+    verbose = digest(workspace, "--config", config, "run", "--once", "-v")
+    assert verbose.returncode == 2, verbose.stderr
+    assert "No such option" not in verbose.stderr
+    assert (
+        "Error: -v is an option of digest itself: give it before the command, "
+        "`python -m digest -v run ...`" in verbose.stderr
+    ), verbose.stderr
+    # one taking a value, as --config=PATH too; under a group of commands, their names whole
+    placed = digest(workspace, "status", f"--config={config}")
+    assert "`python -m digest --config PATH status ...`" in placed.stderr, placed.stderr
+    quiet = digest(workspace, "--config", config, "profile", "show", "ada", "-q")
+    assert quiet.returncode == 2
+    assert "`python -m digest -q profile show ...`" in quiet.stderr, quiet.stderr
+    # given before the command, as said, it runs
+    assert digest(workspace, "--config", config, "-v", "profile", "show", "ada").returncode == 0
+
+
+def test_an_option_no_command_has_is_still_no_such_option(workspace):
+    wrong = digest(workspace, "--config", str(workspace.config_path), "status", "--verbos")
+    assert wrong.returncode == 2
+    assert "Error: No such option '--verbos'." in wrong.stderr, wrong.stderr
+
+
+def test_the_readme_writes_v_before_the_command():
+    readme = (ROOT / "README.md").read_text()
+    assert "`digest -v COMMAND` logs what happens" in readme
+    assert "`-v` logs what happens" not in readme
