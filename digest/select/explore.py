@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from digest.config import Config
 from digest.models import Interest, Match, Profile
 from digest.select.collection import CollectionStats
-from digest.select.ranking import build_index, keyword_index
+from digest.select.ranking import build_index
 from digest.select.text import keyword_key
 from digest.store import Store
 
@@ -86,8 +86,11 @@ def try_keyword(
 
     # the papers the keyword reaches, and those it brings in alone, scored as a digest scores it
     # (its words too) at the weight tried: the reader's min_score, no other interest, like or exclusion
-    reached = {m.paper.id for m in keyword_index(index).keyword_matches(phrase) if m.paper.id in recent}
+    # (reached: those it gives any score, its words apart too, as a digest's "Partly: ..." line;
+    # the phrase's own matches alone left out a paper with one of its words, which a digest takes)
     only = with_keyword(dataclasses.replace(profile, interests=(), likes=(), exclude=()), phrase, weight)
+    anywhere = index.rank(dataclasses.replace(only, min_score=0.0))
+    reached = {m.paper.id for m in anywhere if m.paper.id in recent and m.keywords}
     alone = tuple(m for m in index.rank(only) if m.paper.id in reached)
     trial = KeywordTrial(
         phrase=phrase,

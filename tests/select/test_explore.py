@@ -215,3 +215,21 @@ def test_a_trial_without_a_weight_keeps_the_profiles_ranking_of_its_own_keyword(
         trial = try_keyword(store, load_profile(workspace.config, "ada"), "NEUROMORPHIC")
     assert (trial.weight, trial.current) == (2.0, 2.0)
     assert [(m.paper.title, m.score) for m in trial.after] == [(m.paper.title, m.score) for m in trial.before]
+
+
+def test_a_keyword_lists_the_papers_its_words_reach_apart_as_the_digest_takes_them(workspace):
+    """`profile test ada "event cameras"` said "matches 1 of 108 papers" where a reader with that
+    keyword alone got 10 papers "Partly: event cameras" (one of its words in them): the list was
+    the phrase's own matches, not what the digest scores (its words too)."""
+    papers = [*PAPERS, ("Cameras on Bicycles", "Cameras watch the road for cyclists.")]
+    workspace.dump("day.txt", make_dump("Mar 14", papers))
+    workspace.profile("ada", "email: ada@example.org\ninterests: [neuromorphic]\n")
+    workspace.profile("bob", "email: bob@example.org\ninterests: [event cameras]\n")
+    workspace.cli("ingest")
+    taken = workspace.cli("rank", "bob", "--next").output
+    assert "Cameras on Bicycles" in taken and "Partly: event cameras" in taken, taken
+    said = tried(workspace, "event cameras")
+    assert "'event cameras' matches 2 of 4 papers listed since Feb 13:" in said, said
+    assert "Cameras on Bicycles" in said and "more paper" not in said
+    said = workspace.cli("profile", "test", "bob", "event cameras").output
+    assert "'event cameras' matches 2 of 4 papers" in said and "no change: the same papers as now" in said
