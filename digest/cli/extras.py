@@ -153,8 +153,14 @@ def serve(obj: Context, host: str | None, port: int | None) -> None:
                 "(set web.secret_env: DIGEST_SECRET in the config and export DIGEST_SECRET)"
             )
         signer = Signer.ephemeral()
+        # the variable config.example.yaml and this command's --help export, the config naming none:
+        # a random secret all the same, said with the line that makes the exported one sign
+        exported = " ($DIGEST_SECRET is set, but the config names no web.secret_env: add `web: {secret_env: "
+        exported += "DIGEST_SECRET}` to the config to sign them, and the emails' links, with it)"
         secho(
-            "note: no web.secret_env or secret_file: links are signed with a random secret for this run.",
+            "note: no web.secret_env or secret_file: links are signed with a random secret for this run"
+            + (exported if os.environ.get("DIGEST_SECRET") else "")
+            + ".",
             err=True,
         )
     # config.yaml read again when it changes (digest.web.site), with this command line's --semantic
