@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from digest.config import Config
 from digest.models import Interest, Match, Profile
 from digest.select.collection import CollectionStats
-from digest.select.ranking import build_index
+from digest.select.ranking import build_index, keyword_index
 from digest.select.text import keyword_key
 from digest.store import Store
 
@@ -86,11 +86,14 @@ def try_keyword(
 
     # the papers the keyword reaches, and those it brings in alone, scored as a digest scores it
     # (its words too) at the weight tried: the reader's min_score, no other interest, like or exclusion
-    # (reached: those it gives any score, its words apart too, as a digest's "Partly: ..." line;
-    # the phrase's own matches alone left out a paper with one of its words, which a digest takes)
+    # (reached: those its words give any score, its words apart too, as a digest's "Partly: ..."
+    # line; the phrase's own matches alone left out a paper with one of its words, which a digest
+    # takes. The keyword index's own ranking: the reader's ratings and likes, and semantic matching,
+    # score the papers listed, but reach no paper for the keyword: a rated paper without its words
+    # was listed as matching it, "close to papers you liked" standing for its words)
     only = with_keyword(dataclasses.replace(profile, interests=(), likes=(), exclude=()), phrase, weight)
-    anywhere = index.rank(dataclasses.replace(only, min_score=0.0))
-    reached = {m.paper.id for m in anywhere if m.paper.id in recent and m.keywords}
+    anywhere = keyword_index(index).rank(dataclasses.replace(only, min_score=0.0))
+    reached = {m.paper.id for m in anywhere if m.paper.id in recent}
     alone = tuple(m for m in index.rank(only) if m.paper.id in reached)
     trial = KeywordTrial(
         phrase=phrase,

@@ -233,3 +233,22 @@ def test_a_keyword_lists_the_papers_its_words_reach_apart_as_the_digest_takes_th
     assert "Cameras on Bicycles" in said and "more paper" not in said
     said = workspace.cli("profile", "test", "bob", "event cameras").output
     assert "'event cameras' matches 2 of 4 papers" in said and "no change: the same papers as now" in said
+
+
+def test_a_paper_the_reader_rated_up_is_not_listed_as_one_a_keyword_matches(workspace):
+    """With a rating, `profile test ada "event cameras"` listed "Soup Recipes", rated up, as a
+    paper the keyword matches, and counted another cooking paper "with it" under min_score: the
+    reader's model scored them, "close to papers you liked", where none of the keyword's words is."""
+    papers = [*PAPERS, ("Cameras on Bicycles", "Cameras watch the road."), ("Soup Stews", "Cooking stews.")]
+    workspace.dump("day.txt", make_dump("Mar 14", papers))
+    workspace.profile("ada", "email: ada@example.org\ninterests: [neuromorphic]\n")
+    workspace.cli("ingest")
+    from digest.store import Store
+
+    with Store(workspace.config.database) as store:
+        soup = next(p.id for p in store.papers() if p.title == "Soup Recipes")
+        store.rate("ada", soup, 1, dt.datetime(2026, 3, 14, 12, tzinfo=dt.UTC))
+    said = tried(workspace, "event cameras")
+    assert "'event cameras' matches 2 of 5 papers listed since Feb 13:" in said, said
+    assert "Cameras on Bicycles" in said
+    assert "Soup" not in said and "more paper" not in said, said
