@@ -24,6 +24,13 @@ def tls_context(c: SmtpConfig) -> ssl.SSLContext:
     return context
 
 
+def smtp_server(c: SmtpConfig) -> str:
+    """ "the SMTP server host:port (security)" as a failure names it: ``smtp.security: none`` as
+    "no TLS", where "(none)" read as no security said at all (starttls and ssl name themselves)."""
+    security = "no TLS" if c.security == "none" else c.security
+    return f"the SMTP server {c.host}:{c.port} ({security})"
+
+
 def greeted(c: SmtpConfig) -> smtplib.SMTP:
     """A connection without TLS (yet) and its server's greeting. A server that takes it and says
     nothing in smtp.timeout is most likely one that waits for TLS from the start (port 465):
@@ -34,7 +41,7 @@ def greeted(c: SmtpConfig) -> smtplib.SMTP:
         if not isinstance(e.__context__, TimeoutError):  # smtplib says a timeout as a hang-up
             raise
     raise DeliveryError(
-        f"the SMTP server {c.host}:{c.port} ({c.security}) {NO_GREETING} "
+        f"{smtp_server(c)} {NO_GREETING} "
         f"(smtp.timeout: {c.timeout:g} s): a server that takes TLS from the start (port 465) "
         "waits for it before it greets: set smtp.security: ssl for such a port; else check smtp.host "
         "and smtp.port"

@@ -139,7 +139,9 @@ SENDER_REFUSED = "refused the sender"
 # holds such a phrase is a deferral still): after the server's name ("the SMTP server host:port",
 # its smtp.security in brackets where said), or first (LOGIN_REFUSED), or after CANNOT_CONNECT's
 # head (a TLS refused)
-_SERVER = r"the SMTP server \S+ (?:\(\w+\) )?"  # its host:port, and its smtp.security where said
+# its smtp.security: "(no TLS)" for none (rows stored before: "(none)"), "(starttls)", "(ssl)"
+_SECURITY = r"\((?:no TLS|\w+)\)"
+_SERVER = rf"the SMTP server \S+ (?:{_SECURITY} )?"  # its host:port, and its smtp.security where said
 SETTINGS_MADE = re.compile(
     "|".join(
         (
@@ -147,7 +149,7 @@ SETTINGS_MADE = re.compile(
             f"{_SERVER}(?:{'|'.join(map(re.escape, (NO_STARTTLS, NO_LOGIN, NO_METHOD, LOGIN_FAILED)))}"
             f"|{re.escape(SENDER_REFUSED)})",
             f"{_SERVER}took the login as .+? {re.escape(ACCOUNT_OFF)}",
-            rf"{re.escape(CANNOT_CONNECT)}the SMTP server \S+ \(\w+\): "
+            rf"{re.escape(CANNOT_CONNECT)}the SMTP server \S+ {_SECURITY}: "
             f"(?:{re.escape(CERTIFICATE_REFUSED)}|{re.escape(IN_THE_CLEAR)})",
         )
     )
@@ -157,7 +159,8 @@ SETTINGS_MADE = re.compile(
 # Rows stored before said it "cannot connect to the SMTP server host:port (security): 421 ..."
 ANSWERED_CONNECTION = "answered our connection with"
 GREETING_MADE = re.compile(
-    rf"(?:{re.escape(CANNOT_CONNECT)}.*? \(\w+\): |{_SERVER}{re.escape(ANSWERED_CONNECTION)} )(?=[45]\d\d\b)"
+    rf"(?:{re.escape(CANNOT_CONNECT)}.*? {_SECURITY}: "
+    rf"|{_SERVER}{re.escape(ANSWERED_CONNECTION)} )(?=[45]\d\d\b)"
 )
 # ... and a server reached that never spoke (NO_GREETING): no server said anything, where our words
 # make it; and one that stopped answering before any mail or at our login (SILENT_AT_LOGIN)

@@ -12,7 +12,7 @@ from email.utils import parseaddr
 
 from digest.checks import is_bare_email
 from digest.config import SmtpConfig
-from digest.deliver.certificates import greeted, tls_context, tls_refused
+from digest.deliver.certificates import greeted, smtp_server, tls_context, tls_refused
 from digest.deliver.data_lost import DATA_COMMAND, DATA_CUT, cut_unheard, during, unconfirmed, unheard
 from digest.deliver.data_sent import WITHDRAWN, DataCut, _Gate, _Withdrawn, ask_data, send_data
 from digest.deliver.login_methods import case_blind, other_methods, what_to_do
@@ -104,7 +104,7 @@ class SmtpSender:
         except DeliveryError:
             raise
         except (OSError, smtplib.SMTPException) as e:
-            server = f"the SMTP server {c.host}:{c.port} ({c.security})"
+            server = smtp_server(c)
             if said := tls_refused(c, e):  # a certificate refused, or no TLS where ssl wants it
                 raise DeliveryError(f"{CANNOT_CONNECT}{server}: {said}") from None
             if heard and isinstance(e, smtplib.SMTPServerDisconnected | TimeoutError | ConnectionError):
@@ -142,7 +142,7 @@ class SmtpSender:
         lack (GSSAPI, NTLM), or fails it otherwise, is said as such; one that falls silent or hangs
         up after our AUTH line refused nothing: said so, tried again later (no setting to check)."""
         c = self.config
-        server = f"the SMTP server {c.host}:{c.port} ({c.security})"
+        server = smtp_server(c)
         said = case_blind(conn)  # "AUTH plain login": ours too
 
         def no_login(why: str) -> DeliveryError:  # no AUTH, or one naming no method

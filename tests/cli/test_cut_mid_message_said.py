@@ -71,7 +71,7 @@ def test_a_server_that_greeted_us_and_hung_up_at_ehlo_is_said_stopped_answering(
         row = row_of_ada(ws.cli("send"))
     assert STOPPED in row, row
     assert row.endswith(
-        f"127.0.0.1:{port} (none) greeted us, then hung up before any mail; tried again later"
+        f"127.0.0.1:{port} (no TLS) greeted us, then hung up before any mail; tried again later"
     )
     assert "could not be reached" not in row and "check smtp" not in row, row
 

@@ -23,7 +23,7 @@ def test_a_busy_greeting_is_said_as_the_server_s_answer_not_our_settings(tmp_pat
         ws = ready(Workspace(tmp_path, port))
         done = ws.cli("send")
         row = row_of_ada(done)
-        said = f"127.0.0.1:{port} (none) answered our connection with 421 4.3.2 busy, try later; it is busy"
+        said = f"127.0.0.1:{port} (no TLS) answered our connection with 421 4.3.2 busy, try later; it is busy"
         assert "deferred until 20" in row and said in row, row
         assert "check smtp" not in done.output and "cannot connect" not in done.output, done.output
         due_now(ws)
@@ -39,7 +39,8 @@ def test_a_refusing_greeting_is_said_as_a_refusal_of_us(tmp_path):
     row = row_of_ada(done)
     assert "not sent: the mail server refused our mail, not the address; waits until 20" in row, row
     assert row.endswith(
-        f"127.0.0.1:{port} (none) answered our connection with 554 5.7.1 no SMTP service here; it takes "
+        f"127.0.0.1:{port} (no TLS) "
+        "answered our connection with 554 5.7.1 no SMTP service here; it takes "
         "no mail from us (if it is not the mail server you meant, check smtp.host and smtp.port); tried "
         "again later"
     ), row
@@ -68,7 +69,7 @@ def test_a_digest_the_pass_did_not_offer_after_a_refusal_is_said_not_offered(tmp
         looked = ws.cli("send", "--to-dir", str(tmp_path / "out"))
     (bob,) = [line for line in done.stdout.splitlines() if line.startswith("bob ")]
     assert "not offered, as the mail server refused our mail before it; waits until 20" in bob, bob
-    assert "(none) answered our connection with 554" in bob and "not the address" not in bob, bob
+    assert "(no TLS) answered our connection with 554" in bob and "not the address" not in bob, bob
     assert "not sent: the mail server refused our mail, not the address" in row_of_ada(done), done.output
     assert "not sent to bob (not offered, as the mail server refused our mail before it): " in ran.stdout
     assert (

@@ -45,7 +45,9 @@ def test_a_login_never_answered_is_said_stopped_answering_not_our_settings(tmp_p
         ws.config_path.write_text(ws.config_path.read_text().replace("timeout: 5", "timeout: 1"))
         row = row_of_ada(ws.cli("send"))
         assert STOPPED in row, row
-        assert f"127.0.0.1:{port} (none) greeted us, then timed out at the login as 'ada'; tried again" in row
+        assert (
+            f"127.0.0.1:{port} (no TLS) greeted us, then timed out at the login as 'ada'; tried again" in row
+        )
         assert "smtp settings" not in row and "check smtp.username" not in row, row
         with Store(ws.config.database) as store:  # its retry due now
             store.db.execute("UPDATE outbox SET next_attempt_at = ?", ("2000-01-01T00:00:00+00:00",))
@@ -63,7 +65,7 @@ def test_a_server_that_hangs_up_at_the_login_is_said_stopped_answering(tmp_path)
         ws = with_smtp(tmp_path / "cut", port, LOGIN)
         row = row_of_ada(ws.cli("send"))
     assert STOPPED in row, row
-    assert f"127.0.0.1:{port} (none) greeted us, then hung up at the login as 'ada'; tried again" in row
+    assert f"127.0.0.1:{port} (no TLS) greeted us, then hung up at the login as 'ada'; tried again" in row
     assert "smtp settings" not in row and "deferred" not in row, row
 
 
@@ -79,7 +81,8 @@ def test_a_server_that_offers_no_login_method_of_ours_is_still_said_as_our_setti
         row = row_of_ada(ws.cli("send"))
     assert "not sent: the mail server does not take our smtp settings; waits until 20" in row, row
     assert (
-        f"127.0.0.1:{port} (none) offers no login (AUTH) to log in as 'ada': its AUTH names no method" in row
+        f"127.0.0.1:{port} (no TLS) "
+        "offers no login (AUTH) to log in as 'ada': its AUTH names no method" in row
     )
     assert "hung up" not in row and "stopped answering" not in row, row
 
@@ -93,5 +96,5 @@ def test_a_hang_up_at_ehlo_before_the_login_is_said_before_any_mail(tmp_path):
         row = row_of_ada(ws.cli("send"))
     assert STOPPED in row, row
     assert row.endswith(
-        f"127.0.0.1:{port} (none) greeted us, then hung up before any mail; tried again later"
+        f"127.0.0.1:{port} (no TLS) greeted us, then hung up before any mail; tried again later"
     )

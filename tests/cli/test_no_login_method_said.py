@@ -60,7 +60,8 @@ def test_a_server_offering_no_login_method_of_ours_is_said_so(tmp_path, monkeypa
     row, port = other_methods_row(tmp_path, tls_context=trusted)  # STARTTLS offered, not required
     assert SETTINGS in row, row
     assert row.endswith(
-        f"the SMTP server 127.0.0.1:{port} (none) offers no login method of ours to log in as 'ada': it "
+        f"the SMTP server 127.0.0.1:{port} (no TLS) "
+        "offers no login method of ours to log in as 'ada': it "
         "offers GSSAPI NTLM, we log in with CRAM-MD5, PLAIN or LOGIN; many servers offer PLAIN and LOGIN "
         "only over TLS: set smtp.security: starttls (or ssl for port 465)"
     ), row
@@ -73,7 +74,8 @@ def test_without_starttls_either_it_is_not_advised(tmp_path, monkeypatch):
     row, port = other_methods_row(tmp_path)
     assert SETTINGS in row, row
     assert row.endswith(
-        f"the SMTP server 127.0.0.1:{port} (none) offers no login method of ours to log in as 'ada': it "
+        f"the SMTP server 127.0.0.1:{port} (no TLS) "
+        "offers no login method of ours to log in as 'ada': it "
         "offers GSSAPI NTLM, we log in with CRAM-MD5, PLAIN or LOGIN; it offers no STARTTLS either: use a "
         "server (or port) that offers one of ours, or leave out smtp.username for a server that takes mail "
         "without a login"

@@ -36,7 +36,7 @@ def test_a_server_offering_starttls_is_said_to_offer_a_login_over_tls(tmp_path, 
         row = row_of_ada(with_smtp(tmp_path / "ws", port, LOGIN).cli("send"))
     assert SETTINGS in row, row
     assert row.endswith(
-        no_login(port, "none") + "many servers offer a login only over TLS: set smtp.security: starttls "
+        no_login(port, "no TLS") + "many servers offer a login only over TLS: set smtp.security: starttls "
         "(or ssl for port 465)"
     ), row
 
@@ -46,7 +46,7 @@ def test_a_server_without_starttls_is_not_advised_it(tmp_path):
         row = row_of_ada(with_smtp(tmp_path / "ws", server.port, LOGIN).cli("send"))
     assert SETTINGS in row, row
     assert row.endswith(
-        no_login(server.port, "none") + "it offers no STARTTLS either: " + ELSE + "without a login"
+        no_login(server.port, "no TLS") + "it offers no STARTTLS either: " + ELSE + "without a login"
     )
     assert "smtp.security" not in row, row
 

@@ -57,5 +57,5 @@ def test_a_server_that_refuses_us_at_its_greeting_is_said_refused_not_deferred(t
         ws = ready(Workspace(tmp_path, port))
         row = row_of_ada(ws.cli("send"))
     assert "not sent: the mail server refused our mail, not the address; waits until 20" in row, row
-    assert "(none) answered our connection with 554 5.7.1 no SMTP service here for you" in row, row
+    assert "(no TLS) answered our connection with 554 5.7.1 no SMTP service here for you" in row, row
     assert "deferred" not in row, row

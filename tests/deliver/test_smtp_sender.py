@@ -165,7 +165,8 @@ def test_a_server_that_never_answers_the_login_is_not_said_to_be_unreachable(
     message = str(info.value)
     assert not isinstance(info.value, LoginRefused)  # not refused: tried again later
     assert message == (  # nothing refused the login: no setting to check (tests/cli/test_login_cut_said)
-        f"the SMTP server 127.0.0.1:{port} (none) greeted us, then timed out at the login as 'digest'; "
+        f"the SMTP server 127.0.0.1:{port} (no TLS) "
+        "greeted us, then timed out at the login as 'digest'; "
         "tried again later"
     ), message
 
@@ -176,7 +177,8 @@ def test_a_server_that_offers_no_login_says_what_to_check(tmp_path, auth_server,
     with pytest.raises(DeliveryError) as info:
         sender_for(tmp_path, port, monkeypatch).connect()
     assert str(info.value) == (
-        f"the SMTP server 127.0.0.1:{port} (none) offers no login (AUTH) to log in as 'digest': it offers "
+        f"the SMTP server 127.0.0.1:{port} (no TLS) "
+        "offers no login (AUTH) to log in as 'digest': it offers "
         "no STARTTLS either: use a server (or port) that offers a login, or leave out smtp.username for a "
         "server that takes mail without a login"
     )  # its STARTTLS or not: tests/cli/test_no_login_said.py
@@ -197,7 +199,8 @@ def test_a_login_the_server_cannot_check_now_is_tried_again_not_refused(tmp_path
         sender_for(tmp_path, port, monkeypatch).connect()
     assert not isinstance(info.value, LoginRefused), info.value  # tried again later
     assert str(info.value) == (
-        f"the SMTP server 127.0.0.1:{port} (none) took the connection but could not check the login as "
+        f"the SMTP server 127.0.0.1:{port} (no TLS) "
+        "took the connection but could not check the login as "
         "'digest' now: 454 4.7.0 Temporary authentication failure; tried again later"
     )
 

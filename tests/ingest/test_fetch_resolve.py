@@ -139,7 +139,7 @@ def test_a_name_that_does_not_resolve_is_said_so_by_fetch_and_send(tmp_path, wor
     twice = "(after 2 attempts; not tried again: fetch again once online)"  # the resolver's EAI_AGAIN
     assert f"feed: failed: {feed} {offline} {twice}" in said["fetch"]
     assert said["fetch stderr"] == ""  # no "trying again" (test_offline_fetch_tries_each_source_once)
-    smtp = "cannot connect to the SMTP server smtp.example.org:2525 (none): the name smtp.example.org"
+    smtp = "cannot connect to the SMTP server smtp.example.org:2525 (no TLS): the name smtp.example.org"
     assert f"{smtp} {offline}; check smtp.host in the config" in said["send"]
 
 
