@@ -61,7 +61,7 @@ class RunLock:
             raise AlreadyRunning(
                 f"{refused.path}: the database is in use by {holder}; on SQLite one command that writes "
                 f"(`digest run`, `send`, `ingest`, `fetch`) runs at a time, so {what} did not start. "
-                "Wait for the other one to finish (or stop it)."
+                + _then(holder, what)
             )
         with contextlib.suppress(OSError):  # a full disk: the holder unsaid ("another process"),
             # and what this command writes next says what is wrong (a note is not worth a crash)
@@ -139,6 +139,22 @@ def _holder(lock: FileLock) -> str:
     if int(named[1]) in holders:
         return said
     return "another process" + (f" (pid {holders[0]})" if len(holders) == 1 else "")
+
+
+def _then(holder: str, what: str) -> str:
+    """What to do: wait for the holder to finish, unless it is the daemon (`digest run` without
+    --once, holding the lock as long as it runs), which never finishes: "wait for the other one
+    to finish" had the operator wait for nothing."""
+    daemon = re.fullmatch(r"digest run \(pid (\d+)\)", holder)
+    if daemon is None:
+        return "Wait for the other one to finish (or stop it)."
+    if what == "digest run":
+        return "It is the daemon, which runs until it is stopped: one is enough."
+    return (
+        "It is the daemon, which runs until it is stopped (it does not finish): to run "
+        f"{what} now, stop it (`kill {daemon[1]}`: what it has not sent waits in the outbox), then start "
+        "it again."
+    )
 
 
 def _alive(pid: int) -> bool:
