@@ -36,6 +36,12 @@ class DigestGroup(click.Group):
             while at.parent is not None:
                 names.insert(0, at.info_name or "")
                 at = at.parent
+            if option.is_eager:  # --version: digest's version alone, no command runs with it
+                raise click.UsageError(
+                    f"{error.option_name} is an option of digest itself, which says its version alone: "
+                    f"`{at.info_name} {error.option_name}`",
+                    error.ctx,
+                ) from None
             given = error.option_name
             if not option.is_flag and not option.count:
                 given += f" {option.metavar or 'PATH'}"

@@ -52,3 +52,14 @@ def test_the_readme_writes_v_before_the_command():
     readme = (ROOT / "README.md").read_text()
     assert "`digest -v COMMAND` logs what happens" in readme
     assert "`-v` logs what happens" not in readme
+
+
+def test_the_version_after_a_command_is_said_as_the_version_alone(workspace):
+    # "give it before the command, `digest --version run ...`": that line says the version, runs nothing
+    late = digest(workspace, "--config", str(workspace.config_path), "run", "--version")
+    assert late.returncode == 2
+    assert (
+        "Error: --version is an option of digest itself, which says its version alone: "
+        "`python -m digest --version`" in late.stderr
+    ), late.stderr
+    assert "--version run" not in late.stderr
