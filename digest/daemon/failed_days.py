@@ -130,7 +130,8 @@ def made_at(at: dt.datetime, last: FetchRecord | None) -> dt.datetime:
     """When the fetch that recorded a day's fetch at ``at`` ran: the catch-ups of a fetch, and the days
     it left, are recorded a second apart before it (ingest.fetch_all.fetch_with_missed: its own day's
     stays the source's latest), a week's days at most; one so recorded by the source's ``last`` fetch
-    is said at that fetch's time, as its line says it: not "05:59" under a fetch "at 06:00"."""
+    is said at that fetch's time, as its line says it: not "05:59" under a fetch "at 06:00" (so is a
+    catch-up's success, status's "last success" beside that fetch's failure)."""
     if last is not None and dt.timedelta(0) < last.attempted_at - at <= dt.timedelta(seconds=CATCH_UP):
         return last.attempted_at
     return at

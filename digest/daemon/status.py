@@ -12,7 +12,7 @@ from digest.config import Config, SourceConfig
 from digest.daemon.agree import alive, running_worker
 from digest.daemon.claims import Worker, workers
 from digest.daemon.clocks import server_time
-from digest.daemon.failed_days import failed_days
+from digest.daemon.failed_days import failed_days, made_at
 from digest.daemon.fetching import quiet_time
 from digest.daemon.holders import long_held
 from digest.daemon.missed import missed_readers, papers_waiting
@@ -237,7 +237,7 @@ def format_status(s: Status, every_reader: bool = False) -> str:
         lines.append(
             f"Source {name}: {what.get(f.outcome, 'fetched')} at {shown_at(f.attempted_at)}: {f.detail}"
             + (
-                f" (last success {shown_at(f.succeeded_at)})"
+                f" (last success {shown_at(made_at(f.succeeded_at, f))})"  # this fetch's catch-up: its time
                 if f.outcome == FETCH_FAILED and f.succeeded_at
                 else ""
             )
