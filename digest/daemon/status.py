@@ -31,6 +31,7 @@ from digest.deliver.suppressions import UNSUBSCRIBE, Suppression, Suppressions
 from digest.deliver.unrecorded import Accepted, Unrecorded
 from digest.deliver.wanted import removed_readers
 from digest.errors import StoreError
+from digest.fetched_names import fetched_source
 from digest.files import counted
 from digest.ingest import inbox as inbox_folder
 from digest.ingest.fetch import EMPTY, NOT_MODIFIED
@@ -186,7 +187,7 @@ def collect_status(config: Config, now: dt.datetime, wall: dt.datetime | None = 
         found = workers(store, server_now, alive(config), running)
         return Status(
             now=now,
-            last_ingest=store.last_ingest(),
+            last_ingest=_ingested(store.last_ingest(), fetches),
             papers=store.paper_count(),
             readers=tuple(readers),
             profile_problems=tuple(problems),
@@ -217,6 +218,18 @@ def collect_status(config: Config, now: dt.datetime, wall: dt.datetime | None = 
             config_notes=tuple(n for n in [config_zone_note(config.path, config.timezone)] if n),
             given_away=tuple(dropped_since(store.db, iso(listed_since))),
         )
+
+
+def _ingested(
+    last: tuple[str, dt.date, dt.datetime] | None, fetches: dict[str, FetchRecord]
+) -> tuple[str, dt.date, dt.datetime] | None:
+    """The listing stored last (:meth:`Store.last_ingest`), a fetch's catch-up's (recorded a second
+    apart before that fetch: failed_days.made_at) said at that fetch's time, as its source's line:
+    not "at 05:59" above a fetch "at 06:00"."""
+    if last is None or not fetched_source(last[0]):  # a dump of the inbox: when it was read
+        return last
+    path, day, at = last
+    return path, day, next((m for f in fetches.values() if (m := made_at(at, f)) != at), at)
 
 
 def format_status(s: Status, every_reader: bool = False) -> str:
