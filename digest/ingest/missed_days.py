@@ -200,7 +200,7 @@ def _asked(
     asked = {}
     for url, ok, why, at, outcome in store.db.execute(sql, tuple(urls)).fetchall():
         d, when = urls[url], dt.datetime.fromisoformat(at)
-        over = _over(d)
+        over = _recorded_over(d)  # a catch-up at 00:00 UTC recorded before it: over all the same
         early = outcome != FAILED and when < over  # `day: today` asked in the morning: not all out yet
         # asked once more, after its day, and that failed: its answer of the morning is not the day's
         held = _stored_at(store, source.kind, d)  # a listing of its papers stored last: when (None: none)
@@ -221,6 +221,13 @@ def _by_day(source: SourceConfig) -> bool:
 def _over(day: dt.date) -> dt.datetime:
     """When ``day``'s daily page is over: the API's days are UTC's."""
     return dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), tzinfo=dt.UTC)
+
+
+def _recorded_over(day: dt.date) -> dt.datetime:
+    """The first record's time (a fetch's, a listing's) of ``day`` made once it was over: a fetch's
+    catch-ups are recorded a second apart before it, a week's days at most (ingest.fetch_all.
+    fetch_with_missed): one run at 00:00 UTC (09:00 in Tokyo) records the day before at 23:59:59."""
+    return _over(day) - dt.timedelta(seconds=CATCH_UP)
 
 
 def failed_before(
@@ -304,7 +311,7 @@ def _stored_at(store: Store, kind: str, day: dt.date) -> str | None:
 def _whole(held: str | None, day: dt.date) -> bool:
     """Whether a listing of ``day`` stored at ``held`` (:func:`_stored_at`) was stored once its UTC
     day was over: it holds the day's whole list."""
-    return held is not None and held >= iso(_over(day))
+    return held is not None and held >= iso(_recorded_over(day))
 
 
 def days_said(days: Sequence[dt.date]) -> str:
