@@ -36,6 +36,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from digest.config import SourceConfig
+from digest.fetched_names import fetched_source
 from digest.store import Store
 from digest.store_readers import iso
 
@@ -290,7 +291,16 @@ def partly_loaded(store: Store, source: SourceConfig, a: Asked) -> bool:
     whole."""
     if left_by_stop(a.detail) or not (not a.got or (a.early and a.empty)):
         return False
-    return stored(store, source.kind, a.day) and not stored(store, source.kind, a.day, whole=True)
+    return _loaded_early(store, source.kind, a.day) and not stored(store, source.kind, a.day, whole=True)
+
+
+def _loaded_early(store: Store, kind: str, day: dt.date) -> bool:
+    """Whether a listing of ``day`` read as ``kind`` and holding papers was loaded by hand (`digest
+    ingest` of a dump: not a fetched document, another source's of the same API say) before it was
+    over."""
+    sql = "SELECT source FROM listings WHERE day = ? AND format = ? AND entries > 0 AND ingested_at < ?"
+    rows = store.db.execute(sql, (day.isoformat(), kind, iso(_recorded_over(day)))).fetchall()
+    return any(not fetched_source(path) for (path,) in rows)
 
 
 def loaded_in_part(store: Store, source: SourceConfig, day: dt.date, gone: str) -> list[Asked]:
