@@ -9,9 +9,8 @@ from __future__ import annotations
 import signal
 import subprocess
 import sys
-import time
 
-from test_clock_skew import AHEAD, KillingMailbox
+from test_clock_skew import AHEAD, KillingMailbox, over_on_server
 from test_failures_every_machine import two_machines
 
 from digest.daemon.service import Daemon
@@ -23,7 +22,7 @@ from conftest import postgres_database
 
 def ahead_then_in_step(tmp_path, mailbox: KillingMailbox, kill: bool) -> list[list[str]]:
     """db1's worker, 5 min ahead, makes ada's digest (``kill``: SIGKILLed as the server takes it;
-    else the server defers it, 451, and its pass ends); 3 s on, app2's worker's pass, in step.
+    else the server defers it, 451, and its pass ends); a lease on, app2's worker's pass, in step.
     The recipients of what the server took."""
     with postgres_database() as url, LocalSmtpServer(mailbox) as server:
         ws, app2 = two_machines(tmp_path, server.port, url)
@@ -35,7 +34,7 @@ def ahead_then_in_step(tmp_path, mailbox: KillingMailbox, kill: bool) -> list[li
         mailbox.pid = ahead.pid if kill else 0
         assert ahead.wait(timeout=60) == (-signal.SIGKILL if kill else 0)
         assert mailbox.messages == []
-        time.sleep(3)  # a lease on, and the retry due, on every clock here
+        over_on_server(url, "SELECT claimed_until, next_attempt_at FROM outbox")  # a lease on, the retry due
         Daemon(app2.config, wall_clock).run_once()
         return [m.rcpt_tos for m in mailbox.messages]
 
