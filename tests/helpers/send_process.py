@@ -9,7 +9,9 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
+from dataclasses import dataclass, field
 from typing import Any
 
 from digest.demo.smtp_server import Mailbox
@@ -35,34 +37,72 @@ def readers_to_send(ws: Workspace, readers: int, at: dt.datetime | None = None) 
     return [sys.executable, "-m", "digest", "--config", str(ws.config_path), "send"]
 
 
+@dataclass
 class SlowMail(Mailbox):
     """Answers each MAIL FROM after a pause: the next message is on its way when a signal lands
     (withdrawn, it stays queued, never tried), whatever the database (PostgreSQL's send stores each
-    message as it goes; SQLite's a batch ahead)."""
+    message as it goes; SQLite's a batch ahead). With ``hold_after`` (:func:`stopped_send` sets
+    it), a MAIL FROM after that many messages is answered only once ``released``: the signal is
+    sure to land while that message is on its way, however late the test (or the send's maker of
+    digests, a process of lower priority) comes to it on a busy machine. ``asked``: the MAIL FROMs
+    it got."""
+
+    asked: int = 0
+    hold_after: int | None = None
+    released: threading.Event = field(default_factory=threading.Event)
 
     async def handle_MAIL(self, server: Any, session: Any, envelope: Any, address: str, options: list) -> str:
+        with self.lock:
+            self.asked += 1
+            held = self.hold_after is not None and len(self.messages) >= self.hold_after
         await asyncio.sleep(0.5)
+        deadline = time.monotonic() + 120
+        while held and not self.released.is_set() and time.monotonic() < deadline:
+            await asyncio.sleep(0.01)
         envelope.mail_from = address
         return "250 OK"
 
 
 def stopped_send(
-    command: list[str], handler: Mailbox, after: int = 2, at: dt.datetime | None = None
+    command: list[str], handler: SlowMail, after: int = 2, at: dt.datetime | None = None
 ) -> tuple[str, str, int]:
     """Run `digest send` (``command``; ``at``: with its clock then, libfaketime) and stop it with SIGINT
-    (Ctrl-C) once ``handler`` has ``after`` messages; its stdout, stderr and exit code."""
+    (Ctrl-C) once ``handler`` has ``after`` messages and the next is on its way (its MAIL FROM held
+    until the send says it is stopping); its stdout, stderr and exit code."""
+    handler.hold_after = after
     env = None if at is None else clock_at(at, {**os.environ, "TZ": "UTC"})
     send = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
-    deadline = time.monotonic() + 120
-    while len(handler.messages) < after and time.monotonic() < deadline:
-        time.sleep(0.01)
-    send.send_signal(signal.SIGINT)
+    try:
+        deadline = time.monotonic() + 120
+        while handler.asked <= after and send.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.01)
+        send.send_signal(signal.SIGINT)
+        said = said_until(send, "stopping")  # the stop taken before the held message's data ends
+    finally:
+        handler.released.set()
     out, err = send.communicate(timeout=120)
-    return out, err, send.returncode
+    return out, said + err, send.returncode
+
+
+def said_until(process: subprocess.Popen, word: str, seconds: float = 60) -> str:
+    """``process``'s stderr up to the line that holds ``word`` (all of it, if it ended first)."""
+    said: list[str] = []
+
+    def read() -> None:
+        while line := process.stderr.readline():
+            said.append(line)
+            if word in line:
+                return
+
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
+    reader.join(seconds)
+    assert not reader.is_alive(), f"no {word!r} line within {seconds:g} s of the signal: {''.join(said)!r}"
+    return "".join(said)
 
 
 def untried_after_stop(
-    ws: Workspace, handler: Mailbox, readers: int = 5, at: dt.datetime | None = None
+    ws: Workspace, handler: SlowMail, readers: int = 5, at: dt.datetime | None = None
 ) -> list[str]:
     """Readers r0 ... r<readers - 1> of ``ws`` sent to by a `digest send` stopped with SIGINT once
     ``handler`` has two messages: the readers whose digest it made and stored and did not try. ``at``:
