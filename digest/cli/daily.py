@@ -299,6 +299,11 @@ def send(obj: Context, users: tuple[str, ...], dry_run: bool, force: bool, to_di
             status = f"FAILED: {o.reply}"
         status = f"{EARLIER}: {status}" if o.message_id in earlier_ids else status
         lines.append(f"{o.user:<16} {o.email:<32} {counted(o.papers, 'paper'):>10}  {status}")
+    zones = {p.profile.user: p.profile.timezone for p in report.planned}
+    for m, n in report.untouched:  # as another process left it (deferred again meanwhile), as a dry run says
+        waits = f"{EARLIER}: queued {day_at(zones[m.user], m.created_at, now)}; {waiting_said(m)}"
+        lines.append(f"{m.user:<16} {m.recipient:<32} {counted(n, 'paper'):>10}  {waits}")
+        earlier.add(m.user)
     for d in report.dropped:  # planned for a reader whose name went to another before it was stored
         lines.append(f"{d.user:<16} {d.recipient:<32} {counted(d.papers, 'paper'):>10}  {d.describe()}")
     tried = {o.user for o in outcomes}

@@ -103,6 +103,10 @@ class SendReport:
     # readers whose period another send or worker took meanwhile (daemon.meanwhile): their row says it,
     # beside the row of an earlier digest of theirs retried now
     meanwhile: tuple[str, ...] = ()
+    # an earlier digest of these readers' still queued and not tried here, nor held by another process
+    # (PostgreSQL: another worker deferred it again after this send's look): its row says it, with its
+    # papers, as `send --dry-run` says one (report.kept's and the stopped send's are said otherwise)
+    untouched: tuple[tuple[OutboxEntry, int], ...] = ()
 
 
 def plan_send(
@@ -316,9 +320,21 @@ def send_now(
     meanwhile = {p.profile.user for p in planned if p.action == ALREADY} & before
     latest = Outbox(store).latest_entries([p.profile.user for p in planned if p.action == ALREADY])
     said = {e.id for e in latest.values()} | others  # in its reader's line already
-    for held in held_by_others(store, users, worker_id(), on_server(wall_clock())):  # left to them
-        if held.id not in said:
-            log.warning("%s", held_note(held, now))
+    held = held_by_others(store, users, worker_id(), on_server(wall_clock()))
+    for h in held:  # left to them
+        if h.id not in said:
+            log.warning("%s", held_note(h, now))
+    untouched: list[OutboxEntry] = []
+    if not (stop is not None and stop.is_set()) and not untried:
+        # not the period's digest of a reader here (said in its row), nor one tried or held (said so)
+        skip = {o.message_id for o in delivered} | {p.period_digest for p in planned} | set(queued)
+        served = {p.profile.user for p in planned if p.action in (NEW, ALREADY, NOTHING)}
+        untouched = [
+            e
+            for e in outbox.entries(QUEUED)
+            if e.user in served and e.message_id not in skip and e.id not in said | {h.id for h in held}
+        ]
+    counts = outbox.paper_counts([e.id for e in untouched])
     return SendReport(
         tuple(planned),
         tuple(queued),
@@ -332,6 +348,7 @@ def send_now(
         () if everyone else tuple(removed),
         kept=tuple(m for m in outbox.entries(QUEUED) if for_email(m) and m.user in users) if untried else (),
         meanwhile=tuple(sorted(meanwhile)),
+        untouched=tuple((e, counts.get(e.id, 0)) for e in untouched),
     )
 
 
