@@ -12,11 +12,16 @@ Real parts: two real `digest send` processes, aiosmtpd on loopback counting what
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
+import functools
+import os
 import subprocess
 import threading
+from subprocess import PIPE
 from typing import Any
 
 import pytest
+from helpers.faked import clock_at, needs_faketime
 from helpers.send_process import readers_to_send
 
 from digest.demo.smtp_server import LocalSmtpServer, Mailbox
@@ -26,6 +31,7 @@ from conftest import Workspace
 pytestmark = pytest.mark.backends
 
 READERS = 24
+SENT = dt.datetime(2026, 3, 14, 12, 0, tzinfo=dt.UTC)  # each command's clock: one day, whenever the test runs
 
 
 class Slow(Mailbox):
@@ -43,23 +49,28 @@ class Slow(Mailbox):
         return await super().handle_DATA(server, session, envelope)
 
 
+@needs_faketime
 def test_two_sends_at_once_send_each_reader_one_digest_and_each_says_every_reader(tmp_path, database):
+    """Each command on a clock of the test's (libfaketime): at the real time, two sends on either side
+    of UTC midnight were of two days, each making its day's digests."""
     handler = Slow()
     with LocalSmtpServer(handler) as server:
         ws = Workspace(tmp_path, server.port, database=database)
-        command = readers_to_send(ws, READERS)
+        command = readers_to_send(ws, READERS, at=SENT)
+        env = clock_at(SENT, {**os.environ, "TZ": "UTC"})
+        start = functools.partial(subprocess.Popen, command, stdout=PIPE, stderr=PIPE, text=True, env=env)
         if "postgresql" in database:  # both planning at once: the race the table must survive
             handler.go.set()
-        sends = [subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)]
+        sends = [start()]
         if not handler.go.is_set():
             # SQLite: the second started while the first holds the run lock, however slow the machine
             # (both started at once, the first could be done before the second began)
             assert handler.offered.wait(120), "the first send never offered a message"
-            sends.append(subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True))
+            sends.append(start())
             sends[1].wait(120)
             handler.go.set()
         else:
-            sends.append(subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True))
+            sends.append(start())
         done = [(s.communicate(timeout=300), s.returncode) for s in sends]
         received = sorted(m.rcpt_tos[0] for m in handler.messages)
     assert received == sorted(f"r{i}@example.org" for i in range(READERS)), done  # each once
@@ -76,8 +87,8 @@ def test_two_sends_at_once_send_each_reader_one_digest_and_each_says_every_reade
         for line in rows.values():
             assert (
                 line.endswith("1 paper  sent")
-                or " already sent today at " in line
-                or (" already queued today at " in line and "held by `digest send`" in line)
+                or " already sent today at 12:" in line
+                or (" already queued today at 12:" in line and "held by `digest send`" in line)
             ), line
     sent_here = [sum(line.endswith("  sent") for line in out.splitlines()) for (out, _), _ in done]
     assert sum(sent_here) == READERS, done  # said sent by exactly one of the two
