@@ -3,9 +3,11 @@ one now, and that one goes. A real aiosmtpd on loopback."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import Counter
 
 import pytest
+from helpers.faked import digest_at, needs_faketime
 from test_refusals import READERS
 from test_refusals import readers as workspace_of_readers
 from test_refusals_after_data import RefusingData, delivered
@@ -14,7 +16,10 @@ from digest.demo.smtp_server import LocalSmtpServer
 
 pytestmark = pytest.mark.backends
 
+SENT = dt.datetime(2026, 3, 14, 12, 0, tzinfo=dt.UTC)  # a test's sends: in one day, whenever it runs
 
+
+@needs_faketime
 def test_a_send_again_after_a_final_refusal_says_how_to_send_the_reader_a_digest_now(tmp_path, database):
     """The user, the server's fault mended, ran `digest send` again and read only 'r2 ...
     already attempted today at 14:48 UTC: 554 5.6.0 Message content rejected', exit 0: nothing
@@ -22,15 +27,18 @@ def test_a_send_again_after_a_final_refusal_says_how_to_send_the_reader_a_digest
     handler = RefusingData({"r2@example.org"}, "554 5.6.0 Message content rejected")
     with LocalSmtpServer(handler) as server:
         ws = workspace_of_readers(tmp_path, server, database)
-        result = ws.cli("send")
-        assert result.exit_code == 1 and "FAILED: 554 5.6.0 Message content rejected" in result.output
+        # each command on a clock of the test's (libfaketime), in one day: at the real time, a send at
+        # 23:59:58 and the next after midnight were of two days, the second's row r2's new digest
+        result = digest_at(ws, "send", at=SENT, code=1)
+        assert "FAILED: 554 5.6.0 Message content rejected" in result.stdout, result.stdout
         handler.refused = set()  # the server mended
         for args in (("send", "--dry-run"), ("send",)):
-            (r2,) = [line for line in ws.cli(*args).output.splitlines() if line.startswith("r2 ")]
+            said = digest_at(ws, *args, at=SENT + dt.timedelta(minutes=1)).stdout
+            (r2,) = [line for line in said.splitlines() if line.startswith("r2 ")]
             assert ": 554 5.6.0 Message content rejected; not tried again: r2's next digest will " in r2
             assert "include its papers, or send them now with `digest send --user r2 --force`" in r2, r2
         assert handler.refusals == 1
-        assert ws.cli("send", "--user", "r2", "--force").exit_code == 0
+        digest_at(ws, "send", "--user", "r2", "--force", at=SENT + dt.timedelta(minutes=2))
         assert delivered(handler) == Counter({f"{u}@example.org": 1 for u in READERS})
 
 
@@ -98,6 +106,7 @@ def test_a_newcomer_given_a_removed_readers_name_puts_no_note_on_their_refusal(t
     )
 
 
+@needs_faketime
 def test_a_send_again_after_a_final_refusal_exits_0_and_its_help_says_why(tmp_path, database):
     """`digest send` again the day a digest was refused for good exited 0 with nothing saying
     whether that was meant: a cron job could not tell a refusal said once from one not looked at.
@@ -105,9 +114,12 @@ def test_a_send_again_after_a_final_refusal_exits_0_and_its_help_says_why(tmp_pa
     handler = RefusingData({"r2@example.org"}, "554 5.6.0 Message content rejected")
     with LocalSmtpServer(handler) as server:
         ws = workspace_of_readers(tmp_path, server, database)
-        assert ws.cli("send").exit_code == 1
-        again = ws.cli("send")
-    assert again.exit_code == 0 and "already attempted today at " in again.output
+        # each send on a clock of the test's (libfaketime), in one day: at the real time, a send at
+        # 23:59:59 and the next after midnight were of two days, the second making the new day's
+        # digest, refused again (exit 1)
+        digest_at(ws, "send", at=SENT, code=1)
+        again = digest_at(ws, "send", at=SENT + dt.timedelta(minutes=1)).stdout
+    assert "already attempted today at 12:00 UTC: 554 5.6.0 Message content rejected" in again, again
     assert handler.refusals == 1
     help_text = " ".join(ws.cli("send", "--help").output.split())
     assert (
