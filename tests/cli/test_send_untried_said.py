@@ -13,10 +13,13 @@ SQLite."""
 
 from __future__ import annotations
 
+import datetime as dt
+import os
 import signal
 import subprocess
 import time
 
+from helpers.faked import clock_at, digest_at, needs_faketime
 from helpers.send_process import SlowMail, readers_to_send
 
 from digest.demo.smtp_server import LocalSmtpServer
@@ -25,15 +28,26 @@ from digest.store import Store
 from conftest import Workspace
 
 READERS = 4
+SENT = dt.datetime(2026, 3, 14, 12, 0, tzinfo=dt.UTC)  # each command's clock: one day, whenever the test runs
+LATER = SENT + dt.timedelta(minutes=1)
 MADE_FOR_FILES = "made by a `send --to-dir`: `digest send --to-dir` writes it, `digest send` emails it"
 
 
+def at_sent() -> dict[str, str]:
+    """The environment of a process whose clock reads SENT as it starts (libfaketime): each command in
+    one day (at the real time, a send stopped at 23:59:5x and the dry run after midnight were of two
+    days, the dry run's rows the earlier digest's and the new day's: "too many values to unpack")."""
+    return clock_at(SENT, {**os.environ, "TZ": "UTC"})
+
+
+@needs_faketime
 def test_a_digest_never_tried_is_not_said_to_be_retried(tmp_path):
     handler = SlowMail()
     with LocalSmtpServer(handler) as server:
         ws = Workspace(tmp_path, server.port)
+        command = readers_to_send(ws, READERS, at=SENT)
         send = subprocess.Popen(
-            readers_to_send(ws, READERS), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+            command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=at_sent()
         )
         deadline = time.monotonic() + 120
         while not handler.messages and time.monotonic() < deadline:
@@ -47,21 +61,24 @@ def test_a_digest_never_tried_is_not_said_to_be_retried(tmp_path):
             ).fetchall()
         untried = sorted(r[0] for r in rows)
         assert untried, out + err  # made, stored, not tried: the case of this test
-        dry = ws.cli("send", "--dry-run")
+        dry = digest_at(ws, "send", "--dry-run", at=LATER)
     for user in untried:
         (line,) = [line for line in dry.stdout.splitlines() if line.startswith(f"{user} ")]
+        assert " already queued today at 12:00 UTC; " in line, line
         assert line.endswith("waiting, not tried yet (`digest send` sends it)"), line
         assert "retries" not in line, line  # was: "waiting (`digest send` retries it)"
 
 
+@needs_faketime
 def test_a_digest_a_send_to_dir_did_not_write_is_said_written_by_it(tmp_path):
     ws = Workspace(tmp_path, 1)  # no mail server: none is asked
     out = tmp_path / "out"
     send = subprocess.Popen(
-        [*readers_to_send(ws, 60), "--to-dir", str(out)],
+        [*readers_to_send(ws, 60, at=SENT), "--to-dir", str(out)],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        env=at_sent(),
     )
     deadline = time.monotonic() + 120
     while not (out.is_dir() and any(out.iterdir())) and time.monotonic() < deadline:
@@ -75,12 +92,13 @@ def test_a_digest_a_send_to_dir_did_not_write_is_said_written_by_it(tmp_path):
         ).fetchall()
     untried = sorted(r[0] for r in rows)
     assert untried, out_ + err  # made by the `--to-dir`, not written: the case of this test
-    dry = ws.cli("send", "--dry-run")
+    dry = digest_at(ws, "send", "--dry-run", at=LATER)
     for user in untried:
         (line,) = [line for line in dry.stdout.splitlines() if line.startswith(f"{user} ")]
+        assert " already queued today at 12:00 UTC; " in line, line
         assert line.endswith(f"waiting, not tried yet ({MADE_FOR_FILES})"), line
         assert "(`digest send` sends it)" not in line, line  # was so: it was made for files
-    written = ws.cli("send", "--to-dir", str(out))  # as said
+    written = digest_at(ws, "send", "--to-dir", str(out), at=LATER)  # as said
     for user in untried:
         (line,) = [line for line in written.stdout.splitlines() if line.startswith(f"{user} ")]
         assert "written to" in line, line
