@@ -36,7 +36,15 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from digest.config import SourceConfig
-from digest.fetched_names import fetched_source
+from digest.ingest.stored_days import (
+    CATCH_UP,
+    day_over,
+    loaded_early,
+    recorded_over,
+    stored,
+    stored_at,
+    whole_list,
+)
 from digest.store import Store
 from digest.store_readers import iso
 
@@ -45,7 +53,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-CATCH_UP = 7  # days looked back for the last day asked for
 # the days a fetch asks for before its own: never asked for, asked before the day was over (`day:
 # today` asked early: its list not out yet or still filling), or asked and every fetch failed
 MISSING = (
@@ -201,15 +208,15 @@ def _asked(
     asked = {}
     for url, ok, why, at, outcome in store.db.execute(sql, tuple(urls)).fetchall():
         d, when = urls[url], dt.datetime.fromisoformat(at)
-        over = _recorded_over(d)  # a catch-up at 00:00 UTC recorded before it: over all the same
+        over = recorded_over(d)  # a catch-up at 00:00 UTC recorded before it: over all the same
         early = outcome != FAILED and when < over  # `day: today` asked in the morning: not all out yet
         # asked once more, after its day, and that failed: its answer of the morning is not the day's
-        held = _stored_at(store, source.kind, d)  # a listing of its papers stored last: when (None: none)
+        held = stored_at(store, source.kind, d)  # a listing of its papers stored last: when (None: none)
         again = outcome == FAILED and ok is not None and dt.datetime.fromisoformat(ok) < over
         again = again and held is None  # the papers it brought then are kept
         # a day whose dump was loaded by hand (`digest ingest`) once its UTC day was over is got, whatever
         # its fetches; one loaded before may hold only the papers listed by then: asked again for the rest
-        got = (ok is not None and not again) or gone in why or _whole(held, d)
+        got = (ok is not None and not again) or gone in why or whole_list(held, d)
         asked[d] = Asked(d, got, url, when, why, early, outcome == EMPTY)
     return asked
 
@@ -217,18 +224,6 @@ def _asked(
 def _by_day(source: SourceConfig) -> bool:
     """Whether ``source`` keeps each day's list at its own address: a daily papers API's ``{date}``."""
     return source.kind == "hf_daily" and "{date}" in source.url
-
-
-def _over(day: dt.date) -> dt.datetime:
-    """When ``day``'s daily page is over: the API's days are UTC's."""
-    return dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), tzinfo=dt.UTC)
-
-
-def _recorded_over(day: dt.date) -> dt.datetime:
-    """The first record's time (a fetch's, a listing's) of ``day`` made once it was over: a fetch's
-    catch-ups are recorded a second apart before it, a week's days at most (ingest.fetch_all.
-    fetch_with_missed): one run at 00:00 UTC (09:00 in Tokyo) records the day before at 23:59:59."""
-    return _over(day) - dt.timedelta(seconds=CATCH_UP)
 
 
 def failed_before(
@@ -275,15 +270,6 @@ def day_asked(source: SourceConfig, url: str, by_now: dt.date) -> dt.date:
     return next((d for d in (by_now, by_now + one, by_now - one) if source.resolved_url(d) == url), by_now)
 
 
-def stored(store: Store, kind: str, day: dt.date, whole: bool = False) -> bool:
-    """Whether a listing of ``day`` read as ``kind`` (hf_daily) and holding papers is in the store
-    (its dump loaded by hand, `digest ingest`): the day's papers came, whatever its fetches. ``whole``:
-    one stored once its UTC day was over (the API's list grows through the day: one stored before may
-    hold only its first papers)."""
-    held = _stored_at(store, kind, day)
-    return _whole(held, day) if whole else held is not None
-
-
 def partly_loaded(store: Store, source: SourceConfig, a: Asked) -> bool:
     """Whether the day ``a`` whose fetch failed (never asked: a stopped catch-up's, not one), or
     whose answer held none of its papers, has them in the store only from a listing loaded by hand
@@ -291,16 +277,7 @@ def partly_loaded(store: Store, source: SourceConfig, a: Asked) -> bool:
     whole."""
     if left_by_stop(a.detail) or not (not a.got or (a.early and a.empty)):
         return False
-    return _loaded_early(store, source.kind, a.day) and not stored(store, source.kind, a.day, whole=True)
-
-
-def _loaded_early(store: Store, kind: str, day: dt.date) -> bool:
-    """Whether a listing of ``day`` read as ``kind`` and holding papers was loaded by hand (`digest
-    ingest` of a dump: not a fetched document, another source's of the same API say) before it was
-    over."""
-    sql = "SELECT source FROM listings WHERE day = ? AND format = ? AND entries > 0 AND ingested_at < ?"
-    rows = store.db.execute(sql, (day.isoformat(), kind, iso(_recorded_over(day)))).fetchall()
-    return any(not fetched_source(path) for (path,) in rows)
+    return loaded_early(store, source.kind, a.day) and not stored(store, source.kind, a.day, whole=True)
 
 
 def loaded_in_part(store: Store, source: SourceConfig, day: dt.date, gone: str) -> list[Asked]:
@@ -308,20 +285,6 @@ def loaded_in_part(store: Store, source: SourceConfig, day: dt.date, gone: str) 
     from a listing loaded by hand before they were over (:func:`partly_loaded`), oldest first."""
     asked = _asked(store, source, day, gone, CATCH_UP + 1).values()
     return sorted((a for a in asked if partly_loaded(store, source, a)), key=lambda a: a.day)
-
-
-def _stored_at(store: Store, kind: str, day: dt.date) -> str | None:
-    """When the last listing of ``day`` read as ``kind`` and holding papers was stored (as the store
-    keeps it); None: there is none."""
-    sql = "SELECT MAX(ingested_at) FROM listings WHERE day = ? AND format = ? AND entries > 0"
-    row = store.db.execute(sql, (day.isoformat(), kind)).fetchone()
-    return row[0] if row else None
-
-
-def _whole(held: str | None, day: dt.date) -> bool:
-    """Whether a listing of ``day`` stored at ``held`` (:func:`_stored_at`) was stored once its UTC
-    day was over: it holds the day's whole list."""
-    return held is not None and held >= iso(_recorded_over(day))
 
 
 def days_said(days: Sequence[dt.date]) -> str:
@@ -390,7 +353,7 @@ def missed_days(
     # the last day asked for (none in the week: the day before it): those after it never were
     last = max(got) if got else days[-1] - dt.timedelta(days=1)
     # asked once more, once over (not out yet when asked: at once)
-    early = {d for d, a in asked.items() if a.early and (a.empty or now >= _over(d))}
+    early = {d for d, a in asked.items() if a.early and (a.empty or now >= day_over(d))}
     missed = sorted(d for d in days if d > last or not got.get(d, True) or d in early)
     if missed:
         said = ", ".join(d.isoformat() for d in missed)

@@ -1,0 +1,57 @@
+"""What the store holds of a daily papers day: a listing of it with papers, stored once the day
+was over (its whole list) or before (its first papers), loaded by hand or fetched; and when a day
+is over as its records read it (a fetch's catch-ups are recorded a second apart before it)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from digest.fetched_names import fetched_source
+from digest.store import Store
+from digest.store_readers import iso
+
+CATCH_UP = 7  # days looked back for the last day asked for
+
+
+def day_over(day: dt.date) -> dt.datetime:
+    """When ``day``'s daily page is over: the API's days are UTC's."""
+    return dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), tzinfo=dt.UTC)
+
+
+def recorded_over(day: dt.date) -> dt.datetime:
+    """The first record's time (a fetch's, a listing's) of ``day`` made once it was over: a fetch's
+    catch-ups are recorded a second apart before it, a week's days at most (ingest.fetch_all.
+    fetch_with_missed): one run at 00:00 UTC (09:00 in Tokyo) records the day before at 23:59:59."""
+    return day_over(day) - dt.timedelta(seconds=CATCH_UP)
+
+
+def stored(store: Store, kind: str, day: dt.date, whole: bool = False) -> bool:
+    """Whether a listing of ``day`` read as ``kind`` (hf_daily) and holding papers is in the store
+    (its dump loaded by hand, `digest ingest`): the day's papers came, whatever its fetches. ``whole``:
+    one stored once its UTC day was over (the API's list grows through the day: one stored before may
+    hold only its first papers)."""
+    held = stored_at(store, kind, day)
+    return whole_list(held, day) if whole else held is not None
+
+
+def loaded_early(store: Store, kind: str, day: dt.date) -> bool:
+    """Whether a listing of ``day`` read as ``kind`` and holding papers was loaded by hand (`digest
+    ingest` of a dump: not a fetched document, another source's of the same API say) before it was
+    over."""
+    sql = "SELECT source FROM listings WHERE day = ? AND format = ? AND entries > 0 AND ingested_at < ?"
+    rows = store.db.execute(sql, (day.isoformat(), kind, iso(recorded_over(day)))).fetchall()
+    return any(not fetched_source(path) for (path,) in rows)
+
+
+def stored_at(store: Store, kind: str, day: dt.date) -> str | None:
+    """When the last listing of ``day`` read as ``kind`` and holding papers was stored (as the store
+    keeps it); None: there is none."""
+    sql = "SELECT MAX(ingested_at) FROM listings WHERE day = ? AND format = ? AND entries > 0"
+    row = store.db.execute(sql, (day.isoformat(), kind)).fetchone()
+    return row[0] if row else None
+
+
+def whole_list(held: str | None, day: dt.date) -> bool:
+    """Whether a listing of ``day`` stored at ``held`` (:func:`stored_at`) was stored once its UTC
+    day was over: it holds the day's whole list."""
+    return held is not None and held >= iso(recorded_over(day))
