@@ -85,8 +85,8 @@ def test_a_weight_said_again_is_the_weight_typed_not_rounded(mail_workspace, smt
     renamed(ws)
     out = refused(ws, "profile", "add", "ada", "SNN", "--weight", "0.1234567")
     assert "`digest profile add ada-lee SNN --weight 0.1234567`" in out, out
-    out = refused(ws, "profile", "test", "ada", "SNN", "--weight", "1234567.5")
-    assert "`digest profile test ada-lee SNN --weight 1234567.5`" in out, out
+    out = refused(ws, "profile", "test", "ada", "SNN", "--weight", "98.765432")  # up to 100, as `profile add`
+    assert "`digest profile test ada-lee SNN --weight 98.765432`" in out, out
 
 
 def test_profile_changes_to_a_renamed_file_name_the_new_name_and_write_nothing(mail_workspace, smtp_server):
