@@ -29,7 +29,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import os
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -61,6 +61,7 @@ from digest.profiles.load import (
     profile_names,
 )
 from digest.store import Store, iso
+from digest.store_chunks import in_chunks
 
 log = logging.getLogger(__name__)
 
@@ -173,8 +174,7 @@ def look(
                     (name,),
                 )
             outcome = {name: _back(db, name, rows_gone.get(name), addresses[name], aside) for name in back}
-            for name in went:
-                _write_gone(db, name, at, rows_gone.get(name))
+            _write_gone(db, went, at, rows_gone)
         return outcome
 
     # a conflict with another transaction that PostgreSQL ends (a pass storing a digest holds the names
@@ -188,17 +188,30 @@ def look(
     return True
 
 
-def _write_gone(db: Any, name: str, at: str, gone_before: str | None) -> None:
-    """``name``'s file found gone at ``at`` (or by the newest message made for it), unless
-    another worker wrote it down already; ``gone_before``: its last removal's time, if any."""
-    gone_at = max(at, newest_message(db, name))
-    changed = db.execute(
-        "INSERT INTO reader_names (user, live, gone_at) VALUES (?, 0, ?) ON CONFLICT (user) "
-        "DO UPDATE SET live = 0, gone_at = excluded.gone_at WHERE reader_names.live = 1",
-        (name, gone_at),
-    ).rowcount
-    if changed:
-        removals.add(db, name, gone_at, removals.last_address_since(db, name, gone_before))
+def _write_gone(db: Any, names: Sequence[str], at: str, gone_before: Mapping[str, str | None]) -> None:
+    """``names``' files found gone at ``at`` (or by the newest message made for each), unless
+    another worker wrote one down already; ``gone_before``: a name's last removal's time, if any.
+    What a name at a time did (its newest message read, its row written gone if live or new, and
+    for those written, their removal added with the address of their newest message since the
+    last), a chunk of names at a time (digest.store_chunks), in their order and the caller's
+    transaction: 65,536 files gone at once were 262,144 statements (a round trip each on
+    PostgreSQL), now about 400."""
+    for chunk, marks in in_chunks(names):
+        sql = f"SELECT user, MAX(created_at) FROM outbox WHERE user IN ({marks}) GROUP BY user"
+        newest = dict(db.execute(sql, chunk))
+        gone_at = {name: max(at, newest.get(name) or "") for name in chunk}
+        changed = {
+            name
+            for (name,) in db.execute(
+                f"WITH went(name, went_at) AS (VALUES {','.join(['(?, ?)'] * len(chunk))}) "
+                "INSERT INTO reader_names (user, live, gone_at) SELECT name, 0, went_at FROM went WHERE true "
+                "ON CONFLICT (user) DO UPDATE SET live = 0, gone_at = excluded.gone_at "
+                "WHERE reader_names.live = 1 RETURNING user",
+                [v for name in chunk for v in (name, gone_at[name])],
+            ).fetchall()
+        }
+        if written := [name for name in chunk if name in changed]:
+            removals.add_many(db, [(name, gone_at[name], gone_before.get(name)) for name in written])
 
 
 def _look_at_one(config: Config, store: Store, user: str, now: dt.datetime) -> None:
@@ -211,7 +224,7 @@ def _look_at_one(config: Config, store: Store, user: str, now: dt.datetime) -> N
             return
         row = db.execute("SELECT live, gone_at FROM reader_names WHERE user = ?", (user,)).fetchone()
         if row is None or row[0]:
-            _write_gone(db, user, iso(now), row[1] if row else None)
+            _write_gone(db, [user], iso(now), {user: row[1] if row else None})
             log.info("profile file gone: %s (its links open nothing from now on)", user)
 
 

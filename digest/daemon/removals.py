@@ -16,6 +16,7 @@ dropped) for good.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any, NamedTuple
 
 
@@ -46,6 +47,18 @@ def add(db: Any, user: str, gone_at: str, address: str | None) -> None:
     db.execute(
         "INSERT INTO reader_name_removals (user, gone_at, address) VALUES (?,?,?) ON CONFLICT DO NOTHING",
         (user, gone_at, address),
+    )
+
+
+def add_many(db: Any, gone: Sequence[tuple[str, str, str | None]]) -> None:
+    """:func:`add` of each (user, gone_at, since) in one statement (at most 500: digest.store_chunks),
+    its address that of the user's newest message made after ``since`` (:func:`last_address_since`)."""
+    db.execute(
+        f"WITH gone(name, gone_at, since) AS (VALUES {','.join(['(?, ?, ?)'] * len(gone))}) "
+        "INSERT INTO reader_name_removals (user, gone_at, address) SELECT name, gone_at, (SELECT recipient "
+        "FROM outbox WHERE user = gone.name AND created_at > gone.since ORDER BY created_at DESC, id DESC "
+        "LIMIT 1) FROM gone WHERE true ON CONFLICT DO NOTHING",
+        [v for user, gone_at, since in gone for v in (user, gone_at, since or "")],
     )
 
 
