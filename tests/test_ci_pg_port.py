@@ -1,0 +1,54 @@
+""".ci/pg gives its throwaway cluster a port the kernel hands out for the asking, which is free when
+asked for, not held: two runs at once may be handed the same one before either cluster binds it
+(initdb first), and the second's cluster does not start ('Error: Port conflict: another instance is
+already running on /var/run/postgresql with port N'), its command never run. .ci/pg then tries
+another port.
+
+Real parts: two .ci/pg processes at once, each a real pg_virtualenv cluster and pg_isready, in a network
+namespace of their own (unshare -n, root only) whose ephemeral range is two ports below the
+machine's (29170-29171: no other run's cluster is handed them; the clusters' sockets are in the
+machine's /var/run/postgresql), so both asks are handed the same port, 29171 (the kernel gives
+bind() the odd one of a pair first), as two asks of 28,232 ports sometimes are. Each run's command
+waits for the other's cluster to be up, so the two clusters are up at once; pg_isready asks over the
+clusters' socket, as a connection over TCP would leave its port (the other of the pair) waiting."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+
+import pytest
+
+from conftest import ROOT
+
+pytestmark = pytest.mark.skipif(
+    os.geteuid() != 0 or not all(shutil.which(tool) for tool in ("unshare", "ip", "pg_virtualenv")),
+    reason="needs root (a network namespace of its own), unshare, ip and pg_virtualenv",
+)
+
+RUN = """
+for i in 1 2; do
+    j=$((3 - i))
+    "$CI_PG" sh -c 'echo "port $PGPORT"; pg_isready -h /var/run/postgresql -p "$PGPORT"; : > "$0/up$1"
+        for _ in $(seq 300); do [ -e "$0/up$2" ] && exit 0; sleep 0.1; done
+        echo "the other run never had its cluster up"; exit 3' "$UP" "$i" "$j" > "$UP/out$i" 2>&1 &
+done
+failed=0
+for job in $(jobs -p); do wait "$job" || failed=1; done
+exit $failed
+"""
+
+
+def test_two_runs_at_once_handed_the_same_port_both_run_their_command(tmp_path):
+    script = f'ip link set lo up && sysctl -qw net.ipv4.ip_local_port_range="29170 29171" && {RUN}'
+    env = {**os.environ, "CI_PG": str(ROOT / ".ci" / "pg"), "UP": str(tmp_path)}
+    env.pop("PGPORT", None)
+    done = subprocess.run(["unshare", "-n", "bash", "-c", script], env=env, capture_output=True, timeout=180)
+    outs = [(tmp_path / f"out{i}").read_text() for i in (1, 2)]
+    assert done.returncode == 0, outs
+    for out in outs:
+        assert "accepting connections" in out, out  # the command ran, its cluster up
+    ports = sorted(line for out in outs for line in out.splitlines() if line.startswith("port "))
+    assert ports == ["port 29170", "port 29171"], outs
+    assert "did not start on port 29171 (try 1 of 5)" in "".join(outs), outs  # the second, handed it too
