@@ -163,13 +163,18 @@ def no_schema_usable(error: Exception, name: str, url: str = "") -> StoreUnusabl
     )
 
 
+# The search_path's entries, each with the schema it names ("$user": the role's own), in order
+_SEARCH_PATH = (
+    "unnest(string_to_array(current_setting('search_path'), ',')) WITH ORDINALITY AS s(entry, i) "
+    "JOIN pg_namespace n ON n.nspname = CASE WHEN trim(entry) IN ('$user', '\"$user\"') THEN "
+    "current_user ELSE (parse_ident(trim(entry)))[1] END"
+)
+
 # The first schema the search_path names that exists (quoted where it must be: NULL, none), and
-# the search_path: "$user" is the role's own schema
+# the search_path
 FIRST_SCHEMA = (
-    "SELECT (SELECT quote_ident(n.nspname) FROM unnest(string_to_array(current_setting('search_path'), "
-    "',')) WITH ORDINALITY AS s(entry, i) JOIN pg_namespace n ON n.nspname = CASE WHEN trim(entry) "
-    "IN ('$user', '\"$user\"') THEN current_user ELSE (parse_ident(trim(entry)))[1] END "
-    "ORDER BY i LIMIT 1), current_setting('search_path')"
+    f"SELECT (SELECT quote_ident(n.nspname) FROM {_SEARCH_PATH} ORDER BY i LIMIT 1), "
+    "current_setting('search_path')"
 )
 
 
@@ -184,13 +189,6 @@ def _tables_schema_not_usable(url: str) -> str | None:
         return None
     return None if row is None else str(row[0])
 
-
-# The search_path's entries, each with the schema it names ("$user": the role's own), in order
-_SEARCH_PATH = (
-    "unnest(string_to_array(current_setting('search_path'), ',')) WITH ORDINALITY AS s(entry, i) "
-    "JOIN pg_namespace n ON n.nspname = CASE WHEN trim(entry) IN ('$user', '\"$user\"') THEN "
-    "current_user ELSE (parse_ident(trim(entry)))[1] END"
-)
 
 # The first schema the search_path names that the role may not use and that holds schema_version
 UNUSABLE_TABLES_SCHEMA = (
