@@ -142,24 +142,38 @@ def no_schema_usable(error: Exception, name: str, url: str = "") -> StoreUnusabl
     has been selected to create in"), every command refused so: the role may use none of the
     schemas its search_path names (a search_path set to a schema of digest's, ALTER DATABASE ...
     SET search_path, the role not granted USAGE on it), or none of them exists (a name mistyped).
-    The first of them that exists named, asked as :func:`asked` asks."""
+    The schema named is the one of them that holds digest's tables (:data:`UNUSABLE_TABLES_SCHEMA`),
+    not the first that exists, which may be another team's; none holding them (a new database): the
+    first that exists, said as the one they would be made in. Asked as :func:`asked` asks."""
     role, first = role_of(name), str(error).strip().splitlines()[0]
     try:
         with contextlib.closing(connect_within(url or name, ASK_WAIT)) as db:
             row = db.execute(FIRST_SCHEMA).fetchone()
+            tables = db.execute(UNUSABLE_TABLES_SCHEMA).fetchone()
     except Exception:  # noqa: BLE001 (not asked: said without the schema's name)
-        row = None
+        row = tables = None
     if row is not None and row[0] is None:
         return StoreUnusable(
             f"{name}: none of the schemas the search_path of role '{role}' names ({row[1]}) exists, "
             "where digest finds its tables and makes them; set it to the schema they are in "
             f"(ALTER ROLE ... SET search_path, or the database's), or make that schema ({first})"
         )
-    schema = row[0] if row is not None else unasked_schema(url or name)
+    if row is not None and tables is None:  # asked: digest's tables in none of its schemas
+        return StoreUnusable(
+            f"{name}: role '{role}' may use no schema of its search_path ({row[1]}), and none of them holds "
+            f"digest's tables: a new database, its tables to be made in the first ({row[0]}) by its "
+            f"first command; grant it that schema's use and the making of tables there (GRANT USAGE, "
+            f"CREATE ON SCHEMA {row[0]} TO {sql_role(role)}), or set its search_path to the schema they "
+            f"are in (ALTER ROLE ... SET search_path) ({first})"
+        )
+    if tables is not None:
+        schema, where = str(tables[0]), f"{tables[0]}, in its search_path"
+    else:  # not asked: the schema its options' search_path names, as the statement's (or said not known)
+        schema, where = unasked_schema(url or name), "the first of its search_path"
     return StoreUnusable(
-        f"{name}: role '{role}' may not use the schema digest's tables are in (the first of its "
-        f"search_path), so finds no tables there and may make none; grant it that (GRANT USAGE ON "
-        f"SCHEMA {schema} TO {sql_role(role)}) ({first})"
+        f"{name}: role '{role}' may not use the schema digest's tables are in ({where}), so finds no "
+        f"tables there and may make none; grant it that (GRANT USAGE ON SCHEMA {schema} TO "
+        f"{sql_role(role)}) ({first})"
     )
 
 
@@ -180,8 +194,8 @@ FIRST_SCHEMA = (
 
 def _tables_schema_not_usable(url: str) -> str | None:
     """The first schema of the search_path the role connecting to ``url`` may not use (PostgreSQL
-    passes over it) that holds digest's tables (a schema_version: the catalogue is open to every
-    role), as a statement names it; None where there is none, or it could not be asked."""
+    passes over it) that holds digest's tables (:data:`UNUSABLE_TABLES_SCHEMA`: the catalogue is
+    open to every role), as a statement names it; None where there is none, or it could not be asked."""
     try:
         with contextlib.closing(connect_within(url, ASK_WAIT)) as db:
             row = db.execute(UNUSABLE_TABLES_SCHEMA).fetchone()
@@ -190,11 +204,13 @@ def _tables_schema_not_usable(url: str) -> str | None:
     return None if row is None else str(row[0])
 
 
-# The first schema the search_path names that the role may not use and that holds schema_version
+# The first schema the search_path names that the role may not use and that holds digest's tables:
+# schema_version and two tables of digest's own names beside it, all made by its first migration (a
+# schema_version alone may be another tool's: Flyway's was named so, in another team's schema)
 UNUSABLE_TABLES_SCHEMA = (
     f"SELECT quote_ident(n.nspname) FROM {_SEARCH_PATH} WHERE NOT has_schema_privilege(n.oid, 'USAGE') "
-    "AND EXISTS (SELECT FROM pg_class c WHERE c.relnamespace = n.oid AND c.relname = 'schema_version') "
-    "ORDER BY i LIMIT 1"
+    "AND (SELECT count(*) FROM pg_class c WHERE c.relnamespace = n.oid AND c.relkind IN ('r', 'p') "
+    "AND c.relname IN ('schema_version', 'listing_papers', 'sent_papers')) = 3 ORDER BY i LIMIT 1"
 )
 
 

@@ -85,3 +85,30 @@ def test_the_tables_schema_after_public_in_the_search_path_is_not_said_to_come_b
             with psycopg.connect(autocommit=True) as admin:
                 admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
                 admin.execute(f"DROP ROLE IF EXISTS {role}")
+
+
+def test_another_teams_schema_version_first_in_the_search_path_is_not_said_to_hold_digests_tables(tmp_path):
+    # search_path = team_a, digest_app, public: team_a holds a schema_version table of another tool's
+    # (Flyway's before 5.0 was named so), and the role may use neither schema; said "(team_a, in its
+    # search_path)" and "GRANT USAGE ON SCHEMA team_a" before, which granted only brought the refusal again
+    role = f"digest_reader_{uuid.uuid4().hex[:8]}"
+    with postgres_database() as url:
+        name = url.rsplit("/", 1)[1]
+        run_as_said(url, "CREATE SCHEMA digest_app")
+        run_as_said(url, "CREATE SCHEMA team_a")
+        run_as_said(url, "CREATE TABLE team_a.schema_version (installed_rank int PRIMARY KEY, version text)")
+        run_as_said(url, f"ALTER DATABASE {name} SET search_path = digest_app, public")
+        run_as_said(url, f"CREATE ROLE {role} LOGIN PASSWORD '{PASSWORD}'")
+        try:
+            ws = ada_ingested(tmp_path, url)  # the tables made in digest_app
+            run_as_said(url, f"ALTER DATABASE {name} SET search_path = team_a, digest_app, public")
+            ws.config_path.write_text(ws.config_path.read_text().replace(url, as_role(url, role)))
+            said = " ".join(digest(ws, "status").stderr.split())
+            tables_in = "may not use the schema digest's tables are in (digest_app, in its search_path),"
+            assert f"role '{role}' {tables_in}" in said, said
+            assert f"grant it that schema's use (GRANT USAGE ON SCHEMA digest_app TO {role})" in said, said
+            assert "team_a" not in said, said
+        finally:
+            with psycopg.connect(autocommit=True) as admin:
+                admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+                admin.execute(f"DROP ROLE IF EXISTS {role}")
