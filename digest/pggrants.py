@@ -106,6 +106,15 @@ def write_refused(error: Exception, name: str, url: str = "") -> StoreUnusable:
         return upgrade_refused(name, role, first, found.owner, found.schema)
     table = first.removeprefix("permission denied for table ")
     found = asked(url or name, table if table != first else "schema_version")
+    if not found.known:  # the server gone since: a read refused as well as a write
+        what = f"table {table}" if table != first else "what this command does"
+        return StoreUnusable(
+            f"{name}: role '{role}' was refused {what}, "
+            "and why could not be asked (the server did not answer the question): it may not read this "
+            "database, or only read it and this command writes; grant it what its commands need (GRANT "
+            f"SELECT ON ALL TABLES IN SCHEMA {found.schema} TO {sql_role(role)}, and INSERT, UPDATE, "
+            f"DELETE for a command that writes), or run it through a role that may ({first})"
+        )
     made_since = (
         found.owner not in (None, role) and found.owner == found.table_owner and found.may_read_version
     )
@@ -224,14 +233,15 @@ class Asked:
     """What the server says of the role a refused command connected as: whether it may read the
     table refused (``may_read_table``) and schema_version (``may_read_version``), who owns
     schema_version (``owner``: digest's tables) and the table refused (``table_owner``), the tables'
-    schema (:func:`tables_schema`). Where it could not be asked, a role that may read, owners not
-    known and the schema :func:`unasked_schema` says (:func:`asked`)."""
+    schema (:func:`tables_schema`); ``known``: asked. Not asked (the default): nothing known of
+    the grants, owners not known and the schema :func:`unasked_schema` says (:func:`asked`)."""
 
     may_read_table: bool = True
     may_read_version: bool = True
     owner: str | None = None
     table_owner: str | None = None
     schema: str = "public"
+    known: bool = False
 
 
 def asked(url: str, table: str = "schema_version") -> Asked:
@@ -250,7 +260,7 @@ def asked(url: str, table: str = "schema_version") -> Asked:
             ).fetchone()
     except Exception:  # noqa: BLE001 (not asked: said without the owner's name)
         return Asked(schema=unasked_schema(url))
-    return Asked(bool(row[0]), bool(row[1]), row[2], row[3], row[4])
+    return Asked(bool(row[0]), bool(row[1]), row[2], row[3], row[4], known=True)
 
 
 # The schema digest's tables are in, as a statement names it (quoted where it must be): that of

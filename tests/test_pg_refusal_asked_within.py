@@ -66,6 +66,24 @@ def test_a_server_that_does_not_answer_is_given_up_on_within_the_bound():
         start = time.monotonic()
         said = str(write_refused(refusal, *urls(role, proxy.port, name)))
         took = time.monotonic() - start
-    # not asked: said as a write refused, as before; before: 10 s (two connections, 5 s each)
-    assert f"role '{role}' may not write this database" in said, said
+    # not asked: said as such; before: 10 s (two connections, 5 s each)
+    assert f"role '{role}' was refused table schema_version, and why could not be asked" in said, said
     assert took < ASK_WAIT + 1.5, took
+
+
+def test_a_read_refused_by_a_server_gone_before_it_could_be_asked_why_is_not_said_a_write():
+    # the role granted nothing, refused a read (SELECT ... FROM schema_version); the server gone when
+    # asked why (a proxy whose server is down hangs up). Before: "role '...' may not write this
+    # database, and this command writes to it; ... grant this role writes (GRANT INSERT, UPDATE,
+    # DELETE ...)", what an Asked() not asked said: granted, the read was refused again
+    with refused_role() as (refusal, role, name), slow_proxy(delay=None, hang_up=True) as proxy:
+        said = str(write_refused(refusal, *urls(role, proxy.port, name)))
+    assert proxy.connections >= 1  # it was asked, and could not be
+    assert "may not write this database" not in said, said
+    assert (
+        f"role '{role}' was refused table schema_version, and why could not be asked (the server did "
+        "not answer the question): it may not read this database, or only read it and this command "
+        f"writes; grant it what its commands need (GRANT SELECT ON ALL TABLES IN SCHEMA "
+    ) in said, said
+    assert f"TO {role}, and INSERT, UPDATE, DELETE for a command that writes)" in said, said
+    assert said.endswith("(permission denied for table schema_version)"), said
