@@ -6,14 +6,16 @@ version's text, as sqlite3.sqlite_version gives it (no older SQLite can be loade
 
 from __future__ import annotations
 
+import re
 import sqlite3
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
 from digest.ingest.dumps import ingest
-from digest.sqlite_needed import sqlite_too_old
+from digest.sqlite_needed import NEEDED, sqlite_too_old
 from digest.store import Store
 
 from conftest import NOW, Workspace, make_dump, postgres_database
@@ -112,3 +114,16 @@ def test_an_older_sqlite_copies_its_database_into_postgresql_as_it_is_told(tmp_p
         refused.returncode == 1
         and "`digest db migrate --to postgresql://...` copies this one" in refused.stderr
     )
+
+
+def test_the_readme_states_the_sqlite_digest_needs():
+    """README says which SQLite digest needs, the one it refuses older than (digest.sqlite_needed):
+    it said none, and a user met the refusal first. The highest any statement of digest's needs:
+    RETURNING (3.35); none uses STRICT tables (3.37), ->> (3.38), DROP COLUMN (3.35)."""
+    readme = " ".join((Path(__file__).parents[1] / "README.md").read_text(encoding="utf-8").split())
+    stated = re.search(
+        r"\*\*Needs\*\* Python 3\.11 or newer whose `sqlite3` module has SQLite (\d+)\.(\d+) or newer", readme
+    )
+    assert stated is not None, "README states no SQLite version"
+    assert (int(stated[1]), int(stated[2])) == NEEDED
+    assert f"digest needs SQLite {NEEDED[0]}.{NEEDED[1]} or newer; this Python's sqlite3 is ..." in readme
