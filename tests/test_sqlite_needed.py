@@ -127,3 +127,39 @@ def test_the_readme_states_the_sqlite_digest_needs():
     assert stated is not None, "README states no SQLite version"
     assert (int(stated[1]), int(stated[2])) == NEEDED
     assert f"digest needs SQLite {NEEDED[0]}.{NEEDED[1]} or newer; this Python's sqlite3 is ..." in readme
+
+
+def test_an_older_sqlite_does_not_copy_a_database_whose_killed_send_left_digests_to_record(tmp_path):
+    """A journal a killed send left beside the file says the server accepted a digest the file does
+    not record yet: `digest db migrate` records it first, a mark (RETURNING), which an older SQLite
+    reads as a syntax error. It is refused, saying so, nothing copied, the journal left for a newer
+    one to record; with this Python's SQLite the same command records it, then copies."""
+    from test_dbcopy import killed_pass_journal
+
+    ws = Workspace(tmp_path)
+    journal = killed_pass_journal(ws.config.database)
+    with postgres_database() as url:
+        done = subprocess.run(
+            _digest_with_sqlite("3.31.1", "--config", str(ws.config_path), "db", "migrate", "--to", url),
+            capture_output=True,
+            text=True,
+        )
+        said = " ".join(done.stderr.split())
+        assert done.returncode == 1, done.stdout + done.stderr
+        assert (
+            f"{ws.config.database}: digest(s) the server accepted are noted beside it but not recorded in "
+            "it yet; recording them needs SQLite 3.35 or newer, and this Python's sqlite3 is 3.31.1"
+        ) in said, said
+        assert "syntax error" not in said, said
+        with Store(url) as copy:
+            assert copy.db.execute("SELECT COUNT(*) FROM outbox").fetchone() == (0,)
+        assert journal.exists()
+    with postgres_database() as url:
+        done = subprocess.run(
+            [sys.executable, "-m", "digest", "--config", str(ws.config_path), "db", "migrate", "--to", url],
+            capture_output=True,
+            text=True,
+        )
+        assert done.returncode == 0, done.stdout + done.stderr
+        with Store(url) as copy:
+            assert copy.db.execute("SELECT status FROM outbox").fetchall() == [("sent",)]
