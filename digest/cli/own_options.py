@@ -3,7 +3,8 @@
 They are options of ``digest`` itself, taken before the command (``digest -v run --once``); after
 it (``digest run --once -v``, as the README's "`-v` logs what happens" reads to a new user) click
 answered "No such option '-v'." as if digest had no such option. :class:`DigestGroup` says where
-it goes instead, with the command to type; the exit status stays click's 2.
+it goes instead, with the command to type, naming every one of them after the command as it was
+typed (``-vq``, or ``-v`` and ``-q``); the exit status stays click's 2.
 """
 
 from __future__ import annotations
@@ -22,19 +23,78 @@ def _own_option(group: click.Group, name: str) -> click.Option | None:
     return None
 
 
+def _own_flag(group: click.Group, name: str) -> bool:
+    option = _own_option(group, name)
+    return option is not None and not option.is_eager and (option.is_flag or bool(option.count))
+
+
+def _takes_value(commands: list[click.Command], name: str) -> bool:
+    """Whether ``name`` is an option of one of ``commands`` that takes the next word as its value."""
+    return any(
+        isinstance(param, click.Option) and not param.is_flag and not param.count and name in param.opts
+        for command in commands
+        for param in command.params
+    )
+
+
+def _typed(
+    group: click.Group, args: list[str], commands: list[click.Command]
+) -> list[tuple[str, list[str], str]]:
+    """digest's own options among ``args`` (the words from the command's name on), each as
+    (as typed, the options it holds, as it goes before the command): ``-vq`` whole, where each of
+    its letters is one of digest's; ``--config=x`` as ``--config`` and ``--config PATH``. The
+    values of the commands' own options are passed over."""
+    found: list[tuple[str, list[str], str]] = []
+    at = 0
+    while at < len(args):
+        word = args[at]
+        at += 1
+        if word == "--":
+            break
+        if not word.startswith("-") or word == "-":
+            continue
+        name = word.split("=", 1)[0] if word.startswith("--") else word
+        option = _own_option(group, name)
+        if option is not None and not option.is_eager:
+            if option.is_flag or option.count:
+                found.append((word, [name], word))
+            else:
+                found.append((name, [name], f"{name} {option.metavar or 'PATH'}"))
+                at += "=" not in word  # its value, the next word
+        elif not word.startswith("--") and len(word) > 2:  # letters together: -vq, or -nv
+            letters = [f"-{letter}" for letter in word[1:]]
+            own = [letter for letter in letters if _own_flag(group, letter)]
+            if own == letters:
+                found.append((word, own, word))
+                continue
+            for place, letter in enumerate(letters):  # with the command's own: digest's one by one
+                if _takes_value(commands, letter):  # the rest is its value (-iv: "v"), or the next word
+                    at += place == len(letters) - 1
+                    break
+                if letter in own:
+                    found.append((letter, [letter], letter))
+        elif "=" not in word and _takes_value(commands, name):
+            at += 1
+    return found
+
+
 class DigestGroup(click.Group):
-    """The top-level group: one of its own options after a command is said where it goes."""
+    """The top-level group: its own options after a command are said where they go."""
 
     def invoke(self, ctx: click.Context) -> Any:
+        # the words from the command's name on (click 8.2 renamed protected_args)
+        protected = ctx._protected_args if hasattr(ctx, "_protected_args") else ctx.protected_args
+        args = [*protected, *ctx.args]
         try:
             return super().invoke(ctx)
         except click.NoSuchOption as error:
             option = _own_option(self, error.option_name)
             if option is None or error.ctx is None or error.ctx.parent is None:
                 raise
-            names, at = [], error.ctx  # "profile show": the commands' names below digest's
+            names, commands, at = [], [], error.ctx  # "profile show": the commands' names below digest's
             while at.parent is not None:
                 names.insert(0, at.info_name or "")
+                commands.append(at.command)
                 at = at.parent
             if option.is_eager:  # --version: digest's version alone, no command runs with it
                 raise click.UsageError(
@@ -42,11 +102,18 @@ class DigestGroup(click.Group):
                     f"`{at.info_name} {error.option_name}`",
                     error.ctx,
                 ) from None
-            given = error.option_name
-            if not option.is_flag and not option.count:
-                given += f" {option.metavar or 'PATH'}"
+            typed = _typed(self, args, commands)
+            if not any(error.option_name in held for _, held, _ in typed):  # not found: as click read it
+                given = error.option_name
+                if not option.is_flag and not option.count:
+                    given += f" {option.metavar or 'PATH'}"
+                typed = [(error.option_name, [error.option_name], given)]
+            said = [word for word, _, _ in typed]
+            said_all = said[0] if len(said) == 1 else f"{', '.join(said[:-1])} and {said[-1]}"
+            several = sum(len(held) for _, held, _ in typed) > 1
             raise click.UsageError(
-                f"{error.option_name} is an option of digest itself: give it before the command, "
-                f"`{at.info_name} {given} {' '.join(names)} ...`",
+                f"{said_all} {'are options' if several else 'is an option'} of digest itself: "
+                f"give {'them' if several else 'it'} before the command, "
+                f"`{at.info_name} {' '.join(placed for _, _, placed in typed)} {' '.join(names)} ...`",
                 error.ctx,
             ) from None

@@ -42,6 +42,30 @@ def test_an_option_of_digest_after_the_command_is_said_where_it_goes(workspace):
     assert digest(workspace, "--config", config, "-v", "profile", "show", "ada").returncode == 0
 
 
+def test_several_options_of_digest_after_the_command_are_each_said_as_typed(workspace):
+    # "-vq" was said "-v is an option of digest itself ... `digest -v run ...`": -q lost on the way
+    config = str(workspace.config_path)
+    together = digest(workspace, "--config", config, "run", "--once", "-vq")
+    assert together.returncode == 2
+    assert (
+        "Error: -vq are options of digest itself: give them before the command, "
+        "`python -m digest -vq run ...`" in together.stderr
+    ), together.stderr
+    apart = digest(workspace, "--config", config, "run", "--once", "-v", "-q")
+    assert (
+        "Error: -v and -q are options of digest itself: give them before the command, "
+        "`python -m digest -v -q run ...`" in apart.stderr
+    ), apart.stderr
+    # the value of a command's own option is not one of digest's: "-v" here is -i's keyword
+    keyword = digest(
+        workspace, "--config", config, "profile", "new", "ada", "-i", "-v", "--email", "a@b.org", "-q"
+    )
+    assert "`python -m digest -q profile new ...`" in keyword.stderr, keyword.stderr
+    # as said, it runs
+    workspace.profile("ada", "email: ada@example.org\ninterests: [spiking neural networks]\n")
+    assert digest(workspace, "--config", config, "-vq", "profile", "show", "ada").returncode == 0
+
+
 def test_an_option_no_command_has_is_still_no_such_option(workspace):
     wrong = digest(workspace, "--config", str(workspace.config_path), "status", "--verbos")
     assert wrong.returncode == 2
