@@ -89,6 +89,23 @@ class HomePath(click.Path):
         return super().convert(value, param, ctx)
 
 
+class HelpGroup(click.Group):
+    """A group of commands whose ``--help`` lists each command with the first sentence of its help
+    whole, wrapped (click clipped it to the line: "Rate a paper for USER: up (more like this), down
+    (less like...")."""
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        commands = [(name, self.get_command(ctx, name)) for name in self.list_commands(ctx)]
+        rows = [
+            (name, command.get_short_help_str(limit=10_000))
+            for name, command in commands
+            if command and not command.hidden
+        ]
+        if rows:
+            with formatter.section("Commands"):
+                formatter.write_dl(rows)
+
+
 class Number(click.ParamType):
     """A number as the form's number fields take it (1.5, 1e2); a comma for the point is said."""
 

@@ -9,7 +9,7 @@ from urllib.parse import urlsplit, urlunsplit
 import click
 
 from digest.checks import DatabaseRef, holds_password
-from digest.cli.common import Context, echo, handle_errors, progress_for
+from digest.cli.common import Context, HelpGroup, echo, handle_errors, progress_for
 from digest.daemon.lock import RunLock
 from digest.db import is_postgres, url_host
 from digest.errors import ConfigError, StoreError
@@ -17,7 +17,7 @@ from digest.files import counted
 from digest.options import Invalid, Reading
 
 
-@click.group()
+@click.group(cls=HelpGroup)  # each command's first sentence whole
 def db() -> None:
     """The database itself: move it from SQLite to PostgreSQL.
 

@@ -13,6 +13,8 @@ from typing import Any
 
 import click
 
+from digest.cli.common import HelpGroup
+
 
 def _own_option(group: click.Group, name: str) -> click.Option | None:
     """The option of digest itself that ``name`` (as click read it: ``--config`` of
@@ -78,7 +80,7 @@ def _typed(
     return found
 
 
-class DigestGroup(click.Group):
+class DigestGroup(HelpGroup):
     """The top-level group: its own options after a command are said where they go."""
 
     def invoke(self, ctx: click.Context) -> Any:

@@ -7,11 +7,20 @@ from typing import Any
 import click
 
 from digest import yaml_edit
-from digest.cli.common import Context, Number, echo, handle_errors, now_utc, say_profile_notes, secho
+from digest.cli.common import (
+    Context,
+    HelpGroup,
+    Number,
+    echo,
+    handle_errors,
+    now_utc,
+    say_profile_notes,
+    secho,
+)
 from digest.cli.profile_try import profile_test
 
 
-@click.group()
+@click.group(cls=HelpGroup)  # each command's first sentence whole
 def profile() -> None:
     """Create, show and change reader profiles (comments and layout of the file are kept).
 
