@@ -131,7 +131,12 @@ class PositiveNumber(click.FloatRange):
         super().__init__(min=0, min_open=True, max=int(most) if whole else most)
 
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
-        return super().convert(Number().convert(value, param, ctx), param, ctx)
+        number = Number().convert(value, param, ctx)
+        if (self.min is not None and number <= self.min) or (self.max is not None and number > self.max):
+            # the number as typed: "200", not click's "200.0" of the float it was read as
+            typed = value.strip() if isinstance(value, str) else f"{value:g}"
+            self.fail(f"{typed} is not in the range {self._describe_range()}.", param, ctx)
+        return super().convert(number, param, ctx)
 
 
 def say_no_readers(config: Config) -> None:

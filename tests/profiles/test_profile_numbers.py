@@ -52,7 +52,7 @@ def test_profile_test_tells_a_decimal_comma_as_profile_add_does(workspace):
         in workspace.cli("profile", "test", "bob", "control", "--weight", "abc").output
     )
     assert (
-        "0.0 is not in the range 0<x<=100"
+        "'--weight': 0 is not in the range 0<x<=100."
         in workspace.cli("profile", "test", "bob", "control", "--weight", "0").output
     )
     assert workspace.cli("profile", "test", "bob", "control", "--weight", "2.5e-1").exit_code == 0
@@ -77,9 +77,21 @@ def test_profile_test_tries_no_weight_profile_add_refuses(workspace):
     number up to 100". It is refused as a weight of 0 is, its range said in the help."""
     path = workspace.profile("bob", PROFILE)
     said = workspace.cli("profile", "test", "bob", "control", "--weight", "500")
-    assert said.exit_code == 2 and "500.0 is not in the range 0<x<=100." in said.output, said.output
+    assert said.exit_code == 2 and "'--weight': 500 is not in the range 0<x<=100." in said.output, said.output
     said = workspace.cli("profile", "add", "bob", "control", "--weight", "500")
     assert said.exit_code == 1 and "weight 500 is not a positive number up to 100" in said.output, said.output
     assert workspace.cli("profile", "test", "bob", "control", "--weight", "100").exit_code == 0
     assert "[0<x<=100]" in " ".join(workspace.cli("profile", "test", "--help").output.split())
     assert path.read_text() == PROFILE
+
+
+def test_a_weight_out_of_range_is_said_as_typed(workspace):
+    """`profile test --weight 200` said "200.0 is not in the range 0<x<=100.", the float it was read
+    as, not what was typed; `--weight 1e3`, "1000.0"."""
+    workspace.profile("bob", PROFILE)
+    for typed, said in (("200", "200"), ("1e3", "1e3"), (" 150 ", "150"), ("-1", "-1")):
+        out = workspace.cli("profile", "test", "bob", "control", "--weight", typed)
+        assert out.exit_code == 2, out.output
+        assert f"Error: Invalid value for '--weight': {said} is not in the range 0<x<=100.\n" in out.output, (
+            out.output
+        )
