@@ -18,6 +18,7 @@ from digest.cli.common import (
     secho,
 )
 from digest.cli.profile_try import profile_test
+from digest.keyword_checks import MAX_WEIGHT
 
 
 @click.group(cls=HelpGroup)  # each command's first sentence whole
@@ -142,7 +143,10 @@ def profile_show(obj: Context, user: str) -> None:
 @click.argument("user")
 @click.argument("keyword")
 @click.option(
-    "--weight", type=Number(), help="How much it counts (default 1); changes the weight if present."
+    "--weight",
+    type=Number(),  # over 100 refused by the profile's check, in its words, as a hand edit's
+    # its range said as `profile test --weight` says it (click's, of its PositiveNumber)
+    help=f"How much it counts (default 1); changes the weight if present.  [0<x<={MAX_WEIGHT:g}]",
 )
 @click.pass_obj
 @handle_errors

@@ -18,3 +18,11 @@ def test_both_commands_name_the_weight_number():
     said = _help("profile", "test")
     assert "--weight NUMBER The weight to try" in said, said
     assert "FLOAT" not in said, said
+
+
+def test_both_commands_say_the_weight_range():
+    # `profile add --help` said "How much it counts (default 1)": nothing of the 100 it refuses
+    # above ("weight 500 is not a positive number up to 100"), which `profile test --help` says
+    for command in ("add", "test"):
+        said = _help("profile", command)
+        assert said.count("[0<x<=100]") == 1, said
