@@ -48,6 +48,10 @@ class OffsetFormatter(logging.Formatter):
       digest demo
     Then, with your own config.yaml (a copy of {example_config()}, edited):
       digest ingest && digest send
+
+    \b
+    --semantic needs the semantic extra, installed in digest's clone:
+    {SEMANTIC_INSTALL}
     """,
 )
 @click.option(
@@ -62,8 +66,10 @@ class OffsetFormatter(logging.Formatter):
 @click.option(
     "--semantic/--no-semantic",
     default=None,
-    help="Blend in semantic matching (it needs the semantic extra, installed in digest's clone as the README "
-    f"says: {SEMANTIC_INSTALL}), or not; default: as the config says.",
+    # the install line said above, whole on a line of its own: wrapped here, it broke between
+    # "-e" and its '.[semantic]', a line a user copies from the terminal ran without it
+    help="Blend in semantic matching (it needs the semantic extra: the install line is above), or not; "
+    "default: as the config says.",
 )
 @click.version_option(  # the schema: what a database's refusal as newer names (digest.schema_text)
     __version__,
