@@ -157,9 +157,15 @@ def serve(obj: Context, host: str | None, port: int | None) -> None:
         # a random secret all the same, said with the line that makes the exported one sign
         exported = " ($DIGEST_SECRET is set, but the config names no web.secret_env: add `web: {secret_env: "
         exported += "DIGEST_SECRET}` to the config to sign them, and the emails' links, with it)"
+        from digest.config_missing import example_config
+
+        # with none exported: what the random secret means and the key that makes one that lasts
+        lasting = ", and open nothing after it: for links that last, set web.secret_env"
+        lasting += "" if config.base_url else " (and base_url, for the emails to carry them)"
+        lasting += f": see `web:` in {example_config()}"
         secho(
             "note: no web.secret_env or secret_file: links are signed with a random secret for this run"
-            + (exported if os.environ.get("DIGEST_SECRET") else "")
+            + (exported if os.environ.get("DIGEST_SECRET") else lasting)
             + ".",
             err=True,
         )

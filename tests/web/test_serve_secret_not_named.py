@@ -10,6 +10,8 @@ import select
 import subprocess
 import sys
 
+from digest import config_missing
+
 HANG = 120  # seconds: only ends a server that hangs; no step is timed
 
 
@@ -39,9 +41,26 @@ def test_an_exported_secret_the_config_does_not_name_is_said_with_the_line_to_ad
         "($DIGEST_SECRET is set, but the config names no web.secret_env: add `web: {secret_env: "
         "DIGEST_SECRET}` to the config to sign them, and the emails' links, with it)." in said
     ), said
-    plain = served_note(workspace)  # no such variable: the note as before
+    plain = served_note(workspace)  # no such variable: what the random secret means, and the key
+    assert "DIGEST_SECRET" not in plain
     assert (
-        "note: no web.secret_env or secret_file: links are signed with a random secret for this run.\n"
+        "note: no web.secret_env or secret_file: links are signed with a random secret for this run, and"
         in plain
     )
-    assert "DIGEST_SECRET" not in plain
+
+
+def test_a_random_secret_is_said_with_what_it_means_and_the_key_to_set(workspace):
+    # it was said "links are signed with a random secret for this run." alone: a new user following
+    # the README (`digest serve` with the example config copied) was left not knowing that the
+    # links die with the run, that the emails carry none, nor what to set
+    workspace.profile("ada", "email: ada@example.org\ninterests: [robotics]\n")
+    example = config_missing.example_config()
+    assert (
+        "note: no web.secret_env or secret_file: links are signed with a random secret for this run, and "
+        "open nothing after it: for links that last, set web.secret_env (and base_url, for the emails to "
+        f"carry them): see `web:` in {example}.\n" in served_note(workspace)
+    )
+    # with base_url set, the key alone
+    workspace.config_path.write_text(workspace.config_path.read_text() + "base_url: http://127.0.0.1:8025\n")
+    assert f"for links that last, set web.secret_env: see `web:` in {example}.\n" in served_note(workspace)
+    assert "secret_env: DIGEST_SECRET" in example.read_text()
