@@ -203,7 +203,12 @@ def rank(obj: Context, user: str, as_json: bool, limit: int | None, next_only: b
         return
     if not matches:
         if not stored:
-            echo(f"No papers stored yet: put listing dumps in {config.inbox} and run `digest ingest`.")
+            # the config's sources first, as README's "Using it" runs `digest fetch` before `digest ingest`
+            fetch = "run `digest fetch` (the config's sources; `digest status` shows their last fetch), or "
+            echo(
+                f"No papers stored yet: {fetch if config.sources else ''}put listing dumps in {config.inbox} "
+                "and run `digest ingest`."
+            )
         elif next_only and first:  # a new reader's first digest is the latest listing
             echo(f"Nothing for {user}'s first digest yet: no paper of the latest listing matches.")
         elif next_only:  # the window is what came since the reader's last digest

@@ -123,6 +123,19 @@ def test_rank_before_anything_was_ingested_says_what_to_do(workspace):
         )
 
 
+def test_rank_before_anything_was_fetched_names_the_configs_sources_first(workspace):
+    # README's "Using it" runs `digest fetch` then `digest ingest`; with the fetch failed (offline),
+    # `rank ada --next` said only "put listing dumps in .../inbox and run `digest ingest`"
+    workspace.config_path.write_text(workspace.config_path.read_text() + "sources:\n  - kind: hf_daily\n")
+    workspace.profile("eve", "email: eve@example.org\ninterests: [volcanology]\n")
+    result = workspace.cli("rank", "eve", "--next")
+    assert result.exit_code == 0
+    assert result.output == (
+        "No papers stored yet: run `digest fetch` (the config's sources; `digest status` shows their last "
+        f"fetch), or put listing dumps in {workspace.root / 'inbox'} and run `digest ingest`.\n"
+    )
+
+
 def test_rank_next_with_nothing_new_since_the_last_digest_says_so(mail_workspace, smtp_server):
     seed(mail_workspace)
     mail_workspace.cli("ingest")
