@@ -14,6 +14,7 @@ from typing import Any
 import click
 
 from digest.cli.common import HelpGroup
+from digest.cli.suggested import config_option
 
 
 def _own_option(group: click.Group, name: str) -> click.Option | None:
@@ -110,12 +111,22 @@ class DigestGroup(HelpGroup):
                 if not option.is_flag and not option.count:
                     given += f" {option.metavar or 'PATH'}"
                 typed = [(error.option_name, [error.option_name], given)]
+            # the --config given before the command, whole, as the commands messages suggest carry it
+            # (digest.cli.suggested), unless one typed after it goes there now
+            given = (
+                ""
+                if any(placed.startswith("--config") for _, _, placed in typed)
+                else ctx.params.get("config_path")
+            )
+            line = " ".join(
+                [f"{at.info_name} {config_option(given)}{typed[0][2]}", *(p for _, _, p in typed[1:]), *names]
+            )
             said = [word for word, _, _ in typed]
             said_all = said[0] if len(said) == 1 else f"{', '.join(said[:-1])} and {said[-1]}"
             several = sum(len(held) for _, held, _ in typed) > 1
             raise click.UsageError(
                 f"{said_all} {'are options' if several else 'is an option'} of digest itself: "
                 f"give {'them' if several else 'it'} before the command, "
-                f"`{at.info_name} {' '.join(placed for _, _, placed in typed)} {' '.join(names)} ...`",
+                f"`{line} ...`",
                 error.ctx,
             ) from None

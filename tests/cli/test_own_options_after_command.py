@@ -4,6 +4,8 @@ none, where the option is there, before the command."""
 
 from __future__ import annotations
 
+import os
+import shlex
 import subprocess
 import sys
 from pathlib import Path
@@ -64,6 +66,29 @@ def test_several_options_of_digest_after_the_command_are_each_said_as_typed(work
     # as said, it runs
     workspace.profile("ada", "email: ada@example.org\ninterests: [spiking neural networks]\n")
     assert digest(workspace, "--config", config, "-vq", "profile", "show", "ada").returncode == 0
+
+
+def test_the_command_said_carries_the_config_given_before_it(workspace):
+    # `digest --config ../config.yaml run --once -v` typed in another folder was told
+    # `digest -v run ...`, which there finds no config ("no such configuration file")
+    elsewhere = workspace.root / "elsewhere"
+    elsewhere.mkdir()
+    relative = os.path.relpath(workspace.config_path, elsewhere)
+    env = {k: v for k, v in os.environ.items() if k != "DIGEST_CONFIG"}
+    late = subprocess.run(
+        [sys.executable, "-m", "digest", "--config", relative, "run", "--once", "-vq"],
+        cwd=elsewhere,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert late.returncode == 2
+    whole = shlex.quote(str(workspace.config_path.resolve()))
+    assert (
+        "Error: -vq are options of digest itself: give them before the command, "
+        f"`python -m digest --config {whole} -vq run ...`" in late.stderr
+    ), late.stderr
 
 
 def test_an_option_no_command_has_is_still_no_such_option(workspace):
