@@ -93,7 +93,8 @@ def failed_days(
             # an older day that fails holds it back (fetch_with_missed: no storm in an outage) until
             # it answers, or leaves the week: the day after the last older one's last (theirs, a day apart)
             each = AT_EACH_LEFT if left else AT_EACH
-            when = each if n == len(aged) else f"{each} {behind(week[n - len(aged) - 1].day, own, today)},"
+            before = [w.day for w in week[: n - len(aged)]]  # the failed days of the week before it
+            when = f"{each} {behind(before, own, today)}," if before else each
             lines.append((src.name, f"{_failed(a, said, at)}; {when} until a week old (the last on {end})"))
         lines += _early(store, src, then, own, today, f.url if f else None) if then < own else []
     return lines

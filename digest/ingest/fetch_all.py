@@ -96,9 +96,7 @@ def _behind(
     for day, o in zip(days, outcomes, strict=True):
         older = [d for d in failed if d < day]
         said.append(
-            dataclasses.replace(o, behind=behind(older[-1], own, on))
-            if older and held_back(outcomes, o)
-            else o
+            dataclasses.replace(o, behind=behind(older, own, on)) if older and held_back(outcomes, o) else o
         )
     return said
 

@@ -110,17 +110,22 @@ def _say_lost(message: str, source: str, since: str, days: Sequence[dt.date]) ->
     log.warning(message.format(**words), source, since, days_said(days))
 
 
-# when a failed day is asked again if an older one failed too: that one first (fetch_with_missed)
+# when a failed day is asked again if an older one failed too: that one first (fetch_with_missed);
+# of one such day in the singular (:func:`behind`), of several in the plural
 BEHIND = "once the days before it answer"
+BEHIND_ONE = "once {} answers"  # the day named: "the day before it" would read as the calendar's
 AT_EACH = "asked again at each fetch"  # a failed day of the week: at each fetch of its source
 AT_EACH_LEFT = "asked for at each fetch"  # so a day a stopped catch-up left (:data:`NOT_ASKED`): not "again"
 
 
-def behind(before: dt.date, own: dt.date, today: dt.date) -> str:
-    """When a failed day is asked again whose older failed day ``before`` holds it back (the
-    source's own day ``own`` on ``today``): :data:`BEHIND`, or from the day after ``before``'s last
-    ask, a week after it, whatever it answers: `digest status` and `digest send` say it so."""
-    free = before + dt.timedelta(days=CATCH_UP + 1) + (today - own)
+def behind(older: Sequence[dt.date], own: dt.date, today: dt.date) -> str:
+    """When a failed day is asked again whose older failed days ``older`` (oldest first) hold it back
+    (the source's own day ``own`` on ``today``): :data:`BEHIND` (:data:`BEHIND_ONE` of one), or from
+    the day after the last one's last ask, a week after it, whatever they answer: `digest status` and
+    `digest send` say it so."""
+    free = older[-1] + dt.timedelta(days=CATCH_UP + 1) + (today - own)
+    if len(older) == 1:
+        return f"{BEHIND_ONE.format(older[-1])} or, that day a week old, from {free}"
     return f"{BEHIND} or, theirs a week old, from {free}"
 
 

@@ -1,7 +1,7 @@
 """A failed day held back by an older one that failed too (a catch-up's: the next fetch asks for the
 older first, and while it fails the later one waits: ingest.fetch_all.fetch_with_missed) is said
 with when it is asked again by `digest fetch` and `digest run --once` in its line, in the words
-`digest status` says it ("asked again at each fetch once the days before it answer or, theirs a
+`digest status` says it ("asked again at each fetch once 2026-12-09 answers or, that day a
 week old, from <date>": missed_days.AT_EACH and behind, FetchOutcome.told). Before, `status` said
 it and `digest send` too, but `fetch` and `run --once` said only that its fetch failed. Real
 `digest fetch`, `digest run --once` and `digest status` under libfaketime, a loopback API shaped
@@ -21,7 +21,7 @@ from digest.demo.http_server import LocalHttpServer, Route
 pytestmark = needs_faketime
 
 HF = "sources:\n  - kind: hf_daily\n    url: {base}/api/daily_papers?date={date}\n    retries: 0\n"
-WAIT = "asked again at each fetch once the days before it answer or, theirs a week old, from 2026-12-18"
+WAIT = "asked again at each fetch once 2026-12-09 answers or, that day a week old, from 2026-12-18"
 
 
 def ninth_and_tenth_fail(query: dict[str, str]) -> Route:

@@ -68,8 +68,14 @@ def test_status_says_a_day_left_by_a_stopped_catch_up_not_asked_for_not_failed(w
     assert "the daily papers of 2026-12-11 FAILED at 2026-12-19 06:00 UTC: http://" in status, status
     assert (
         "  and the daily papers of 2026-12-12 not asked for: the catch-up stopped at 2026-12-11, the server "
-        "failing (at 2026-12-19 06:00 UTC); asked for at each fetch once the days before it answer"
-    ) in status, status
+        "failing (at 2026-12-19 06:00 UTC); asked for at each fetch once 2026-12-11 answers or, that day "
+        "a week old, from 2026-12-20"
+    ) in status, status  # one day before it: said in the singular, and named (before: "the days ... answer")
+    assert (
+        "  and the daily papers of 2026-12-13 not asked for: the catch-up stopped at 2026-12-11, the server "
+        "failing (at 2026-12-19 06:00 UTC); asked for at each fetch once the days before it answer or, "
+        "theirs a week old, from 2026-12-21"
+    ) in status, status  # two: the plural
     assert "2026-12-12 FAILED" not in status, status
     # nor "asked again" (before the review: "...; asked again at each fetch ..."): it was never asked
     left = [line for line in status.splitlines() if "not asked for: the catch-up stopped" in line]

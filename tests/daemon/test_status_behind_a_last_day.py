@@ -49,8 +49,8 @@ def test_a_day_held_back_by_one_asked_for_the_last_time_today_is_asked_tomorrow_
         ], shown
         assert lines[0].endswith("; a week old: not asked for again after today"), shown
         assert lines[1].endswith(
-            "; asked again at each fetch once the days before it answer or, theirs a week old, from "
-            "2026-12-18, until a week old (the last on 2026-12-18)"
+            "; asked again at each fetch once 2026-12-09 answers or, that day a week old, from 2026-12-18, "
+            "until a week old (the last on 2026-12-18)"
         ), shown
         asked = _at(workspace, monkeypatch, "fetch", 18)  # the 9th gone from the week: the 10th asked
     assert "2026-12-10&limit=100&p=0: HTTP 404 Not Found" in asked, asked

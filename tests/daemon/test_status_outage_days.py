@@ -39,7 +39,7 @@ def test_status_says_a_later_failed_day_waits_for_the_days_before_it(workspace, 
     assert lines[0].endswith("; asked again at each fetch until a week old (the last on 2026-12-17)"), shown
     # the 9th is asked for the last time on the 17th: the 10th is not held back after it
     waits = (
-        "; asked again at each fetch once the days before it answer or, theirs a week old, from 2026-12-18, "
+        "; asked again at each fetch once 2026-12-09 answers or, that day a week old, from 2026-12-18, "
         "until a week old"
     )
     assert lines[1].endswith(f"{waits} (the last on 2026-12-18)"), shown
