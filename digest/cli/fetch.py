@@ -79,10 +79,9 @@ def fetch(obj: Context, names: tuple[str, ...]) -> None:
                 retrying=None if obj.quiet else say_retry,
             )
         except InboxNotWritten as e:  # full, read-only (its fetch recorded as failed); another OSError: a bug
-            since = now.replace(microsecond=0)  # as the store keeps it: the sources it stopped at
-            stopped = [
-                r for r in last_fetches(store).values() if r.attempted_at >= since and r.outcome == FAILED
-            ]
+            # the source it stopped at, by name: a catch-up's record is made before the fetch began
+            stopped = [r for r in last_fetches(store).values() if r.source == e.source]
+            stopped = [r for r in stopped if r.outcome == FAILED]
             raise DigestError(not_saved(config, stopped, e)) from None
     for o in outcomes:
         bug = f" ({BUG})" if o.bug else ""  # its traceback logged with DIGEST_DEBUG=1 only

@@ -108,7 +108,11 @@ def _file(config: Config) -> Path | None:
 class InboxNotWritten(OSError):
     """A fetched document the inbox would not take (a full disk, a read-only inbox): raised on,
     as the OSError it is, so that a pass stops fetching; its callers tell it from another
-    OSError of a fetch (a bug), which is not the inbox's to be blamed for."""
+    OSError of a fetch (a bug), which is not the inbox's to be blamed for. ``source``: the source whose
+    document it was, its fetch recorded as failed (a catch-up's record is a second apart before the
+    fetch began: ingest.fetch_all.fetch_with_missed; `digest fetch` finds it by the name)."""
+
+    source = ""
 
 
 def not_written_args(error: OSError) -> tuple:
@@ -187,7 +191,9 @@ def fetch_source(
     except OSError as e:  # an attempt all the same: asked again in 15 minutes, not at every poll
         why = f"fetched, but not saved in the inbox: {e.strerror or e}"
         _record(store, source, url, now, FAILED, why, None, None)
-        raise InboxNotWritten(*not_written_args(e)) from e
+        refused = InboxNotWritten(*not_written_args(e))
+        refused.source = source.name
+        raise refused from e
     try:
         return _take(config, store, source, url, now, day, path, name, answer, say_bugs, say_failures, moved)
     except BaseException as e:  # interrupted (a database error, Ctrl-C): kept aside, asked again
