@@ -32,6 +32,7 @@ from digest.ingest.missed_days import (
     failed_before,
     left_by_stop,
     loaded_in_part,
+    looked_back,
     stored,
 )
 from digest.store import Store
@@ -66,9 +67,8 @@ def failed_days(
         then = source_day(src, f.attempted_at, config.timezone) if f else own  # the last fetch's week
         week = failed_before(store, src, own, GONE)  # oldest first
         # the days that fetch looked back at, and its own (its line says it failed, not that it is given up)
-        older = (
-            failed_before(store, src, then + dt.timedelta(days=1), GONE, CATCH_UP + 1) if then < own else []
-        )
+        looked = looked_back(store, src, then + dt.timedelta(days=1), GONE) if then < own else []
+        older = failed_before(store, src, then + dt.timedelta(days=1), GONE, asked=looked)
         aged = [a for a in older if a.day < own - dt.timedelta(days=CATCH_UP)]
         aged = [a for a in aged if not stored(store, src.kind, a.day)]  # its dump loaded by hand: they came
         for n, a in enumerate([*aged, *week]):
@@ -96,20 +96,27 @@ def failed_days(
             before = [w.day for w in week[: n - len(aged)]]  # the failed days of the week before it
             when = f"{each} {behind(before, own, today)}," if before else each
             lines.append((src.name, f"{_failed(a, said, at)}; {when} until a week old (the last on {end})"))
-        lines += _early(store, src, then, own, today, f.url if f else None) if then < own else []
+        lines += _early(store, src, then, looked, own, today, f.url if f else None)
     return lines
 
 
 def _early(
-    store: Store, src: SourceConfig, then: dt.date, own: dt.date, today: dt.date, url: str | None
+    store: Store,
+    src: SourceConfig,
+    then: dt.date,
+    looked: list[Asked],
+    own: dt.date,
+    today: dt.date,
+    url: str | None,
 ) -> list[tuple[str, str]]:
     """The days the last fetch (its own day ``then``) had asked for only before they were over that
     left the week since (no fetch since): not asked for again, said as that fetch's next would say
     them (missed_days' long stop), its papers never came, or those listed after its answer; and those
     whose papers were loaded by hand only before they were over (failed, or not out yet: missed_days.
-    loaded_in_part), those listed after the dump."""
+    loaded_in_part), those listed after the dump. ``looked``: the days that fetch looked back at, with
+    its own (missed_days.looked_back; none when it was made today)."""
     lines = []
-    for a in early_only(store, src, then + dt.timedelta(days=1), GONE):
+    for a in early_only(store, src, then + dt.timedelta(days=1), GONE, looked):
         if a.day >= own - dt.timedelta(days=CATCH_UP):
             continue  # still in the week: asked once more at the next fetch
         end = a.day + dt.timedelta(days=CATCH_UP + 1) + (today - own)  # the first day not asked
@@ -117,7 +124,7 @@ def _early(
         asked = "asked for before it was over" + (" and not out yet" if a.empty else "")  # one day a line
         above = " (the fetch above)" if a.url == url else ""
         lines.append((src.name, f"the daily papers of {a.day}, {asked}{above}: {given_up}"))
-    for a in loaded_in_part(store, src, then + dt.timedelta(days=1), GONE):  # failed, or not out yet
+    for a in loaded_in_part(store, src, then + dt.timedelta(days=1), GONE, looked):  # failed, or not out yet
         if a.day >= own - dt.timedelta(days=CATCH_UP):
             continue  # still in the week: asked again at the next fetch
         end = a.day + dt.timedelta(days=CATCH_UP + 1) + (today - own)

@@ -231,13 +231,26 @@ def _by_day(source: SourceConfig) -> bool:
     return source.kind == "hf_daily" and "{date}" in source.url
 
 
+def looked_back(store: Store, source: SourceConfig, day: dt.date, gone: str) -> list[Asked]:
+    """The days of the week and a day (:data:`CATCH_UP` + 1) before ``day`` whose daily papers
+    ``source`` asked for, read once for :func:`failed_before`, :func:`early_only` and
+    :func:`loaded_in_part` (``asked``) of the same days."""
+    return list(_asked(store, source, day, gone, CATCH_UP + 1).values())
+
+
 def failed_before(
-    store: Store, source: SourceConfig, day: dt.date, gone: str, days_back: int = CATCH_UP
+    store: Store,
+    source: SourceConfig,
+    day: dt.date,
+    gone: str,
+    days_back: int = CATCH_UP,
+    asked: Iterable[Asked] | None = None,
 ) -> list[Asked]:
     """The days of the week (``days_back`` days) before ``day`` whose daily papers ``source`` asked
     for and never got, oldest first: each asked again at the source's fetches until it is over a
-    week old."""
-    asked = _asked(store, source, day, gone, days_back).values()
+    week old. ``asked``: those days' :class:`Asked`, read already (None: read here)."""
+    if asked is None:
+        asked = _asked(store, source, day, gone, days_back).values()
     return sorted((a for a in asked if not a.got), key=lambda a: a.day)
 
 
@@ -285,10 +298,14 @@ def partly_loaded(store: Store, source: SourceConfig, a: Asked) -> bool:
     return loaded_early(store, source.kind, a.day) and not stored(store, source.kind, a.day, whole=True)
 
 
-def loaded_in_part(store: Store, source: SourceConfig, day: dt.date, gone: str) -> list[Asked]:
+def loaded_in_part(
+    store: Store, source: SourceConfig, day: dt.date, gone: str, asked: Iterable[Asked] | None = None
+) -> list[Asked]:
     """The days of the week and a day (:data:`CATCH_UP` + 1) before ``day`` whose papers came only
-    from a listing loaded by hand before they were over (:func:`partly_loaded`), oldest first."""
-    asked = _asked(store, source, day, gone, CATCH_UP + 1).values()
+    from a listing loaded by hand before they were over (:func:`partly_loaded`), oldest first.
+    ``asked``: those days' :class:`Asked`, read already (None: read here)."""
+    if asked is None:
+        asked = _asked(store, source, day, gone, CATCH_UP + 1).values()
     return sorted((a for a in asked if partly_loaded(store, source, a)), key=lambda a: a.day)
 
 
