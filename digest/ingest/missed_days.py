@@ -39,7 +39,7 @@ from digest.config import SourceConfig
 from digest.ingest.stored_days import (
     CATCH_UP,
     day_over,
-    loaded_early,
+    first_papers_only,
     recorded_over,
     stored,
     stored_at,
@@ -74,7 +74,8 @@ AGED_OUT = f"; a week old, the oldest day caught up on: {NOT_AGAIN} after today"
 # each line said of one day or of several (:func:`_say_lost`: {its} "its" or "their", ...)
 _SINCE = "%s: not fetched since %s, over a week ago: the daily papers of %s"
 _NEVER_CAME = " (a week back at most): {its} papers never came"
-LOST = _SINCE + " were never asked for and are not asked for now" + _NEVER_CAME
+_NOT_NOW = " were never asked for and are not asked for now"
+LOST = _SINCE + _NOT_NOW + _NEVER_CAME
 # and the days its last fetch asked for whose every fetch failed (its own, or a catch-up's): what
 # `digest status` said of them until this fetch (daemon.failed_days: "whose fetch above failed")
 LOST_FAILED = _SINCE + ", whose {fetch} failed then, are not asked for again" + _NEVER_CAME
@@ -99,6 +100,7 @@ LOST_PART = (
     _SINCE + ", loaded by hand before {it_was} over, are not asked for again (a week back at most): the "
     "papers loaded kept ({its} {list} may have grown since)"
 )
+LOST_PART_NEVER = LOST_PART.replace(" are not asked for again", _NOT_NOW)  # and never asked (:data:`LOST`)
 _ONE = {"its": "its", "it_was": "it was", "fetch": "fetch", "answer": "answer", "list": "list"}
 _SEVERAL = {"its": "their", "it_was": "they were", "fetch": "fetches", "answer": "answers", "list": "lists"}
 
@@ -295,7 +297,7 @@ def partly_loaded(store: Store, source: SourceConfig, a: Asked) -> bool:
     whole."""
     if left_by_stop(a.detail) or not (not a.got or (a.early and a.empty)):
         return False
-    return loaded_early(store, source.kind, a.day) and not stored(store, source.kind, a.day, whole=True)
+    return first_papers_only(store, source.kind, a.day)
 
 
 def loaded_in_part(
@@ -344,7 +346,8 @@ def missed_days(
     if not got:  # fetched before, but nothing asked for in a week: the week, and the days before it said
         at, then = before  # type: ignore[misc]
         lost = [then + dt.timedelta(days=n) for n in range(1, (days[-1] - then).days)]
-        lost = [d for d in lost if not stored(store, source.kind, d)]  # loaded by hand: they came
+        in_part = [d for d in lost if first_papers_only(store, source.kind, d)]  # some came, not "again"
+        lost = [d for d in lost if not stored(store, source.kind, d)]  # loaded by hand: they came (or some)
         since = f"{at.astimezone(dt.UTC):%Y-%m-%d %H:%M} UTC"
         # the days that fetch looked back at, and its own, that failed: out of the week now
         looked = _asked(store, source, then + dt.timedelta(days=1), gone, CATCH_UP + 1).values()
@@ -370,6 +373,8 @@ def missed_days(
         part = [a.day for a in sorted(looked, key=lambda a: a.day) if partly_loaded(store, source, a)]
         if part:
             _say_lost(LOST_PART, source.name, since, part)
+        if in_part:
+            _say_lost(LOST_PART_NEVER, source.name, since, in_part)
         if lost:
             _say_lost(LOST, source.name, since, lost)
     # the last day asked for (none in the week: the day before it): those after it never were

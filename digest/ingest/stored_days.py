@@ -43,6 +43,12 @@ def loaded_early(store: Store, kind: str, day: dt.date) -> bool:
     return any(not fetched_source(path) for (path,) in rows)
 
 
+def first_papers_only(store: Store, kind: str, day: dt.date) -> bool:
+    """Whether the papers of ``day`` read as ``kind`` in the store came only from a listing loaded by
+    hand before it was over (:func:`loaded_early`): it may hold only its first papers."""
+    return loaded_early(store, kind, day) and not stored(store, kind, day, whole=True)
+
+
 def stored_at(store: Store, kind: str, day: dt.date) -> str | None:
     """When the last listing of ``day`` read as ``kind`` and holding papers was stored (as the store
     keeps it); None: there is none."""

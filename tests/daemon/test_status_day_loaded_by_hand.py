@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import importlib
+import os
 
 from helpers.daily_papers import graph_page
 
@@ -63,8 +64,11 @@ def test_a_day_loaded_by_hand_is_not_among_those_said_lost_after_a_stop(workspac
             workspace.config_path.read_text() + HF.replace("{base}", server.url(""))
         )
         _at(workspace, monkeypatch, "fetch", 10)  # the 9th; then nothing until the 21st
-        dump = workspace.root / "2026-12-12.json"
+        dump = workspace.root / "2026-12-12.json"  # made once the 12th was over: its whole list
         dump.write_bytes(graph_page({"date": "2026-12-12"}))
+        over = dt.datetime(2026, 12, 13, 5, 0, tzinfo=dt.UTC)  # not the real time: before the 13th, in part
+        os.utime(dump, (over.timestamp(), over.timestamp()))
+        monkeypatch.setattr(importlib.import_module("digest.cli.papers"), "now_utc", lambda: over)
         assert workspace.cli("ingest", str(dump)).exit_code == 0
         caplog.clear()
         _at(workspace, monkeypatch, "fetch", 21)  # asks the 13th to the 20th
