@@ -134,6 +134,7 @@ def fetch_source(
     say_failures: bool = True,
     retrying: Callable[[str, str], object] | None = None,
     day: dt.date | None = None,
+    named_at: dt.datetime | None = None,
 ) -> FetchOutcome:
     """Fetch one source now; save, ingest and record the outcome. Never raises for a bad answer.
     ``say_bugs``: a reader's bug is logged with its traceback once (the daemon); without, the
@@ -141,7 +142,9 @@ def fetch_source(
     cannot be read is logged as a warning (the daemon); without, the caller says it in its
     outcome's line (`digest fetch`). ``retrying``: told (the source's name, what failed) each
     failed try that another follows (Http.get). ``day``: the day fetched for, in place of the
-    source's (source_day): `digest demo`'s, whose url asks for its sample's day."""
+    source's (source_day): `digest demo`'s, whose url asks for its sample's day. ``named_at``: the
+    time its document's file is named by, when ``now`` is not the fetch's own (a catch-up's, recorded a
+    second apart before it: ingest.fetch_all.fetch_with_missed), as the user ran it."""
     day = day or source_day(source, now, config.timezone)
     url = source.resolved_url(day)
     etag, modified, before, said_before = validators(store, url)
@@ -183,7 +186,7 @@ def fetch_source(
     if answer.status == 304:
         detail = "not modified since the last fetch" + moved
         return _record(store, source, url, now, NOT_MODIFIED, detail, etag, modified)
-    name = _file_name(source, day, now, answer.content_type, answer.body)
+    name = _file_name(source, day, named_at or now, answer.content_type, answer.body)
     path = config.inbox / f".{name}"  # hidden while it is read: `digest ingest` leaves it alone
     try:
         put_aside_stranded(config.inbox)

@@ -40,7 +40,8 @@ def fetch_with_missed(
 ) -> list[FetchOutcome]:
     """fetch_source (``how``: its keywords), after the days before the source's own that it never
     asked for (digest.ingest.missed_days: the daemon was not running), oldest first, each recorded
-    a second apart before ``now``: the day's own fetch stays the source's latest. Once one of them
+    a second apart before ``now`` (their files named at ``now``, as the fetch the user ran): the day's
+    own fetch stays the source's latest. Once one of them
     fails, the days that failed before are left for the next fetch (an outage: no storm); once the
     server fails one (no answer, no connection, 5xx: missed_days.leave), every day after it is."""
     own = source_day(source, now, config.timezone)
@@ -64,7 +65,7 @@ def fetch_with_missed(
             missed_log.info(LEFT, source.name, day)
             continue
         at = now - dt.timedelta(seconds=len(missed) - n)
-        out = fetch_source(config, store, http, source, at, day=day, **how)
+        out = fetch_source(config, store, http, source, at, day=day, named_at=now, **how)  # its file: now
         if out.outcome == FAILED and not out.stopped:  # said when no later fetch asks for it again
             kept = day not in {a.day for a in failed_before(store, source, own, GONE)}  # a day got before
             again = not_again(day, own, GONE in out.detail, kept)

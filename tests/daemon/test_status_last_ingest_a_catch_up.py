@@ -4,7 +4,8 @@ over, whose papers come; that catch-up is recorded a second before the fetch (in
 fetch_with_missed: the day's own fetch stays the source's latest), so status said "Last ingest:
 fetch-hf_daily-2026-12-10-20261211T055959.json (listing of 2026-12-10) at 2026-12-11 05:59 UTC"
 above "Source hf_daily: no listing (nothing new) at 2026-12-11 06:00 UTC": an ingest a minute
-before the fetch that brought it. Real `digest fetch` and `digest status` commands at chosen
+before the fetch that brought it; then "at 06:00", its file still named "...T055959.json", a second
+before the fetch the user ran. Real `digest fetch` and `digest status` commands at chosen
 moments, a loopback API shaped like the real one."""
 
 from __future__ import annotations
@@ -44,6 +45,7 @@ def test_a_listing_a_catch_up_stored_is_said_ingested_at_its_fetch_s_time(worksp
     source = next(line for line in lines if line.startswith("Source hf_daily:"))
     assert source.startswith("Source hf_daily: no listing (nothing new) at 2026-12-11 06:00 UTC: "), said[2]
     ingest = next(line for line in lines if line.startswith("Last ingest:"))
-    assert ingest.startswith("Last ingest: fetch-hf_daily-2026-12-10-"), said[2]
+    # the file named at the fetch's time too: before, "fetch-hf_daily-2026-12-10-20261211T055959.json"
+    assert ingest.startswith("Last ingest: fetch-hf_daily-2026-12-10-20261211T060000.json "), said[2]
     # before: "... (listing of 2026-12-10) at 2026-12-11 05:59 UTC", the catch-up's back-dated second
     assert ingest.endswith(" (listing of 2026-12-10) at 2026-12-11 06:00 UTC"), said[2]
