@@ -48,7 +48,8 @@ KEPT_PART = "the papers loaded kept (its list may have grown since)"  # as misse
 # a failed day asked for today, the last day it is: no fetch after today's asks for it
 LAST_DAY = f"a week old: {NOT_AGAIN} after today"
 # and each said so of a day a stopped catch-up left (missed_days.NOT_ASKED): never asked, not "again"
-NEVER_CAME_LEFT = NEVER_CAME.replace(NOT_AGAIN, NOT_EVER)
+# ("not asked for since <date>" read as asked before it: the date is when it left the week, said so)
+NEVER_CAME_LEFT = "over a week old since {}, never asked for: its papers never came"
 LAST_DAY_LEFT = LAST_DAY.replace(NOT_AGAIN, NOT_EVER)
 
 

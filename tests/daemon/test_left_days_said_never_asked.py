@@ -99,7 +99,8 @@ def test_status_says_a_day_left_by_a_stopped_catch_up_not_asked_for_since_it_lef
         "(after 1 attempt); over a week old, not asked for again since 2026-12-20: its papers never came"
     ), status  # asked, and failed: "again" is true
     twelfth = next(line for line in lines if "daily papers of 2026-12-12 not asked for: the catch-up" in line)
-    assert twelfth.endswith("; over a week old, not asked for since 2026-12-21: its papers never came"), (
+    # before: "...; over a week old, not asked for since 2026-12-21: ...", read as asked before the 21st
+    assert twelfth.endswith("; over a week old since 2026-12-21, never asked for: its papers never came"), (
         status
     )
     left = [line for line in lines if "not asked for: the catch-up stopped" in line]
