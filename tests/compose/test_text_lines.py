@@ -8,8 +8,6 @@ import datetime as dt
 import json
 import unicodedata
 
-from conftest import SHARED
-
 PROFILE = """\
 name: Zoë Ångström-Ñúñez
 email: zoe@example.org
@@ -21,9 +19,11 @@ interests:
 """
 
 
-def test_every_line_of_the_text_part_but_a_link_keeps_to_78_characters(mail_workspace, smtp_server):
+def test_every_line_of_the_text_part_but_a_link_keeps_to_78_characters(
+    mail_workspace, smtp_server, shared_dumps
+):
     ws = mail_workspace
-    for dump in sorted((SHARED / "dumps").iterdir()):
+    for dump in shared_dumps:
         ws.dump(dump.name, dump.read_bytes())
     ws.profile("zoe", PROFILE)
     result = ws.cli("send")
@@ -43,10 +43,10 @@ def test_every_line_of_the_text_part_but_a_link_keeps_to_78_characters(mail_work
     ) in text
 
 
-def test_the_text_of_a_nothing_today_note_says_what_its_html_says(mail_workspace, smtp_server):
+def test_the_text_of_a_nothing_today_note_says_what_its_html_says(mail_workspace, smtp_server, shared_dumps):
     """A `send_empty: true` reader's empty day: the HTML part adds what to do about it; so does the text."""
     ws = mail_workspace
-    for dump in sorted((SHARED / "dumps").iterdir()):
+    for dump in shared_dumps:
         ws.dump(dump.name, dump.read_bytes())
     ws.profile("carol", "email: carol@example.org\nsend_empty: true\ninterests: [coral reef ecology]\n")
     assert ws.cli("send").exit_code == 0
@@ -58,11 +58,11 @@ def test_the_text_of_a_nothing_today_note_says_what_its_html_says(mail_workspace
     assert advice in " ".join(text.split())
 
 
-def test_the_footer_of_a_long_address_is_wrapped_too(mail_workspace, smtp_server):
+def test_the_footer_of_a_long_address_is_wrapped_too(mail_workspace, smtp_server, shared_dumps):
     """An address too long to share a line (a department's, 85 characters) is on a line of its own."""
     address = "dan.with.a.rather.long.address.for.testing@very-long-subdomain.example-university.edu"
     ws = mail_workspace
-    for dump in sorted((SHARED / "dumps").iterdir()):
+    for dump in shared_dumps:
         ws.dump(dump.name, dump.read_bytes())
     ws.profile("dan", f"email: {address}\ninterests: [neural radiance fields]\n")
     assert ws.cli("send").exit_code == 0

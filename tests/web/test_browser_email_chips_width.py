@@ -6,7 +6,7 @@ single word. (Without the container's word-break, the page was 681 px wide at 60
 
 from __future__ import annotations
 
-from conftest import SHARED, make_dump
+from conftest import make_dump
 
 WORD = "neuromorphichyperparameterautotuningforspikingprocessorsonultralowpowerwearabledevices"
 LONG = "evolving spiking neural networks to mimic pid control for autonomous blimps"
@@ -45,9 +45,11 @@ OVERFLOWS = """() => {
 }"""
 
 
-def test_the_chips_of_a_previewed_digest_fit_the_emails_width_and_a_phones(workspace, browser, tmp_path):
+def test_the_chips_of_a_previewed_digest_fit_the_emails_width_and_a_phones(
+    workspace, browser, tmp_path, shared_dumps
+):
     ws = workspace
-    for dump in sorted((SHARED / "dumps").iterdir()):
+    for dump in shared_dumps:
         ws.dump(dump.name, dump.read_bytes())
     ws.dump("own.txt", make_dump("May 22", PAPERS))
     ws.profile("dan", PROFILE)

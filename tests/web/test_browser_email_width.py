@@ -4,8 +4,6 @@ or needs a sideways scroll, whatever the reader's keywords."""
 
 from __future__ import annotations
 
-from conftest import SHARED
-
 LONG = "evolving spiking neural networks to mimic pid control for autonomous blimps"  # 75 of 100
 PROFILE = f"""\
 name: Dan
@@ -24,9 +22,11 @@ WIDEST = """() => {
 }"""
 
 
-def test_a_long_keyword_in_the_matched_chips_fits_a_phone(mail_workspace, smtp_server, browser, tmp_path):
+def test_a_long_keyword_in_the_matched_chips_fits_a_phone(
+    mail_workspace, smtp_server, browser, tmp_path, shared_dumps
+):
     ws = mail_workspace
-    for dump in sorted((SHARED / "dumps").iterdir()):
+    for dump in shared_dumps:
         ws.dump(dump.name, dump.read_bytes())
     ws.profile("dan", PROFILE)
     result = ws.cli("send")
