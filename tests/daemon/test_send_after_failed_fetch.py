@@ -15,17 +15,13 @@ import re
 from pathlib import Path
 
 from helpers.daily_papers import down_while
-from helpers.faked import digest_at, needs_faketime
+from helpers.faked import at, digest_at, needs_faketime
 
 from digest.demo.http_server import LocalHttpServer
 
 pytestmark = needs_faketime
 
 HF = "sources:\n  - kind: hf_daily\n    url: {base}/api/daily_papers?date={date}\n    retries: 0\n"
-
-
-def at(day: int, hour: int, minute: int) -> dt.datetime:
-    return dt.datetime(2026, 12, day, hour, minute, tzinfo=dt.UTC)
 
 
 def test_a_send_says_the_source_that_failed_a_moment_ago_its_digests_go_without(

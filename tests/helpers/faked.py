@@ -24,6 +24,11 @@ LIBFAKETIME = next(iter(sorted(glob.glob("/usr/lib/*/faketime/libfaketime.so.1")
 needs_faketime = pytest.mark.skipif(LIBFAKETIME is None, reason="needs libfaketime")
 
 
+def at(day: int, hour: int, minute: int = 0) -> dt.datetime:
+    """December 2026's ``day`` (the 6th a Sunday), at ``hour``:``minute`` UTC."""
+    return dt.datetime(2026, 12, day, hour, minute, tzinfo=dt.UTC)
+
+
 def clock_at(at: dt.datetime, env: dict[str, str] | None = None) -> dict[str, str]:
     """``env`` (default: this process's) for a process whose clock reads ``at`` (UTC when naive)
     as it starts, then goes on at the real pace: libfaketime's offset in whole seconds, rounded so

@@ -4,19 +4,13 @@ for Monday's, so a Monday midnight no pass ran over is missed (papers wait for t
 
 from __future__ import annotations
 
-import datetime as dt
-
+from helpers.faked import at
 from helpers.ticks import tick
 
 from conftest import make_dump
 
 DAY_1 = [("Neuromorphic chips one", "Spikes."), ("Neuromorphic chips two", "More spikes.")]
 DAY_2 = [("Neuromorphic memory three", "Spiking memory.")]  # what waits for Monday's digest
-
-
-def at(day: int, hour: int, minute: int = 0) -> dt.datetime:
-    """December 2026's ``day`` (the 6th a Sunday), at ``hour``:``minute`` UTC."""
-    return dt.datetime(2026, 12, day, hour, minute, tzinfo=dt.UTC)
 
 
 def reader(user: str, paused: bool = False) -> str:
