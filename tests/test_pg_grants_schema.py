@@ -7,38 +7,13 @@ it, the grant said run as written."""
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
-import os
-import uuid
-from collections.abc import Iterator
 
 import psycopg
-from test_pg_read_only_role import PASSWORD, ada_ingested, digest
+from helpers.pg_schema import reader_in_schema
+from test_pg_read_only_role import ada_ingested, digest
 
-from conftest import Workspace, a_minute_ago, make_dump, postgres_database
-
-
-@contextlib.contextmanager
-def reader_in_schema(schema: str) -> Iterator[tuple[str, str, str]]:
-    """A fresh database whose search_path is ``schema`` (made), and a role granted its use:
-    (the database's URL as the PG* variables' superuser, the role's name, its URL)."""
-    role = f"digest_reader_{uuid.uuid4().hex[:8]}"
-    with postgres_database() as url:
-        name = url.rsplit("/", 1)[1]
-        with psycopg.connect(dbname=name, autocommit=True) as admin:
-            admin.execute(f"CREATE SCHEMA {schema}")
-            admin.execute(f"ALTER DATABASE {name} SET search_path = {schema}")
-            admin.execute(f"CREATE ROLE {role} LOGIN PASSWORD '{PASSWORD}'")
-            admin.execute(f"GRANT USAGE ON SCHEMA {schema} TO {role}")
-        host = os.environ.get("PGHOST", "127.0.0.1")
-        host = "127.0.0.1" if host.startswith("/") else host
-        try:
-            yield url, role, f"postgresql://{role}@{host}:{os.environ.get('PGPORT', '5432')}/{name}"
-        finally:
-            with psycopg.connect(autocommit=True) as admin:
-                admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-                admin.execute(f"DROP ROLE IF EXISTS {role}")
+from conftest import Workspace, a_minute_ago, make_dump
 
 
 def run_as_said(url: str, statement: str) -> None:

@@ -9,52 +9,30 @@ each grant said run as written."""
 
 from __future__ import annotations
 
-import os
-import uuid
-
-import psycopg
+from helpers.pg_schema import reader_in_schema
 from test_pg_grants_schema import run_as_said
-from test_pg_read_only_role import PASSWORD, ada_ingested, digest
+from test_pg_read_only_role import ada_ingested, digest
 
 from conftest import Workspace, postgres_database
 
 
-def as_role(url: str, role: str) -> str:
-    host = os.environ.get("PGHOST", "127.0.0.1")
-    host = "127.0.0.1" if host.startswith("/") else host
-    return f"postgresql://{role}@{host}:{os.environ.get('PGPORT', '5432')}/{url.rsplit('/', 1)[1]}"
-
-
 def test_a_role_not_granted_the_schema_of_the_tables_is_told_to_grant_its_use(tmp_path):
-    role = f"digest_reader_{uuid.uuid4().hex[:8]}"
-    with postgres_database() as url:
-        name = url.rsplit("/", 1)[1]
-        run_as_said(url, "CREATE SCHEMA digest_app")
-        run_as_said(url, f"ALTER DATABASE {name} SET search_path = digest_app")
-        run_as_said(url, f"CREATE ROLE {role} LOGIN PASSWORD '{PASSWORD}'")
-        try:
-            ws = ada_ingested(tmp_path, url)
-            ws.config_path.write_text(ws.config_path.read_text().replace(url, as_role(url, role)))
-            grant = f"GRANT USAGE ON SCHEMA digest_app TO {role}"
-            for command in (("status",), ("run", "--once")):
-                done = digest(ws, *command)
-                said = " ".join((done.stderr + done.stdout).split())
-                # before: "...: no schema has been selected to create in LINE 1: CREATE TABLE ..."
-                assert f"role '{role}' may not use the schema digest's tables are in" in said, said
-                assert f"grant it that ({grant})" in said, said
-            run_as_said(url, grant)
-            done = digest(ws, "status")  # then told the reads to grant, as a role granted the schema is
-            said = " ".join(done.stderr.split())
-            assert (
-                "may not read this database; grant it (GRANT SELECT ON ALL TABLES IN SCHEMA digest_app"
-                in said
-            )
-            run_as_said(url, f"GRANT SELECT ON ALL TABLES IN SCHEMA digest_app TO {role}")
-            assert digest(ws, "status").returncode == 0
-        finally:
-            with psycopg.connect(autocommit=True) as admin:
-                admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-                admin.execute(f"DROP ROLE IF EXISTS {role}")
+    with reader_in_schema("digest_app", granted=False) as (url, role, reader):
+        ws = ada_ingested(tmp_path, url)
+        ws.config_path.write_text(ws.config_path.read_text().replace(url, reader))
+        grant = f"GRANT USAGE ON SCHEMA digest_app TO {role}"
+        for command in (("status",), ("run", "--once")):
+            done = digest(ws, *command)
+            said = " ".join((done.stderr + done.stdout).split())
+            # before: "...: no schema has been selected to create in LINE 1: CREATE TABLE ..."
+            assert f"role '{role}' may not use the schema digest's tables are in" in said, said
+            assert f"grant it that ({grant})" in said, said
+        run_as_said(url, grant)
+        done = digest(ws, "status")  # then told the reads to grant, as a role granted the schema is
+        said = " ".join(done.stderr.split())
+        assert "may not read this database; grant it (GRANT SELECT ON ALL TABLES IN SCHEMA digest_app" in said
+        run_as_said(url, f"GRANT SELECT ON ALL TABLES IN SCHEMA digest_app TO {role}")
+        assert digest(ws, "status").returncode == 0
 
 
 def test_a_search_path_naming_no_schema_there_is_said_so(tmp_path):

@@ -9,106 +9,70 @@ there, real commands through it, the grant said run as written."""
 
 from __future__ import annotations
 
-import uuid
-
 import psycopg
+from helpers.pg_schema import reader_in_schema
 from test_pg_grants_schema import run_as_said
-from test_pg_read_only_role import PASSWORD, ada_ingested, digest
-from test_pg_schema_not_usable import as_role
-
-from conftest import postgres_database
+from test_pg_read_only_role import ada_ingested, digest
 
 
 def test_a_role_not_granted_the_tables_schema_before_public_is_told_to_grant_its_use(tmp_path):
-    role = f"digest_reader_{uuid.uuid4().hex[:8]}"
-    with postgres_database() as url:
-        name = url.rsplit("/", 1)[1]
-        run_as_said(url, "CREATE SCHEMA digest_app")
-        run_as_said(url, f"ALTER DATABASE {name} SET search_path = digest_app, public")
-        run_as_said(url, f"CREATE ROLE {role} LOGIN PASSWORD '{PASSWORD}'")
-        try:
-            ws = ada_ingested(tmp_path, url)
-            ws.config_path.write_text(ws.config_path.read_text().replace(url, as_role(url, role)))
-            grant = f"GRANT USAGE ON SCHEMA digest_app TO {role}"
-            for command in (("status",), ("run", "--once")):
-                done = digest(ws, *command)
-                said = " ".join((done.stderr + done.stdout).split())
-                # before: "... grant this role that (GRANT CREATE ON SCHEMA public TO ...)"
-                assert f"role '{role}' may not use the schema digest's tables are in (digest_app" in said, (
-                    said
-                )
-                assert f"grant it that schema's use ({grant})" in said, said
-            run_as_said(url, grant)
-            done = digest(ws, "status")  # then told the reads to grant, as a role granted the schema is
-            said = " ".join(done.stderr.split())
-            assert (
-                "may not read this database; grant it (GRANT SELECT ON ALL TABLES IN SCHEMA digest_app"
-                in said
-            ), said
-            run_as_said(url, f"GRANT SELECT ON ALL TABLES IN SCHEMA digest_app TO {role}")
-            done = digest(ws, "status")
-            assert done.returncode == 0, done.stderr
-            with psycopg.connect(dbname=name) as admin:  # no second set of tables made in public
-                assert admin.execute("SELECT to_regclass('public.schema_version')").fetchone() == (None,)
-        finally:
-            with psycopg.connect(autocommit=True) as admin:
-                admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-                admin.execute(f"DROP ROLE IF EXISTS {role}")
+    with reader_in_schema("digest_app", "digest_app, public", granted=False) as (url, role, reader):
+        ws = ada_ingested(tmp_path, url)
+        ws.config_path.write_text(ws.config_path.read_text().replace(url, reader))
+        grant = f"GRANT USAGE ON SCHEMA digest_app TO {role}"
+        for command in (("status",), ("run", "--once")):
+            done = digest(ws, *command)
+            said = " ".join((done.stderr + done.stdout).split())
+            # before: "... grant this role that (GRANT CREATE ON SCHEMA public TO ...)"
+            assert f"role '{role}' may not use the schema digest's tables are in (digest_app" in said, said
+            assert f"grant it that schema's use ({grant})" in said, said
+        run_as_said(url, grant)
+        done = digest(ws, "status")  # then told the reads to grant, as a role granted the schema is
+        said = " ".join(done.stderr.split())
+        assert (
+            "may not read this database; grant it (GRANT SELECT ON ALL TABLES IN SCHEMA digest_app" in said
+        ), said
+        run_as_said(url, f"GRANT SELECT ON ALL TABLES IN SCHEMA digest_app TO {role}")
+        done = digest(ws, "status")
+        assert done.returncode == 0, done.stderr
+        with psycopg.connect(dbname=url.rsplit("/", 1)[1]) as admin:  # no second set of tables made in public
+            assert admin.execute("SELECT to_regclass('public.schema_version')").fetchone() == (None,)
 
 
 def test_the_tables_schema_after_public_in_the_search_path_is_not_said_to_come_before_it(tmp_path):
     # search_path = public, digest_app: the role may use public (not make tables there) but not
     # digest_app, where the tables are; said "(digest_app, in its search_path before public)" before
-    role = f"digest_reader_{uuid.uuid4().hex[:8]}"
-    with postgres_database() as url:
+    with reader_in_schema("digest_app", granted=False) as (url, role, reader):
         name = url.rsplit("/", 1)[1]
-        run_as_said(url, "CREATE SCHEMA digest_app")
-        run_as_said(url, f"ALTER DATABASE {name} SET search_path = digest_app")
-        run_as_said(url, f"CREATE ROLE {role} LOGIN PASSWORD '{PASSWORD}'")
-        try:
-            ws = ada_ingested(tmp_path, url)  # the tables made in digest_app
-            run_as_said(url, f"ALTER DATABASE {name} SET search_path = public, digest_app")
-            ws.config_path.write_text(ws.config_path.read_text().replace(url, as_role(url, role)))
-            said = " ".join(digest(ws, "status").stderr.split())
-            tables_in = "may not use the schema digest's tables are in (digest_app, in its search_path),"
-            assert f"role '{role}' {tables_in}" in said, said
-            assert "before public" not in said, said
-            grant = f"GRANT USAGE ON SCHEMA digest_app TO {role}"
-            assert f"grant it that schema's use ({grant})" in said, said
-            run_as_said(url, grant)  # granted as said, found: the reads to grant next
-            said = " ".join(digest(ws, "status").stderr.split())
-            assert (
-                "may not read this database; grant it (GRANT SELECT ON ALL TABLES IN SCHEMA digest_app"
-                in said
-            ), said
-        finally:
-            with psycopg.connect(autocommit=True) as admin:
-                admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-                admin.execute(f"DROP ROLE IF EXISTS {role}")
+        ws = ada_ingested(tmp_path, url)  # the tables made in digest_app
+        run_as_said(url, f"ALTER DATABASE {name} SET search_path = public, digest_app")
+        ws.config_path.write_text(ws.config_path.read_text().replace(url, reader))
+        said = " ".join(digest(ws, "status").stderr.split())
+        tables_in = "may not use the schema digest's tables are in (digest_app, in its search_path),"
+        assert f"role '{role}' {tables_in}" in said, said
+        assert "before public" not in said, said
+        grant = f"GRANT USAGE ON SCHEMA digest_app TO {role}"
+        assert f"grant it that schema's use ({grant})" in said, said
+        run_as_said(url, grant)  # granted as said, found: the reads to grant next
+        said = " ".join(digest(ws, "status").stderr.split())
+        assert (
+            "may not read this database; grant it (GRANT SELECT ON ALL TABLES IN SCHEMA digest_app" in said
+        ), said
 
 
 def test_another_teams_schema_version_first_in_the_search_path_is_not_said_to_hold_digests_tables(tmp_path):
     # search_path = team_a, digest_app, public: team_a holds a schema_version table of another tool's
     # (Flyway's before 5.0 was named so), and the role may use neither schema; said "(team_a, in its
     # search_path)" and "GRANT USAGE ON SCHEMA team_a" before, which granted only brought the refusal again
-    role = f"digest_reader_{uuid.uuid4().hex[:8]}"
-    with postgres_database() as url:
+    with reader_in_schema("digest_app", "digest_app, public", granted=False) as (url, role, reader):
         name = url.rsplit("/", 1)[1]
-        run_as_said(url, "CREATE SCHEMA digest_app")
         run_as_said(url, "CREATE SCHEMA team_a")
         run_as_said(url, "CREATE TABLE team_a.schema_version (installed_rank int PRIMARY KEY, version text)")
-        run_as_said(url, f"ALTER DATABASE {name} SET search_path = digest_app, public")
-        run_as_said(url, f"CREATE ROLE {role} LOGIN PASSWORD '{PASSWORD}'")
-        try:
-            ws = ada_ingested(tmp_path, url)  # the tables made in digest_app
-            run_as_said(url, f"ALTER DATABASE {name} SET search_path = team_a, digest_app, public")
-            ws.config_path.write_text(ws.config_path.read_text().replace(url, as_role(url, role)))
-            said = " ".join(digest(ws, "status").stderr.split())
-            tables_in = "may not use the schema digest's tables are in (digest_app, in its search_path),"
-            assert f"role '{role}' {tables_in}" in said, said
-            assert f"grant it that schema's use (GRANT USAGE ON SCHEMA digest_app TO {role})" in said, said
-            assert "team_a" not in said, said
-        finally:
-            with psycopg.connect(autocommit=True) as admin:
-                admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-                admin.execute(f"DROP ROLE IF EXISTS {role}")
+        ws = ada_ingested(tmp_path, url)  # the tables made in digest_app
+        run_as_said(url, f"ALTER DATABASE {name} SET search_path = team_a, digest_app, public")
+        ws.config_path.write_text(ws.config_path.read_text().replace(url, reader))
+        said = " ".join(digest(ws, "status").stderr.split())
+        tables_in = "may not use the schema digest's tables are in (digest_app, in its search_path),"
+        assert f"role '{role}' {tables_in}" in said, said
+        assert f"grant it that schema's use (GRANT USAGE ON SCHEMA digest_app TO {role})" in said, said
+        assert "team_a" not in said, said
