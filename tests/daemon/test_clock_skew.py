@@ -266,7 +266,7 @@ def test_a_worker_ahead_leaves_a_message_another_worker_holds(tmp_path):
         for config in (ws.config_path, app2.config_path):
             config.write_text(config.read_text() + "delivery:\n  retry_first_seconds: 1\n")
         Daemon(app2.config, wall_clock).run_once()  # the in-step worker's: ada's digest deferred
-        time.sleep(1.5)  # its retry due
+        due_on_server(url, "ada")  # its retry (a second on)
         with Store(url) as store:  # the in-step worker's next pass holds it (its lease: 2 min)
             (msg,) = Outbox(store).due_ids(wall_clock())
             assert Outbox(store).claim([msg], "app2:1:retry", wall_clock(), LEASE) == [msg]

@@ -9,9 +9,8 @@ from __future__ import annotations
 import signal
 import subprocess
 import sys
-import time
 
-from test_clock_skew import LEASE, KillingMailbox, over_on_server
+from test_clock_skew import LEASE, KillingMailbox, due_on_server, over_on_server
 from test_failures_every_machine import two_machines
 
 from digest.daemon.service import Daemon
@@ -55,7 +54,7 @@ def test_a_send_ahead_leaves_a_message_a_worker_holds(tmp_path):
     mailbox = KillingMailbox()
     with postgres_database() as url, LocalSmtpServer(mailbox) as server:
         ws, _ = deferred_for_ada(tmp_path, server.port, url, "")
-        time.sleep(1.5)  # its retry due
+        due_on_server(url, "ada")  # its retry (a second on)
         with Store(url) as store:  # the in-step worker's next pass holds it (its lease: 2 min)
             (msg,) = Outbox(store).due_ids(wall_clock())
             assert Outbox(store).claim([msg], "app2:1:retry", wall_clock(), LEASE) == [msg]
@@ -72,7 +71,7 @@ def test_the_message_a_killed_send_ahead_was_sending_goes_from_a_worker_after_a_
     mailbox = KillingMailbox()
     with postgres_database() as url, LocalSmtpServer(mailbox) as server:
         ws, app2 = deferred_for_ada(tmp_path, server.port, url, "  lease_seconds: 2\n")
-        time.sleep(1.5)  # its retry due
+        due_on_server(url, "ada")  # its retry (a second on)
         sending = send_ahead(ws.config_path, "--user", "ada")
         mailbox.pid = sending.pid  # killed as the server takes ada's digest
         assert sending.wait(timeout=60) == -signal.SIGKILL
@@ -95,7 +94,7 @@ def test_a_send_ahead_says_the_retry_time_status_says(tmp_path):
     mailbox = KillingMailbox()
     with postgres_database() as url, LocalSmtpServer(mailbox) as server:
         ws, _ = deferred_for_ada(tmp_path, server.port, url, "")
-        time.sleep(1.5)  # its retry due
+        due_on_server(url, "ada")  # its retry (a second on)
         mailbox.deferred = False  # deferred again
         command = [sys.executable, "-c", SEND_AHEAD, str(ws.config_path), "300", "--user", "ada"]
         sent = subprocess.run(command, capture_output=True, text=True, timeout=60)
