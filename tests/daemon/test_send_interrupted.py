@@ -11,11 +11,11 @@ import datetime as dt
 import signal
 import subprocess
 import sys
-import threading
 from dataclasses import dataclass
 
 import pytest
 from helpers.held_answers import HeldAnswers
+from helpers.send_process import said_until
 
 from digest.deliver.held_said import ANSWER_LOST
 from digest.demo.smtp_server import LocalSmtpServer
@@ -70,26 +70,6 @@ def interrupted(command: list[str], mailbox: HeldAnswers, *signums: signal.Signa
             first.kill()
             first.wait()
     return Stopped(first.returncode, said, out, err)
-
-
-def said_until(process: subprocess.Popen, word: str, seconds: float = 60) -> str:
-    """``process``'s stderr up to the line that holds ``word`` (all of it, if it ended first); the
-    test fails, saying what came, if neither happens within ``seconds``."""
-    said: list[str] = []
-
-    def read() -> None:
-        while line := process.stderr.readline():
-            said.append(line)
-            if word in line:
-                return
-
-    reader = threading.Thread(target=read, daemon=True)
-    reader.start()
-    reader.join(seconds)
-    assert not reader.is_alive(), (
-        f"no {word!r} line within {seconds:g} s of the signal; stderr: {''.join(said)!r}"
-    )
-    return "".join(said)
 
 
 def digest(ws: Workspace, *args: str) -> list[str]:
