@@ -34,7 +34,8 @@ class SlowProxy:
         self.listener = socket.create_server(("127.0.0.1", 0))
         self.port = self.listener.getsockname()[1]
         self.held: list[socket.socket] = []
-        threading.Thread(target=self._serve, daemon=True).start()
+        self.serving = threading.Thread(target=self._serve, daemon=True)
+        self.serving.start()
 
     def _serve(self) -> None:
         while self.open:
@@ -59,10 +60,16 @@ class SlowProxy:
         _pump(client, server)
 
     def close(self) -> None:
+        """Stop listening and close every connection; its accept thread ends before this returns
+        (a listener's close alone does not wake an accept() under way in another thread: shutdown
+        does, on Linux)."""
         self.open = False
+        with contextlib.suppress(OSError):
+            self.listener.shutdown(socket.SHUT_RDWR)
         for s in (self.listener, *self.held):
             with contextlib.suppress(OSError):
                 s.close()
+        self.serving.join(10)
 
 
 @contextlib.contextmanager
