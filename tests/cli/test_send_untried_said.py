@@ -20,7 +20,7 @@ import subprocess
 import time
 
 from helpers.faked import clock_at, digest_at, needs_faketime
-from helpers.send_process import SlowMail, readers_to_send
+from helpers.send_process import SlowMail, readers_to_send, untried_after_stop
 
 from digest.demo.smtp_server import LocalSmtpServer
 from digest.store import Store
@@ -45,22 +45,7 @@ def test_a_digest_never_tried_is_not_said_to_be_retried(tmp_path):
     handler = SlowMail()
     with LocalSmtpServer(handler) as server:
         ws = Workspace(tmp_path, server.port)
-        command = readers_to_send(ws, READERS, at=SENT)
-        send = subprocess.Popen(
-            command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=at_sent()
-        )
-        deadline = time.monotonic() + 120
-        while not handler.messages and time.monotonic() < deadline:
-            time.sleep(0.01)
-        send.send_signal(signal.SIGINT)
-        out, err = send.communicate(timeout=120)
-        assert send.returncode == 130, out + err
-        with Store(ws.config.database) as store:
-            rows = store.db.execute(
-                "SELECT user FROM outbox WHERE status = 'queued' AND attempts = 0"
-            ).fetchall()
-        untried = sorted(r[0] for r in rows)
-        assert untried, out + err  # made, stored, not tried: the case of this test
+        untried = untried_after_stop(ws, handler, READERS, at=SENT)  # made, stored, not tried
         dry = digest_at(ws, "send", "--dry-run", at=LATER)
     for user in untried:
         (line,) = [line for line in dry.stdout.splitlines() if line.startswith(f"{user} ")]
