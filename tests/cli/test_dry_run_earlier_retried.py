@@ -32,13 +32,22 @@ pytestmark = [pytest.mark.backends, needs_faketime]
 EARLIER = "ada              ada@example.org                     1 paper  earlier digest: "
 
 
-def test_a_dry_run_says_the_earlier_digest_the_send_retries(tmp_path, database):
+def earlier_waiting(
+    tmp_path, database: str, paper: tuple[str, str] = ("Neuromorphic Memory", "About neuromorphic memory.")
+) -> Workspace:
+    """ada's digest of Mar 13's listing (`digest send` at DAY1, no server on the port) waiting for its
+    retry, and Mar 14's listing (its one ``paper``: title, abstract) ingested at DAY2."""
     ws = Workspace(tmp_path, free_port(), database=database)  # no server: the first digest waits
     ws.profile("ada", "email: ada@example.org\ninterests: [neuromorphic]\n")
     ws.dump("day1.txt", make_dump("Mar 13", [("Neuromorphic Chips", "About neuromorphic chips.")]))
     digest_at(ws, "send", at=DAY1, code=1)
-    ws.dump("day2.txt", make_dump("Mar 14", [("Neuromorphic Memory", "About neuromorphic memory.")]))
+    ws.dump("day2.txt", make_dump("Mar 14", [paper]))
     digest_at(ws, "ingest", at=DAY2)
+    return ws
+
+
+def test_a_dry_run_says_the_earlier_digest_the_send_retries(tmp_path, database):
+    ws = earlier_waiting(tmp_path, database)
 
     dry = digest_at(ws, "send", "--dry-run", at=DAY2).stdout.splitlines()
     sent = digest_at(ws, "send", at=DAY2, code=1).stdout.splitlines()
@@ -52,12 +61,7 @@ def test_a_dry_run_says_the_earlier_digest_the_send_retries(tmp_path, database):
 def test_nothing_new_beside_it_is_said_as_the_send_says_it(tmp_path, database):
     """A reader with nothing new since: the send's row says "nothing new besides the earlier digest
     above" (which holds their papers); the dry run's too. Before, "nothing new" alone."""
-    ws = Workspace(tmp_path, free_port(), database=database)  # no server: the first digest waits
-    ws.profile("ada", "email: ada@example.org\ninterests: [neuromorphic]\n")
-    ws.dump("day1.txt", make_dump("Mar 13", [("Neuromorphic Chips", "About neuromorphic chips.")]))
-    digest_at(ws, "send", at=DAY1, code=1)
-    ws.dump("day2.txt", make_dump("Mar 14", [("Quantum Error Correction", "About surface codes.")]))
-    digest_at(ws, "ingest", at=DAY2)
+    ws = earlier_waiting(tmp_path, database, ("Quantum Error Correction", "About surface codes."))
 
     dry = digest_at(ws, "send", "--dry-run", at=DAY2).stdout.splitlines()
     sent = digest_at(ws, "send", at=DAY2, code=1).stdout.splitlines()

@@ -12,11 +12,8 @@ from __future__ import annotations
 
 import pytest
 from helpers.faked import digest_at, needs_faketime
-from test_send_done_beside_retry import DAY1, DAY2
-
-from digest.demo.smtp_server import free_port
-
-from conftest import Workspace, make_dump
+from test_dry_run_earlier_retried import earlier_waiting
+from test_send_done_beside_retry import DAY2
 
 pytestmark = [pytest.mark.backends, needs_faketime]
 
@@ -24,12 +21,7 @@ HELD = "not written (the mail server could not be reached, it waits for its retr
 
 
 def test_a_dry_run_to_dir_says_an_earlier_digest_it_leaves_unwritten(tmp_path, database):
-    ws = Workspace(tmp_path, free_port(), database=database)  # no server: the first digest waits
-    ws.profile("ada", "email: ada@example.org\ninterests: [neuromorphic]\n")
-    ws.dump("day1.txt", make_dump("Mar 13", [("Neuromorphic Chips", "About neuromorphic chips.")]))
-    digest_at(ws, "send", at=DAY1, code=1)
-    ws.dump("day2.txt", make_dump("Mar 14", [("Neuromorphic Memory", "About neuromorphic memory.")]))
-    digest_at(ws, "ingest", at=DAY2)
+    ws = earlier_waiting(tmp_path, database)
     files = tmp_path / "files"
 
     dry = digest_at(ws, "send", "--dry-run", "--to-dir", str(files), at=DAY2)
