@@ -9,6 +9,8 @@ import datetime as dt
 import subprocess
 import sys
 import time
+from collections.abc import Callable
+from pathlib import Path
 
 from test_failures_every_machine import two_machines
 
@@ -58,6 +60,25 @@ def until(condition, within: float, what: str) -> None:
         time.sleep(0.05)
 
 
+def send_paused_while(ws, flag: Path, meanwhile: Callable[[], None]) -> str:
+    """`digest send --user ada` on ``ws`` (PAUSED_SEND, its ``flag`` file) paused after its look for
+    the due messages; ``meanwhile`` runs then (another worker's pass), and the send goes on: its
+    output (stdout and stderr)."""
+    flag.write_text("")
+    command = [sys.executable, "-c", PAUSED_SEND, str(ws.config_path), str(flag), "--user", "ada"]
+    sending = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        until(lambda: flag.read_text() == "paused" or sending.poll() is not None, 60, "pause")
+        assert sending.poll() is None, sending.communicate()[0]
+        meanwhile()
+        flag.write_text("go")
+        return sending.communicate(timeout=60)[0]
+    finally:
+        if sending.poll() is None:
+            sending.kill()
+            sending.wait()
+
+
 def one_day_ahead(within: dt.timedelta) -> None:
     """Waits, if UTC midnight (ada's: her profile names no zone) comes ``within`` from now, until
     it is past: the passes and the send below are of one day of hers, as the test means them. A run
@@ -84,21 +105,12 @@ def test_a_message_deferred_by_another_worker_after_the_look_is_not_tried_before
         for config in (ws.config_path, app2.config_path):
             config.write_text(config.read_text() + "delivery:\n  retry_first_seconds: 60\n")
         Daemon(app2.config, wall_clock).run_once()  # ada's digest made, deferred (451)
-        flag = tmp_path / "flag"
-        flag.write_text("")
-        command = [sys.executable, "-c", PAUSED_SEND, str(ws.config_path), str(flag), "--user", "ada"]
-        sending = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-        try:
-            until(lambda: flag.read_text() == "paused" or sending.poll() is not None, 60, "pause")
-            assert sending.poll() is None, sending.communicate()[0]
+
+        def app2_pass() -> None:
             Daemon(app2.config, wall_clock).run_once()  # app2's next pass: ada's digest deferred again
             assert len(mailbox.tries) == 2
-            flag.write_text("go")
-            said = sending.communicate(timeout=60)[0]
-        finally:
-            if sending.poll() is None:
-                sending.kill()
-                sending.wait()
+
+        said = send_paused_while(ws, tmp_path / "flag", app2_pass)
         assert mailbox.messages == [], said  # was: ada's, tried a second after the server's 451
         assert "waiting (`digest send` retries it)" in said  # was: "1 paper  sent"
         (queued,) = collect_status(ws.config, wall_clock()).queued
