@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import importlib
+from collections.abc import Callable
 
 from helpers.daily_papers import as_the_api_sends
 
@@ -17,8 +18,9 @@ from digest.demo.http_server import LocalHttpServer, Route
 HF = "sources:\n  - kind: hf_daily\n    url: {base}/api/daily_papers?date={date}\n    retries: 0\n"
 
 
-def test_status_says_the_day_whose_catch_up_failed_and_until_when_it_is_asked(workspace, monkeypatch):
-    down = {"2026-12-09"}  # Wednesday's list: the API fails when Friday's fetch catches it up
+def api_failing(down: set[str]) -> Callable[[dict[str, str]], Route]:
+    """The daily papers API's route: the list of a day in ``down`` (ISO dates, read at each ask)
+    fails (503), any other day's is two papers, "Graph topic <day> one" and "two"."""
 
     def api(query: dict[str, str]) -> Route:
         if query["date"] in down:
@@ -28,8 +30,21 @@ def test_status_says_the_day_whose_catch_up_failed_and_until_when_it_is_asked(wo
         first_page = as_the_api_sends(day, day - dt.timedelta(days=1), titles, 10000 + 10 * day.day)
         return Route(first_page if query.get("p", "0") == "0" else b"[]")
 
+    return api
+
+
+def run_at(workspace, monkeypatch, module: str, day: int, hour: int) -> str:
+    """`digest <module>` (fetch, status) run in this process with its clock at December 2026's
+    ``day``, ``hour``:00 UTC: its output."""
+    at = dt.datetime(2026, 12, day, hour, 0, tzinfo=dt.UTC)
+    monkeypatch.setattr(importlib.import_module(f"digest.cli.{module}"), "now_utc", lambda: at)
+    return workspace.cli(module).output
+
+
+def test_status_says_the_day_whose_catch_up_failed_and_until_when_it_is_asked(workspace, monkeypatch):
+    down = {"2026-12-09"}  # Wednesday's list: the API fails when Friday's fetch catches it up
     said = []
-    with LocalHttpServer({"/api/daily_papers": api}) as server:
+    with LocalHttpServer({"/api/daily_papers": api_failing(down)}) as server:
         config = workspace.config_path.read_text() + HF.replace("{base}", server.url(""))
         workspace.config_path.write_text(config)
         for module, day, hour in (
@@ -38,9 +53,7 @@ def test_status_says_the_day_whose_catch_up_failed_and_until_when_it_is_asked(wo
             ("status", 11, 7),
             ("fetch", 11, 8),
         ):
-            at = dt.datetime(2026, 12, day, hour, 0, tzinfo=dt.UTC)  # Thursday: nothing ran
-            monkeypatch.setattr(importlib.import_module(f"digest.cli.{module}"), "now_utc", lambda at=at: at)
-            said.append(workspace.cli(module).output)
+            said.append(run_at(workspace, monkeypatch, module, day, hour))  # Thursday: nothing ran
             down.clear() if module == "status" else None  # the API answers again after it
         after = workspace.cli("status").output  # at 08:00, after it was caught up
     shown = said[2]  # a catch-up, recorded a second before its day's own fetch, said at that fetch's time

@@ -8,37 +8,23 @@ the real one."""
 
 from __future__ import annotations
 
-import datetime as dt
-import importlib
-
 import pytest
-from helpers.daily_papers import as_the_api_sends
+from test_status_failed_catch_up import HF, api_failing, run_at
 
-from digest.demo.http_server import LocalHttpServer, Route
+from digest.demo.http_server import LocalHttpServer
 
 pytestmark = pytest.mark.backends  # the fetches' records are the store's
 
-HF = "sources:\n  - kind: hf_daily\n    url: {base}/api/daily_papers?date={date}\n    retries: 0\n"
-
 
 def test_a_catch_up_that_went_well_in_the_failed_fetch_is_said_at_that_fetch_s_time(workspace, monkeypatch):
-    def api(query: dict[str, str]) -> Route:
-        if query["date"] == "2026-12-10":  # Thursday's list: the API fails it on Friday
-            return Route(b"busy", status=503, content_type="text/plain")
-        day = dt.date.fromisoformat(query["date"])
-        titles = [f"Graph topic {day.day} one", f"Graph topic {day.day} two"]
-        first_page = as_the_api_sends(day, day - dt.timedelta(days=1), titles, 10000 + 10 * day.day)
-        return Route(first_page if query.get("p", "0") == "0" else b"[]")
-
+    api = api_failing({"2026-12-10"})  # Thursday's list: the API fails it on Friday
     said = []
     with LocalHttpServer({"/api/daily_papers": api}) as server:
         workspace.config_path.write_text(
             workspace.config_path.read_text() + HF.replace("{base}", server.url(""))
         )
         for module, day, hour in (("fetch", 9, 6), ("fetch", 11, 6), ("status", 11, 7)):
-            at = dt.datetime(2026, 12, day, hour, 0, tzinfo=dt.UTC)  # Thursday: nothing ran
-            monkeypatch.setattr(importlib.import_module(f"digest.cli.{module}"), "now_utc", lambda at=at: at)
-            said.append(workspace.cli(module).output)
+            said.append(run_at(workspace, monkeypatch, module, day, hour))  # Thursday: nothing ran
     assert "hf_daily: 2 papers of 2026-12-09: 2 new, 0 known" in said[1], said[1]  # caught up at 06:00
     line = next(line for line in said[2].splitlines() if line.startswith("Source hf_daily:"))
     assert line.startswith("Source hf_daily: FETCH FAILED at 2026-12-11 06:00 UTC: "), said[2]
