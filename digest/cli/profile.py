@@ -211,14 +211,27 @@ def profile_exclude(obj: Context, user: str, term: str, remove: bool) -> None:
       digest profile exclude ada medical --remove
     """
     from digest.cli.renamed_user import found_named, typed
+    from digest.keyword_checks import comma_parts
     from digest.profiles.changes import add_exclude, remove_exclude
     from digest.profiles.edit import RUN_AGAIN, apply_edit
 
     again = typed("profile", "exclude", "{}", term, *(["--remove"] if remove else []))
     found_named(obj.config, user, now_utc(), again)
-    change = remove_exclude if remove else add_exclude
-    edited = apply_edit(obj.config, user, lambda data, path: change(data, term, path), then=RUN_AGAIN)
+
+    # TERM is one argument, so one term whatever commas it holds ("O'Brien, J."): written in quotes, which
+    # say so to its reader (unquoted, every command after noted the comma)
+    def change(data, path):
+        return remove_exclude(data, term, path) if remove else add_exclude(data, term, path, one=True)
+
+    edited = apply_edit(obj.config, user, change, then=RUN_AGAIN)
     _saved(edited, f"{'No longer excluding' if remove else 'Excluding'} {term!r} for {user}")
+    if not remove and edited.changed and len(parts := comma_parts(term)) > 1:  # said here, once
+        secho(
+            f"note: {edited.profile.source}: exclude: {term!r} is one excluded term with a comma in it (a "
+            f"paper is left out only if it holds all of it), written in quotes, which say so; for "
+            f"{len(parts)} excluded terms, give each to its own `digest profile exclude {user} TERM`",
+            err=True,
+        )
 
 
 def _settable_keys() -> str:
