@@ -117,13 +117,13 @@ def send(obj: Context, users: tuple[str, ...], dry_run: bool, force: bool, to_di
     from digest.compose.outgoing import prepare
     from digest.compose.preview import due_to_fetch, waiting_in_inbox
     from digest.compose.render import Renderer
-    from digest.daemon.already import queued_on, waiting_said
+    from digest.daemon.already import paused_note, queued_on, waiting_said
     from digest.daemon.clocks import server_time
     from digest.daemon.fetching import due_now, failed_for
     from digest.daemon.lease_holders import held_by_others, held_note
     from digest.daemon.lock import RunLock
     from digest.daemon.renamed import pending
-    from digest.daemon.sendnow import ALREADY, NEW, NOTHING, plan_send, send_now
+    from digest.daemon.sendnow import ALREADY, NEW, NOTHING, PAUSED, plan_send, send_now
     from digest.deliver.claims import before_37_for_files
     from digest.deliver.file_transport import FileSender
     from digest.deliver.held_said import reply_said, retry_said, waits_until
@@ -206,6 +206,8 @@ def send(obj: Context, users: tuple[str, ...], dry_run: bool, force: bool, to_di
                     line += f"  nothing new{BESIDES if theirs else ''}"  # as `send` says it
                 elif plan.left is not None:  # as `send --to-dir` says it: why, and who sends it, below
                     line += f"  {queued_on(p, plan.left, now)}; {NOT_WRITTEN_BELOW}"
+                elif plan.action == PAUSED:  # by the name the command takes (a renamed reader's new one)
+                    line += f"  {paused_note(p.user)}"
                 elif plan.action != NEW:
                     line += f"  {plan.note}"
                 elif to_dir and renderer and plan.digest is not None:

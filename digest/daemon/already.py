@@ -18,6 +18,12 @@ from digest.store import FAILED, QUEUED, SENT
 MADE_FOR_FILES = "made by a `send --to-dir`: `digest send --to-dir` writes it, `digest send` emails it"
 
 
+def paused_note(user: str) -> str:
+    """A paused reader's row in `digest send`: what lifts it, as a suppressed reader's says (`send
+    --dry-run` names a renamed reader by the new name, which the command takes)."""
+    return f"paused: gets nothing until `digest profile set {user} paused false`"
+
+
 def held_then(entry: OutboxEntry, leases_at: dt.datetime | None) -> bool:
     """Does another worker hold this message at ``leases_at`` (PostgreSQL; None: SQLite, whose claim left
     is a dead process's)?"""

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from digest.compose.render import Renderer
 from digest.config import Config
 from digest.daemon.agree import refuse_if_apart
-from digest.daemon.already import describe_already, waiting_here
+from digest.daemon.already import describe_already, paused_note, waiting_here
 from digest.daemon.claims import clear_stale_periods
 from digest.daemon.clocks import clock_skew, on_server_clock, server_time, skew_note
 from digest.daemon.failures import TickFailures
@@ -58,6 +58,8 @@ log = logging.getLogger(__name__)
 
 # What `send` does for a reader
 NEW, ALREADY, NOTHING, PAUSED, SUPPRESSED = "new", "already", "nothing", "paused", "suppressed"
+
+
 # Readers ranked together (the store is asked about them in chunks of its own). The ranking
 # stacks readers by their number of interests (digest.select.batch), so a small batch makes
 # small stacks: 100,000 readers of 5-15 interests took 18-21 s in batches of 500 against
@@ -138,7 +140,7 @@ def plan_send(
         state = states.get(p.user)
         blocked = suppressed.get(p.user)
         if p.paused:
-            plans[i] = Planned(p, period, PAUSED, None, "paused: gets nothing until unpaused")
+            plans[i] = Planned(p, period, PAUSED, None, paused_note(p.user))
         elif blocked is not None and blocked.covers(p.email):
             why = f"suppressed: {blocked.describe()}; gets nothing {until_released(p.user)}"
             plans[i] = Planned(p, period, SUPPRESSED, None, why)

@@ -145,7 +145,8 @@ def test_a_404_kept_for_status_names_the_config_file_in_full(tmp_path):
 def test_rank_next_of_a_paused_reader_says_no_digest_goes_to_them(workspace):
     # Before: `digest rank ada --next` for a paused reader listed her "next digest" ("ada's next
     # digest holds the 2 above" under a larger --limit) with no word that `digest send` sends her
-    # nothing, where `send --dry-run` says "paused: gets nothing until unpaused" and `preview` a note
+    # nothing, where `send --dry-run` says "paused: gets nothing until `digest profile set ada paused
+    # false`" and `preview` a note
     workspace.dump("day.txt", make_dump("Mar 14", PAPERS))
     workspace.profile(
         "ada", "email: ada@example.org\ninterests: [spiking neural networks]\nmax_papers: 2\npaused: true\n"
