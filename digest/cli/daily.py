@@ -201,22 +201,27 @@ def send(obj: Context, users: tuple[str, ...], dry_run: bool, force: bool, to_di
                 for m in theirs:  # said first, as `send` says it
                     waits = f"{EARLIER}: queued {day_at(p.timezone, m.created_at, now)}; {waiting_said(m)}"
                     echo(f"{p.user:<16} {m.recipient:<32} {counted(papers_in[m.id], 'paper'):>10}  {waits}")
-                line = f"{p.user:<16} {p.email:<32} {counted(plan.papers, 'paper'):>10}"
+                # a count of the digest the send makes or tries; none where it tries none (paused, suppressed,
+                # already sent), as `send`'s row says it
+                tries = plan.action in (NEW, NOTHING) or plan.waiting
+                line = f"{p.user:<16} {p.email:<32}" + (
+                    f" {counted(plan.papers, 'paper'):>10} " if tries else ""
+                )
                 if plan.action == NOTHING:
-                    line += f"  nothing new{BESIDES if theirs else ''}"  # as `send` says it
+                    line += f" nothing new{BESIDES if theirs else ''}"  # as `send` says it
                 elif plan.left is not None:  # as `send --to-dir` says it: why, and who sends it, below
-                    line += f"  {queued_on(p, plan.left, now)}; {NOT_WRITTEN_BELOW}"
+                    line += f" {queued_on(p, plan.left, now)}; {NOT_WRITTEN_BELOW}"
                 elif plan.action == PAUSED:  # by the name the command takes (a renamed reader's new one)
-                    line += f"  {paused_note(p.user)}"
+                    line += f" {paused_note(p.user)}"
                 elif plan.action != NEW:
-                    line += f"  {plan.note}"
+                    line += f" {plan.note}"
                 elif to_dir and renderer and plan.digest is not None:
                     # the secret the links are signed with unset: files all the same (their links
                     # unsigned, as `preview`'s), the refusal said after the list
                     out = prepare(config, plan.digest, renderer, now, unsigned=refusal is not None)
                     env = Envelope(out.message_id, p.user, config.smtp.sender, p.email, out.data)
-                    line += f"  {FileSender(to_dir).send(env).reply}"
-                echo(line)
+                    line += f" {FileSender(to_dir).send(env).reply}"
+                echo(line.rstrip())
             say_kept(left, config.delivery.dir if config.delivery.transport == "file" else None)
             if waiting := waiting_in_inbox(config):  # `send` takes them in first; a dry run writes nothing
                 secho(f"note: {waiting}", fg="yellow", err=True)

@@ -1,8 +1,8 @@
 """`digest send --dry-run --to-dir DIR` says of a reader whose period's digest waits for its retry by
-SMTP what `digest send --to-dir DIR` says of it: the digest is the reader's email, not written ("0 papers
-already queued today at 07:02 UTC; not written (why, and who sends it: below)": 0 papers delivered by
-this send, as tests/cli/test_send_dry_run_queued_papers.py counts them), and under the table why and who
-sends it ("not written (the mail server could not be reached, it waits for its retry by SMTP: ...)").
+SMTP what `digest send --to-dir DIR` says of it: the digest is the reader's email, not written ("already
+queued today at 07:02 UTC; not written (why, and who sends it: below)": no count, as the send's row,
+tests/cli/test_dry_run_rows_uncounted.py), and under the table why and who sends it ("not written (the
+mail server could not be reached, it waits for its retry by SMTP: ...)").
 Before, the dry run's row read "0 papers  already queued today at 07:02 UTC; waiting (`digest send`
 retries it)": no word that the files it writes leave that digest out, while the send it previews says
 "not written".
@@ -48,7 +48,7 @@ def test_a_dry_run_to_dir_says_the_email_it_leaves_unwritten(tmp_path, database)
     files = tmp_path / "files"
 
     dry = digest_at(ws, "send", "--dry-run", "--to-dir", str(files), at=SENT + dt.timedelta(minutes=1))
-    assert row_of_ada(dry) == f"ada ada@example.org 0 papers already queued today at 12:00 UTC; {NOT_WRITTEN}"
+    assert row_of_ada(dry) == f"ada ada@example.org already queued today at 12:00 UTC; {NOT_WRITTEN}"
     assert HELD in dry.stderr, dry.stderr
     assert not files.exists()
 

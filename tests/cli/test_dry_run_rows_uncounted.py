@@ -1,0 +1,38 @@
+"""`digest send --dry-run` says the row of a reader the send tries no digest for (paused, suppressed,
+sent already this period) as the send says it: no count of papers. Before, the dry run's read
+"carol  carol@example.org  0 papers  paused: ..." and "dave ... 0 papers  already sent today at
+07:02 UTC" where the send's read "carol  carol@example.org  paused: ..." (cli/daily.py).
+
+Real parts: real `digest` processes with their clock at a given moment (libfaketime), a real SMTP
+server (aiosmtpd on loopback), SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from helpers.faked import digest_at, needs_faketime
+
+from conftest import make_dump
+
+pytestmark = [pytest.mark.backends, needs_faketime]
+
+AT = dt.datetime(2026, 3, 15, 7, 2)
+
+
+def test_the_rows_of_readers_sent_nothing_are_said_alike_by_the_dry_run_and_the_send(mail_workspace):
+    ws = mail_workspace
+    ws.profile("carol", "email: carol@example.org\ninterests: [neuromorphic]\npaused: true\n")
+    ws.profile("dave", "email: dave@example.org\ninterests: [neuromorphic]\n")
+    ws.dump("day.txt", make_dump("Mar 14", [("Neuromorphic Chips", "About neuromorphic chips.")]))
+    digest_at(ws, "send", "--user", "dave", at=AT)  # dave's digest of the day: sent
+
+    dry = digest_at(ws, "send", "--dry-run", at=AT).stdout.splitlines()
+    sent = digest_at(ws, "send", at=AT).stdout.splitlines()
+    rows = [
+        "carol            carol@example.org                paused: gets nothing until "
+        "`digest profile set carol paused false`",
+        "dave             dave@example.org                 already sent today at 07:02 UTC",
+    ]
+    assert sent == rows, sent
+    assert dry[:2] == rows, dry  # was: "... 0 papers  paused: ...", "... 0 papers  already sent ..."
