@@ -194,13 +194,19 @@ def send(obj: Context, users: tuple[str, ...], dry_run: bool, force: bool, to_di
                 log.warning("%s", held_note(held[m.id], now))
             earlier = [m for m in others if m.id not in held]
             papers_in = Outbox(store).paper_counts([m.id for m in earlier])
+            shown = {plan.profile.user: plan.profile for plan in plans}
+            # the earlier digests: all listed first, oldest first, as `send` retries and lists them
+            above: list[str] = []
+            for m in sorted((m for m in earlier if m.user in shown), key=lambda m: m.id):
+                zone, user = shown[m.user].timezone, new.get(m.user, m.user)  # the name the send says
+                waits = f"{EARLIER}: queued {day_at(zone, m.created_at, now)}; {waiting_said(m)}"
+                above.append(f"{user:<16} {m.recipient:<32} {counted(papers_in[m.id], 'paper'):>10}  {waits}")
+            if above:
+                echo("\n".join(above))
             for plan in plans:
                 making += [plan.profile] if plan.action in (NEW, NOTHING) else []
                 p = replace(plan.profile, user=new.get(plan.profile.user, plan.profile.user))
                 theirs = [m for m in earlier if m.user == plan.profile.user]
-                for m in theirs:  # said first, as `send` says it
-                    waits = f"{EARLIER}: queued {day_at(p.timezone, m.created_at, now)}; {waiting_said(m)}"
-                    echo(f"{p.user:<16} {m.recipient:<32} {counted(papers_in[m.id], 'paper'):>10}  {waits}")
                 # a count of the digest the send makes or tries; none where it tries none (paused, suppressed,
                 # already sent), as `send`'s row says it
                 tries = plan.action in (NEW, NOTHING) or plan.waiting
