@@ -117,7 +117,7 @@ def send(obj: Context, users: tuple[str, ...], dry_run: bool, force: bool, to_di
     from digest.compose.outgoing import prepare
     from digest.compose.preview import due_to_fetch, waiting_in_inbox
     from digest.compose.render import Renderer
-    from digest.daemon.already import paused_note, queued_on, waiting_said
+    from digest.daemon.already import left_said, paused_note, queued_on, waiting_said
     from digest.daemon.clocks import server_time
     from digest.daemon.fetching import due_now, failed_for
     from digest.daemon.lease_holders import held_by_others, held_note
@@ -316,7 +316,7 @@ def send(obj: Context, users: tuple[str, ...], dry_run: bool, force: bool, to_di
         lines.append(f"{o.user:<16} {o.email:<32} {counted(o.papers, 'paper'):>10}  {status}")
     zones = {p.profile.user: p.profile.timezone for p in report.planned}
     for m, n in report.untouched:  # as another process left it (deferred again meanwhile), as a dry run says
-        waits = f"{EARLIER}: queued {day_at(zones[m.user], m.created_at, now)}; {waiting_said(m)}"
+        waits = f"{EARLIER}: queued {day_at(zones[m.user], m.created_at, now)}; {left_said(m, now)}"
         lines.append(f"{m.user:<16} {m.recipient:<32} {counted(n, 'paper'):>10}  {waits}")
         earlier.add(m.user)
     for d in report.dropped:  # planned for a reader whose name went to another before it was stored

@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 
 from digest.daemon.lease_holders import LeaseHolder, unknown, utc_at
+from digest.deliver.held_said import reply_said, retry_said, waits_until
 from digest.deliver.outbox import OutboxEntry
 from digest.deliver.oversize import fits_no_digest
 from digest.local_day import day_at
@@ -56,6 +57,18 @@ def waiting_said(entry: OutboxEntry) -> str:
     if not entry.attempts:  # made, never offered (a send stopped before it)
         return "waiting, not tried yet (`digest send` sends it)"
     return "waiting (`digest send` retries it)"
+
+
+def left_said(entry: OutboxEntry, now: dt.datetime) -> str:
+    """A queued message a `digest send` left untried (PostgreSQL: another worker deferred it again
+    after the send's look, send_now's report.untouched): when it is retried, and why, as the send says
+    a digest it deferred itself ("deferred until 2026-12-07 10:05:00 UTC: 451 ..."); one due
+    (``now``), or never tried, as :func:`waiting_said` says it."""
+    if not entry.attempts or entry.next_attempt_at <= now or not entry.last_error:
+        return waiting_said(entry)
+    return (
+        f"{waits_until(entry.last_error, retry_said(entry.next_attempt_at))}: {reply_said(entry.last_error)}"
+    )
 
 
 def describe_already(

@@ -14,12 +14,12 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from digest.daemon.already import describe_already
+from digest.daemon.already import describe_already, left_said, waiting_said
 from digest.daemon.clocks import server_time
 from digest.daemon.lease_holders import lease_holders
 from digest.db import POSTGRESQL
-from digest.deliver.outbox import Outbox
-from digest.store import Store
+from digest.deliver.outbox import Outbox, OutboxEntry
+from digest.store import QUEUED, Store
 from digest.store_chunks import in_chunks
 
 
@@ -69,3 +69,26 @@ def _taken(store: Store, periods: dict[str, str]) -> dict[str, str]:
         rows = store.db.execute(sql, chunk).fetchall()
         found.update((user, message_id) for user, period, message_id in rows if periods[user] == period)
     return found
+
+
+def left_untried(
+    planned: Sequence[Any],
+    latest: dict[str, OutboxEntry],
+    tried: set[str],
+    held: set[int],
+    now: dt.datetime,
+    already: str,
+) -> list[Any]:
+    """``planned`` (sendnow.Planned), each ``already`` reader's period's digest this send found
+    waiting and did not try (not among ``tried``, Message-IDs, nor ``held`` by another process, outbox
+    ids: PostgreSQL, another worker deferred it again after this send's look) said as it is left: when
+    it is retried ("deferred until ...: 451 ..."), not "waiting (`digest send` retries it)", said
+    before the send (already.left_said)."""
+    out = []
+    for p in planned:
+        entry = latest.get(p.profile.user)
+        left = entry is not None and entry.message_id not in tried and entry.id not in held
+        if p.action == already and left and entry.status == QUEUED:
+            p = dataclasses.replace(p, note=p.note.replace(waiting_said(entry), left_said(entry, now)))
+        out.append(p)
+    return out

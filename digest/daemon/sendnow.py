@@ -26,7 +26,7 @@ from digest.daemon.clocks import clock_skew, on_server_clock, server_time, skew_
 from digest.daemon.failures import TickFailures
 from digest.daemon.first import fetch_first, read_inbox
 from digest.daemon.lease_holders import held_by_others, held_note, lease_holders
-from digest.daemon.meanwhile import queued_by_others
+from digest.daemon.meanwhile import left_untried, queued_by_others
 from digest.daemon.names import carry_and_look
 from digest.daemon.renamed import Continued
 from digest.db import POSTGRESQL, wall_clock
@@ -328,6 +328,8 @@ def send_now(
             log.warning("%s", held_note(h, now))
     untouched: list[OutboxEntry] = []
     if not (stop is not None and stop.is_set()) and not untried:
+        tried = {o.message_id for o in delivered}
+        planned = left_untried(planned, latest, tried, {h.id for h in held}, now, ALREADY)
         # not the period's digest of a reader here (said in its row), nor one tried or held (said so)
         skip = {o.message_id for o in delivered} | {p.period_digest for p in planned} | set(queued)
         served = {p.profile.user for p in planned if p.action in (NEW, ALREADY, NOTHING)}

@@ -1,7 +1,9 @@
 """A message another worker deferred between a pass's look for what is due (Outbox.due_ids) and
 its claim (Outbox.claim): the claim took it, as it took any queued message no other worker held,
 and the pass tried it at once, before the retry time the server's 451 had just set. On PostgreSQL
-the claim judges the message due again now, on the database server's clock (as due_ids does)."""
+the claim judges the message due again now, on the database server's clock (as due_ids does). The
+send's row of it then says when it is retried, as the other worker's deferral left it ("deferred until
+<time>: 451 ..."), not "waiting (`digest send` retries it)", which the send had just not done."""
 
 from __future__ import annotations
 
@@ -17,6 +19,7 @@ from test_failures_every_machine import two_machines
 from digest.daemon.service import Daemon
 from digest.daemon.status import collect_status
 from digest.db import wall_clock
+from digest.deliver.held_said import retry_said
 from digest.demo.smtp_server import LocalSmtpServer, Mailbox
 
 from conftest import postgres_database
@@ -112,6 +115,11 @@ def test_a_message_deferred_by_another_worker_after_the_look_is_not_tried_before
 
         said = send_paused_while(ws, tmp_path / "flag", app2_pass)
         assert mailbox.messages == [], said  # was: ada's, tried a second after the server's 451
-        assert "waiting (`digest send` retries it)" in said  # was: "1 paper  sent"
         (queued,) = collect_status(ws.config, wall_clock()).queued
         assert queued.attempts == 2 and queued.next_attempt_at > wall_clock() + dt.timedelta(seconds=60)
+        # its row says when it is retried, as app2's deferral left it; was (before that, "1 paper  sent"):
+        # "waiting (`digest send` retries it)", right after a `digest send` that did not
+        (row,) = [line for line in said.splitlines() if line.startswith("ada ")]
+        retried = retry_said(queued.next_attempt_at)
+        assert row.endswith(f"; deferred until {retried}: 451 4.3.0 try again later"), said
+        assert "retries it" not in said, said
