@@ -50,42 +50,22 @@ def test_a_search_path_naming_no_schema_there_is_said_so(tmp_path):
 def test_the_schema_named_is_the_one_holding_digests_tables_not_the_first_of_the_search_path(tmp_path):
     # search_path = team_a, digest_app: another team's schema first, the role granted neither; said
     # "(the first of its search_path) ... GRANT USAGE ON SCHEMA team_a" before, granted: refused again
-    role = f"digest_reader_{uuid.uuid4().hex[:8]}"
-    with postgres_database() as url:
+    with reader_in_schema("digest_app", granted=False) as (url, role, reader):
         name = url.rsplit("/", 1)[1]
-        run_as_said(url, "CREATE SCHEMA digest_app")
         run_as_said(url, "CREATE SCHEMA team_a")
-        run_as_said(url, f"ALTER DATABASE {name} SET search_path = digest_app")
-        run_as_said(url, f"CREATE ROLE {role} LOGIN PASSWORD '{PASSWORD}'")
-        try:
-            ws = ada_ingested(tmp_path, url)  # the tables made in digest_app
-            run_as_said(url, f"ALTER DATABASE {name} SET search_path = team_a, digest_app")
-            ws.config_path.write_text(ws.config_path.read_text().replace(url, as_role(url, role)))
-            said = " ".join(digest(ws, "status").stderr.split())
-            assert f"role '{role}' may not use the schema digest's tables are in (digest_app, " in said, said
-            assert f"grant it that (GRANT USAGE ON SCHEMA digest_app TO {role})" in said, said
-            assert "team_a" not in said, said
-        finally:
-            with psycopg.connect(autocommit=True) as admin:
-                admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-                admin.execute(f"DROP ROLE IF EXISTS {role}")
+        ws = ada_ingested(tmp_path, url)  # the tables made in digest_app
+        run_as_said(url, f"ALTER DATABASE {name} SET search_path = team_a, digest_app")
+        ws.config_path.write_text(ws.config_path.read_text().replace(url, reader))
+        said = " ".join(digest(ws, "status").stderr.split())
+        assert f"role '{role}' may not use the schema digest's tables are in (digest_app, " in said, said
+        assert f"grant it that (GRANT USAGE ON SCHEMA digest_app TO {role})" in said, said
+        assert "team_a" not in said, said
 
 
 def test_a_new_database_whose_search_path_the_role_may_not_use_names_no_schema_as_holding_tables(tmp_path):
     # no tables of digest's anywhere: the schema named is where they would be made, said as such
-    role = f"digest_reader_{uuid.uuid4().hex[:8]}"
-    with postgres_database() as url:
-        name = url.rsplit("/", 1)[1]
-        run_as_said(url, "CREATE SCHEMA team_a")
-        run_as_said(url, f"ALTER DATABASE {name} SET search_path = team_a")
-        run_as_said(url, f"CREATE ROLE {role} LOGIN PASSWORD '{PASSWORD}'")
-        try:
-            ws = Workspace(tmp_path, database=as_role(url, role))
-            said = " ".join(digest(ws, "status", as_reader=True).stderr.split())
-            assert "digest's tables are in" not in said, said
-            assert f"role '{role}' may use no schema of its search_path (team_a), " in said, said
-            assert f"(GRANT USAGE, CREATE ON SCHEMA team_a TO {role})" in said, said
-        finally:
-            with psycopg.connect(autocommit=True) as admin:
-                admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-                admin.execute(f"DROP ROLE IF EXISTS {role}")
+    with reader_in_schema("team_a", granted=False) as (url, role, reader):
+        said = " ".join(digest(Workspace(tmp_path, database=reader), "status", as_reader=True).stderr.split())
+        assert "digest's tables are in" not in said, said
+        assert f"role '{role}' may use no schema of its search_path (team_a), " in said, said
+        assert f"(GRANT USAGE, CREATE ON SCHEMA team_a TO {role})" in said, said
