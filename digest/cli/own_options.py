@@ -59,8 +59,8 @@ def _typed(
         name = word.split("=", 1)[0] if word.startswith("--") else word
         option = _own_option(group, name)
         if option is not None and not option.is_eager:
-            if option.is_flag or option.count:
-                found.append((word, [name], word))
+            if option.is_flag or option.count:  # --verbose=1: the flag alone, which takes no value
+                found.append((word, [name], word) if "=" not in word else (name, [name], name))
             else:
                 found.append((name, [name], f"{name} {option.metavar or 'PATH'}"))
                 at += "=" not in word  # its value, the next word

@@ -91,6 +91,20 @@ def test_the_command_said_carries_the_config_given_before_it(workspace):
     ), late.stderr
 
 
+def test_a_flag_typed_with_a_value_is_said_as_the_flag_alone(workspace):
+    # `run --once --verbose=1` was told `digest --verbose=1 run ...`, which click refuses there:
+    # "Option '--verbose' does not take a value."
+    config = str(workspace.config_path)
+    late = digest(workspace, "--config", config, "run", "--once", "--verbose=1")
+    assert late.returncode == 2
+    assert (
+        "Error: --verbose is an option of digest itself: give it before the command, "
+        "`python -m digest --verbose run ...`" in late.stderr
+    ), late.stderr
+    workspace.profile("ada", "email: ada@example.org\ninterests: [spiking neural networks]\n")
+    assert digest(workspace, "--config", config, "--verbose", "profile", "show", "ada").returncode == 0
+
+
 def test_an_option_no_command_has_is_still_no_such_option(workspace):
     wrong = digest(workspace, "--config", str(workspace.config_path), "status", "--verbos")
     assert wrong.returncode == 2
