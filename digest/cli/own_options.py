@@ -112,11 +112,12 @@ class DigestGroup(HelpGroup):
                     given += f" {option.metavar or 'PATH'}"
                 typed = [(error.option_name, [error.option_name], given)]
             # the --config given before the command, whole, as the commands messages suggest carry it
-            # (digest.cli.suggested), unless one typed after it goes there now
+            # (digest.cli.suggested), unless one typed after it goes there now; as digest's callback
+            # read it (ctx.obj): `--config=~/d/config.yaml`'s "~" expanded, not "/cwd/~/d/..."
             given = (
                 ""
                 if any(placed.startswith("--config") for _, _, placed in typed)
-                else ctx.params.get("config_path")
+                else getattr(ctx.obj, "config_path", ctx.params.get("config_path"))
             )
             line = " ".join(
                 [f"{at.info_name} {config_option(given)}{typed[0][2]}", *(p for _, _, p in typed[1:]), *names]

@@ -91,6 +91,29 @@ def test_the_command_said_carries_the_config_given_before_it(workspace):
     ), late.stderr
 
 
+def test_the_config_given_with_a_tilde_is_carried_as_the_home_folder_path(workspace):
+    # `digest --config=~/d/config.yaml run --once -v` (the shell leaves "~" after "=") was told
+    # `digest --config '/the/current/folder/~/d/config.yaml' -v run ...`: a file not there
+    home = workspace.root / "home"
+    (home / "d").mkdir(parents=True)
+    (home / "d" / "config.yaml").write_text(workspace.config_path.read_text())
+    env = {k: v for k, v in os.environ.items() if k != "DIGEST_CONFIG"} | {"HOME": str(home)}
+    late = subprocess.run(
+        [sys.executable, "-m", "digest", "--config=~/d/config.yaml", "run", "--once", "-v"],
+        cwd=workspace.root,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert late.returncode == 2
+    whole = shlex.quote(str(home / "d" / "config.yaml"))
+    assert (
+        "Error: -v is an option of digest itself: give it before the command, "
+        f"`python -m digest --config {whole} -v run ...`" in late.stderr
+    ), late.stderr
+
+
 def test_a_flag_typed_with_a_value_is_said_as_the_flag_alone(workspace):
     # `run --once --verbose=1` was told `digest --verbose=1 run ...`, which click refuses there:
     # "Option '--verbose' does not take a value."
