@@ -153,22 +153,35 @@ def no_schema_usable(error: Exception, name: str, url: str = "") -> StoreUnusabl
     schemas its search_path names (a search_path set to a schema of digest's, ALTER DATABASE ...
     SET search_path, the role not granted USAGE on it), or none of them exists (a name mistyped).
     The schema named is the one of them that holds digest's tables (:data:`UNUSABLE_TABLES_SCHEMA`),
-    not the first that exists, which may be another team's; none holding them (a new database): the
-    first that exists, said as the one they would be made in. Asked as :func:`asked` asks."""
+    not the first that exists, which may be another team's; none holding them, the schema of the
+    database that does (:data:`TABLES_SCHEMAS`: a search_path mistyped, or set to another's), said
+    as the one to set it to; none in the database (a new one): the first that exists, said as the
+    one they would be made in. Asked as :func:`asked` asks."""
     role, first = role_of(name), str(error).strip().splitlines()[0]
     try:
         with contextlib.closing(connect_within(url or name, ASK_WAIT)) as db:
             row = db.execute(FIRST_SCHEMA).fetchone()
             tables = db.execute(UNUSABLE_TABLES_SCHEMA).fetchone()
+            elsewhere = db.execute(TABLES_SCHEMAS).fetchone()[0] if tables is None else None
     except Exception:  # noqa: BLE001 (not asked: said without the schema's name)
-        row = tables = None
+        row = tables = elsewhere = None
     if row is not None and row[0] is None:
         return StoreUnusable(
             f"{name}: none of the schemas the search_path of role '{role}' names ({row[1]}) exists, "
             "where digest finds its tables and makes them; set it to the schema they are in "
             f"(ALTER ROLE ... SET search_path, or the database's), or make that schema ({first})"
         )
-    if row is not None and tables is None:  # asked: digest's tables in none of its schemas
+    if row is not None and tables is None and elsewhere:  # in a schema its search_path does not name
+        # several: a database of digest's in each (a test one beside, ...), the one to use not known
+        schema = elsewhere[0] if len(elsewhere) == 1 else "<the one of them it is to use>"
+        which = f"schema {schema}" if len(elsewhere) == 1 else f"the schemas {', '.join(elsewhere)}"
+        return StoreUnusable(
+            f"{name}: role '{role}' may use no schema of its search_path ({row[1]}), and none of them holds "
+            f"digest's tables, which are in {which}; set its search_path to the schema they are in (ALTER "
+            f"ROLE {sql_role(role)} SET search_path = {schema}, or the database's) and grant it that "
+            f"schema's use (GRANT USAGE ON SCHEMA {schema} TO {sql_role(role)}) ({first})"
+        )
+    if row is not None and tables is None:  # asked: digest's tables in no schema of the database
         return StoreUnusable(
             f"{name}: role '{role}' may use no schema of its search_path ({row[1]}), and none of them holds "
             f"digest's tables: a new database, its tables to be made in the first ({row[0]}) by its "
@@ -214,13 +227,24 @@ def _tables_schema_not_usable(url: str) -> str | None:
     return None if row is None else str(row[0])
 
 
-# The first schema the search_path names that the role may not use and that holds digest's tables:
-# schema_version and two tables of digest's own names beside it, all made by its first migration (a
-# schema_version alone may be another tool's: Flyway's was named so, in another team's schema)
+# Schema n holds digest's tables: schema_version and two tables of digest's own names beside it, all
+# made by its first migration (a schema_version alone may be another tool's: Flyway's was named so,
+# in another team's schema)
+_HOLDS_TABLES = (
+    "(SELECT count(*) FROM pg_class c WHERE c.relnamespace = n.oid AND c.relkind IN ('r', 'p') "
+    "AND c.relname IN ('schema_version', 'listing_papers', 'sent_papers')) = 3"
+)
+
+# The first schema the search_path names that the role may not use and that holds digest's tables
 UNUSABLE_TABLES_SCHEMA = (
     f"SELECT quote_ident(n.nspname) FROM {_SEARCH_PATH} WHERE NOT has_schema_privilege(n.oid, 'USAGE') "
-    "AND (SELECT count(*) FROM pg_class c WHERE c.relnamespace = n.oid AND c.relkind IN ('r', 'p') "
-    "AND c.relname IN ('schema_version', 'listing_papers', 'sent_papers')) = 3 ORDER BY i LIMIT 1"
+    f"AND {_HOLDS_TABLES} ORDER BY i LIMIT 1"
+)
+
+# Every schema of the database that holds digest's tables, whether the search_path names it or not,
+# quoted where they must be, in order (NULL: none, a new database)
+TABLES_SCHEMAS = (
+    f"SELECT array_agg(quote_ident(n.nspname) ORDER BY n.nspname) FROM pg_namespace n WHERE {_HOLDS_TABLES}"
 )
 
 

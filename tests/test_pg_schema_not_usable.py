@@ -9,6 +9,7 @@ each grant said run as written."""
 
 from __future__ import annotations
 
+import psycopg
 from helpers.pg_schema import reader_in_schema
 from test_pg_grants_schema import run_as_said
 from test_pg_read_only_role import ada_ingested, digest
@@ -69,3 +70,38 @@ def test_a_new_database_whose_search_path_the_role_may_not_use_names_no_schema_a
         assert "digest's tables are in" not in said, said
         assert f"role '{role}' may use no schema of its search_path (team_a), " in said, said
         assert f"(GRANT USAGE, CREATE ON SCHEMA team_a TO {role})" in said, said
+
+
+def test_a_search_path_naming_none_of_the_schemas_the_tables_are_in_is_not_said_a_new_database(tmp_path):
+    # search_path = team_a, digest_ap (digest_app mistyped), the tables in digest_app, the role granted
+    # nothing. Before: "none of them holds digest's tables: a new database, its tables to be made in the
+    # first (team_a) ...; grant it ... (GRANT USAGE, CREATE ON SCHEMA team_a TO ...)": granted, its
+    # first command would have made a second, empty set of digest's tables in team_a
+    with reader_in_schema("digest_app", granted=False) as (url, role, reader):
+        name = url.rsplit("/", 1)[1]
+        run_as_said(url, "CREATE SCHEMA team_a")
+        ws = ada_ingested(tmp_path, url)  # the tables made in digest_app
+        run_as_said(url, f"ALTER DATABASE {name} SET search_path = team_a, digest_ap")
+        ws.config_path.write_text(ws.config_path.read_text().replace(url, reader))
+        done = digest(ws, "status")
+        said = " ".join(done.stderr.split())
+        assert done.returncode == 1 and "a new database" not in said, said
+        assert (
+            f"role '{role}' may use no schema of its search_path (team_a, digest_ap), and none of them "
+            "holds digest's tables, which are in schema digest_app; set its search_path to the schema "
+            "they are in (ALTER ROLE "
+        ) in said, said
+        set_path, grant = (
+            f"ALTER ROLE {role} SET search_path = digest_app",
+            f"GRANT USAGE ON SCHEMA digest_app TO {role}",
+        )
+        assert f"({set_path}, or the database's) and grant it that schema's use ({grant})" in said, said
+        run_as_said(url, set_path)
+        run_as_said(url, grant)
+        run_as_said(url, f"GRANT SELECT ON ALL TABLES IN SCHEMA digest_app TO {role}")
+        done = digest(ws, "status")  # the tables found where they are: none made in team_a
+        assert done.returncode == 0, done.stderr
+        with psycopg.connect(url) as admin:
+            assert admin.execute("SELECT count(*) FROM pg_tables WHERE schemaname = 'team_a'").fetchone() == (
+                0,
+            )
