@@ -354,24 +354,29 @@ def _options(url: str, resolved: bool = False) -> str | None:
 def _service_options(service: str) -> str | None:
     """The options of ``service`` in the connection service file libpq reads (PGSERVICEFILE, else
     ~/.pg_service.conf; the service not there: PGSYSCONFDIR's pg_service.conf), PGOPTIONS' where
-    it sets none; None where no file read here defines it."""
+    it sets none; None where no file read here defines it. Read as libpq reads it: its group is the
+    first whose line starts ``[service]`` (whatever follows), up to the next group's line; a key
+    given twice in it, the first."""
     user_file = os.environ.get("PGSERVICEFILE") or os.path.expanduser("~/.pg_service.conf")
     files = [user_file] + (
         [os.path.join(os.environ["PGSYSCONFDIR"], "pg_service.conf")] if "PGSYSCONFDIR" in os.environ else []
     )
     for path in files:
-        section, found = None, None
+        found: dict[str, str] | None = None
         try:
             lines = Path(path).read_text(encoding="utf-8", errors="replace").splitlines()
         except OSError:
             continue
         for line in (raw.strip() for raw in lines):
+            if not line or line.startswith("#"):
+                continue
             if line.startswith("["):
-                section = line.strip("[]").strip()
-                found = {} if section == service else found
-            elif section == service and "=" in line and not line.startswith("#"):
+                if found is not None:  # its group ended: libpq reads no further
+                    break
+                found = {} if line.startswith(f"[{service}]") else None
+            elif found is not None and "=" in line:
                 key, value = line.split("=", 1)
-                found[key.strip()] = value.strip()
+                found.setdefault(key.strip(), value.strip())
         if found is not None:
             return found.get("options", os.environ.get("PGOPTIONS", ""))
     return None

@@ -9,6 +9,8 @@ loopback proxy whose server is down."""
 
 from __future__ import annotations
 
+import os
+
 import psycopg
 from helpers.slow_proxy import slow_proxy
 from test_pg_refusal_asked_within import refused_role, urls
@@ -71,3 +73,27 @@ def test_a_service_defined_in_no_file_read_here_is_said_not_known(tmp_path, monk
     monkeypatch.delenv("PGSYSCONFDIR", raising=False)
     monkeypatch.setenv("PGOPTIONS", "-c search_path=team_a")
     assert unasked_schema("service=digest") == NOT_ASKED
+
+
+def test_a_service_file_is_read_as_libpq_reads_it(tmp_path, monkeypatch):
+    # a key given twice (a line added below to change it): libpq takes the first; its group's line
+    # with words after "]"; the same service's group again further down: libpq reads only the first.
+    # Before: "second", NOT_ASKED, "two" and "two": the grant said named another schema than the one
+    # the connection used
+    monkeypatch.delenv("PGOPTIONS", raising=False)
+    monkeypatch.delenv("PGSYSCONFDIR", raising=False)
+    files = {
+        "first": "[svc]\noptions=-c search_path=first\noptions=-c search_path=second\n",
+        "header": "  # the team's\n[svc] digest's\noptions=-c search_path=header\n",
+        "one": "[svc]\noptions=-c search_path=one\n[other]\n[svc]\noptions=-c search_path=two\n",
+        NOT_ASKED: "[svc]\nport=5432\n\n[svc]\noptions=-c search_path=two\n",
+    }
+    with postgres_database() as url:
+        name = url.rsplit("/", 1)[1]
+        for schema, text in files.items():
+            (tmp_path / "services.conf").write_text(text.replace("5432", os.environ.get("PGPORT", "5432")))
+            monkeypatch.setenv("PGSERVICEFILE", str(tmp_path / "services.conf"))
+            with psycopg.connect(f"service=svc dbname={name}") as db:  # libpq's reading of it
+                path = db.execute("SHOW search_path").fetchone()[0]
+            assert path == (schema if schema != NOT_ASKED else '"$user", public'), text
+            assert unasked_schema(f"service=svc dbname={name}") == schema, text
