@@ -36,7 +36,7 @@ from digest.pgrefusals import refusal
 from digest.schema import SCHEMA_VERSION, run_migration, sql_statements
 from digest.schema_pg import migrate_postgres, pg_version
 from digest.schema_text import newer_schema, older_schema_read_only
-from digest.sqlite_needed import sqlite_too_old
+from digest.sqlite_needed import fts5_missing, sqlite_too_old
 from digest.store_carried import CarriedPapers
 from digest.store_chunks import in_chunks
 from digest.store_embeddings import PaperEmbeddings
@@ -95,6 +95,8 @@ class Store(CarriedPapers, ReaderRatings, PaperEmbeddings, ListingSources):
         if claimed and (
             said := sqlite_too_old()
         ):  # before a claim's RETURNING is a syntax error (digest.sqlite_needed)
+            raise StoreUnusable(said)
+        if said := fts5_missing():  # before its migration, or a command, meets "no such module: fts5"
             raise StoreUnusable(said)
         check_folder(self.path)
         try:

@@ -163,3 +163,48 @@ def test_an_older_sqlite_does_not_copy_a_database_whose_killed_send_left_digests
         assert done.returncode == 0, done.stdout + done.stderr
         with Store(url) as copy:
             assert copy.db.execute("SELECT status FROM outbox").fetchall() == [("sent",)]
+
+
+def _digest_without_fts5(*args: str) -> list[str]:
+    """The digest command in a Python whose SQLite has no FTS5 (a build option): every connection's
+    statement making an FTS5 table refused as such an SQLite refuses it (no SQLite without FTS5 can
+    be loaded here)."""
+    run = (
+        "import functools, sqlite3\n"
+        "class NoFts5(sqlite3.Connection):\n"
+        "    def execute(self, sql, *args):\n"
+        "        if 'using fts5' in sql.lower():\n"
+        "            raise sqlite3.OperationalError('no such module: fts5')\n"
+        "        return super().execute(sql, *args)\n"
+        "    def executescript(self, sql):\n"
+        "        if 'using fts5' in sql.lower():\n"
+        "            raise sqlite3.OperationalError('no such module: fts5')\n"
+        "        return super().executescript(sql)\n"
+        "sqlite3.connect = functools.partial(sqlite3.connect, factory=NoFts5)\n"
+        "from digest.cli import main\n"
+        "main()\n"
+    )
+    return [sys.executable, "-c", run, *args]
+
+
+def test_an_sqlite_without_fts5_is_refused_at_the_opening_saying_so(tmp_path):
+    """README says digest needs an SQLite built with FTS5 (the word index is an FTS5 table). Before,
+    a new database's migration met it: "digest.db: cannot open the database: no such module: fts5",
+    what to do not said. Refused at the opening instead, saying what is needed, nothing made."""
+    ws = Workspace(tmp_path)
+    ws.profile("ada", "email: ada@example.org\ninterests: [control]\n")
+    done = subprocess.run(
+        _digest_without_fts5("--config", str(ws.config_path), "status"), capture_output=True, text=True
+    )
+    said = " ".join(done.stderr.split())
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "cannot open the database" not in said, said
+    assert (
+        f"digest needs SQLite built with FTS5 (its word index is an FTS5 table); this Python's sqlite3 "
+        f"(SQLite {sqlite3.sqlite_version}) has none (no such module: fts5): run digest with a Python whose "
+        "sqlite3 has it, or keep the database in PostgreSQL"
+    ) in said, said
+    assert not ws.config.database.exists()
+    assert "digest needs SQLite built with FTS5 ..." in " ".join(
+        (Path(__file__).parents[1] / "README.md").read_text(encoding="utf-8").split()
+    )
