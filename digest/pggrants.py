@@ -89,7 +89,14 @@ def write_refused(error: Exception, name: str, url: str = "") -> StoreUnusable:
     first = str(error).strip().splitlines()[0]
     if first.startswith("permission denied for schema "):  # CREATE TABLE: a new database's first command
         schema = sql_role(first.removeprefix("permission denied for schema "))  # search_path's first
-        if unused := _tables_schema_not_usable(url or name):  # passed over: the tables not found
+        unused, elsewhere = _tables_schema_not_usable(url or name)
+        if elsewhere:  # in schemas its search_path does not name: not a new database
+            return StoreUnusable(
+                f"{name}: role '{role}' finds none of digest's tables through its search_path, so took the "
+                f"database for a new one, to make them in {schema}, which it may not; they are in "
+                f"{_set_path_to(role, elsewhere)}, not CREATE on {schema} ({first})"
+            )
+        if unused:  # passed over: the tables not found
             return StoreUnusable(
                 f"{name}: role '{role}' may not use the schema digest's tables are in ({unused}, in its "
                 f"search_path), so finds no tables there and took the database for a new one, to make "
@@ -172,14 +179,9 @@ def no_schema_usable(error: Exception, name: str, url: str = "") -> StoreUnusabl
             f"(ALTER ROLE ... SET search_path, or the database's), or make that schema ({first})"
         )
     if row is not None and tables is None and elsewhere:  # in a schema its search_path does not name
-        # several: a database of digest's in each (a test one beside, ...), the one to use not known
-        schema = elsewhere[0] if len(elsewhere) == 1 else "<the one of them it is to use>"
-        which = f"schema {schema}" if len(elsewhere) == 1 else f"the schemas {', '.join(elsewhere)}"
         return StoreUnusable(
             f"{name}: role '{role}' may use no schema of its search_path ({row[1]}), and none of them holds "
-            f"digest's tables, which are in {which}; set its search_path to the schema they are in (ALTER "
-            f"ROLE {sql_role(role)} SET search_path = {schema}, or the database's) and grant it that "
-            f"schema's use (GRANT USAGE ON SCHEMA {schema} TO {sql_role(role)}) ({first})"
+            f"digest's tables, which are in {_set_path_to(role, elsewhere)} ({first})"
         )
     if row is not None and tables is None:  # asked: digest's tables in no schema of the database
         return StoreUnusable(
@@ -215,16 +217,31 @@ FIRST_SCHEMA = (
 )
 
 
-def _tables_schema_not_usable(url: str) -> str | None:
+def _tables_schema_not_usable(url: str) -> tuple[str | None, list[str] | None]:
     """The first schema of the search_path the role connecting to ``url`` may not use (PostgreSQL
     passes over it) that holds digest's tables (:data:`UNUSABLE_TABLES_SCHEMA`: the catalogue is
-    open to every role), as a statement names it; None where there is none, or it could not be asked."""
+    open to every role), as a statement names it, and the schemas holding them that the search_path
+    does not name (:data:`TABLES_SCHEMAS`); None where there is none, or it could not be asked."""
     try:
         with contextlib.closing(connect_within(url, ASK_WAIT)) as db:
             row = db.execute(UNUSABLE_TABLES_SCHEMA).fetchone()
+            elsewhere = db.execute(TABLES_SCHEMAS).fetchone()[0]
     except Exception:  # noqa: BLE001 (not asked: said as before)
-        return None
-    return None if row is None else str(row[0])
+        return None, None
+    return (None if row is None else str(row[0])), elsewhere
+
+
+def _set_path_to(role: str, elsewhere: list[str]) -> str:
+    """Where digest's tables are (``elsewhere``: the schemas holding them, none of them in the
+    search_path of ``role``) and how ``role`` comes to find them there."""
+    # several: a database of digest's in each (a test one beside, ...), the one to use not known
+    schema = elsewhere[0] if len(elsewhere) == 1 else "<the one of them it is to use>"
+    which = f"schema {schema}" if len(elsewhere) == 1 else f"the schemas {', '.join(elsewhere)}"
+    return (
+        f"{which}; set its search_path to the schema they are in (ALTER ROLE {sql_role(role)} "
+        f"SET search_path = {schema}, or the database's) and grant it that schema's use (GRANT USAGE ON "
+        f"SCHEMA {schema} TO {sql_role(role)})"
+    )
 
 
 # Schema n holds digest's tables: schema_version and two tables of digest's own names beside it, all
@@ -241,10 +258,12 @@ UNUSABLE_TABLES_SCHEMA = (
     f"AND {_HOLDS_TABLES} ORDER BY i LIMIT 1"
 )
 
-# Every schema of the database that holds digest's tables, whether the search_path names it or not,
-# quoted where they must be, in order (NULL: none, a new database)
+# The schemas of the database that hold digest's tables, where none the search_path names does (a
+# search_path mistyped, or not set for this role), quoted where they must be, in order (NULL: none,
+# a new database; or the search_path names one)
 TABLES_SCHEMAS = (
-    f"SELECT array_agg(quote_ident(n.nspname) ORDER BY n.nspname) FROM pg_namespace n WHERE {_HOLDS_TABLES}"
+    f"SELECT array_agg(quote_ident(n.nspname) ORDER BY n.nspname) FROM pg_namespace n WHERE {_HOLDS_TABLES} "
+    f"AND NOT EXISTS (SELECT FROM {_SEARCH_PATH} WHERE {_HOLDS_TABLES})"
 )
 
 

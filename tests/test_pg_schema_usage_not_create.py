@@ -76,3 +76,35 @@ def test_another_teams_schema_version_first_in_the_search_path_is_not_said_to_ho
         assert f"role '{role}' {tables_in}" in said, said
         assert f"grant it that schema's use (GRANT USAGE ON SCHEMA digest_app TO {role})" in said, said
         assert "team_a" not in said, said
+
+
+def test_a_role_whose_search_path_names_no_schema_of_digests_tables_is_not_told_to_make_them_afresh(tmp_path):
+    # digest's tables in digest_app, the search_path the role finds them through not set (PostgreSQL's
+    # default, "$user", public); PostgreSQL 15 grants no CREATE on public. Before: "may not make
+    # digest's tables in this database, as the first command on a new database does ...; run that once
+    # through the database's owner, or, a new database, grant this role that (GRANT CREATE ON SCHEMA
+    # public TO ...)": either made a second, empty set of digest's tables in public
+    with reader_in_schema("digest_app", granted=False) as (url, role, reader):
+        name = url.rsplit("/", 1)[1]
+        ws = ada_ingested(tmp_path, url)  # the tables made in digest_app
+        run_as_said(url, f"ALTER DATABASE {name} RESET search_path")
+        ws.config_path.write_text(ws.config_path.read_text().replace(url, reader))
+        done = digest(ws, "status")
+        said = " ".join(done.stderr.split())
+        assert done.returncode == 1 and "CREATE ON SCHEMA" not in said, said
+        set_path = f"ALTER ROLE {role} SET search_path = digest_app"
+        grant = f"GRANT USAGE ON SCHEMA digest_app TO {role}"
+        assert (
+            f"role '{role}' finds none of digest's tables through its search_path, so took the database "
+            "for a new one, to make them in public, which it may not; they are in schema digest_app; set "
+            f"its search_path to the schema they are in ({set_path}, or the database's) and grant it "
+            f"that schema's use ({grant}), not CREATE on public (permission denied for schema public)"
+        ) in said, said
+        run_as_said(url, set_path)
+        run_as_said(url, grant)
+        run_as_said(url, f"GRANT SELECT ON ALL TABLES IN SCHEMA digest_app TO {role}")
+        done = digest(ws, "status")  # the tables found where they are: none made in public
+        assert done.returncode == 0, done.stderr
+        with psycopg.connect(url) as admin:
+            made = admin.execute("SELECT count(*) FROM pg_tables WHERE schemaname = 'public'").fetchone()
+            assert made == (0,)
