@@ -17,6 +17,7 @@ import binascii
 import datetime as dt
 import hashlib
 import hmac
+import os
 import secrets
 from dataclasses import dataclass
 
@@ -140,3 +141,19 @@ class UnsignedLinks(Signer):
 
     def form_token(self, token: str) -> str:
         raise TypeError("UnsignedLinks makes a preview's links only: it signs no form")
+
+
+def secret_unnamed(config: Config) -> str | None:
+    """The note (without its "note: ") when $DIGEST_SECRET (the variable config.example.yaml and `digest
+    serve --help` export) is set and the config names no web.secret_env or secret_file: the emails go
+    with a mailto: unsubscribe alone, no signed links to the reader's pages
+    (compose.message.unsubscribe_links). Said by `digest send` once a send, the daemon once (and again
+    once the config changes so), as `digest serve` says its own."""
+    if not os.environ.get("DIGEST_SECRET") or config.web.secret_env or config.web.secret_file:
+        return None
+    where = "" if config.base_url else " and base_url (the address `digest serve` is reached at)"
+    return (
+        "no web.secret_env or secret_file: the emails' unsubscribe is a mailto: alone, with no links to the "
+        "reader's pages ($DIGEST_SECRET is set, but the config names no web.secret_env: add `web: "
+        f"{{secret_env: DIGEST_SECRET}}`{where} to the config to sign the links with it)."
+    )

@@ -140,6 +140,7 @@ def send(obj: Context, users: tuple[str, ...], dry_run: bool, force: bool, to_di
     from digest.local_day import day_at
     from digest.profiles.load import load_profiles_lenient
     from digest.select.embedding_lock import stopping
+    from digest.signing import secret_unnamed
     from digest.store import QUEUED, Store
     from digest.worker_ids import worker_id
 
@@ -154,8 +155,8 @@ def send(obj: Context, users: tuple[str, ...], dry_run: bool, force: bool, to_di
         if not dry_run:
             raise
         refusal = e  # the check before a send: said after the digests it lists
-    if note := _secret_unnamed(config):  # once per send, before its rows, as `digest serve` says it
-        secho(note, err=True)
+    if note := secret_unnamed(config):  # once per send, before its rows, as `digest serve` says it
+        secho(f"note: {note}", err=True)
     problems: list[str] = []
     if users:
         options = given(("--dry-run", dry_run), ("--force", force), ("--to-dir", to_dir))  # said again
@@ -361,19 +362,3 @@ def send(obj: Context, users: tuple[str, ...], dry_run: bool, force: bool, to_di
         sys.exit(1)
     if any(o.outcome == FETCH_FAILED for o in report.fetched):
         sys.exit(FETCH_FAILED_EXIT)  # the readers served from what is stored, as `run --once` exits
-
-
-def _secret_unnamed(config) -> str | None:
-    """The note when $DIGEST_SECRET (the variable config.example.yaml and `digest serve --help` export)
-    is set and the config names no web.secret_env or secret_file: the emails go with a mailto:
-    unsubscribe alone, no signed links to the reader's pages (compose.message.unsubscribe_links)."""
-    import os
-
-    if not os.environ.get("DIGEST_SECRET") or config.web.secret_env or config.web.secret_file:
-        return None
-    where = "" if config.base_url else " and base_url (the address `digest serve` is reached at)"
-    return (
-        "note: no web.secret_env or secret_file: the emails' unsubscribe is a mailto: alone, with no links "
-        "to the reader's pages ($DIGEST_SECRET is set, but the config names no web.secret_env: add `web: "
-        f"{{secret_env: DIGEST_SECRET}}`{where} to the config to sign the links with it)."
-    )

@@ -43,6 +43,7 @@ from digest.file_stamps import file_stamp
 from digest.files import printable
 from digest.models import Profile
 from digest.profiles.watch import ProfileFolder
+from digest.signing import secret_unnamed
 from digest.stop import Stop
 from digest.store import Store
 from digest.worker_ids import worker_id
@@ -113,6 +114,9 @@ class Daemon(Serving):
         # the note on the config's timezone (EST: digest.zone_text), said once; a `digest run --once`
         # (say_notes False), run at every pass from a timer, leaves it to `digest status`
         self._zone_said = "" if say_notes else None
+        # the emails' unsubscribe a mailto: alone though $DIGEST_SECRET is exported (signing.secret_unnamed):
+        # said once, as the zone's note (and again when an edited config leaves it so once more)
+        self._secret_said = "" if say_notes else None
 
     # -- one pass ------------------------------------------------------------------------
 
@@ -177,6 +181,11 @@ class Daemon(Serving):
             self._zone_said = zone
             if zone:
                 log.warning("note: %s", zone)
+        secret = secret_unnamed(self.config) or ""
+        if self._secret_said is not None and secret != self._secret_said:
+            self._secret_said = secret
+            if secret:
+                log.warning("note: %s", secret)
         scan = self.profiles.current(self.clock())  # the folder read only if it changed
         if scan.version != self._synced:
             self.due.sync(scan.profiles)
