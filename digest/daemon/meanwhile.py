@@ -89,6 +89,9 @@ def left_untried(
         entry = latest.get(p.profile.user)
         left = entry is not None and entry.message_id not in tried and entry.id not in held
         if p.action == already and left and entry.status == QUEUED:
-            p = dataclasses.replace(p, note=p.note.replace(waiting_said(entry), left_said(entry, now)))
+            # the look's words: of one tried before, or of one never tried then (tried by the other since)
+            looked = [waiting_said(e) for e in (entry, dataclasses.replace(entry, attempts=0))]
+            if said := next((w for w in looked if p.note.endswith(f"; {w}")), None):
+                p = dataclasses.replace(p, note=p.note[: -len(said)] + left_said(entry, now))
         out.append(p)
     return out
