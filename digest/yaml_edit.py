@@ -41,15 +41,16 @@ def scalar(value: Any, quote: bool = False) -> Any:
     return value if plain else DoubleQuotedScalarString(value)
 
 
-def inline(value: Any) -> str:
-    """``value`` as it appears in a YAML text written by hand (a string quoted if needed)."""
+def inline(value: Any, quote: bool = False) -> str:
+    """``value`` as it appears in a YAML text written by hand (a string quoted if needed, or where
+    ``quote`` asks: :func:`scalar`)."""
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, float):
         return _float_text(value)
     if not isinstance(value, str):
         return str(value)
-    quoted = scalar(value)
+    quoted = scalar(value, quote)
     if isinstance(quoted, DoubleQuotedScalarString):
         return '"' + quoted.replace("\\", "\\\\").replace('"', '\\"') + '"'
     return quoted

@@ -42,6 +42,21 @@ def _saved(edited: Any, what: str) -> None:
     say_profile_notes(edited.profile)  # a keyword given with a comma in it
 
 
+def _one_keyword(source: Any, user: str, keyword: str) -> None:
+    """A keyword given with a comma in it, written in quotes (one argument: one keyword): said once, by
+    the command that wrote it (the file's quotes say it after), for a user who meant two."""
+    from digest.keyword_checks import comma_parts
+
+    keyword = " ".join(keyword.split())
+    if len(parts := comma_parts(keyword)) > 1:
+        secho(
+            f"note: {source}: interests: {keyword!r} is one keyword with a comma in it (scored as one "
+            f"phrase), written in quotes, which say so; for {len(parts)} keywords, give each to its own "
+            f"`digest profile add {user} KEYWORD`",
+            err=True,
+        )
+
+
 @profile.command("new")
 @click.argument("user")
 @click.option("--email", required=True, metavar="ADDR", help="Where the digests go.")
@@ -82,6 +97,8 @@ def profile_new(obj: Context, user: str, email: str, interests: tuple[str, ...],
     created = create_profile(obj.config, user, email, interests, name)
     echo(f"Created {created.source}")
     say_profile_notes(created)
+    for keyword in dict.fromkeys(interests):  # one -i: one keyword, written in quotes; said here, once
+        _one_keyword(created.source, user, keyword)
     try:  # the address of a reader whose profile file is gone: a renamed profile, said now
         with Store(obj.config.database, readonly=True) as store:
             for line in said_for_new(obj.config, store, created):  # or none does: another has it too
@@ -167,10 +184,16 @@ def profile_add(obj: Context, user: str, keyword: str, weight: float | None) -> 
     found_named(
         obj.config, user, now_utc(), typed("profile", "add", "{}", keyword, *given(("--weight", weight)))
     )
+    # KEYWORD is one argument, so one keyword whatever commas it holds: written in quotes, which say so
     edited = apply_edit(
-        obj.config, user, lambda data, path: add_interest(data, keyword, weight, path), then=RUN_AGAIN
+        obj.config,
+        user,
+        lambda data, path: add_interest(data, keyword, weight, path, one=True),
+        then=RUN_AGAIN,
     )
     _saved(edited, f"{keyword!r} is in {user}'s interests" + (f" with weight {weight:g}" if weight else ""))
+    if edited.changed:  # said by the command that wrote it
+        _one_keyword(edited.profile.source, user, keyword)
 
 
 @profile.command("remove")

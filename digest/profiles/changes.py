@@ -12,6 +12,7 @@ from typing import Any
 
 from digest import yaml_comments, yaml_edit
 from digest.errors import ProfileError
+from digest.keyword_checks import comma_parts
 from digest.models import Profile
 from digest.options import declared, did_you_mean
 from digest.profiles.edit import Data
@@ -43,21 +44,24 @@ def clean_keyword(keyword: str, what: str) -> str:
     return keyword
 
 
-def add_interest(data: Data, keyword: str, weight: Any, path: Path) -> None:
+def add_interest(data: Data, keyword: str, weight: Any, path: Path, one: bool = False) -> None:
     """Add a keyword (or re-weight one already there).
 
     A list stays a list while every weight is 1; a weight other than 1 turns the list into a
-    mapping keyword -> weight (the other keywords get weight 1, their comments are kept).
+    mapping keyword -> weight (the other keywords get weight 1, their comments are kept). ``one``: it
+    was given as one keyword whatever commas it holds (`digest profile add ada "robots, drones"`), so it
+    is written in quotes, which say so to its reader (as :func:`add_exclude`'s).
     """
     keyword = clean_keyword(keyword, "interests")
+    quote = one and len(comma_parts(keyword)) > 1
     # A weight that is not a positive number is written anyway: the validation then refuses
     # the change with the same message as for a hand edit, and the file stays as it was.
     interests = data.get("interests")
     if interests is None:
         if weight is None or weight == 1:
-            data["interests"] = yaml_edit.new_list([keyword])
+            data["interests"] = yaml_edit.new_list([yaml_edit.scalar(keyword, quote)])
         else:
-            data["interests"] = yaml_edit.new_map([(keyword, _weight(weight))])
+            data["interests"] = yaml_edit.new_map([(yaml_edit.scalar(keyword, quote), _weight(weight))])
         return
     if isinstance(interests, list):
         existing = _find(interests, keyword)
@@ -67,7 +71,7 @@ def add_interest(data: Data, keyword: str, weight: Any, path: Path) -> None:
             )
         if weight is None or weight == 1:
             if existing is None:
-                yaml_comments.append(interests, yaml_edit.scalar(keyword))
+                yaml_comments.append(interests, yaml_edit.scalar(keyword, quote))
             return
         interests = data["interests"] = yaml_edit.list_as_map(interests, 1)
     if not isinstance(interests, dict):
@@ -81,7 +85,8 @@ def add_interest(data: Data, keyword: str, weight: Any, path: Path) -> None:
             )
         interests[existing] = _weight(weight)
     else:
-        yaml_comments.append(interests, yaml_edit.scalar(keyword), _weight(1 if weight is None else weight))
+        added = yaml_edit.scalar(keyword, quote)
+        yaml_comments.append(interests, added, _weight(1 if weight is None else weight))
 
 
 def remove_interest(data: Data, keyword: str, path: Path) -> None:

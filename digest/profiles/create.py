@@ -9,6 +9,7 @@ from digest import yaml_edit
 from digest.config import Config
 from digest.errors import ProfileError
 from digest.files import write_atomic
+from digest.keyword_checks import comma_parts
 from digest.models import Profile
 from digest.options import declared
 from digest.profiles.changes import clean_keyword
@@ -59,7 +60,10 @@ def create_profile(
                 f"{path}: {user!r} already has a profile; change it with `digest profile set/add` "
                 f"or `digest profile edit {user}`"
             )
-        lines = [f"  {yaml_edit.inline(clean_keyword(k, 'interests'))}: 1" for k in interests]
+        # a keyword given with a comma in it is one keyword ("robots, drones"): in quotes, which say so to
+        # its reader (unquoted, every command after noted the comma: profiles.term_slips)
+        keywords = [clean_keyword(k, "interests") for k in interests]
+        lines = [f"  {yaml_edit.inline(k, quote=len(comma_parts(k)) > 1)}: 1" for k in keywords]
         text = NEW_PROFILE.format(
             user=user,
             name=f"name: {yaml_edit.inline(name)}\n" if name else "",
