@@ -21,7 +21,7 @@ import os
 import secrets
 from dataclasses import dataclass
 
-from digest.config import Config
+from digest.config import Config, WebConfig
 
 
 def _b64(data: bytes) -> str:
@@ -151,9 +151,21 @@ def secret_unnamed(config: Config) -> str | None:
     once the config changes so), as `digest serve` says its own."""
     if not os.environ.get("DIGEST_SECRET") or config.web.secret_env or config.web.secret_file:
         return None
-    where = "" if config.base_url else " and base_url (the address `digest serve` is reached at)"
+    add = add_secret_env(
+        config, "" if config.base_url else "base_url (the address `digest serve` is reached at)"
+    )
     return (
         "no web.secret_env or secret_file: the emails' unsubscribe is a mailto: alone, with no links to the "
-        "reader's pages ($DIGEST_SECRET is set, but the config names no web.secret_env: add `web: "
-        f"{{secret_env: DIGEST_SECRET}}`{where} to the config to sign the links with it)."
+        f"reader's pages ($DIGEST_SECRET is set, but the config names no web.secret_env: {add} to sign the "
+        "links with it)."
     )
+
+
+def add_secret_env(config: Config, also: str = "") -> str:
+    """The line that names $DIGEST_SECRET in the config (and ``also``, another key to add): `web:
+    {secret_env: ...}` where it has no web: section, or under the one it has (host, port...), where a
+    second `web:` would be refused ("'web' is given twice")."""
+    if config.web == WebConfig():
+        return f"add `web: {{secret_env: DIGEST_SECRET}}`{f' and {also}' if also else ''} to the config"
+    also = f", and {also} to the config" if also else ""
+    return f"add `secret_env: DIGEST_SECRET` under the config's `web:`{also}"

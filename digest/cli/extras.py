@@ -127,7 +127,7 @@ def serve(obj: Context, host: str | None, port: int | None) -> None:
     from digest.cli.afresh import start_afresh_before_links
     from digest.cli.preload import preload
     from digest.profiles.load import load_profiles_lenient
-    from digest.signing import Signer
+    from digest.signing import Signer, add_secret_env
     from digest.web.app import create_app
     from digest.web.prefix import url_path
 
@@ -155,8 +155,10 @@ def serve(obj: Context, host: str | None, port: int | None) -> None:
         signer = Signer.ephemeral()
         # the variable config.example.yaml and this command's --help export, the config naming none:
         # a random secret all the same, said with the line that makes the exported one sign
-        exported = " ($DIGEST_SECRET is set, but the config names no web.secret_env: add `web: {secret_env: "
-        exported += "DIGEST_SECRET}` to the config to sign them, and the emails' links, with it)"
+        exported = (
+            f" ($DIGEST_SECRET is set, but the config names no web.secret_env: {add_secret_env(config)} "
+        )
+        exported += "to sign them, and the emails' links, with it)"
         from digest.config_missing import example_config
 
         # with none exported: what the random secret means and the key that makes one that lasts
