@@ -1,7 +1,9 @@
 """The tests' slow PostgreSQL proxy (helpers/slow_proxy.py), closed, stops listening at once: its
 accept thread has ended when close() returns. (Before, close() closed the listener under the
 thread's accept(), which went on waiting: a thread left running for every proxy of the session,
-on a descriptor number the next socket opened may take.)"""
+on a descriptor number the next socket opened may take.) A connection it passed on is cut both
+ways when it closes, its threads ended too (before, close() closed the sockets under the threads'
+recv(), which went on waiting: the connection stayed open, to the client and to the server)."""
 
 from __future__ import annotations
 
@@ -19,6 +21,24 @@ def test_a_closed_proxy_has_stopped_accepting_when_close_returns():
         assert proxy.connections == 1
         assert [t.name.split()[-1] for t in started(before)] == ["(_serve)"]  # its accept thread
     assert started(before) == []
+
+
+def test_a_connection_passed_on_is_cut_both_ways_when_the_proxy_closes():
+    with socket.create_server(("127.0.0.1", 0)) as upstream:  # a server that never hangs up itself
+        before = set(threading.enumerate())
+        with slow_proxy(0.0, upstream.getsockname()) as proxy:
+            client = socket.create_connection(("127.0.0.1", proxy.port), timeout=5)
+            upstream.settimeout(5)
+            server, _ = upstream.accept()
+            server.settimeout(5)
+            client.sendall(b"ping")
+            assert server.recv(4) == b"ping"  # passed on, both ways
+            server.sendall(b"pong")
+            assert client.recv(4) == b"pong"
+        with client, server:
+            assert client.recv(1) == b""  # was: TimeoutError, the connection still open
+            assert server.recv(1) == b""
+        assert started(before) == []  # was: its _pass_on and _pump threads, still in recv()
 
 
 def started(before: set[threading.Thread]) -> list[threading.Thread]:

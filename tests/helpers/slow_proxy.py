@@ -9,7 +9,6 @@ import contextlib
 import os
 import socket
 import threading
-import time
 from collections.abc import Iterator
 
 
@@ -34,8 +33,16 @@ class SlowProxy:
         self.listener = socket.create_server(("127.0.0.1", 0))
         self.port = self.listener.getsockname()[1]
         self.held: list[socket.socket] = []
+        self.passing: list[threading.Thread] = []  # each connection's: its pause, then its pumps
+        self.lock = threading.Lock()
+        self.closed = threading.Event()
         self.serving = threading.Thread(target=self._serve, daemon=True)
         self.serving.start()
+
+    def _start(self, target, *args: object) -> None:
+        thread = threading.Thread(target=target, args=args, daemon=True)
+        self.passing.append(thread)
+        thread.start()
 
     def _serve(self) -> None:
         while self.open:
@@ -47,29 +54,41 @@ class SlowProxy:
             if self.hang_up:
                 client.close()
                 continue
-            self.held.append(client)
-            threading.Thread(target=self._pass_on, args=(client,), daemon=True).start()
+            with self.lock:
+                if not self.open:
+                    client.close()
+                    return
+                self.held.append(client)
+                self._start(self._pass_on, client)
 
     def _pass_on(self, client: socket.socket) -> None:
-        if self.delay is None:
-            return
-        time.sleep(self.delay)
+        if self.delay is None or self.closed.wait(self.delay):
+            return  # held unanswered until closed, or closed during its pause: nothing passed on
         server = socket.create_connection(self.upstream)
-        self.held.append(server)
-        threading.Thread(target=_pump, args=(server, client), daemon=True).start()
+        with self.lock:
+            if not self.open:
+                server.close()
+                return
+            self.held.append(server)
+            self._start(_pump, server, client)
         _pump(client, server)
 
     def close(self) -> None:
-        """Stop listening and close every connection; its accept thread ends before this returns
-        (a listener's close alone does not wake an accept() under way in another thread: shutdown
-        does, on Linux)."""
-        self.open = False
-        with contextlib.suppress(OSError):
-            self.listener.shutdown(socket.SHUT_RDWR)
-        for s in (self.listener, *self.held):
+        """Stop listening and cut every connection, to the client and to the server; its threads
+        end before this returns (a socket's close alone does not wake an accept() or a recv() under
+        way in another thread, and the connection stays open while it waits: shutdown does, on
+        Linux). Closing again does nothing more."""
+        with self.lock:
+            self.open = False
+            self.closed.set()
+            sockets = [self.listener, *self.held]
+        for s in sockets:
+            with contextlib.suppress(OSError):
+                s.shutdown(socket.SHUT_RDWR)
             with contextlib.suppress(OSError):
                 s.close()
-        self.serving.join(10)
+        for thread in (self.serving, *self.passing):
+            thread.join(10)
 
 
 @contextlib.contextmanager
