@@ -44,7 +44,11 @@ def test_two_runs_at_once_handed_the_same_port_both_run_their_command(tmp_path):
     script = f'ip link set lo up && sysctl -qw net.ipv4.ip_local_port_range="29170 29171" && {RUN}'
     env = {**os.environ, "CI_PG": str(ROOT / ".ci" / "pg"), "UP": str(tmp_path)}
     env.pop("PGPORT", None)
-    done = subprocess.run(["unshare", "-n", "bash", "-c", script], env=env, capture_output=True, timeout=180)
+    done = subprocess.run(
+        ["unshare", "-n", "bash", "-c", script], env=env, capture_output=True, text=True, timeout=180
+    )
+    if done.returncode and ("unshare: " in done.stderr or "sysctl: " in done.stderr):  # root in a container
+        pytest.skip(f"cannot make a network namespace of its own here: {done.stderr.strip()}")
     outs = [(tmp_path / f"out{i}").read_text() for i in (1, 2)]
     assert done.returncode == 0, outs
     for out in outs:
