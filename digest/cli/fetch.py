@@ -79,9 +79,16 @@ def fetch(obj: Context, names: tuple[str, ...]) -> None:
                 retrying=None if obj.quiet else say_retry,
             )
         except InboxNotWritten as e:  # full, read-only (its fetch recorded as failed); another OSError: a bug
-            # the source it stopped at, by name: a catch-up's record is made before the fetch began
-            stopped = [r for r in last_fetches(store).values() if r.source == e.source]
-            stopped = [r for r in stopped if r.outcome == FAILED]
+            # the source it stopped at, by name (a catch-up's record is made before the fetch began), and
+            # those failed before it in this fetch (their own day's, at ``now``): their lines not said else
+            since = now.replace(microsecond=0)  # as the store keeps it
+            stopped = [
+                r for r in last_fetches(store).values() if r.source == e.source or r.attempted_at >= since
+            ]
+            order = {s.name: n for n, s in enumerate(config.sources)}  # as their outcomes' lines would be
+            stopped = sorted(
+                (r for r in stopped if r.outcome == FAILED), key=lambda r: order.get(r.source, 0)
+            )
             raise DigestError(not_saved(config, stopped, e)) from None
     for o in outcomes:
         bug = f" ({BUG})" if o.bug else ""  # its traceback logged with DIGEST_DEBUG=1 only

@@ -43,3 +43,28 @@ def test_a_catch_up_the_full_inbox_refused_is_said_with_its_source(workspace, tm
     said = " ".join((shown.stdout + shown.stderr).split())  # before: the inbox's line alone
     assert "hf_daily: failed: fetched, but not saved in the inbox: No space left on device" in said, said
     assert f"{disk}: No space left on device: free some space on its disk, then fetch again" in said, said
+
+
+ONE = "  - name: hf_{x}\n    kind: hf_daily\n    url: {base}/{x}/daily_papers?date={date}\n    retries: 0\n"
+TWO = "sources:\n" + ONE.replace("{x}", "a") + ONE.replace("{x}", "b")
+
+
+def test_a_source_failed_before_the_refused_catch_up_is_said_too(workspace, tmp_path):
+    """Two sources of one kind: the first's own day failed (a 404: nothing for the inbox), then the
+    second's catch-up was refused: `digest fetch` stops there, and says both, as their lines would be
+    (before the review: the second's alone; before the source was found by name, the first's alone)."""
+    api = {
+        "/a/daily_papers": lambda query: Route(b"no", status=404, content_type="text/plain"),
+        "/b/daily_papers": lambda query: Route(graph_page(query)),
+    }
+    with tmpfs(tmp_path, "256k") as disk, LocalHttpServer(api) as server:
+        text = workspace.config_path.read_text().replace("inbox: inbox", f"inbox: {disk}")
+        workspace.config_path.write_text(text + TWO.replace("{base}", server.url("")))
+        digest_at(workspace, "fetch", at=dt.datetime(2026, 12, 9, 6, 0, tzinfo=dt.UTC), code=1)  # the 8th
+        fill(disk / "filler")
+        shown = digest_at(workspace, "fetch", at=dt.datetime(2026, 12, 11, 6, 0, tzinfo=dt.UTC), code=1)
+    said = [line.removeprefix("error: ") for line in (shown.stdout + shown.stderr).splitlines()]
+    assert [line.split(": ", 2)[:2] for line in said[:2]] == [["hf_a", "failed"], ["hf_b", "failed"]], said
+    assert said[0].startswith("hf_a: failed: http://") and "date=2026-12-10" in said[0], said  # its own day
+    assert said[1] == "hf_b: failed: fetched, but not saved in the inbox: No space left on device", said
+    assert said[2] == f"{disk}: No space left on device: free some space on its disk, then fetch again", said
