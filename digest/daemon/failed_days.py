@@ -36,6 +36,7 @@ from digest.ingest.missed_days import (
     stored,
 )
 from digest.store import Store
+from digest.store_readers import iso
 
 # a failed day over a week old since the source's last fetch: what that fetch could not say
 AGED = f"over a week old, {NOT_AGAIN} since {{}}"
@@ -77,7 +78,7 @@ def failed_days(
             left = left_by_stop(a.detail)  # never asked for: not "again"
             given_up = (NEVER_CAME_LEFT if left else NEVER_CAME).format(end + dt.timedelta(days=1))
             said = src.rekeyed(a.detail, config.sources)
-            at = made_at(a.attempted_at, f)
+            at = _made_by(store, src, a.attempted_at, f)
             if f is not None and a.url == f.url:  # the source's line says how it failed
                 if n < len(aged):
                     lines.append(
@@ -144,6 +145,21 @@ def made_at(at: dt.datetime, last: FetchRecord | None) -> dt.datetime:
     if last is not None and dt.timedelta(0) < last.attempted_at - at <= dt.timedelta(seconds=CATCH_UP):
         return last.attempted_at
     return at
+
+
+def _made_by(store: Store, src: SourceConfig, at: dt.datetime, last: FetchRecord | None) -> dt.datetime:
+    """:func:`made_at`, also of a day recorded by a fetch before ``src``'s ``last`` (a catch-up held back
+    since: an older failed day asked first failed again): that fetch's time, its latest record of
+    ``src`` up to :data:`CATCH_UP` seconds after ``at`` (its own day's, its catch-ups recorded a second
+    apart before it; one record an address is kept: none left of it, ``at``)."""
+    made = made_at(at, last)
+    if made != at:
+        return made
+    sql = "SELECT MAX(attempted_at) FROM fetches WHERE source = ? AND attempted_at > ? AND attempted_at <= ?"
+    (latest,) = store.db.execute(
+        sql, (src.name, iso(at), iso(at + dt.timedelta(seconds=CATCH_UP)))
+    ).fetchone()
+    return dt.datetime.fromisoformat(latest) if latest else at
 
 
 def _failed(a: Asked, said: str, at: dt.datetime) -> str:

@@ -1,0 +1,45 @@
+"""`digest status` on a failed day a catch-up asked for at a fetch before the source's last, held back
+at the last one (an older failed day asked first failed again: ingest.fetch_all.fetch_with_missed),
+says it failed at the time of the fetch that asked for it, as it says one the last fetch asked for
+(failed_days.made_at): the catch-ups of a fetch are recorded a second apart before it, so status said
+"FAILED at 2026-12-12 05:59 UTC" of a fetch run at 06:00. Real `digest fetch` and `digest status`
+commands at chosen moments, a loopback API shaped like the real one that fails the 9th and the 10th."""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib
+
+import pytest
+from helpers.daily_papers import graph_page
+
+from digest.demo.http_server import LocalHttpServer, Route
+
+pytestmark = pytest.mark.backends  # the fetches are the store's
+
+HF = "sources:\n  - kind: hf_daily\n    url: {base}/api/daily_papers?date={date}\n    retries: 0\n"
+
+
+def ninth_and_tenth_fail(query: dict[str, str]) -> Route:
+    if query["date"] in ("2026-12-09", "2026-12-10"):
+        return Route(b"no", status=404, content_type="text/plain")
+    return Route(graph_page(query))
+
+
+def test_a_held_back_day_is_said_failed_at_the_time_of_the_fetch_that_asked_for_it(workspace, monkeypatch):
+    with LocalHttpServer({"/api/daily_papers": ninth_and_tenth_fail}) as server:
+        workspace.config_path.write_text(
+            workspace.config_path.read_text() + HF.replace("{base}", server.url(""))
+        )
+        # the 8th; nothing until the 12th, whose fetch asks for the 9th and the 10th (both fail), then
+        # the 13th's for the 9th first: it fails again, the 10th waits
+        for module, day, hour in (("fetch", 9, 6), ("fetch", 12, 6), ("fetch", 13, 6), ("status", 13, 7)):
+            at = dt.datetime(2026, 12, day, hour, 0, tzinfo=dt.UTC)
+            monkeypatch.setattr(importlib.import_module(f"digest.cli.{module}"), "now_utc", lambda at=at: at)
+            shown = workspace.cli(module).output
+    lines = [line for line in shown.splitlines() if line.startswith("  and the daily papers of")]
+    assert [line.split(": http")[0] for line in lines] == [
+        "  and the daily papers of 2026-12-09 FAILED at 2026-12-13 06:00 UTC",  # the last fetch's
+        # before: "... FAILED at 2026-12-12 05:59 UTC", its catch-up's record a second before the fetch
+        "  and the daily papers of 2026-12-10 FAILED at 2026-12-12 06:00 UTC",
+    ], shown
