@@ -29,6 +29,14 @@ def is_sources(name: str, source: str) -> bool:
     return re.fullmatch(re.escape(f"fetch-{safe(source)}") + _TAIL, name) is not None
 
 
+def fetched_at(path: str) -> dt.datetime | None:
+    """When the fetch that named the fetched document ``path`` ran (UTC, to the second: a catch-up's
+    file is named at its fetch's time, its record a second apart before it); None: not a fetched
+    document's name."""
+    stamp = re.search(r"-(\d{8}T\d{6})(?:\.\d+)?\.[a-z]+$", path) if fetched_source(path) else None
+    return dt.datetime.strptime(stamp[1], "%Y%m%dT%H%M%S").replace(tzinfo=dt.UTC) if stamp else None
+
+
 def fetched_source(path: str) -> str:
     """The source a listing came from: a fetched document's source (its name in the config, as
     its file's name has it), or '' for a dump dropped in the inbox."""

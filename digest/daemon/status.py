@@ -31,12 +31,13 @@ from digest.deliver.suppressions import UNSUBSCRIBE, Suppression, Suppressions
 from digest.deliver.unrecorded import Accepted, Unrecorded
 from digest.deliver.wanted import removed_readers
 from digest.errors import StoreError
-from digest.fetched_names import fetched_source
+from digest.fetched_names import fetched_at, fetched_source
 from digest.files import counted
 from digest.ingest import inbox as inbox_folder
 from digest.ingest.fetch import EMPTY, NOT_MODIFIED
 from digest.ingest.fetch import FAILED as FETCH_FAILED
 from digest.ingest.fetch_records import FetchRecord, last_fetches
+from digest.ingest.stored_days import CATCH_UP
 from digest.models import Profile
 from digest.profiles.load import load_profiles_lenient
 from digest.select.collection import CollectionStats
@@ -229,6 +230,9 @@ def _ingested(
     if last is None or not fetched_source(last[0]):  # a dump of the inbox: when it was read
         return last
     path, day, at = last
+    named = fetched_at(path)  # the time of the fetch that made it, a fetch before the last's too
+    if named is not None and dt.timedelta(0) < named - at <= dt.timedelta(seconds=CATCH_UP):
+        return path, day, named
     return path, day, next((m for f in fetches.values() if (m := made_at(at, f)) != at), at)
 
 

@@ -43,3 +43,29 @@ def test_a_held_back_day_is_said_failed_at_the_time_of_the_fetch_that_asked_for_
         # before: "... FAILED at 2026-12-12 05:59 UTC", its catch-up's record a second before the fetch
         "  and the daily papers of 2026-12-10 FAILED at 2026-12-12 06:00 UTC",
     ], shown
+
+
+def eleventh_and_twelfth_fail(query: dict[str, str]) -> Route:
+    if query["date"] in ("2026-12-11", "2026-12-12"):
+        return Route(b"no", status=404, content_type="text/plain")
+    return Route(graph_page(query))
+
+
+def test_a_catch_up_s_listing_of_a_fetch_before_the_last_is_said_at_its_file_s_time(workspace, monkeypatch):
+    """The last listing stored, a catch-up's of the fetch before the last (the 12th's: the 10th came,
+    its own day failed, asked again by the 13th's, which failed too: no record of that fetch's time
+    left but its file's name): said at that fetch's time, as its file's name says it. Before: "Last
+    ingest: fetch-hf_daily-2026-12-10-20261212T060000.json (listing of 2026-12-10) at 2026-12-12 05:59
+    UTC", the name and the time a minute apart."""
+    with LocalHttpServer({"/api/daily_papers": eleventh_and_twelfth_fail}) as server:
+        workspace.config_path.write_text(
+            workspace.config_path.read_text() + HF.replace("{base}", server.url(""))
+        )
+        for module, day, hour in (("fetch", 9, 6), ("fetch", 12, 6), ("fetch", 13, 6), ("status", 13, 7)):
+            at = dt.datetime(2026, 12, day, hour, 0, tzinfo=dt.UTC)
+            monkeypatch.setattr(importlib.import_module(f"digest.cli.{module}"), "now_utc", lambda at=at: at)
+            shown = workspace.cli(module).output
+    assert shown.splitlines()[0] == (
+        "Last ingest: fetch-hf_daily-2026-12-10-20261212T060000.json (listing of 2026-12-10) "
+        "at 2026-12-12 06:00 UTC"
+    ), shown
