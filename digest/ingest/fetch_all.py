@@ -96,9 +96,8 @@ def _behind(
     said = []
     for day, o in zip(days, outcomes, strict=True):
         older = [d for d in failed if d < day]
-        said.append(
-            dataclasses.replace(o, behind=behind(older, own, on)) if older and held_back(outcomes, o) else o
-        )
+        waits = older and o.outcome == FAILED and held_back(outcomes, o)  # one that came waits for none
+        said.append(dataclasses.replace(o, behind=behind(older, own, on)) if waits else o)
     return said
 
 

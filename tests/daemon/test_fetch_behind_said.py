@@ -53,3 +53,26 @@ def test_a_held_back_day_s_line_says_when_it_is_asked_again_as_status_does(mail_
     ninth = [line for line in (shown.stdout + shown.stderr).splitlines() if "date=2026-12-09" in line]
     assert len(ninth) == 1 and WAIT not in ninth[0], shown  # the oldest: asked at the next fetch
     assert f"{WAIT}, until a week old" in status.stdout, status.stdout
+
+
+def ninth_and_eleventh_fail(query: dict[str, str]) -> Route:
+    if query["date"] in ("2026-12-09", "2026-12-11"):
+        return Route(b"no", status=404, content_type="text/plain")
+    return Route(graph_page(query))
+
+
+def test_a_day_that_came_after_a_failed_one_is_not_said_to_be_asked_again(workspace):
+    """A catch-up of the 9th (fails), the 10th (comes) and the 11th (fails): only the 11th waits for
+    the 9th. Before the review, the 10th's line said so too: "hf_daily: 2 papers of 2026-12-10: 2 new,
+    0 known; asked again at each fetch once 2026-12-09 answers or, that day a week old, from ..."."""
+    with LocalHttpServer({"/api/daily_papers": ninth_and_eleventh_fail}) as server:
+        workspace.config_path.write_text(
+            workspace.config_path.read_text() + HF.replace("{base}", server.url(""))
+        )
+        digest_at(workspace, "fetch", at=at(9))  # the 8th; then nothing until the 13th
+        shown = digest_at(workspace, "fetch", at=at(13), code=1)  # the 9th to the 11th, then the 12th
+    lines = shown.stdout.splitlines()
+    assert "hf_daily: 2 papers of 2026-12-10: 2 new, 0 known" in lines, shown.stdout
+    eleventh = next(line for line in lines if "date=2026-12-11" in line)
+    assert eleventh.endswith(f"; {WAIT}"), shown.stdout
+    assert sum("asked again at each fetch once" in line for line in lines) == 1, shown.stdout
