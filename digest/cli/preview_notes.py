@@ -145,8 +145,14 @@ def say_stopped(store: Any, profile: Any, user: str, continues: str) -> bool:
     plans them (`digest preview`, `digest rank --next`); whether it said so."""
     from digest.deliver.suppressions import suppressed_note
 
-    if profile.paused:
-        secho(f"note: {user} is paused: `digest send` sends them nothing.", fg="yellow", err=True)
+    if profile.paused:  # what lifts it, as `digest send`'s row says (paused_note)
+        from digest.daemon.already import until_unpaused
+
+        secho(
+            f"note: {user} is paused: `digest send` sends them nothing {until_unpaused(user)}.",
+            fg="yellow",
+            err=True,
+        )
         return True
     if blocked := suppressed_note(store, profile, continues):
         secho(f"note: {blocked}", fg="yellow", err=True)

@@ -19,10 +19,15 @@ from digest.store import FAILED, QUEUED, SENT
 MADE_FOR_FILES = "made by a `send --to-dir`: `digest send --to-dir` writes it, `digest send` emails it"
 
 
+def until_unpaused(user: str) -> str:
+    """How a paused reader gets mail again, as `digest send` and `digest preview` say it."""
+    return f"until `digest profile set {user} paused false`"
+
+
 def paused_note(user: str) -> str:
     """A paused reader's row in `digest send`: what lifts it, as a suppressed reader's says (`send
     --dry-run` names a renamed reader by the new name, which the command takes)."""
-    return f"paused: gets nothing until `digest profile set {user} paused false`"
+    return f"paused: gets nothing {until_unpaused(user)}"
 
 
 def held_then(entry: OutboxEntry, leases_at: dt.datetime | None) -> bool:

@@ -155,7 +155,9 @@ def test_rank_next_of_a_paused_reader_says_no_digest_goes_to_them(workspace):
     here = [sys.executable, "-m", "digest", "--config", str(workspace.config_path), "rank", "ada", "--next"]
     shown = subprocess.run([*here, "--limit", "3"], capture_output=True, text=True, timeout=120)
     assert shown.returncode == 0, shown.stderr
-    assert shown.stderr == "note: ada is paused: `digest send` sends them nothing.\n"
+    assert shown.stderr == (
+        "note: ada is paused: `digest send` sends them nothing until `digest profile set ada paused false`.\n"
+    )
     assert [line.split()[0] for line in shown.stdout.splitlines() if "Spiking" in line] == ["1.", "2.", "3."]
     as_json = subprocess.run([*here, "--json"], capture_output=True, text=True, timeout=120)
     assert len(json.loads(as_json.stdout)) == 2 and "is paused" in as_json.stderr  # stdout: the JSON alone
@@ -190,7 +192,9 @@ def test_rank_next_json_of_a_paused_reader_marks_no_row_in_the_next_digest(works
     assert ranked.returncode == 0, ranked.stderr
     rows = json.loads(ranked.stdout)
     assert [row["in_next_digest"] for row in rows] == [False, False, False], rows  # was: True, True, False
-    assert "note: ada is paused: `digest send` sends them nothing." in ranked.stderr
+    assert (
+        "note: ada is paused: `digest send` sends them nothing until `digest profile set ada" in ranked.stderr
+    )
     workspace.profile("ada", profile)  # resumed: the digest's rows marked again
     ranked = subprocess.run([*command, "--next", "--limit", "3", "--json"], capture_output=True, text=True)
     assert [row["in_next_digest"] for row in json.loads(ranked.stdout)] == [True, True, False]

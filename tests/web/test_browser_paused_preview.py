@@ -1,7 +1,7 @@
 """A paused reader's preview says what the daemon will really do: nothing goes to them, as
-`digest preview` says on stderr ("note: ada is paused: `digest send` sends them nothing."), so
-the preferences page's preview and the digest's own page show that, not an email that never
-comes (Chromium, a real SMTP server)."""
+`digest preview` says on stderr ("note: ada is paused: `digest send` sends them nothing until
+`digest profile set ada paused false`."), the preferences page's preview and the digest's own page
+show that, not an email that never comes (Chromium, a real SMTP server)."""
 
 from __future__ import annotations
 
