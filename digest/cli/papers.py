@@ -151,7 +151,7 @@ def rank(obj: Context, user: str, as_json: bool, limit: int | None, next_only: b
     """
     from dataclasses import replace
 
-    from digest.cli.preview_notes import period_went, say_stopped
+    from digest.cli.preview_notes import period_went, say_stopped, to_store_papers
     from digest.cli.renamed_user import given, load_named, typed
     from digest.daemon.renamed import with_history
     from digest.select.digests import rank_all, rank_next
@@ -203,12 +203,7 @@ def rank(obj: Context, user: str, as_json: bool, limit: int | None, next_only: b
         return
     if not matches:
         if not stored:
-            # the config's sources first, as README's "Using it" runs `digest fetch` before `digest ingest`
-            fetch = "run `digest fetch` (the config's sources; `digest status` shows their last fetch), or "
-            echo(
-                f"No papers stored yet: {fetch if config.sources else ''}put listing dumps in {config.inbox} "
-                "and run `digest ingest`."
-            )
+            echo(f"No papers stored yet: {to_store_papers(config)}.")  # as `digest preview` says it
         elif next_only and first:  # a new reader's first digest is the latest listing
             echo(f"Nothing for {user}'s first digest yet: no paper of the latest listing matches.")
         elif next_only:  # the window is what came since the reader's last digest

@@ -56,9 +56,9 @@ def say_notes(
     elif say_stopped(store, outgoing.digest.profile, user, continues):
         pass
     elif not outgoing.digest.sent:
+        why = _nothing_new(config, store, outgoing.digest.profile, user, now, continues, day)
         secho(  # the "nothing new" message is shown, but only send_empty: true would send it
-            f"note: {_nothing_new(store, outgoing.digest.profile, user, now, continues, day)}: no email is "
-            "sent for this (`send_empty: true` would send this note).",
+            f"note: {why}: no email is sent for this (`send_empty: true` would send this note).",
             fg="yellow",
             err=True,
         )
@@ -107,13 +107,26 @@ def period_went(
     )
 
 
+def to_store_papers(config: Any) -> str:
+    """What stores the first papers, as `digest rank` and `digest preview` say it: the config's
+    sources first, as README's "Using it" runs `digest fetch` before `digest ingest`."""
+    fetch = "run `digest fetch` (the config's sources; `digest status` shows their last fetch), or "
+    return f"{fetch if config.sources else ''}put listing dumps in {config.inbox} and run `digest ingest`"
+
+
 def _nothing_new(
-    store: Any, profile: Any, user: str, now: dt.datetime, continues: str, day: dt.date | None = None
+    config: Any,
+    store: Any,
+    profile: Any,
+    user: str,
+    now: dt.datetime,
+    continues: str,
+    day: dt.date | None = None,
 ) -> str:
-    """Why the digest is empty: nothing matches yet (a reader who never had a digest made), or
-    nothing new since their last one, whose papers are not sent again (the window starts after it),
-    with when it was made as the outbox keeps it. ``day`` (--date) before today: as that day's
-    digest saw them (digest_of_day), not after digests made since."""
+    """Why the digest is empty: no papers stored yet (and what stores them), nothing matches yet (a
+    reader who never had a digest made), or nothing new since their last one, whose papers are not
+    sent again (the window starts after it), with when it was made as the outbox keeps it. ``day``
+    (--date) before today: as that day's digest saw them (digest_of_day), not after digests made since."""
     from zoneinfo import ZoneInfo
 
     from digest.deliver.outbox import Outbox
@@ -125,6 +138,8 @@ def _nothing_new(
             return f"nothing matches {user}'s interests by {day}"
         return f"nothing new matches {user}'s interests on {day} since their digest before that day"
     if store.previous_digest_through(continues) is None:
+        if store.paper_count() == 0:  # as `digest rank ada --next` says it
+            return f"no papers stored yet: {to_store_papers(config)}; nothing matches {user}'s interests yet"
         return f"nothing matches {user}'s interests yet"
     said = f"nothing new matches {user}'s interests since their last digest"
     entry = Outbox(store).latest_entries([continues]).get(continues)

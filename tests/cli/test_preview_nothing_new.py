@@ -4,6 +4,8 @@ nothing matches their interests "yet" as if they never had a digest (a real SMTP
 from __future__ import annotations
 
 import datetime as dt
+import subprocess
+import sys
 
 from helpers.faked import digest_at, needs_faketime
 
@@ -52,3 +54,33 @@ def test_an_empty_preview_of_a_day_before_the_readers_first_digest_is_not_said_a
     then = ws.cli("preview", "bob", "--date", "2026-03-18", "--text").stderr
     assert "since their last digest" not in then, then
     assert "note: nothing matches bob's interests by 2026-03-18: no email is sent for this" in then, then
+
+
+def test_a_preview_before_any_paper_was_stored_says_what_stores_them_as_rank_does(workspace):
+    # Before: "note: nothing matches ada's interests yet: no email is sent for this (...)", as if her
+    # interests were at fault, where `digest rank ada --next` says "No papers stored yet: ..." and
+    # what to run
+    workspace.profile("ada", "email: ada@example.org\ninterests: [gardening]\n")
+    digest = [sys.executable, "-m", "digest", "--config", str(workspace.config_path)]
+    inbox = workspace.root / "inbox"
+    for sources, fetch in (
+        ("", ""),  # dumps only
+        (  # README's "Using it": `digest fetch` first
+            "sources:\n  - kind: hf_daily\n",
+            "run `digest fetch` (the config's sources; `digest status` shows their last fetch), or ",
+        ),
+    ):
+        workspace.config_path.write_text(workspace.config_path.read_text() + sources)
+        to_do = f"{fetch}put listing dumps in {inbox} and run `digest ingest`"
+        shown = subprocess.run(
+            [*digest, "preview", "ada", "--text"], capture_output=True, text=True, timeout=120
+        )
+        assert shown.returncode == 0, shown.stderr
+        assert (
+            f"note: no papers stored yet: {to_do}; nothing matches ada's interests yet: no email is sent "
+            "for this (`send_empty: true` would send this note).\n" in shown.stderr
+        ), shown.stderr
+        ranked = subprocess.run(
+            [*digest, "rank", "ada", "--next"], capture_output=True, text=True, timeout=120
+        )
+        assert ranked.stdout == f"No papers stored yet: {to_do}.\n"  # the same words
