@@ -236,7 +236,7 @@ def test_send_reports_an_unreachable_server_without_a_traceback(workspace):
 def test_the_shared_evaluation_runs_against_the_cli():
     evaluate = SHARED / "eval" / "evaluate.py"
     if not evaluate.exists():
-        pytest.skip("the shared evaluation is not here")
+        pytest.skip(f"the shared evaluation is not at {evaluate}")
     result = subprocess.run(
         [sys.executable, str(evaluate), "--digest", f"{sys.executable} -m digest"],
         capture_output=True,
