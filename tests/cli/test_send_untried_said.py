@@ -7,8 +7,9 @@ made and did not write (stopped with Ctrl-C) is said "waiting, not tried yet (ma
 --to-dir`: `digest send --to-dir` writes it, `digest send` emails it)": its interruption said
 "`digest send --to-dir DIR` writes the rest", and `digest send` alone (by SMTP) takes it too.
 
-Real parts: a real `digest send` process, a real SIGINT, aiosmtpd on loopback answering each MAIL
-FROM after a pause (so the signal lands mid-send; for `--to-dir`, as its first file is written),
+Real parts: a real `digest send` process, a real SIGINT, aiosmtpd on loopback holding the third
+message's MAIL FROM until the send says it is stopping (helpers/send_process.untried_after_stop: the
+signal lands while that message is on its way; for `--to-dir`, as its first file is written),
 SQLite."""
 
 from __future__ import annotations
