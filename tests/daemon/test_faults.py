@@ -23,6 +23,7 @@ import pytest
 from click.testing import CliRunner
 from daemon_processes import start, wait_until
 from helpers.disks import tmpfs
+from helpers.leases import all_recorded
 
 from digest.cli import main
 from digest.demo.smtp_server import LocalSmtpServer, Received
@@ -165,7 +166,7 @@ def test_a_disk_that_fills_mid_batch_stops_delivery_without_repeats_and_resumes_
             )
             (small_disk / "filler").unlink()  # space again
             wait_until(lambda: len(copies(server)) == READERS, 60, "every digest", ws)
-            time.sleep(1.5)
+            all_recorded(ws.config.database)  # every one recorded as sent, the note of them cleared
             after = status(ws)
         finally:
             stop(proc)
@@ -193,7 +194,7 @@ def test_a_reader_whose_message_cannot_be_built_is_reported_and_the_others_serve
         proc = start(ws)
         try:
             wait_until(lambda: len(server.messages) >= READERS, 60, "every other digest", ws)
-            time.sleep(1.5)
+            all_recorded(ws.config.database)  # nothing left to send or to try again
             out = status(ws)
         finally:
             stop(proc)
@@ -229,7 +230,7 @@ def test_a_server_that_hangs_after_data_costs_a_few_timeouts_and_everyone_gets_o
             during = seen[-1]
             server.release.set()
             wait_until(lambda: len(copies(server)) == READERS, 60, "every digest", ws)
-            time.sleep(1.5)
+            all_recorded(ws.config.database)  # no retry left to come due: the attempts are all made
         finally:
             stop(proc)
     assert not assert_each_reader_once_but_the_one_in_flight(server, ALL)
@@ -259,7 +260,7 @@ def test_a_server_that_accepts_then_drops_the_connection_gives_at_most_the_one_i
                 "every digest",
                 ws,
             )
-            time.sleep(1.5)
+            all_recorded(ws.config.database)  # the re-sent ones recorded as sent
             after = status(ws)
         finally:
             stop(proc)

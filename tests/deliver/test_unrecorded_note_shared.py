@@ -24,6 +24,7 @@ from pathlib import Path
 import psycopg
 import pytest
 from helpers.disks import tmpfs
+from helpers.leases import leases_over
 
 from digest.db import DatabaseUrl
 from digest.deliver.outbox import SENT, Outbox
@@ -261,7 +262,7 @@ def test_a_send_halting_with_no_room_for_its_note_says_it_will_be_sent_again(tmp
         said = [send.communicate(timeout=120)[1] for send in sends]
         (unnoted,) = [text for text in said if "memory only" in text]
         (disk / "small0").unlink()
-        time.sleep(1.5)  # the halted send's claim lapses (delivery.lease_seconds: 1)
+        leases_over(url)  # the halted send's claim lapses (delivery.lease_seconds: 1)
         again = subprocess.run([*digest, "send"], capture_output=True, text=True, timeout=120)
     assert [s.returncode for s in sends] == [1, 1] and again.returncode == 0, again.stderr
     assert "This worker's next pass records it as sent" not in unnoted  # was said
