@@ -163,7 +163,9 @@ def no_schema_usable(error: Exception, name: str, url: str = "") -> StoreUnusabl
     not the first that exists, which may be another team's; none holding them, the schema of the
     database that does (:data:`TABLES_SCHEMAS`: a search_path mistyped, or set to another's), said
     as the one to set it to; none in the database (a new one): the first that exists, said as the
-    one they would be made in. Asked as :func:`asked` asks."""
+    one they would be made in. Not asked (the server gone): that none is usable, the schema said the
+    one its connection's options name (:func:`unasked_schema`), else that it could not be asked.
+    Asked as :func:`asked` asks."""
     role, first = role_of(name), str(error).strip().splitlines()[0]
     try:
         with contextlib.closing(connect_within(url or name, ASK_WAIT)) as db:
@@ -191,10 +193,17 @@ def no_schema_usable(error: Exception, name: str, url: str = "") -> StoreUnusabl
             f"CREATE ON SCHEMA {row[0]} TO {sql_role(role)}), or set its search_path to the schema they "
             f"are in (ALTER ROLE ... SET search_path) ({first})"
         )
-    if tables is not None:
-        schema, where = str(tables[0]), f"{tables[0]}, in its search_path"
-    else:  # not asked: the schema its options' search_path names, as the statement's (or said not known)
-        schema, where = unasked_schema(url or name), "the first of its search_path"
+    if tables is None:  # not asked: what is known said, the schema its options' search_path names (if any)
+        schema = unasked_schema(url or name)
+        known = f"; the search_path its connection sets names {schema} first" if schema != NOT_ASKED else ""
+        return StoreUnusable(
+            f"{name}: role '{role}' may use no schema of its search_path (or none of them exists), so "
+            "finds no tables of digest's and may make none; which schema holds them could not be asked "
+            f"(the server did not answer the question{known}): grant it that schema's use (GRANT USAGE "
+            f"ON SCHEMA {schema} TO {sql_role(role)}, and CREATE for a new database, its tables not made "
+            f"yet) ({first})"
+        )
+    schema, where = str(tables[0]), f"{tables[0]}, in its search_path"
     return StoreUnusable(
         f"{name}: role '{role}' may not use the schema digest's tables are in ({where}), so finds no "
         f"tables there and may make none; grant it that (GRANT USAGE ON SCHEMA {schema} TO "

@@ -71,9 +71,11 @@ def test_the_schema_whose_use_to_grant_unasked_is_the_urls_search_paths(tmp_path
         assert refused.sqlstate == "3F000", refused  # no schema has been selected to create in
         said = told(no_schema_usable, refused, unanswered(reader, "-csearch_path%3Ddigest_app"))
         # before: "grant it that (GRANT USAGE ON SCHEMA <the schema of digest's tables> TO ..."
-        assert f"grant it that (GRANT USAGE ON SCHEMA digest_app TO {role})" in said, said
+        assert (
+            f"grant it that schema's use (GRANT USAGE ON SCHEMA digest_app TO {role}, and CREATE" in said
+        ), said
         said = told(no_schema_usable, refused, unanswered(reader))
-        assert f"(GRANT USAGE ON SCHEMA {NOT_ASKED} TO {role})" in said, said
+        assert f"(GRANT USAGE ON SCHEMA {NOT_ASKED} TO {role}, and CREATE" in said, said
 
 
 def test_a_schema_named_with_a_comma_in_the_urls_search_path_is_said_whole(tmp_path):
