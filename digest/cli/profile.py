@@ -45,14 +45,17 @@ def _saved(edited: Any, what: str) -> None:
 def _one_keyword(source: Any, user: str, keyword: str) -> None:
     """A keyword given with a comma in it, written in quotes (one argument: one keyword): said once, by
     the command that wrote it (the file's quotes say it after), for a user who meant two."""
+    from digest.cli.renamed_user import typed
     from digest.keyword_checks import comma_parts
 
     keyword = " ".join(keyword.split())
     if len(parts := comma_parts(keyword)) > 1:
+        # the parts given first (a profile's last keyword is not removed), then the whole (else kept)
+        removal = typed("profile", "remove", "{}", keyword).format(user)
         secho(
             f"note: {source}: interests: {keyword!r} is one keyword with a comma in it (scored as one "
             f"phrase), written in quotes, which say so; for {len(parts)} keywords, give each to its own "
-            f"`digest profile add {user} KEYWORD`",
+            f"`digest profile add {user} KEYWORD`, then remove it (`{removal}`)",
             err=True,
         )
 
@@ -249,10 +252,13 @@ def profile_exclude(obj: Context, user: str, term: str, remove: bool) -> None:
     edited = apply_edit(obj.config, user, change, then=RUN_AGAIN)
     _saved(edited, f"{'No longer excluding' if remove else 'Excluding'} {term!r} for {user}")
     if not remove and edited.changed and len(parts := comma_parts(term)) > 1:  # said here, once
+        # the parts given first, then the whole removed (else kept beside them), as for a keyword
+        removal = typed("profile", "exclude", "{}", term, "--remove").format(user)
         secho(
             f"note: {edited.profile.source}: exclude: {term!r} is one excluded term with a comma in it (a "
             f"paper is left out only if it holds all of it), written in quotes, which say so; for "
-            f"{len(parts)} excluded terms, give each to its own `digest profile exclude {user} TERM`",
+            f"{len(parts)} excluded terms, give each to its own `digest profile exclude {user} TERM`, "
+            f"then remove it (`{removal}`)",
             err=True,
         )
 

@@ -10,6 +10,7 @@ Real parts: real `digest` processes, the profile files on disk."""
 
 from __future__ import annotations
 
+import shlex
 import subprocess
 import sys
 
@@ -28,7 +29,7 @@ def note(path, user: str, keyword: str) -> str:
     return (
         f"note: {path}: interests: {keyword!r} is one keyword with a comma in it (scored as one phrase), "
         f"written in quotes, which say so; for 2 keywords, give each to its own `digest profile add {user} "
-        "KEYWORD`\n"
+        f"KEYWORD`, then remove it (`digest profile remove {user} {shlex.quote(keyword)}`)\n"
     )
 
 
