@@ -1,0 +1,86 @@
+"""The schema digest's tables are in, as a grant names it, where the server could not be asked:
+the search_path the connection's options set, read as libpq reads them (the URL's ``options``,
+even empty; else its service's, from the connection service file; else PGOPTIONS). (Moved from
+digest.pggrants.)"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+# Where the tables' schema could not be asked and no search_path is known: said as such, in the
+# statement's place of it (public, PostgreSQL's default, granted where the tables are not, would
+# only bring the refusal again)
+NOT_ASKED = "<their schema, which could not be asked: public unless a search_path names another>"
+
+
+def unasked_schema(url: str, resolved: bool = False) -> str:
+    """The schema digest's tables are in, as a statement names it, where the server could not be
+    asked: the first the search_path of the connection's options names (:func:`_options`), other
+    than the role's own ("$user"); else :data:`NOT_ASKED` (the role's or the database's
+    search_path cannot be known without asking, nor a service's options not found here).
+    ``resolved``: ``url`` is a connection's own (psycopg's ``info.dsn``: libpq's options, from
+    wherever they came, and none written where they were empty)."""
+    options = _options(url, resolved)
+    if options is None:
+        return NOT_ASKED
+    # -c search_path=, -csearch_path=, --search-path= (a setting's name in any case, "-" for "_")
+    found = re.findall(r"(?:-c\s*|--)search[-_]path=((?:\\.|\S)*)", options, re.I)  # the last set wins
+    # its entries split at the commas outside double quotes ("digest,app" is one schema's name)
+    entries = re.findall(r'(?:"(?:[^"]|"")*"|[^,"])+', re.sub(r"\\(.)", r"\1", found[-1])) if found else []
+    for entry in (e.strip() for e in entries):
+        if entry and entry not in ("$user", '"$user"'):
+            from digest.pggrants import sql_role
+
+            return entry if entry.startswith('"') else sql_role(entry.lower())  # folded as PostgreSQL does
+    return NOT_ASKED
+
+
+def _options(url: str, resolved: bool = False) -> str | None:
+    """The options the connection to ``url`` is made with, as libpq takes them: the URL's, even
+    empty (``options=``: then PGOPTIONS is not read), else its service's (``service=``, or
+    PGSERVICE), else PGOPTIONS'. None: not known (a service defined in no file read here: libpq
+    finds it in a folder of its build's)."""
+    from psycopg.conninfo import conninfo_to_dict
+
+    try:
+        given = conninfo_to_dict(url)
+    except Exception:  # noqa: BLE001 (a URL psycopg cannot read: nothing known)
+        return ""
+    if "options" in given or resolved:
+        return str(given.get("options") or "")
+    if service := given.get("service") or os.environ.get("PGSERVICE"):
+        return _service_options(str(service))
+    return os.environ.get("PGOPTIONS", "")
+
+
+def _service_options(service: str) -> str | None:
+    """The options of ``service`` in the connection service file libpq reads (PGSERVICEFILE, else
+    ~/.pg_service.conf; the service not there: PGSYSCONFDIR's pg_service.conf), PGOPTIONS' where
+    it sets none; None where no file read here defines it. Read as libpq reads it: its group is the
+    first whose line starts ``[service]`` (whatever follows), up to the next group's line; a key
+    given twice in it, the first."""
+    user_file = os.environ.get("PGSERVICEFILE") or os.path.expanduser("~/.pg_service.conf")
+    files = [user_file] + (
+        [os.path.join(os.environ["PGSYSCONFDIR"], "pg_service.conf")] if "PGSYSCONFDIR" in os.environ else []
+    )
+    for path in files:
+        found: dict[str, str] | None = None
+        try:
+            lines = Path(path).read_text(encoding="utf-8", errors="replace").splitlines()
+        except OSError:
+            continue
+        for line in (raw.strip() for raw in lines):
+            if not line or line.startswith("#"):
+                continue
+            if line.startswith("["):
+                if found is not None:  # its group ended: libpq reads no further
+                    break
+                found = {} if line.startswith(f"[{service}]") else None
+            elif found is not None and "=" in line:
+                key, value = line.split("=", 1)
+                found.setdefault(key.strip(), value.strip())
+        if found is not None:
+            return found.get("options", os.environ.get("PGOPTIONS", ""))
+    return None
