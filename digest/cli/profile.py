@@ -42,24 +42,6 @@ def _saved(edited: Any, what: str) -> None:
     say_profile_notes(edited.profile)  # a keyword given with a comma in it
 
 
-def _one_keyword(source: Any, user: str, keyword: str) -> None:
-    """A keyword given with a comma in it, written in quotes (one argument: one keyword): said once, by
-    the command that wrote it (the file's quotes say it after), for a user who meant two."""
-    from digest.cli.renamed_user import typed
-    from digest.keyword_checks import comma_parts
-
-    keyword = " ".join(keyword.split())
-    if len(parts := comma_parts(keyword)) > 1:
-        # the parts given first (a profile's last keyword is not removed), then the whole (else kept)
-        removal = typed("profile", "remove", "{}", keyword).format(user)
-        secho(
-            f"note: {source}: interests: {keyword!r} is one keyword with a comma in it (scored as one "
-            f"phrase), written in quotes, which say so; for {len(parts)} keywords, give each to its own "
-            f"`digest profile add {user} KEYWORD`, then remove it (`{removal}`)",
-            err=True,
-        )
-
-
 @profile.command("new")
 @click.argument("user")
 @click.option("--email", required=True, metavar="ADDR", help="Where the digests go.")
@@ -100,8 +82,10 @@ def profile_new(obj: Context, user: str, email: str, interests: tuple[str, ...],
     created = create_profile(obj.config, user, email, interests, name)
     echo(f"Created {created.source}")
     say_profile_notes(created)
+    from digest.cli.comma_notes import one_keyword
+
     for keyword in dict.fromkeys(interests):  # one -i: one keyword, written in quotes; said here, once
-        _one_keyword(created.source, user, keyword)
+        one_keyword(created.source, user, keyword)
     try:  # the address of a reader whose profile file is gone: a renamed profile, said now
         with Store(obj.config.database, readonly=True) as store:
             for line in said_for_new(obj.config, store, created):  # or none does: another has it too
@@ -196,7 +180,9 @@ def profile_add(obj: Context, user: str, keyword: str, weight: float | None) -> 
     )
     _saved(edited, f"{keyword!r} is in {user}'s interests" + (f" with weight {weight:g}" if weight else ""))
     if edited.changed:  # said by the command that wrote it
-        _one_keyword(edited.profile.source, user, keyword)
+        from digest.cli.comma_notes import one_keyword
+
+        one_keyword(edited.profile.source, user, keyword)
 
 
 @profile.command("remove")
@@ -236,8 +222,8 @@ def profile_exclude(obj: Context, user: str, term: str, remove: bool) -> None:
       digest profile exclude ada medical
       digest profile exclude ada medical --remove
     """
+    from digest.cli.comma_notes import one_term
     from digest.cli.renamed_user import found_named, typed
-    from digest.keyword_checks import comma_parts
     from digest.profiles.changes import add_exclude, remove_exclude
     from digest.profiles.edit import RUN_AGAIN, apply_edit
 
@@ -251,16 +237,8 @@ def profile_exclude(obj: Context, user: str, term: str, remove: bool) -> None:
 
     edited = apply_edit(obj.config, user, change, then=RUN_AGAIN)
     _saved(edited, f"{'No longer excluding' if remove else 'Excluding'} {term!r} for {user}")
-    if not remove and edited.changed and len(parts := comma_parts(term)) > 1:  # said here, once
-        # the parts given first, then the whole removed (else kept beside them), as for a keyword
-        removal = typed("profile", "exclude", "{}", term, "--remove").format(user)
-        secho(
-            f"note: {edited.profile.source}: exclude: {term!r} is one excluded term with a comma in it (a "
-            f"paper is left out only if it holds all of it), written in quotes, which say so; for "
-            f"{len(parts)} excluded terms, give each to its own `digest profile exclude {user} TERM`, "
-            f"then remove it (`{removal}`)",
-            err=True,
-        )
+    if not remove and edited.changed:  # said here, once
+        one_term(edited.profile.source, user, term)
 
 
 def _settable_keys() -> str:
