@@ -1,7 +1,9 @@
-"""What a look (digest.daemon.names.look) costs when it finds many profile files gone at once.
+"""What a look (digest.daemon.names.look) costs when it finds many profile files gone at once (or back,
+or new).
 
     .venv/bin/python benchmarks/bench_look_gone.py                       # SQLite, 65,536 gone
     .venv/bin/python benchmarks/bench_look_gone.py --gone 10000
+    .venv/bin/python benchmarks/bench_look_gone.py --kind back           # or new
     .ci/pg .venv/bin/python benchmarks/bench_look_gone.py --database postgresql:///postgres
 
 N readers' names written down live (their files there at the last look, as
@@ -11,6 +13,10 @@ writes the N names down gone, and prints its wall time; then, in this process, t
 over N names again (filled anew) with the statements it sent the database (each execute, and
 each row of an executemany, counted as one: a round trip each on PostgreSQL). ``--database``:
 a PostgreSQL URL whose server a throwaway database is made on (and dropped) for each run.
+
+``--kind back``: the N names written down gone instead (a removal each, with its reader's address),
+their files back with that address (written an hour ago): the look alone undoes the N removals.
+``--kind new``: N files never written down: the look alone writes them down live.
 """
 
 from __future__ import annotations
@@ -40,9 +46,40 @@ DUMP = (
 )
 
 
-def live(n: int) -> str:
+GONE_AT = "2026-03-01T00:00:00+00:00"
+
+
+def numbered(n: int, insert: str) -> str:
     return f"""WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < {n})
-INSERT INTO reader_names (user, live) SELECT 'r' || i, 1 FROM n"""
+{insert} FROM n"""
+
+
+def live(n: int) -> str:
+    return numbered(n, "INSERT INTO reader_names (user, live) SELECT 'r' || i, 1")
+
+
+def fill(store: Store, profiles: Path, kind: str, n: int) -> None:
+    """The N names as a look before left them, and their files (``kind``: see the module)."""
+    with store.transaction():
+        if kind == "gone":
+            store.db.execute(live(n))
+        elif kind == "back":
+            store.db.execute(
+                numbered(n, f"INSERT INTO reader_names (user, live, gone_at) SELECT 'r' || i, 0, '{GONE_AT}'")
+            )
+            store.db.execute(
+                numbered(
+                    n,
+                    "INSERT INTO reader_name_removals (user, gone_at, address) "
+                    f"SELECT 'r' || i, '{GONE_AT}', 'r' || i || '@example.org'",
+                )
+            )
+    if kind != "gone":
+        an_hour_ago = time.time() - 3600
+        for i in range(1, n + 1):
+            path = profiles / f"r{i}.yaml"
+            path.write_text(f"email: r{i}@example.org\ninterests: [neuromorphic]\n")
+            os.utime(path, (an_hour_ago, an_hour_ago))
 
 
 class Counted:
@@ -95,31 +132,38 @@ def digest(config: Path, *args: str) -> float:
     return time.perf_counter() - t
 
 
-def run(root: Path, database: str, gone: int) -> tuple[float, float, int, int]:
-    """(seconds of `digest send --user ada`, seconds of the look alone, its statements, the names
-    written down gone)."""
+def run(root: Path, database: str, kind: str, n: int) -> tuple[float | None, float, int, int]:
+    """(seconds of `digest send --user ada` (gone only), seconds of the look alone, its statements,
+    the names written down gone, or live)."""
+    send = None
     with LocalSmtpServer() as smtp:
         config = workspace(root, database, smtp.port)
         digest(config, "ingest")
-        with Store(database) as store, store.transaction():
-            store.db.execute(live(gone))
-        send = digest(config, "send", "--user", "ada")
+        if kind == "gone":
+            with Store(database) as store, store.transaction():
+                store.db.execute(live(n))
+            send = digest(config, "send", "--user", "ada")
+            with Store(database) as store, store.transaction():
+                store.db.execute("DELETE FROM reader_name_removals")
+                store.db.execute("DELETE FROM reader_names WHERE user <> 'ada'")
     with Store(database) as store:
-        with store.transaction():
-            store.db.execute("DELETE FROM reader_name_removals")
-            store.db.execute("DELETE FROM reader_names WHERE user <> 'ada'")
-            store.db.execute(live(gone))
+        fill(store, root / "profiles", kind, n)
         store.db = counted = Counted(store.db)
         t = time.perf_counter()
         names.look(load_config(config), store, dt.datetime.now(dt.UTC))
         alone = time.perf_counter() - t
-        written = store.db.execute("SELECT COUNT(*) FROM reader_names WHERE live = 0").fetchone()[0]
+        sql = f"SELECT COUNT(*) FROM reader_names WHERE live = {0 if kind == 'gone' else 1} AND user <> 'ada'"
+        written = store.db.execute(sql).fetchone()[0]
+        if kind == "back":
+            left = store.db.execute("SELECT COUNT(*) FROM reader_name_removals").fetchone()[0]
+            assert left == 0, f"{left} removals not undone"
     return send, alone, counted.count, written
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--gone", type=int, default=65536, help="profile files gone at once")
+    parser.add_argument("--gone", type=int, default=65536, help="profile files gone (back, new) at once")
+    parser.add_argument("--kind", choices=("gone", "back", "new"), default="gone", help="what the look finds")
     parser.add_argument("--database", help="a PostgreSQL URL (its server's): else SQLite")
     args = parser.parse_args()
     admin = None
@@ -133,14 +177,16 @@ def main() -> None:
             admin.execute(f"CREATE DATABASE {name}")
             database = f"{args.database.rsplit('/', 1)[0]}/{name}"
         try:
-            send, alone, statements, written = run(Path(tmp), database, args.gone)
+            send, alone, statements, written = run(Path(tmp), database, args.kind, args.gone)
         finally:
             if admin is not None:
                 admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
     kind = "PostgreSQL" if args.database else "SQLite"
-    print(f"{args.gone} profile files gone at once, {kind}")
-    print(f"  digest send --user ada: {send:.2f} s")
-    print(f"  the look alone: {alone:.2f} s, {statements} statements, {written} names written down gone")
+    print(f"{args.gone} profile files {args.kind} at once, {kind}")
+    if send is not None:
+        print(f"  digest send --user ada: {send:.2f} s")
+    state = "gone" if args.kind == "gone" else "live"
+    print(f"  the look alone: {alone:.2f} s, {statements} statements, {written} names written down {state}")
 
 
 if __name__ == "__main__":

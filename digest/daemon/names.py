@@ -48,7 +48,7 @@ from digest.daemon.renamed import (
     pending,
 )
 from digest.db import db_errors, is_bug, is_postgres, retrying_conflicts
-from digest.deliver.suppressions import UNSUBSCRIBE, same_address
+from digest.deliver.suppressions import UNSUBSCRIBE
 from digest.deliver.wanted import hold_names
 from digest.errors import ConfigError, DigestError, ProfileError
 from digest.models import Profile
@@ -168,12 +168,9 @@ def look(
         aside.clear()
         with store.transaction() as db:  # each change made once, whatever another worker did meanwhile
             hold_names(store, sorted({*back, *went}))
-            for name in added:
-                db.execute(
-                    "INSERT INTO reader_names (user, live) VALUES (?, 1) ON CONFLICT (user) DO NOTHING",
-                    (name,),
-                )
-            outcome = {name: _back(db, name, rows_gone.get(name), addresses[name], aside) for name in back}
+            for chunk, _ in in_chunks(added):  # new names
+                db.execute(_ADDED.format(",".join(["(?, 1)"] * len(chunk))), chunk)
+            outcome = _back(db, back, rows_gone, addresses, aside)
             _write_gone(db, went, at, rows_gone)
         return outcome
 
@@ -186,6 +183,9 @@ def look(
     undone, others = ([n for n, said in outcome.items() if said == w] for w in (UNDONE, ANOTHER))
     say_looked(store, went, undone, others)
     return True
+
+
+_ADDED = "INSERT INTO reader_names (user, live) VALUES {} ON CONFLICT (user) DO NOTHING"
 
 
 def _write_gone(db: Any, names: Sequence[str], at: str, gone_before: Mapping[str, str | None]) -> None:
@@ -244,25 +244,34 @@ def _address(config: Config, name: str, wait: bool = True) -> str | None:
         return None
 
 
-def _returned(address: str, removal: removals.Removal | None) -> bool:
-    return bool(removal and removal.address and same_address(removal.address, address))
-
-
 UNDONE, ANOTHER, UNKNOWN = "undone", "another", "unknown"  # what a file back is: its reader, ...
 
 
-def _back(db: Any, name: str, gone: str | None, address: str, moved: list[str]) -> str | None:
-    """``name``'s file, found gone at ``gone``, is back with ``address``: the reader whose file
-    went (the removal undone), or a new one (the removal kept, as late as the newest message made
-    for the removed reader, by a pass that read their profile before it went). None: another
-    worker's look did it. The archived identity its records moved to, if any, is added to
-    ``moved``, said by the caller once its transaction committed (:func:`_say_kept`)."""
-    if not db.execute("UPDATE reader_names SET live = 1 WHERE user = ? AND live = 0", (name,)).rowcount:
-        return None
-    last = removals.removals(db, name)
-    if last and _returned(address, last[-1]):
-        removals.forget(db, name, last[-1].gone_at)
-        return UNDONE
+def _back(
+    db: Any, names: Sequence[str], gone: Mapping[str, str | None], emails: Mapping[str, str], moved: list[str]
+) -> dict[str, str | None]:
+    """``names``' files, found gone (at ``gone``, if known), back with ``emails``: the reader whose file went
+    (removal undone), or a new one (removal kept, as late as the newest message made for the removed reader,
+    by a pass that read their profile before it went), or None (another worker's look did it), each; a chunk
+    at a time (a statement each: 65,536 readers back were 262,144). ``moved``: archived identities, added."""
+    outcome: dict[str, str | None] = {}
+    for chunk, marks in in_chunks(names):
+        sql = f"UPDATE reader_names SET live = 1 WHERE user IN ({marks}) AND live = 0 RETURNING user"
+        flipped = {name for (name,) in db.execute(sql, chunk).fetchall()}
+        last = removals.last_of(db, [name for name in chunk if name in flipped])
+        undone = {name for name in flipped if name in last and last[name].ends(emails[name])}
+        removals.forget_last(db, [(name, last[name].gone_at) for name in chunk if name in undone])
+        for name in chunk:
+            new = name in flipped and name not in undone
+            said = _another(db, name, gone.get(name), emails[name], last.get(name), moved) if new else None
+            outcome[name] = UNDONE if name in undone else said
+    return outcome
+
+
+def _another(
+    db: Any, name: str, gone: str | None, address: str, last: removals.Removal | None, moved: list[str]
+) -> str:
+    """``name``'s file is back (written live) with ``address``, not that of ``last``'s reader."""
     if gone:
         later = max(gone, newest_message(db, name))
         removals.move(db, name, gone, later)
@@ -272,7 +281,7 @@ def _back(db: Any, name: str, gone: str | None, address: str, moved: list[str]) 
         # not the newcomer's: moved aside to an archived identity, unless made for this address
         if aside := archive.move_aside(db, name, later, address):
             moved.append(aside)
-    if not (last and last[-1].address):
+    if not (last and last.address):
         return UNKNOWN
     # a removed reader's unsubscribe (any address of theirs) left with the name (nothing archived:
     # its records were this address's) is not the newcomer's (a bounce is its address's only)
@@ -376,7 +385,7 @@ def start_afresh(
                 if gone is None or not has_profile_file(config, profile.user):
                     return None, []  # no removal, or the file gone again: the next look
                 before, moved = archive.last_address(db, profile.user), []
-                _back(db, profile.user, gone[0], profile.email, moved)
+                _back(db, [profile.user], {profile.user: gone[0]}, {profile.user: profile.email}, moved)
             return before, moved
 
         before, moved = retrying_conflicts(write, "moving a removed reader's history aside")  # as look's

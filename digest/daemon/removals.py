@@ -19,10 +19,16 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, NamedTuple
 
+from digest.deliver.suppressions import same_address
+
 
 class Removal(NamedTuple):
     gone_at: str  # ISO time, UTC (ordered as text)
     address: str | None
+
+    def ends(self, address: str) -> bool:
+        """Is ``address`` (a file back's) that of the reader this removal ended (not settled)?"""
+        return bool(self.address and same_address(self.address, address))
 
 
 def removals(db: Any, user: str) -> list[Removal]:
@@ -33,26 +39,10 @@ def removals(db: Any, user: str) -> list[Removal]:
     return [Removal(at, address) for at, address in rows]
 
 
-def last_address_since(db: Any, user: str, since: str | None) -> str | None:
-    """The address of the newest message made for ``user`` after ``since`` (None: any)."""
-    row = db.execute(
-        "SELECT recipient FROM outbox WHERE user = ? AND created_at > ? ORDER BY created_at DESC, id DESC "
-        "LIMIT 1",
-        (user, since or ""),
-    ).fetchone()
-    return row[0] if row else None
-
-
-def add(db: Any, user: str, gone_at: str, address: str | None) -> None:
-    db.execute(
-        "INSERT INTO reader_name_removals (user, gone_at, address) VALUES (?,?,?) ON CONFLICT DO NOTHING",
-        (user, gone_at, address),
-    )
-
-
 def add_many(db: Any, gone: Sequence[tuple[str, str, str | None]]) -> None:
-    """:func:`add` of each (user, gone_at, since) in one statement (at most 500: digest.store_chunks),
-    its address that of the user's newest message made after ``since`` (:func:`last_address_since`)."""
+    """A removal of each (user, gone_at, since) added (unless there) in one statement (at most 500:
+    digest.store_chunks), its address that of the user's newest message made after ``since`` (any:
+    None)."""
     db.execute(
         f"WITH gone(name, gone_at, since) AS (VALUES {','.join(['(?, ?, ?)'] * len(gone))}) "
         "INSERT INTO reader_name_removals (user, gone_at, address) SELECT name, gone_at, (SELECT recipient "
@@ -76,6 +66,36 @@ def settle(db: Any, user: str, gone_at: str) -> None:
     removed reader's address come back after them). Its address is dropped: never undone."""
     db.execute(
         "UPDATE reader_name_removals SET address = NULL WHERE user = ? AND gone_at = ?", (user, gone_at)
+    )
+
+
+def last_of(db: Any, users: Sequence[str]) -> dict[str, Removal]:
+    """The last removal of each of ``users`` that has one, in one statement (at most 500 users:
+    digest.store_chunks)."""
+    if not users:
+        return {}
+    last: dict[str, Removal] = {}
+    sql = "SELECT user, gone_at, address FROM reader_name_removals WHERE user IN ({}) ORDER BY user, gone_at"
+    for user, at, address in db.execute(sql.format(",".join("?" * len(users))), list(users)):
+        last[user] = Removal(at, address)
+    return last
+
+
+def forget_last(db: Any, undone: Sequence[tuple[str, str]]) -> None:
+    """:func:`forget` of each (user, since) in two statements (at most 500: digest.store_chunks),
+    ``since`` the user's last removal, as read in the caller's transaction (none later)."""
+    if not undone:
+        return
+    marks = ",".join("?" * len(undone))
+    db.execute(
+        "DELETE FROM reader_name_removals WHERE (user, gone_at) IN "
+        f"(VALUES {','.join(['(?, ?)'] * len(undone))})",
+        [v for pair in undone for v in pair],
+    )
+    db.execute(
+        "UPDATE reader_names SET gone_at = (SELECT MAX(gone_at) FROM reader_name_removals AS r "
+        f"WHERE r.user = reader_names.user) WHERE user IN ({marks})",
+        [user for user, _ in undone],
     )
 
 
