@@ -13,11 +13,9 @@ first send, the evening before."""
 from __future__ import annotations
 
 import datetime as dt
-import subprocess
-import sys
 
 from helpers.faked import digest_at, needs_faketime
-from test_deferred_meanwhile import PAUSED_SEND, one_day_ahead, until
+from test_deferred_meanwhile import one_day_ahead, send_paused_while
 from test_failures_every_machine import machine
 
 from digest.daemon.service import Daemon
@@ -57,21 +55,11 @@ def test_an_earlier_digest_deferred_again_meanwhile_is_said_with_its_retry_time(
         digest_at(ws, "send", "--user", "ada", at=today - dt.timedelta(minutes=10), code=1)  # deferred
         assert mailbox.tries == 1
 
-        flag = tmp_path / "flag"
-        flag.write_text("")
-        command = [sys.executable, "-c", PAUSED_SEND, str(ws.config_path), str(flag), "--user", "ada"]
-        sending = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-        try:
-            until(lambda: flag.read_text() == "paused" or sending.poll() is not None, 60, "pause")
-            assert sending.poll() is None, sending.communicate()[0]
+        def app2_pass() -> None:
             Daemon(app2.config, wall_clock).run_once()  # app2's pass: the earlier digest deferred again
             assert mailbox.tries == 2
-            flag.write_text("go")
-            said = sending.communicate(timeout=60)[0]
-        finally:
-            if sending.poll() is None:
-                sending.kill()
-                sending.wait()
+
+        said = send_paused_while(ws, tmp_path / "flag", app2_pass)
         (queued,) = collect_status(ws.config, wall_clock()).queued
     assert mailbox.tries == 2, said  # left to its retry time
     assert queued.attempts == 2, said

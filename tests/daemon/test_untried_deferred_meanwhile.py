@@ -11,10 +11,8 @@ process, paused before its claim), aiosmtpd on loopback deferring the first two 
 from __future__ import annotations
 
 import datetime as dt
-import subprocess
-import sys
 
-from test_deferred_meanwhile import PAUSED_SEND, DefersTwice, one_day_ahead, until
+from test_deferred_meanwhile import DefersTwice, one_day_ahead, send_paused_while
 from test_failures_every_machine import two_machines
 
 from digest.daemon.service import Daemon
@@ -45,21 +43,12 @@ def test_a_digest_never_tried_then_deferred_by_another_worker_meanwhile_is_said_
                 "WHERE user = ?",
                 ("ada",),
             )
-        flag = tmp_path / "flag"
-        flag.write_text("")
-        command = [sys.executable, "-c", PAUSED_SEND, str(ws.config_path), str(flag), "--user", "ada"]
-        sending = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-        try:
-            until(lambda: flag.read_text() == "paused" or sending.poll() is not None, 60, "pause")
-            assert sending.poll() is None, sending.communicate()[0]
+
+        def app2_pass() -> None:
             Daemon(app2.config, wall_clock).run_once()  # app2's next pass: ada's digest tried, deferred
             assert len(mailbox.tries) == 2
-            flag.write_text("go")
-            said = sending.communicate(timeout=60)[0]
-        finally:
-            if sending.poll() is None:
-                sending.kill()
-                sending.wait()
+
+        said = send_paused_while(ws, tmp_path / "flag", app2_pass)
         (queued,) = collect_status(ws.config, wall_clock()).queued
     assert mailbox.messages == [] and queued.attempts == 1, said  # left to its retry time
     (row,) = [line for line in said.splitlines() if line.startswith("ada ")]
