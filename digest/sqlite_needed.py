@@ -1,8 +1,9 @@
 """The SQLite digest needs: 3.35 or newer. The store's claims and marks take the rows they changed
-back with ``RETURNING`` (digest.deliver.claims, digest.deliver.marks, digest.daemon.claims), which
-an older SQLite reads as a syntax error, met only when the first claim is made. Python's sqlite3
-module uses the SQLite library it was built with (or finds on the machine), not one of its own
-version: a Python 3.11 on an older system (Ubuntu 20.04's 3.31, RHEL 8's 3.26) has an older one.
+back with ``RETURNING`` (digest.deliver.claims, digest.deliver.marks, digest.daemon.claims, the
+names' look: digest.daemon.names), which an older SQLite reads as a syntax error, met only when the
+first claim is made. Python's sqlite3 module uses the SQLite library its build links to, on Linux
+usually the system's: a Python 3.11 on an older system (Ubuntu 20.04's 3.31, RHEL 8's 3.26) has an
+older one.
 An SQLite database is refused at its opening instead, saying so (digest.store.Store), as it is by an
 SQLite built without FTS5 (a build option, not a version), which the word index is a table of:
 before, "cannot open the database: no such module: fts5", or that error met in the middle of a
