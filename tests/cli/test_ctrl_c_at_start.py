@@ -23,6 +23,10 @@ def test_a_ctrl_c_while_the_commands_load_says_interrupted_and_exits_130(workspa
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
         text=True,
+        # as a terminal's foreground command gets Ctrl-C, whatever the tests were started with: a
+        # runner started as a background job of a script (`cmd &`) has SIGINT ignored, which its
+        # children inherit, and Python then leaves it ignored (the command ran on to its end)
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     loaded = []
     for line in child.stderr:
