@@ -13,7 +13,7 @@ from typing import Any
 
 from digest.db_bounded import connect_within
 from digest.errors import StoreUnusable
-from digest.pgoptions import NOT_ASKED, unasked_schema
+from digest.pgoptions import first_schema
 
 # The words PostgreSQL does not take bare as a name (its keywords not "unreserved", as its
 # quote_ident() quotes them: pg_get_keywords() of 15, and system_user and the json_* of 16 and 17):
@@ -333,3 +333,19 @@ def tables_schema(db: Any) -> str:
     except Exception:  # noqa: BLE001 (not asked: what the connection's options say)
         dsn = getattr(getattr(getattr(db, "raw", None), "info", None), "dsn", "")
         return unasked_schema(dsn, resolved=bool(dsn))
+
+
+# Where the tables' schema could not be asked and no search_path is known: said as such, in the
+# statement's place of it (public, PostgreSQL's default, granted where the tables are not, would
+# only bring the refusal again)
+NOT_ASKED = "<their schema, which could not be asked: public unless a search_path names another>"
+
+
+def unasked_schema(url: str, resolved: bool = False) -> str:
+    """The schema digest's tables are in, as a statement names it, where the server could not be
+    asked: the first the search_path of the connection's options names (digest.pgoptions), other
+    than the role's own; else :data:`NOT_ASKED`."""
+    schema = first_schema(url, resolved)
+    if schema is None:
+        return NOT_ASKED
+    return schema if schema.startswith('"') else sql_role(schema)  # quoted as a statement needs

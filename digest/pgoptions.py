@@ -1,6 +1,6 @@
-"""The schema digest's tables are in, as a grant names it, where the server could not be asked:
-the search_path the connection's options set, read as libpq reads them (the URL's ``options``,
-even empty; else its service's, from the connection service file; else PGOPTIONS). (Moved from
+"""The search_path the connection's options set, read as libpq reads them (the URL's ``options``,
+even empty; else its service's, from the connection service file; else PGOPTIONS): for the schema a
+grant names where the server could not be asked (digest.pggrants.unasked_schema). (Moved from
 digest.pggrants.)"""
 
 from __future__ import annotations
@@ -9,32 +9,25 @@ import os
 import re
 from pathlib import Path
 
-# Where the tables' schema could not be asked and no search_path is known: said as such, in the
-# statement's place of it (public, PostgreSQL's default, granted where the tables are not, would
-# only bring the refusal again)
-NOT_ASKED = "<their schema, which could not be asked: public unless a search_path names another>"
 
-
-def unasked_schema(url: str, resolved: bool = False) -> str:
-    """The schema digest's tables are in, as a statement names it, where the server could not be
-    asked: the first the search_path of the connection's options names (:func:`_options`), other
-    than the role's own ("$user"); else :data:`NOT_ASKED` (the role's or the database's
-    search_path cannot be known without asking, nor a service's options not found here).
+def first_schema(url: str, resolved: bool = False) -> str | None:
+    """The first schema the search_path of the connection's options names (:func:`_options`), other
+    than the role's own ("$user"), as written there (double quotes kept; unquoted, folded to lower
+    case as PostgreSQL does); None where they name none or are not known (the role's or the
+    database's search_path cannot be known without asking, nor a service's options not found here).
     ``resolved``: ``url`` is a connection's own (psycopg's ``info.dsn``: libpq's options, from
     wherever they came, and none written where they were empty)."""
     options = _options(url, resolved)
     if options is None:
-        return NOT_ASKED
+        return None
     # -c search_path=, -csearch_path=, --search-path= (a setting's name in any case, "-" for "_")
     found = re.findall(r"(?:-c\s*|--)search[-_]path=((?:\\.|\S)*)", options, re.I)  # the last set wins
     # its entries split at the commas outside double quotes ("digest,app" is one schema's name)
     entries = re.findall(r'(?:"(?:[^"]|"")*"|[^,"])+', re.sub(r"\\(.)", r"\1", found[-1])) if found else []
     for entry in (e.strip() for e in entries):
         if entry and entry not in ("$user", '"$user"'):
-            from digest.pggrants import sql_role
-
-            return entry if entry.startswith('"') else sql_role(entry.lower())  # folded as PostgreSQL does
-    return NOT_ASKED
+            return entry if entry.startswith('"') else entry.lower()
+    return None
 
 
 def _options(url: str, resolved: bool = False) -> str | None:
