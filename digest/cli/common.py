@@ -135,7 +135,8 @@ class PositiveNumber(click.FloatRange):
         if (self.min is not None and number <= self.min) or (self.max is not None and number > self.max):
             # the number as typed: "200", not click's "200.0" of the float it was read as
             typed = value.strip() if isinstance(value, str) else f"{value:g}"
-            self.fail(f"{typed} is not in the range {self._describe_range()}.", param, ctx)
+            bounds = "x>0" if self.max is None else f"0<x<={self.max}"  # as click's help shows it
+            self.fail(f"{typed} is not in the range {bounds}.", param, ctx)
         return super().convert(number, param, ctx)
 
 
