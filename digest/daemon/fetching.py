@@ -11,6 +11,7 @@ the store and fetches what is due, through the same ``fetch_source`` as `digest 
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import logging
 import threading
@@ -168,7 +169,8 @@ def failed_for(
     fetched): in their wait before they are tried again (RETRY_FAILED, a server's Retry-After) or
     past the time these readers wait for them, so the digests made now go without them. No digest
     made: none goes without them (a source's ``when`` times come whoever is served). ``last``: as
-    :func:`due_now`'s."""
+    :func:`due_now`'s. Each note names the key of its source's url as the config is now
+    (SourceConfig.rekeyed: a source added, removed or moved above it since the fetch)."""
     if not profiles:
         return []
     last = last_fetches(store) if last is None else last
@@ -179,7 +181,7 @@ def failed_for(
             continue  # the readers' moments looked at only for a source that failed (of every reader's)
         moment = latest_fetch_moment(s, profiles, config.timezone, now)
         if moment is not None and f.attempted_at >= moment:
-            found.append(f)
+            found.append(dataclasses.replace(f, detail=s.rekeyed(f.detail, config.sources)))
     return found
 
 
