@@ -88,11 +88,12 @@ def _stopped_note(store: Any, profile: Any, rating: str) -> str | None:
     """What `digest feedback` says after the rating of a reader to whom no digest goes now
     (paused; a hard bounce of their address or an unsubscribe kept in the database, as `digest
     preview` says them): the rating is kept, and steers their digests once they go again."""
+    from digest.daemon.already import until_unpaused
     from digest.deliver.suppressions import suppressed_note
 
     user = profile.user
     if profile.paused:
-        why = f"{user} is paused: nothing is sent to them until `digest profile set {user} paused false`"
+        why = f"{user} is paused: nothing is sent to them {until_unpaused(user)}"
     elif blocked := suppressed_note(store, profile):
         why = blocked.removesuffix(".")
     else:
