@@ -52,6 +52,8 @@ def say_notes(
     if next_one and (fetched := _to_be_fetched(config, store, outgoing, now, continues)):
         secho(f"note: {fetched}", fg="yellow", err=True)  # and fetches them before it sends
     if day and outgoing.digest.day is None and (unlisted := unlisted_by(store, config, day)):
+        if store.paper_count() == 0:  # what stores them, as the preview without --date says it
+            unlisted = f"no papers stored yet: {_to_store_by(config, day, next_one)}; {unlisted}"
         secho(f"note: {unlisted}", fg="yellow", err=True)
     elif say_stopped(store, outgoing.digest.profile, user, continues):
         pass
@@ -112,6 +114,15 @@ def to_store_papers(config: Any) -> str:
     sources first, as README's "Using it" runs `digest fetch` before `digest ingest`."""
     fetch = "run `digest fetch` (the config's sources; `digest status` shows their last fetch), or "
     return f"{fetch if config.sources else ''}put listing dumps in {config.inbox} and run `digest ingest`"
+
+
+def _to_store_by(config: Any, day: dt.date, next_one: bool) -> str:
+    """What stores a listing for `digest preview --date DAY` on an empty database: for today or a
+    day to come, what stores the first papers (to_store_papers); for a past day, the dumps of that
+    day or before (a fetch stores today's listing, which a past day's digest does not draw on)."""
+    if next_one:
+        return to_store_papers(config)
+    return f"put listing dumps of {day} or before in {config.inbox} and run `digest ingest`"
 
 
 def _nothing_new(

@@ -84,3 +84,29 @@ def test_a_preview_before_any_paper_was_stored_says_what_stores_them_as_rank_doe
             [*digest, "rank", "ada", "--next"], capture_output=True, text=True, timeout=120
         )
         assert ranked.stdout == f"No papers stored yet: {to_do}.\n"  # the same words
+
+
+@needs_faketime
+def test_a_dated_preview_before_any_paper_was_stored_says_what_stores_that_days_listing(workspace):
+    # Before: "note: no stored listing is dated on or before 2026-03-18." and nothing of what to
+    # run, where the preview without --date says "no papers stored yet: put listing dumps in ..."
+    ws = workspace
+    ws.profile("ada", "email: ada@example.org\ninterests: [gardening]\n")
+    inbox = ws.root / "inbox"
+    past = digest_at(ws, "preview", "ada", "--text", "--date", "2026-03-18", at=NOW).stderr
+    assert (
+        f"note: no papers stored yet: put listing dumps of 2026-03-18 or before in {inbox} and run "
+        "`digest ingest`; no stored listing is dated on or before 2026-03-18.\n" in past
+    ), past
+    ws.config_path.write_text(ws.config_path.read_text() + "sources:\n  - kind: hf_daily\n")
+    today = digest_at(ws, "preview", "ada", "--text", "--date", "2026-03-20", at=NOW).stderr
+    fetch = "run `digest fetch` (the config's sources; `digest status` shows their last fetch), or "
+    assert (  # today's: what stores the first papers, as the preview without --date says it
+        f"note: no papers stored yet: {fetch}put listing dumps in {inbox} and run `digest ingest`; "
+        "no stored listing is dated on or before 2026-03-20.\n" in today
+    ), today
+    # followed: the past day's digest is there
+    ws.dump("day.txt", make_dump("Mar 18", PAPERS), mtime=NOW)
+    digest_at(ws, "ingest", at=NOW)
+    shown = digest_at(ws, "preview", "ada", "--text", "--date", "2026-03-18", at=NOW)
+    assert "Gardening Robots" in shown.stdout and "no papers stored" not in shown.stderr, shown.stderr
