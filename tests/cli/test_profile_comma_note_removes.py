@@ -39,7 +39,7 @@ def followed(ws, note: str, parts: list[str]) -> None:
 def test_the_exclude_note_followed_leaves_the_parts_and_not_the_combined_term(workspace):
     path = workspace.profile("bob", "email: bob@example.org\ninterests: [neuromorphic]\n")
     note = digest(workspace, "profile", "exclude", "bob", "O'Brien, J.").stderr
-    removal = "digest profile exclude bob 'O'\"'\"'Brien, J.' --remove"  # the shell's quoting of O'Brien, J.
+    removal = 'digest profile exclude bob "O\'Brien, J." --remove'  # was: 'O'"'"'Brien, J.'
     said = "for 2 excluded terms, give each to its own `digest profile exclude bob TERM`, then remove it"
     assert f"{said} (`{removal}`)" in note, note
     followed(workspace, note, ["O'Brien", "J."])
@@ -63,3 +63,33 @@ def test_the_keyword_note_followed_leaves_the_parts_and_not_the_combined_keyword
         "`digest profile add carol KEYWORD`, then remove it (`digest profile remove carol 'cats, dogs'`)"
         in (added.stderr)
     ), added.stderr
+
+
+def in_bash(ws, command: str) -> None:
+    """``command`` (a `digest ...` line of a note) run by bash as a user pastes it."""
+    run = f"{shlex.quote(sys.executable)} -m digest --config {shlex.quote(str(ws.config_path))}"
+    script = f'digest() {{ {run} "$@"; }}\n{command}\n'
+    done = subprocess.run(["bash", "-c", script], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_a_term_with_a_single_quote_is_said_in_double_quotes_and_bash_reads_it_back(workspace):
+    # Before: `digest profile exclude bob 'O'"'"'Brien, J.' --remove` (correct, hard to read)
+    path = workspace.profile("bob", "email: bob@example.org\ninterests: [neuromorphic]\n")
+    said = {
+        "O'Brien, J.": 'digest profile exclude bob "O\'Brien, J." --remove',
+        # something bash expands in double quotes ($, `, \, !, "): single quotes, as before
+        "it's $5, cheap": "digest profile exclude bob 'it'\"'\"'s $5, cheap' --remove",
+        'say "hi", it\'s': "digest profile exclude bob 'say \"hi\", it'\"'\"'s' --remove",
+        "wow!, it's": "digest profile exclude bob 'wow!, it'\"'\"'s' --remove",
+    }
+    for term, removal in said.items():
+        note = digest(workspace, "profile", "exclude", "bob", term).stderr
+        assert f"(`{removal}`)" in note, note
+        in_bash(workspace, removal)
+        data = yamlio.load(path.read_text(), str(path), ProfileError)
+        assert "exclude" not in data or term not in data["exclude"], path.read_text()  # removed
+    added = digest(workspace, "profile", "add", "bob", "rock 'n' roll, jazz").stderr  # a keyword: the same
+    assert "(`digest profile remove bob \"rock 'n' roll, jazz\"`)" in added, added
+    in_bash(workspace, "digest profile remove bob \"rock 'n' roll, jazz\"")
+    assert "rock" not in path.read_text(), path.read_text()

@@ -30,7 +30,7 @@ def test_a_term_with_a_comma_is_written_quoted_and_said_once(workspace):
         f'note: {path}: exclude: "O\'Brien, J." is one excluded term with a comma in it (a paper is left '
         "out only if it holds all of it), written in quotes, which say so; for 2 excluded terms, give "
         "each to its own `digest profile exclude bob TERM`, then remove it (`digest profile exclude bob "
-        "'O'\"'\"'Brien, J.' --remove`)\n"
+        '"O\'Brien, J." --remove`)\n'
     )
     text = path.read_text()
     assert '  - "O\'Brien, J."\n' in text, text  # was: "  - O'Brien, J."

@@ -26,10 +26,12 @@ def digest(ws, *args: str) -> subprocess.CompletedProcess[str]:
 
 
 def note(path, user: str, keyword: str) -> str:
+    # in double quotes where it has a single quote (and nothing bash expands in double quotes)
+    quoted = f'"{keyword}"' if "'" in keyword else shlex.quote(keyword)
     return (
         f"note: {path}: interests: {keyword!r} is one keyword with a comma in it (scored as one phrase), "
         f"written in quotes, which say so; for 2 keywords, give each to its own `digest profile add {user} "
-        f"KEYWORD`, then remove it (`digest profile remove {user} {shlex.quote(keyword)}`)\n"
+        f"KEYWORD`, then remove it (`digest profile remove {user} {quoted}`)\n"
     )
 
 
