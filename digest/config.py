@@ -288,6 +288,7 @@ class Config:
     )
     path: Path | None = None  # the file it was read from
     smtp_given: bool = True  # False: no smtp.from (digest.deliver.senders.check_transport)
+    web_given: bool = False  # a `web:` key in the file, whatever it sets (signing.add_secret_env)
 
 
 def find_config_path(explicit: str | os.PathLike[str] | None) -> Path:
@@ -317,4 +318,5 @@ def parse_config(data: Any, path: Path) -> Config:
     values = read(Config, data, reading)
     collect(reading.problems, f"{path}: invalid configuration", ConfigError)
     smtp = data.get("smtp")
-    return Config(path=path, smtp_given=isinstance(smtp, dict) and smtp.get("from") is not None, **values)
+    smtp_given = isinstance(smtp, dict) and smtp.get("from") is not None
+    return Config(path=path, smtp_given=smtp_given, web_given="web" in data, **values)

@@ -164,8 +164,9 @@ def secret_unnamed(config: Config) -> str | None:
 def add_secret_env(config: Config, also: str = "") -> str:
     """The line that names $DIGEST_SECRET in the config (and ``also``, another key to add): `web:
     {secret_env: ...}` where it has no web: section, or under the one it has (host, port...), where a
-    second `web:` would be refused ("'web' is given twice")."""
-    if config.web == WebConfig():
+    second `web:` would be refused ("'web' is given twice"), even one that sets only the defaults
+    (`web: {}`, `port: 8025`)."""
+    if not config.web_given and config.web == WebConfig():
         return f"add `web: {{secret_env: DIGEST_SECRET}}`{f' and {also}' if also else ''} to the config"
     also = f", and {also} to the config" if also else ""
     return f"add `secret_env: DIGEST_SECRET` under the config's `web:`{also}"

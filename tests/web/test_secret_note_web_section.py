@@ -53,3 +53,53 @@ def test_without_base_url_it_is_named_beside(workspace):
     said = dry_run(ws, DIGEST_SECRET=SECRET).stderr
     beside = ", and base_url (the address `digest serve` is reached at) to the config to sign the links"
     assert f"{UNDER_WEB}{beside}" in said, said
+
+
+def test_a_web_section_that_sets_only_the_defaults_is_added_to_as_well(workspace):
+    # Before: `web:` setting only what is the default anyway (port 8025, host 127.0.0.1, `web:` with
+    # nothing) was told "add `web: {secret_env: DIGEST_SECRET}` ... to the config", and the config so
+    # added to refused: "'web' is given twice"
+    ws = workspace
+    ws.profile("ada", "email: ada@example.org\ninterests: [neuromorphic]\n")
+    plain = ws.config_path.read_text()
+    for section in ("web:\n  port: 8025\n", "web:\n  host: 127.0.0.1\n", "web:\n"):
+        ws.config_path.write_text(plain + "base_url: https://digest.example.org\n" + section)
+        said = dry_run(ws, DIGEST_SECRET=SECRET)
+        assert said.returncode == 0, said.stderr
+        assert f"web.secret_env: {UNDER_WEB} to sign the links with it).\n" in said.stderr, said.stderr
+        ws.config_path.write_text(  # done as said
+            ws.config_path.read_text().replace("web:\n", "web:\n  secret_env: DIGEST_SECRET\n")
+        )
+        done = dry_run(ws, DIGEST_SECRET=SECRET)
+        assert done.returncode == 0 and "secret" not in done.stderr, done.stderr
+
+
+def test_each_config_done_as_the_note_says_is_read_and_the_note_goes(workspace):
+    """No `web:` (with base_url or without), `web:` of other keys without base_url: each line added
+    as the note says (base_url given a value), the config reads and the note is not said again."""
+    ws = workspace
+    ws.profile("ada", "email: ada@example.org\ninterests: [neuromorphic]\n")
+    plain = ws.config_path.read_text()
+    base_url = "base_url: https://digest.example.org\n"
+    for given, said, added in (
+        (
+            "",
+            "add `web: {secret_env: DIGEST_SECRET}` and base_url",
+            "web: {secret_env: DIGEST_SECRET}\n" + base_url,
+        ),
+        (
+            base_url,
+            "add `web: {secret_env: DIGEST_SECRET}` to the config",
+            "web: {secret_env: DIGEST_SECRET}\n",
+        ),
+        ("web:\n  port: 8081\n", f"{UNDER_WEB}, and base_url", base_url),
+    ):
+        ws.config_path.write_text(plain + given)
+        note = dry_run(ws, DIGEST_SECRET=SECRET)
+        assert note.returncode == 0 and f"web.secret_env: {said}" in note.stderr, note.stderr
+        text = ws.config_path.read_text()
+        if said.startswith(UNDER_WEB):  # the line under the section there
+            text = text.replace("web:\n", "web:\n  secret_env: DIGEST_SECRET\n")
+        ws.config_path.write_text(text + added)
+        done = dry_run(ws, DIGEST_SECRET=SECRET)
+        assert done.returncode == 0 and "secret" not in done.stderr, done.stderr
