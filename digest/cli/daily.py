@@ -31,6 +31,9 @@ FETCH_FAILED_EXIT = 3  # `digest run --once`: all done but a source's fetch fail
 EARLIER = "earlier digest"
 # a reader's row of nothing new, below a row of an earlier digest of theirs (which holds its papers)
 BESIDES = f" besides the {EARLIER} above"
+# a row's count of papers where the send tries no digest (paused, suppressed, already sent): blank, the
+# reason in the column of the counted rows' status
+NO_COUNT = " " * 10
 
 log = logging.getLogger("digest")
 
@@ -214,7 +217,7 @@ def send(obj: Context, users: tuple[str, ...], dry_run: bool, force: bool, to_di
                 # already sent), as `send`'s row says it
                 tries = plan.action in (NEW, NOTHING) or plan.waiting
                 line = f"{p.user:<16} {p.email:<32}" + (
-                    f" {counted(plan.papers, 'paper'):>10} " if tries else ""
+                    f" {counted(plan.papers, 'paper'):>10} " if tries else f" {NO_COUNT} "
                 )
                 if plan.action == NOTHING:
                     line += f" nothing new{BESIDES if theirs else ''}"  # as `send` says it
@@ -331,9 +334,11 @@ def send(obj: Context, users: tuple[str, ...], dry_run: bool, force: bool, to_di
             lines.append(f"{p.user:<16} {p.email:<32}   0 papers  nothing new{beyond}")
         elif plan.action != NEW and p.user not in tried and plan.left is not None and plan.left.id in kept:
             # the period's digest: why it is not written, and who sends it, said once, below
-            lines.append(f"{p.user:<16} {p.email:<32} {queued_on(p, plan.left, now)}; {NOT_WRITTEN_BELOW}")
+            lines.append(
+                f"{p.user:<16} {p.email:<32} {NO_COUNT}  {queued_on(p, plan.left, now)}; {NOT_WRITTEN_BELOW}"
+            )
         elif plan.action != NEW and (p.user not in tried or p.user in report.meanwhile or p.user in beside):
-            lines.append(f"{p.user:<16} {p.email:<32} {plan.note}")
+            lines.append(f"{p.user:<16} {p.email:<32} {NO_COUNT}  {plan.note}")
     if lines:
         echo("\n".join(lines))
     for user in report.left:  # `send --user`: another reader's mail, a removed one's: left, and said

@@ -30,9 +30,38 @@ def test_the_rows_of_readers_sent_nothing_are_said_alike_by_the_dry_run_and_the_
     dry = digest_at(ws, "send", "--dry-run", at=AT).stdout.splitlines()
     sent = digest_at(ws, "send", at=AT).stdout.splitlines()
     rows = [
-        "carol            carol@example.org                paused: gets nothing until "
+        "carol            carol@example.org                            paused: gets nothing until "
         "`digest profile set carol paused false`",
-        "dave             dave@example.org                 already sent today at 07:02 UTC",
+        "dave             dave@example.org                             already sent today at 07:02 UTC",
     ]
     assert sent == rows, sent
     assert dry[:2] == rows, dry  # was: "... 0 papers  paused: ...", "... 0 papers  already sent ..."
+
+
+def test_the_rows_without_a_count_say_their_reason_in_the_column_of_the_counted_rows_status(
+    mail_workspace,
+):
+    # Before: "carol  carol@example.org  paused: ..." began its reason where the counted rows have
+    # their count ("   1 paper"), their status ("sent", "nothing new") twelve columns further right
+    ws = mail_workspace
+    ws.profile("carol", "email: carol@example.org\ninterests: [neuromorphic]\npaused: true\n")
+    ws.profile("dave", "email: dave@example.org\ninterests: [neuromorphic]\n")
+    ws.profile("erin", "email: erin@example.org\ninterests: [neuromorphic]\n")
+    ws.profile("fay", "email: fay@example.org\ninterests: [gardening]\n")
+    ws.dump("day.txt", make_dump("Mar 14", [("Neuromorphic Chips", "About neuromorphic chips.")]))
+    digest_at(ws, "send", "--user", "dave", at=AT)  # dave's digest of the day: sent
+
+    dry = digest_at(ws, "send", "--dry-run", at=AT).stdout.splitlines()
+    sent = digest_at(ws, "send", at=AT).stdout.splitlines()
+    reasons = {"carol": "paused: gets nothing", "dave": "already sent today", "fay": "nothing new"}
+    status = {"erin": "sent", **reasons}
+    rows = {line.split()[0]: line for line in sent}
+    assert sorted(rows) == sorted(status), sent
+    columns = {user: rows[user].index(said) for user, said in status.items()}
+    assert len(set(columns.values())) == 1, sent  # one column, counted or not
+    assert rows["erin"][: columns["erin"]].rstrip().endswith("1 paper"), sent
+    for user in ("carol", "dave"):  # no count: blank where the others have theirs
+        assert rows[user][: columns[user]].rstrip().endswith(f"{user}@example.org"), sent
+    for user in ("carol", "dave", "fay"):  # the dry run's rows of them: the send's
+        assert rows[user] in dry, dry
+    assert [line for line in dry if line.startswith("erin ")] == [rows["erin"].removesuffix("  sent")], dry

@@ -276,7 +276,10 @@ def test_a_kept_unsubscribe_counts_as_paused_in_choosing_who_continues_the_renam
     sent = digest(ws, "send")
     assert sent.returncode == 0, sent.stderr
     assert sent.stdout.startswith("ada3 continues ada (the same address <ada@example.org>")
-    assert "ada2             ada@example.org                  suppressed: unsubscribed on " in sent.stdout
+    assert (
+        "ada2             ada@example.org                              suppressed: unsubscribed on "
+        in sent.stdout
+    )
     with Store(ws.config.database) as store:
         found = {user: store.ratings(user) for user in ("ada", "ada2", "ada3")}
         assert found == {"ada": {}, "ada2": {}, "ada3": {first: -1}}

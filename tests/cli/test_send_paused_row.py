@@ -16,7 +16,7 @@ from conftest import make_dump
 
 pytestmark = pytest.mark.backends
 
-BOB = "bob              bob@example.org                  paused: gets nothing until "
+BOB = "bob              bob@example.org                              paused: gets nothing until "
 
 
 def test_a_paused_readers_row_names_the_command_that_unpauses_them(workspace):
