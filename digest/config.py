@@ -289,6 +289,7 @@ class Config:
     path: Path | None = None  # the file it was read from
     smtp_given: bool = True  # False: no smtp.from (digest.deliver.senders.check_transport)
     web_given: bool = False  # a `web:` key in the file, whatever it sets (signing.add_secret_env)
+    web_braced: bool = False  # written `web: {...}` (flow style): a line under it is not read
 
 
 def find_config_path(explicit: str | os.PathLike[str] | None) -> Path:
@@ -319,4 +320,5 @@ def parse_config(data: Any, path: Path) -> Config:
     collect(reading.problems, f"{path}: invalid configuration", ConfigError)
     smtp = data.get("smtp")
     smtp_given = isinstance(smtp, dict) and smtp.get("from") is not None
-    return Config(path=path, smtp_given=smtp_given, web_given="web" in data, **values)
+    braced = isinstance(web := data.get("web"), yamlio.Mapping) and web.braced
+    return Config(path=path, smtp_given=smtp_given, web_given="web" in data, web_braced=braced, **values)

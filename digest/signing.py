@@ -169,4 +169,6 @@ def add_secret_env(config: Config, also: str = "") -> str:
     if not config.web_given and config.web == WebConfig():
         return f"add `web: {{secret_env: DIGEST_SECRET}}`{f' and {also}' if also else ''} to the config"
     also = f", and {also} to the config" if also else ""
+    if config.web_braced:  # a line under `web: {port: 8081}` is not valid YAML
+        return f"add `secret_env: DIGEST_SECRET` inside the braces of the config's `web: {{...}}`{also}"
     return f"add `secret_env: DIGEST_SECRET` under the config's `web:`{also}"

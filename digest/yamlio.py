@@ -37,11 +37,13 @@ BASE_60 = re.compile(r"[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+(?:\.[0-9_]*)?")
 
 
 class Mapping(dict):
-    """A YAML mapping as a dict, with the 1-based line of each key (``line(key)``) and the text
-    of each unquoted number as written (``written(key)``: ``0700`` where the value is 448)."""
+    """A YAML mapping as a dict, with the 1-based line of each key (``line(key)``), the text
+    of each unquoted number as written (``written(key)``: ``0700`` where the value is 448), and
+    whether it is written in braces (``braced``: `{port: 8081}`, where a key goes inside them)."""
 
     lines: dict[Any, int]
     numbers: dict[Any, str]
+    braced: bool = False
 
     def line(self, key: Any) -> int | None:
         return getattr(self, "lines", {}).get(key)
@@ -85,7 +87,7 @@ def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> Any:
             numbers[key] = value_node.value
         else:
             numbers.pop(key, None)
-    data.lines, data.numbers = lines, numbers
+    data.lines, data.numbers, data.braced = lines, numbers, bool(node.flow_style)
 
 
 def _construct_sequence(loader: _Loader, node: yaml.SequenceNode) -> Any:

@@ -103,3 +103,27 @@ def test_each_config_done_as_the_note_says_is_read_and_the_note_goes(workspace):
         ws.config_path.write_text(text + added)
         done = dry_run(ws, DIGEST_SECRET=SECRET)
         assert done.returncode == 0 and "secret" not in done.stderr, done.stderr
+
+
+def test_a_web_section_in_braces_is_told_to_take_the_key_inside_them(workspace):
+    # Before: `web: {port: 8081}` (and `web: {}`) was told "add `secret_env: DIGEST_SECRET` under the
+    # config's `web:`", and the line so added under it made every command refuse the config: "not valid
+    # YAML, line 11, column 3: while parsing a block mapping ...: did not find expected key"
+    ws = workspace
+    ws.profile("ada", "email: ada@example.org\ninterests: [neuromorphic]\n")
+    plain = ws.config_path.read_text() + "base_url: https://digest.example.org\n"
+    inside = "add `secret_env: DIGEST_SECRET` inside the braces of the config's `web: {...}`"
+    for braced, done_so in (
+        ("web: {port: 8081}\n", "web: {port: 8081, secret_env: DIGEST_SECRET}\n"),
+        ("web: {}\n", "web: {secret_env: DIGEST_SECRET}\n"),
+        ("web: {\n  port: 8081\n}\n", "web: {\n  port: 8081, secret_env: DIGEST_SECRET\n}\n"),
+    ):
+        ws.config_path.write_text(plain + braced)
+        said = dry_run(ws, DIGEST_SECRET=SECRET)
+        assert said.returncode == 0, said.stderr
+        assert f"web.secret_env: {inside} to sign the links with it).\n" in said.stderr, said.stderr
+        ws.config_path.write_text(plain + done_so)  # done as said
+        done = dry_run(ws, DIGEST_SECRET=SECRET)
+        assert done.returncode == 0 and "secret" not in done.stderr, done.stderr
+    ws.config_path.write_text(plain + "web: {host: 127.0.0.1}\n")  # `digest serve` says it so too
+    assert f"web.secret_env: {inside} to sign them" in served_note(ws, DIGEST_SECRET=SECRET)
