@@ -25,7 +25,7 @@ from digest.deliver.suppressions import UNSUBSCRIBE, Suppression, Suppressions
 from digest.errors import ProfileError, StoreError, StoreUnusable
 from digest.profiles.edit import ProfileConflict, apply_edit, text_version
 from digest.profiles.load import find_profile_file
-from digest.signing import Signer
+from digest.signing import Signer, add_secret_env
 from digest.store import Store
 from digest.web.answers import (
     NEEDS_FIX,
@@ -77,9 +77,10 @@ def reader_url(config: Config, user: str, now: dt.datetime) -> str:
     """The signed preferences link of ``user``, as it appears in their emails (signed at ``now``)."""
     signer = Signer.from_config(config)
     if not config.base_url or signer is None:
+        # the secret's line as `digest send` says it: under a `web:` the config has (a second is refused)
         raise ConfigError(
             "the preferences links need base_url and web.secret_env (or web.secret_file) in the config "
-            "(e.g. base_url: https://digest.example.org and web: {secret_env: DIGEST_SECRET})"
+            f"(e.g. base_url: https://digest.example.org; for the secret, {add_secret_env(config)})"
         )
     find_profile_file(config, user)
     return f"{config.base_url}/u/{signer.token(user, now)}"
