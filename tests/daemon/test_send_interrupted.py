@@ -76,6 +76,24 @@ def digest(ws: Workspace, *args: str) -> list[str]:
     return [sys.executable, "-m", "digest", "--config", str(ws.config_path), *args]
 
 
+def again(ws: Workspace, *args: str) -> subprocess.CompletedProcess:
+    """``digest *args`` run again after the stop, to its end: it succeeds."""
+    done = subprocess.run(digest(ws, *args), capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    return done
+
+
+def received(mailbox: HeldAnswers) -> collections.Counter:
+    """How many messages the server took for each address."""
+    return collections.Counter(m.rcpt_tos[0] for m in mailbox.messages)
+
+
+def each_got_one(mailbox: HeldAnswers, readers: list[str]) -> None:
+    """Each reader got one message, none twice."""
+    got = received(mailbox)
+    assert got == {f"{user}@example.org": 1 for user in readers}, got
+
+
 @pytest.mark.parametrize(
     "signum, code, quits",
     [(signal.SIGINT, 130, "Ctrl-C again"), (signal.SIGTERM, 143, "SIGTERM again (or Ctrl-C)")],
@@ -97,13 +115,11 @@ def test_ctrl_c_during_a_send_records_the_message_in_flight_and_the_next_send_se
         assert f"{sent_to}" in first.out and "sent" in first.out, first.out  # reported as sent
         assert "interrupted" in first.err and "digest send" in first.err, first.err  # how to go on
 
-        again = subprocess.run(digest(ws, "send"), capture_output=True, text=True, timeout=120)
-        assert again.returncode == 0, again.stderr
-        assert f"{sent_to:<16} {sent_to}@example.org" in again.stdout
-        assert "already sent today" in again.stdout.split(f"{sent_to}@example.org")[1].splitlines()[0]
+        out = again(ws, "send").stdout
+        assert f"{sent_to:<16} {sent_to}@example.org" in out
+        assert "already sent today" in out.split(f"{sent_to}@example.org")[1].splitlines()[0]
 
-    got = collections.Counter(m.rcpt_tos[0] for m in mailbox.messages)
-    assert got == {f"{user}@example.org": 1 for user in readers}, got
+    each_got_one(mailbox, readers)
 
 
 def test_sigterm_during_a_run_once_records_the_message_in_flight_and_the_next_pass_sends_the_rest(
@@ -121,11 +137,9 @@ def test_sigterm_during_a_run_once_records_the_message_in_flight_and_the_next_pa
         assert len(mailbox.messages) == 1
         assert "stopped before the end of the pass" in first.out, first.out
 
-        again = subprocess.run(digest(ws, "run", "--once"), capture_output=True, text=True, timeout=120)
-        assert again.returncode == 0, again.stderr
+        again(ws, "run", "--once")
 
-    got = collections.Counter(m.rcpt_tos[0] for m in mailbox.messages)
-    assert got == {f"{user}@example.org": 1 for user in readers}, got
+    each_got_one(mailbox, readers)
 
 
 def test_a_second_ctrl_c_while_several_connections_finish_quits_cleanly_and_the_next_send_sends_the_rest(
@@ -152,9 +166,8 @@ def test_a_second_ctrl_c_while_several_connections_finish_quits_cleanly_and_the_
         assert all(ANSWER_LOST in line for line in maybe), first.err  # "may have" once each
         assert all(line.endswith("during DATA: its answer was not waited for") for line in maybe), first.err
 
-        again = subprocess.run(digest(ws, "send"), capture_output=True, text=True, timeout=120)
-        assert again.returncode == 0, again.stderr
+        again(ws, "send")
 
-    got = collections.Counter(m.rcpt_tos[0] for m in mailbox.messages)
+    got = received(mailbox)
     assert set(got) == {f"{user}@example.org" for user in readers}, got
     assert sum(got.values()) <= len(readers) + 1, got  # at most the message whose answer went unread
