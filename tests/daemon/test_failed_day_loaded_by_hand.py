@@ -20,10 +20,10 @@ from __future__ import annotations
 import datetime as dt
 
 from helpers.daily_papers import as_the_api_sends, graph_page
-from test_status_day_loaded_by_hand import HF, _at
+from helpers.hf_days import at, hf_source
 
 import digest.cli.papers
-from digest.demo.http_server import LocalHttpServer, Route
+from digest.demo.http_server import Route
 from digest.store import Store
 
 NINTH = dt.date(2026, 12, 9)
@@ -54,19 +54,16 @@ def _fetches_after_the_9th_failed(
         loaded = workspace.cli("ingest", str(dump))
         assert loaded.exit_code == 0 and "2 new papers" in loaded.output, loaded.output
 
-    with LocalHttpServer({"/api/daily_papers": api}) as server:
-        workspace.config_path.write_text(
-            workspace.config_path.read_text() + HF.replace("{base}", server.url(""))
-        )
+    with hf_source(workspace, api):
         if loaded_at is not None and loaded_at.day == 9:
             load_by_hand()
-        _at(workspace, monkeypatch, "fetch", 10)  # day: yesterday: the 9th, which fails
+        at(workspace, monkeypatch, "fetch", 10)  # day: yesterday: the 9th, which fails
         if loaded_at is not None and loaded_at.day == 10:
             load_by_hand()
         asked.clear()
-        _at(workspace, monkeypatch, "fetch", 11)  # the 10th
-        _at(workspace, monkeypatch, "fetch", 12)  # the 11th
-        return asked, _at(workspace, monkeypatch, "status", 12, 7)
+        at(workspace, monkeypatch, "fetch", 11)  # the 10th
+        at(workspace, monkeypatch, "fetch", 12)  # the 11th
+        return asked, at(workspace, monkeypatch, "status", 12, 7)
 
 
 def _has_the_third(workspace) -> bool:

@@ -8,44 +8,27 @@ chosen moments, a loopback API shaped like the real one that fails for one day."
 
 from __future__ import annotations
 
-import datetime as dt
-import importlib
-
 from helpers.daily_papers import graph_page
+from helpers.hf_days import at, busy, failed_days, hf_source
 
-from digest.demo.http_server import LocalHttpServer, Route
-
-HF = "sources:\n  - kind: hf_daily\n    url: {base}/api/daily_papers?date={date}\n    retries: 0\n"
-
-
-def _at(workspace, monkeypatch, module: str, day: int, hour: int = 6) -> str:
-    at = dt.datetime(2026, 12, day, hour, 0, tzinfo=dt.UTC)
-    monkeypatch.setattr(importlib.import_module(f"digest.cli.{module}"), "now_utc", lambda: at)
-    return workspace.cli(module).output
-
-
-def _failed_days(shown: str) -> list[str]:
-    return [line for line in shown.splitlines() if line.startswith("  and the daily papers of")]
+from digest.demo.http_server import Route
 
 
 def ninth_fails(query: dict[str, str]) -> Route:
     """The API: the page of the 9th fails, every other answers."""
     if query["date"] == "2026-12-09":
-        return Route(b"busy", status=503, content_type="text/plain")
+        return busy(query)
     return Route(graph_page(query))
 
 
 def test_a_failed_day_past_its_week_with_no_fetch_since_is_said_to_have_never_come(workspace, monkeypatch):
-    with LocalHttpServer({"/api/daily_papers": ninth_fails}) as server:
-        workspace.config_path.write_text(
-            workspace.config_path.read_text() + HF.replace("{base}", server.url(""))
-        )
-        _at(workspace, monkeypatch, "fetch", 10)  # the 9th fails
-        _at(workspace, monkeypatch, "fetch", 11)  # the 10th comes, the 9th fails again: no fetch after
-        within = _failed_days(_at(workspace, monkeypatch, "status", 17, 7))
+    with hf_source(workspace, ninth_fails):
+        at(workspace, monkeypatch, "fetch", 10)  # the 9th fails
+        at(workspace, monkeypatch, "fetch", 11)  # the 10th comes, the 9th fails again: no fetch after
+        within = failed_days(at(workspace, monkeypatch, "status", 17, 7))
         assert len(within) == 1 and within[0].endswith("until a week old (the last on 2026-12-17)"), within
-        shown = _at(workspace, monkeypatch, "status", 25, 7)
-        lines = _failed_days(shown)
+        shown = at(workspace, monkeypatch, "status", 25, 7)
+        lines = failed_days(shown)
         assert len(lines) == 1, shown  # before: none, the source's line "fetched at 2026-12-11 06:00 UTC"
         assert lines[0].startswith("  and the daily papers of 2026-12-09 FAILED at 2026-12-11 06:00 UTC: "), (
             shown
@@ -54,8 +37,8 @@ def test_a_failed_day_past_its_week_with_no_fetch_since_is_said_to_have_never_co
             "503 Service Unavailable (after 1 attempt); over a week old, not asked for again since "
             "2026-12-18: its papers never came"
         ), shown
-        _at(workspace, monkeypatch, "fetch", 25)  # the source's next fetch: its week begins on the 17th
-        assert _failed_days(_at(workspace, monkeypatch, "status", 25, 7)) == []
+        at(workspace, monkeypatch, "fetch", 25)  # the source's next fetch: its week begins on the 17th
+        assert failed_days(at(workspace, monkeypatch, "status", 25, 7)) == []
 
 
 def test_a_source_whose_last_fetch_failed_over_a_week_ago_is_said_to_have_given_that_day_up(
@@ -64,19 +47,12 @@ def test_a_source_whose_last_fetch_failed_over_a_week_ago_is_said_to_have_given_
     """The source's line shows its last fetch, failed, as it was ("FETCH FAILED at ..."): within
     the week its day is asked for again at the next fetch; past it, no fetch asks for it (a source
     idle longer than a week begins at its own day), which the line alone does not say."""
-
-    def api(query: dict[str, str]) -> Route:
-        return Route(b"busy", status=503, content_type="text/plain")
-
-    with LocalHttpServer({"/api/daily_papers": api}) as server:
-        workspace.config_path.write_text(
-            workspace.config_path.read_text() + HF.replace("{base}", server.url(""))
-        )
-        _at(workspace, monkeypatch, "fetch", 10)  # the 9th fails; no fetch after
-        assert _failed_days(_at(workspace, monkeypatch, "status", 17, 7)) == []  # asked at the next fetch
-        shown = _at(workspace, monkeypatch, "status", 18, 7)
+    with hf_source(workspace, busy):
+        at(workspace, monkeypatch, "fetch", 10)  # the 9th fails; no fetch after
+        assert failed_days(at(workspace, monkeypatch, "status", 17, 7)) == []  # asked at the next fetch
+        shown = at(workspace, monkeypatch, "status", 18, 7)
     assert "Source hf_daily: FETCH FAILED at 2026-12-10 06:00 UTC: " in shown, shown
-    assert _failed_days(shown) == [
+    assert failed_days(shown) == [
         "  and the daily papers of 2026-12-09, whose fetch above failed: over a week old, not asked for "
         "again since 2026-12-18: its papers never came"
     ], shown  # before: none

@@ -13,33 +13,20 @@ import importlib
 import os
 
 from helpers.daily_papers import graph_page
+from helpers.hf_days import at, busy, hf_source
 
-from digest.demo.http_server import LocalHttpServer, Route
-
-HF = "sources:\n  - kind: hf_daily\n    url: {base}/api/daily_papers?date={date}\n    retries: 0\n"
-
-
-def _at(workspace, monkeypatch, module: str, day: int, hour: int = 6) -> str:
-    at = dt.datetime(2026, 12, day, hour, 0, tzinfo=dt.UTC)
-    monkeypatch.setattr(importlib.import_module(f"digest.cli.{module}"), "now_utc", lambda: at)
-    return workspace.cli(module).output
+from digest.demo.http_server import Route
 
 
 def _status_of_the_9th(workspace, monkeypatch, by_hand: bool) -> str:
-    def api(query: dict[str, str]) -> Route:
-        return Route(b"busy", status=503, content_type="text/plain")
-
-    with LocalHttpServer({"/api/daily_papers": api}) as server:
-        workspace.config_path.write_text(
-            workspace.config_path.read_text() + HF.replace("{base}", server.url(""))
-        )
-        _at(workspace, monkeypatch, "fetch", 10)  # the 9th fails; no fetch after
+    with hf_source(workspace, busy):
+        at(workspace, monkeypatch, "fetch", 10)  # the 9th fails; no fetch after
         if by_hand:
             dump = workspace.root / "2026-12-09.json"
             dump.write_bytes(graph_page({"date": "2026-12-09"}))
             loaded = workspace.cli("ingest", str(dump))
             assert loaded.exit_code == 0 and "2 new papers" in loaded.output, loaded.output
-        return _at(workspace, monkeypatch, "status", 18, 7)
+        return at(workspace, monkeypatch, "status", 18, 7)
 
 
 def test_a_failed_day_whose_papers_were_loaded_by_hand_is_not_said_to_have_never_come(workspace, monkeypatch):
@@ -59,11 +46,8 @@ def test_without_them_it_is(workspace, monkeypatch):
 def test_a_day_loaded_by_hand_is_not_among_those_said_lost_after_a_stop(workspace, monkeypatch, caplog):
     """A source not fetched for over a week says the days before the week it asks for now, never
     asked for (tests/daemon/test_stopped_over_a_week.py): not one whose papers were loaded by hand."""
-    with LocalHttpServer({"/api/daily_papers": lambda query: Route(graph_page(query))}) as server:
-        workspace.config_path.write_text(
-            workspace.config_path.read_text() + HF.replace("{base}", server.url(""))
-        )
-        _at(workspace, monkeypatch, "fetch", 10)  # the 9th; then nothing until the 21st
+    with hf_source(workspace, lambda query: Route(graph_page(query))):
+        at(workspace, monkeypatch, "fetch", 10)  # the 9th; then nothing until the 21st
         dump = workspace.root / "2026-12-12.json"  # made once the 12th was over: its whole list
         dump.write_bytes(graph_page({"date": "2026-12-12"}))
         over = dt.datetime(2026, 12, 13, 5, 0, tzinfo=dt.UTC)  # not the real time: before the 13th, in part
@@ -71,7 +55,7 @@ def test_a_day_loaded_by_hand_is_not_among_those_said_lost_after_a_stop(workspac
         monkeypatch.setattr(importlib.import_module("digest.cli.papers"), "now_utc", lambda: over)
         assert workspace.cli("ingest", str(dump)).exit_code == 0
         caplog.clear()
-        _at(workspace, monkeypatch, "fetch", 21)  # asks the 13th to the 20th
+        at(workspace, monkeypatch, "fetch", 21)  # asks the 13th to the 20th
     lost = [m for m in caplog.messages if "never asked for" in m]
     assert lost == [
         "hf_daily: not fetched since 2026-12-10 06:00 UTC, over a week ago: the daily papers of 2026-12-10, "

@@ -8,25 +8,21 @@ fails for one day."""
 
 from __future__ import annotations
 
-from test_status_day_aged_out import HF, _at, _failed_days, ninth_fails
-
-from digest.demo.http_server import LocalHttpServer
+from helpers.hf_days import at, failed_days, hf_source
+from test_status_day_aged_out import ninth_fails
 
 
 def test_a_failed_day_asked_for_the_last_time_today_is_not_said_to_be_asked_again(workspace, monkeypatch):
-    with LocalHttpServer({"/api/daily_papers": ninth_fails}) as server:
-        workspace.config_path.write_text(
-            workspace.config_path.read_text() + HF.replace("{base}", server.url(""))
-        )
-        _at(workspace, monkeypatch, "fetch", 10)  # the 9th fails
-        _at(workspace, monkeypatch, "fetch", 11)  # the 10th comes, the 9th fails again
-        before = _failed_days(_at(workspace, monkeypatch, "status", 17, 5))  # the 17th's fetch to come
+    with hf_source(workspace, ninth_fails):
+        at(workspace, monkeypatch, "fetch", 10)  # the 9th fails
+        at(workspace, monkeypatch, "fetch", 11)  # the 10th comes, the 9th fails again
+        before = failed_days(at(workspace, monkeypatch, "status", 17, 5))  # the 17th's fetch to come
         assert len(before) == 1 and before[0].endswith("(the last on 2026-12-17)"), before
-        _at(workspace, monkeypatch, "fetch", 17)  # the last fetch that asks for the 9th: it fails
-        shown = _at(workspace, monkeypatch, "status", 17, 7)
+        at(workspace, monkeypatch, "fetch", 17)  # the last fetch that asks for the 9th: it fails
+        shown = at(workspace, monkeypatch, "status", 17, 7)
     # the 9th's 503 is the server's: the catch-up stopped there, the 11th to the 15th left for the next
     # fetch (test_catch_up_stops_when_the_server_fails), each said as a failed day of its own
-    lines = [line for line in _failed_days(shown) if "daily papers of 2026-12-09 " in line]
+    lines = [line for line in failed_days(shown) if "daily papers of 2026-12-09 " in line]
     assert len(lines) == 1, shown
     assert lines[0].startswith("  and the daily papers of 2026-12-09 FAILED at 2026-12-17 06:00 UTC: "), shown
     # before: "...; asked again at each fetch until a week old (the last on 2026-12-17)"

@@ -7,17 +7,13 @@ commands at chosen moments, a loopback API shaped like the real one that fails t
 
 from __future__ import annotations
 
-import datetime as dt
-import importlib
-
 import pytest
 from helpers.daily_papers import graph_page
+from helpers.hf_days import at, hf_source
 
-from digest.demo.http_server import LocalHttpServer, Route
+from digest.demo.http_server import Route
 
 pytestmark = pytest.mark.backends  # the fetches are the store's
-
-HF = "sources:\n  - kind: hf_daily\n    url: {base}/api/daily_papers?date={date}\n    retries: 0\n"
 
 
 def ninth_and_tenth_fail(query: dict[str, str]) -> Route:
@@ -27,16 +23,11 @@ def ninth_and_tenth_fail(query: dict[str, str]) -> Route:
 
 
 def test_a_held_back_day_is_said_failed_at_the_time_of_the_fetch_that_asked_for_it(workspace, monkeypatch):
-    with LocalHttpServer({"/api/daily_papers": ninth_and_tenth_fail}) as server:
-        workspace.config_path.write_text(
-            workspace.config_path.read_text() + HF.replace("{base}", server.url(""))
-        )
+    with hf_source(workspace, ninth_and_tenth_fail):
         # the 8th; nothing until the 12th, whose fetch asks for the 9th and the 10th (both fail), then
         # the 13th's for the 9th first: it fails again, the 10th waits
         for module, day, hour in (("fetch", 9, 6), ("fetch", 12, 6), ("fetch", 13, 6), ("status", 13, 7)):
-            at = dt.datetime(2026, 12, day, hour, 0, tzinfo=dt.UTC)
-            monkeypatch.setattr(importlib.import_module(f"digest.cli.{module}"), "now_utc", lambda at=at: at)
-            shown = workspace.cli(module).output
+            shown = at(workspace, monkeypatch, module, day, hour)
     lines = [line for line in shown.splitlines() if line.startswith("  and the daily papers of")]
     assert [line.split(": http")[0] for line in lines] == [
         "  and the daily papers of 2026-12-09 FAILED at 2026-12-13 06:00 UTC",  # the last fetch's
@@ -57,14 +48,9 @@ def test_a_catch_up_s_listing_of_a_fetch_before_the_last_is_said_at_its_file_s_t
     left but its file's name): said at that fetch's time, as its file's name says it. Before: "Last
     ingest: fetch-hf_daily-2026-12-10-20261212T060000.json (listing of 2026-12-10) at 2026-12-12 05:59
     UTC", the name and the time a minute apart."""
-    with LocalHttpServer({"/api/daily_papers": eleventh_and_twelfth_fail}) as server:
-        workspace.config_path.write_text(
-            workspace.config_path.read_text() + HF.replace("{base}", server.url(""))
-        )
+    with hf_source(workspace, eleventh_and_twelfth_fail):
         for module, day, hour in (("fetch", 9, 6), ("fetch", 12, 6), ("fetch", 13, 6), ("status", 13, 7)):
-            at = dt.datetime(2026, 12, day, hour, 0, tzinfo=dt.UTC)
-            monkeypatch.setattr(importlib.import_module(f"digest.cli.{module}"), "now_utc", lambda at=at: at)
-            shown = workspace.cli(module).output
+            shown = at(workspace, monkeypatch, module, day, hour)
     assert shown.splitlines()[0] == (
         "Last ingest: fetch-hf_daily-2026-12-10-20261212T060000.json (listing of 2026-12-10) "
         "at 2026-12-12 06:00 UTC"
