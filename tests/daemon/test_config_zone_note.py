@@ -8,8 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 
-from digest.daemon.service import Daemon
-from digest.deliver.transports import SmtpSender
+from helpers.ticks import Passes
 
 MON_0700 = dt.datetime(2026, 3, 16, 7, 0, tzinfo=dt.UTC)
 
@@ -36,11 +35,8 @@ def test_the_daemon_says_it_once_and_again_when_the_config_names_another(workspa
     with_timezone(ws, "Etc/GMT+5")
     ws.profile("ada", "email: ada@example.org\ninterests: [robotics]\n")
     caplog.set_level(logging.WARNING, logger="digest")
-    clock = [MON_0700]
-    d = Daemon(ws.config, lambda: clock[0], sender_factory=lambda config: SmtpSender(config.smtp))
-    for minutes in range(3):
-        clock[0] = MON_0700 + dt.timedelta(minutes=minutes)
-        d.run_once()
+    passes = Passes(ws, MON_0700)
+    passes.minutes(3)
     said = [r.getMessage() for r in caplog.records if "timezone:" in r.getMessage()]
     assert said == [
         f"note: {ws.config_path}: timezone: Etc/GMT+5 (the default of the profiles that name none) is UTC-5 "
@@ -49,9 +45,7 @@ def test_the_daemon_says_it_once_and_again_when_the_config_names_another(workspa
     ]
     caplog.clear()
     with_timezone(ws, "EST5EDT")
-    clock[0] += dt.timedelta(minutes=1)
-    d.run_once()
-    clock[0] += dt.timedelta(minutes=1)
-    d.run_once()
+    passes.next()
+    passes.next()
     said = [r.getMessage() for r in caplog.records if "timezone:" in r.getMessage()]
     assert len(said) == 1 and "timezone: EST5EDT" in said[0]

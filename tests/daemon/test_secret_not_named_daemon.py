@@ -13,8 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 
-from digest.daemon.service import Daemon
-from digest.deliver.transports import SmtpSender
+from helpers.ticks import Passes
 
 from conftest import make_dump
 
@@ -45,22 +44,17 @@ def test_the_daemon_says_an_exported_secret_the_config_does_not_name_once(
         mtime=MON_0700 - HOUR,
     )
     caplog.set_level(logging.WARNING, logger="digest")
-    clock = [MON_0700]
-    d = Daemon(ws.config, lambda: clock[0], sender_factory=lambda config: SmtpSender(config.smtp))
-    for minutes in range(3):
-        clock[0] = MON_0700 + dt.timedelta(minutes=minutes)
-        d.run_once()
+    passes = Passes(ws, MON_0700)
+    passes.minutes(3)
     (message,) = smtp_server.handler.messages  # ada's digest, sent as before
     assert b"/u/" not in message.data  # a mailto: alone, as said
     assert said(caplog) == [NOTE]  # was: nothing; once, not at every pass
 
     caplog.clear()  # the variable named: its links signed, nothing said
     ws.config_path.write_text(plain + "web:\n  secret_env: DIGEST_SECRET\n")
-    clock[0] += dt.timedelta(minutes=1)
-    d.run_once()
+    passes.next()
     assert said(caplog) == []
     ws.config_path.write_text(plain)  # named no more: said again, once
-    for _ in range(2):
-        clock[0] += dt.timedelta(minutes=1)
-        d.run_once()
+    passes.next()
+    passes.next()
     assert said(caplog) == [NOTE]
