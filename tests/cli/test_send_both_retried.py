@@ -13,12 +13,13 @@ import datetime as dt
 from typing import Any
 
 import pytest
+from helpers.earlier_digest import ada_with_chips, rows_of_ada
 from helpers.faked import digest_at, needs_faketime
-from test_send_done_beside_retry import DAY1, DAY2, rows_of_ada
+from test_send_done_beside_retry import DAY1, DAY2
 
 from digest.demo.smtp_server import LocalSmtpServer, Mailbox
 
-from conftest import Workspace, make_dump
+from conftest import make_dump
 
 pytestmark = [pytest.mark.backends, needs_faketime]
 
@@ -30,9 +31,7 @@ class DefersAll(Mailbox):
 
 def test_the_periods_digest_retried_beside_the_earlier_one_is_said_once(tmp_path, database):
     with LocalSmtpServer(DefersAll()) as server:
-        ws = Workspace(tmp_path, server.port, database=database)
-        ws.profile("ada", "email: ada@example.org\ninterests: [neuromorphic]\n")
-        ws.dump("day1.txt", make_dump("Mar 13", [("Neuromorphic Chips", "About neuromorphic chips.")]))
+        ws = ada_with_chips(tmp_path, server.port, database)
         digest_at(ws, "send", at=DAY1, code=1)
         ws.dump("day2.txt", make_dump("Mar 14", [("Neuromorphic Memory", "About neuromorphic memory.")]))
         digest_at(ws, "send", at=DAY2, code=1)  # the second day's digest deferred too

@@ -16,11 +16,12 @@ import datetime as dt
 from typing import Any
 
 import pytest
+from helpers.earlier_digest import ada_with_chips, rows_of_ada
 from helpers.faked import digest_at, needs_faketime
 
 from digest.demo.smtp_server import LocalSmtpServer, Mailbox
 
-from conftest import Workspace, make_dump
+from conftest import make_dump
 
 pytestmark = [pytest.mark.backends, needs_faketime]
 
@@ -37,15 +38,9 @@ class DefersChips(Mailbox):
         return await super().handle_DATA(server, session, envelope)
 
 
-def rows_of_ada(done: Any) -> list[str]:
-    return [" ".join(line.split()[2:]) for line in done.stdout.splitlines() if line.startswith("ada ")]
-
-
 def test_a_period_sent_before_is_said_beside_the_earlier_digest_retried(tmp_path, database):
     with LocalSmtpServer(DefersChips()) as server:
-        ws = Workspace(tmp_path, server.port, database=database)
-        ws.profile("ada", "email: ada@example.org\ninterests: [neuromorphic]\n")
-        ws.dump("day1.txt", make_dump("Mar 13", [("Neuromorphic Chips", "About neuromorphic chips.")]))
+        ws = ada_with_chips(tmp_path, server.port, database)
         digest_at(ws, "send", at=DAY1, code=1)  # the first day's digest: deferred, waits for its retry
         ws.dump("day2.txt", make_dump("Mar 14", [("Neuromorphic Memory", "About neuromorphic memory.")]))
         earlier, new = rows_of_ada(digest_at(ws, "send", at=DAY2, code=1))

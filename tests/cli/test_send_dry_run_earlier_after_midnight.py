@@ -13,11 +13,10 @@ import datetime as dt
 from typing import Any
 
 import pytest
+from helpers.earlier_digest import ada_with_chips, rows_of_ada
 from helpers.faked import digest_at, needs_faketime
 
 from digest.demo.smtp_server import LocalSmtpServer, Mailbox
-
-from conftest import Workspace, make_dump
 
 pytestmark = [pytest.mark.backends, needs_faketime]
 
@@ -30,15 +29,9 @@ class Defers(Mailbox):
         return "451 4.3.0 try later"
 
 
-def rows_of_ada(done: Any) -> list[str]:
-    return [" ".join(line.split()[2:]) for line in done.stdout.splitlines() if line.startswith("ada ")]
-
-
 def test_a_dry_run_after_midnight_names_the_evening_s_digest_waiting_for_its_retry(tmp_path, database):
     with LocalSmtpServer(Defers()) as server:
-        ws = Workspace(tmp_path, server.port, database=database)
-        ws.profile("ada", "email: ada@example.org\ninterests: [neuromorphic]\n")
-        ws.dump("day1.txt", make_dump("Mar 13", [("Neuromorphic Chips", "About neuromorphic chips.")]))
+        ws = ada_with_chips(tmp_path, server.port, database)
         digest_at(ws, "send", "--user", "ada", at=EVENING, code=1)  # deferred: waits for its retry
         dry = rows_of_ada(digest_at(ws, "send", "--user", "ada", "--dry-run", at=AFTER_MIDNIGHT))
         sent = rows_of_ada(digest_at(ws, "send", "--user", "ada", at=AFTER_MIDNIGHT, code=1))
