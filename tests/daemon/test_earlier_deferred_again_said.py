@@ -12,56 +12,18 @@ first send, the evening before."""
 
 from __future__ import annotations
 
-import datetime as dt
+from helpers.faked import needs_faketime
+from test_earlier_deferred_meanwhile import deferred_again_meanwhile
 
-from helpers.faked import digest_at, needs_faketime
-from test_deferred_meanwhile import one_day_ahead, send_paused_while
-from test_failures_every_machine import machine
-
-from digest.daemon.service import Daemon
 from digest.daemon.status import collect_status
 from digest.db import wall_clock
 from digest.deliver.held_said import retry_said
-from digest.demo.smtp_server import LocalSmtpServer, Mailbox
-
-from conftest import Workspace, make_dump, postgres_database
-
-
-class Defers(Mailbox):
-    """A real SMTP server that defers every message (451)."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.tries = 0
-
-    async def handle_DATA(self, server, session, envelope):
-        self.tries += 1
-        return "451 4.3.0 try again later"
 
 
 @needs_faketime
 def test_an_earlier_digest_deferred_again_meanwhile_is_said_with_its_retry_time(tmp_path, monkeypatch):
-    one_day_ahead(dt.timedelta(minutes=2))  # the pass and the send below in one day of ada's (UTC's)
-    mailbox = Defers()
-    with postgres_database() as url, LocalSmtpServer(mailbox) as server:
-        (tmp_path / "db1").mkdir()
-        ws = Workspace(tmp_path / "db1", server.port, database=url)
-        ws.config_path.write_text(ws.config_path.read_text() + "delivery:\n  retry_first_seconds: 60\n")
-        app2 = machine(ws, tmp_path / "app2")
-        monkeypatch.setenv("DIGEST_CONFIG", str(ws.config_path))
-        ws.profile("ada", "email: ada@example.org\ninterests: [neuromorphic]\n")  # no zone: UTC's day
-        ws.dump("day.txt", make_dump("Mar 13", [("Neuromorphic Chips", "About neuromorphic chips.")]))
-        today = dt.datetime.combine(wall_clock().date(), dt.time())
-        digest_at(ws, "send", "--user", "ada", at=today - dt.timedelta(minutes=10), code=1)  # deferred
-        assert mailbox.tries == 1
-
-        def app2_pass() -> None:
-            Daemon(app2.config, wall_clock).run_once()  # app2's pass: the earlier digest deferred again
-            assert mailbox.tries == 2
-
-        said = send_paused_while(ws, tmp_path / "flag", app2_pass)
+    with deferred_again_meanwhile(tmp_path, monkeypatch) as (ws, said):
         (queued,) = collect_status(ws.config, wall_clock()).queued
-    assert mailbox.tries == 2, said  # left to its retry time
     assert queued.attempts == 2, said
     (earlier,) = [line for line in said.splitlines() if line.startswith("ada ") and "earlier digest:" in line]
     retried = retry_said(queued.next_attempt_at)

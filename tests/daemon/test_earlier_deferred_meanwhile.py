@@ -12,7 +12,9 @@ first send, the evening before."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+from collections.abc import Iterator
 
 from helpers.faked import digest_at, needs_faketime
 from test_deferred_meanwhile import one_day_ahead, send_paused_while
@@ -26,6 +28,8 @@ from conftest import Workspace, make_dump, postgres_database
 
 
 class Defers(Mailbox):
+    """A real SMTP server that defers every message (451)."""
+
     def __init__(self) -> None:
         super().__init__()
         self.tries = 0
@@ -39,10 +43,11 @@ def rows_of_ada(said: str) -> list[str]:
     return [" ".join(line.split()[2:]) for line in said.splitlines() if line.startswith("ada ")]
 
 
-@needs_faketime
-def test_an_earlier_digest_deferred_again_by_another_worker_meanwhile_is_named_in_the_send_s_rows(
-    tmp_path, monkeypatch
-):
+@contextlib.contextmanager
+def deferred_again_meanwhile(tmp_path, monkeypatch) -> Iterator[tuple[Workspace, str]]:
+    """ada's digest sent and deferred the evening before; today, `digest send --user ada`, paused
+    before its claim while another worker's pass (app2's) retries that digest and the server defers
+    it again: the workspace and what the send said, within the PostgreSQL database's life."""
     one_day_ahead(dt.timedelta(minutes=2))  # the pass and the send below in one day of ada's (UTC's)
     mailbox = Defers()
     with postgres_database() as url, LocalSmtpServer(mailbox) as server:
@@ -62,8 +67,16 @@ def test_an_earlier_digest_deferred_again_by_another_worker_meanwhile_is_named_i
             assert mailbox.tries == 2
 
         said = send_paused_while(ws, tmp_path / "flag", app2_pass)
-    rows = rows_of_ada(said)
-    assert mailbox.tries == 2, said  # left to its retry time
+        assert mailbox.tries == 2, said  # the send left it to its retry time
+        yield ws, said
+
+
+@needs_faketime
+def test_an_earlier_digest_deferred_again_by_another_worker_meanwhile_is_named_in_the_send_s_rows(
+    tmp_path, monkeypatch
+):
+    with deferred_again_meanwhile(tmp_path, monkeypatch) as (_, said):
+        rows = rows_of_ada(said)
     assert len(rows) == 2, said  # was: ["0 papers nothing new"]
     assert rows[0].startswith("1 paper earlier digest: queued on "), said
     assert rows[1] == "0 papers nothing new besides the earlier digest above", said
