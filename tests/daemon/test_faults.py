@@ -88,6 +88,20 @@ def stop(proc: subprocess.Popen) -> None:
             raise
 
 
+def daemon_log(ws: Workspace) -> str:
+    return (ws.root / "daemon.log").read_text(errors="replace")
+
+
+def holds(state, seconds: float):
+    """``state()``, looked at every 10 ms for ``seconds``: the same each time (else the test fails at
+    once, saying the change)."""
+    first, end = state(), time.monotonic() + seconds
+    while time.monotonic() < end:
+        time.sleep(0.01)
+        assert state() == first, f"{first} became {state()}"
+    return first
+
+
 def status(ws: Workspace) -> str:
     result = CliRunner().invoke(main, ["--config", str(ws.config_path), "status"])
     assert result.exit_code == 0, result.output
@@ -154,8 +168,11 @@ def test_a_disk_that_fills_mid_batch_stops_delivery_without_repeats_and_resumes_
         proc = start(ws)
         try:
             wait_until(lambda: (small_disk / "filler").exists(), 60, "the disk to fill", ws)
-            time.sleep(4)  # several polls with the disk full
-            stuck = len(server.messages)
+            # the pass that met the full disk over (its connections done), delivery stopped ...
+            wait_until(lambda: "tick failed; " in daemon_log(ws), 60, "the pass to fail", ws)
+            assert "delivery is stopped" in daemon_log(ws)
+            # ... and nothing reaches the server at the next polls (poll_seconds 0.5) with the disk full
+            stuck = holds(lambda: (len(server.messages), sum(server.attempts.values())), 2.0)[0]
             full = status(ws)
             # The connections note what the server accepts in the pass's journal (which fits in
             # what is left) and stop at their first write to the database, after at most
