@@ -14,6 +14,7 @@ import sys
 import time
 
 import pytest
+from helpers.leases import times_past
 
 from digest.daemon.clocks import SKEW_SAID, SkewSaid, clock_skew, skew_note
 from digest.db import wall_clock
@@ -151,7 +152,7 @@ def test_the_readers_a_killed_worker_ahead_held_go_to_the_others_after_a_lease(t
                 "SELECT COUNT(*) FROM reader_claims WHERE claimed_by IS NOT NULL"
             ).fetchone()
         assert held == 3
-        over_on_server(url, "SELECT claimed_until FROM reader_claims")  # a lease on
+        times_past(url, "SELECT claimed_until FROM reader_claims")  # a lease on
         (worker,) = collect_status(ws.config, wall_clock()).workers
         assert worker.readers == 0  # was: 3, for 5 min more
         with Store(url) as store:
@@ -196,27 +197,6 @@ def due_on_server(url, user: str, within: float = 10.0) -> None:
             time.sleep(0.05)
 
 
-def over_on_server(url, times: str, within: float = 10.0) -> None:
-    """Wait until every time ``times`` (a query) gives, its leases' ends and due times, is past on
-    the database server's clock, which the workers judge them on (a worker ahead too), ``within``
-    seconds at the most (a time written on the clock of a worker 5 min ahead: never). The times are
-    whole seconds (digest.store_readers.iso), compared with now as whole seconds: a lease ending
-    at 12:00:02 is held until 12:00:03."""
-    end = time.monotonic() + within
-    with Store(url) as store:
-        while True:
-            found = [
-                dt.datetime.fromisoformat(t) for row in store.db.execute(times).fetchall() for t in row if t
-            ]
-            (server,) = store.db.execute("SELECT clock_timestamp()").fetchone()
-            if all(t + dt.timedelta(seconds=1) <= server for t in found):
-                return
-            assert time.monotonic() < end, (
-                f"{times}: {found} not past on the server's clock within {within} s"
-            )
-            time.sleep(0.05)
-
-
 def test_the_message_a_killed_worker_ahead_was_sending_goes_from_another_after_a_lease(tmp_path):
     """The messages' leases were times of each worker's own clock too: a worker 5 min ahead,
     killed while the SMTP server took ada's deferred digest again, held it 5 min and a lease, so
@@ -244,7 +224,7 @@ def test_the_message_a_killed_worker_ahead_was_sending_goes_from_another_after_a
                 "SELECT user FROM outbox WHERE status = 'queued' AND claimed_by IS NOT NULL"
             ).fetchall()
         assert held == ("ada",) and mailbox.messages == []
-        over_on_server(url, "SELECT claimed_until, next_attempt_at FROM outbox")  # a lease on, the retry due
+        times_past(url, "SELECT claimed_until, next_attempt_at FROM outbox")  # a lease on, the retry due
         (killed,) = collect_status(ws.config, wall_clock()).workers  # (the in-step one's pass ended)
         assert killed.messages == 0  # was: it "holds 1 message", 5 min more
         Daemon(app2.config, wall_clock).run_once()  # the in-step worker's next pass

@@ -10,7 +10,8 @@ import signal
 import subprocess
 import sys
 
-from test_clock_skew import AHEAD, KillingMailbox, over_on_server
+from helpers.leases import times_past
+from test_clock_skew import AHEAD, KillingMailbox
 from test_failures_every_machine import two_machines
 
 from digest.daemon.service import Daemon
@@ -34,7 +35,7 @@ def ahead_then_in_step(tmp_path, mailbox: KillingMailbox, kill: bool) -> list[li
         mailbox.pid = ahead.pid if kill else 0
         assert ahead.wait(timeout=60) == (-signal.SIGKILL if kill else 0)
         assert mailbox.messages == []
-        over_on_server(url, "SELECT claimed_until, next_attempt_at FROM outbox")  # a lease on, the retry due
+        times_past(url, "SELECT claimed_until, next_attempt_at FROM outbox")  # a lease on, the retry due
         Daemon(app2.config, wall_clock).run_once()
         return [m.rcpt_tos for m in mailbox.messages]
 

@@ -10,7 +10,8 @@ import signal
 import subprocess
 import sys
 
-from test_clock_skew import LEASE, KillingMailbox, due_on_server, over_on_server
+from helpers.leases import times_past
+from test_clock_skew import LEASE, KillingMailbox, due_on_server
 from test_failures_every_machine import two_machines
 
 from digest.daemon.service import Daemon
@@ -80,7 +81,7 @@ def test_the_message_a_killed_send_ahead_was_sending_goes_from_a_worker_after_a_
                 "SELECT claimed_until FROM outbox WHERE status = 'queued' AND claimed_by IS NOT NULL"
             ).fetchall()
         assert mailbox.messages == []
-        over_on_server(url, "SELECT claimed_until FROM outbox")  # a lease on
+        times_past(url, "SELECT claimed_until FROM outbox")  # a lease on
         assert [w.messages for w in collect_status(ws.config, wall_clock()).workers] in ([], [0]), held
         Daemon(app2.config, wall_clock).run_once()  # the in-step worker's next pass
         assert [m.rcpt_tos for m in mailbox.messages] == [["ada@example.org"]]  # was: [], for 5 min more

@@ -11,23 +11,30 @@ from digest.deliver.unrecorded import Unrecorded
 from digest.store import POSTGRESQL, Store
 
 
-def leases_over(database, within: float = 10.0) -> None:
-    """Wait until every queued message's lease (outbox.claimed_until) has run out on the clock the
-    senders judge it on (the database server's on PostgreSQL, this machine's on SQLite). The ends
-    are whole seconds (digest.store_readers.iso), compared with now as whole seconds: a lease
-    ending at 12:00:02 is held until 12:00:03."""
-    held = "SELECT claimed_until FROM outbox WHERE status = ? AND claimed_until IS NOT NULL"
+def times_past(database, times: str, params: tuple = (), within: float = 10.0) -> None:
+    """Wait until every time ``times`` (a query, with ``params``) gives, leases' ends and due times
+    (NULLs passed over), is past on the clock the workers judge them on: the database server's on
+    PostgreSQL (a worker ahead too), this machine's on SQLite; ``within`` seconds at the most (a
+    time written on the clock of a worker 5 min ahead: never). The times are whole seconds
+    (digest.store_readers.iso), compared with now as whole seconds: a lease ending at 12:00:02 is
+    held until 12:00:03."""
     end = time.monotonic() + within
     with Store(database) as store:
         while True:
-            ends = [dt.datetime.fromisoformat(t) for (t,) in store.db.execute(held, (QUEUED,)).fetchall()]
+            rows = store.db.execute(times, params).fetchall()
+            found = [dt.datetime.fromisoformat(t) for row in rows for t in row if t]
             now = dt.datetime.now(dt.UTC)
             if store.dialect == POSTGRESQL:
                 (now,) = store.db.execute("SELECT clock_timestamp()").fetchone()
-            if all(t + dt.timedelta(seconds=1) <= now for t in ends):
+            if all(t + dt.timedelta(seconds=1) <= now for t in found):
                 return
-            assert time.monotonic() < end, f"leases ending {ends} not over within {within} s (now {now})"
+            assert time.monotonic() < end, f"{times}: {found} not past within {within} s (now {now})"
             time.sleep(0.05)
+
+
+def leases_over(database, within: float = 10.0) -> None:
+    """Wait until every queued message's lease (outbox.claimed_until) has run out (times_past)."""
+    times_past(database, "SELECT claimed_until FROM outbox WHERE status = ?", (QUEUED,), within)
 
 
 def all_recorded(database, within: float = 30.0) -> None:
