@@ -14,6 +14,7 @@ from collections.abc import Iterator
 
 import numpy as np
 import pytest
+from helpers.pg_schema import PASSWORD
 
 from digest.ingest.sources import read_dump
 from digest.schema import SCHEMA_VERSION
@@ -24,7 +25,6 @@ from digest.store import Store
 from conftest import NOW, PG_ENV, Workspace, a_minute_ago, make_dump, postgres_database
 
 ADA = 'email: ada@example.org\ninterests: [neuromorphic, spiking]\nsend_at: "07:30"\n'
-PASSWORD = "r3ader-pw"
 
 
 class BagOfWordsModel:

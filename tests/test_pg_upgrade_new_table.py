@@ -18,7 +18,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from test_pg_read_only_role import PASSWORD, digest, owned_database
+from helpers.pg_schema import PASSWORD
+from test_pg_read_only_role import digest, owned_database
 
 from conftest import Workspace
 

@@ -9,9 +9,10 @@ import uuid
 from collections.abc import Iterator
 
 import psycopg
-from test_pg_read_only_role import PASSWORD
 
 from conftest import postgres_database
+
+PASSWORD = "r3ader-pw"  # the password of every role the PostgreSQL role tests make
 
 
 @contextlib.contextmanager
