@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import select
 import socket
 import threading
 from collections.abc import Iterator
@@ -36,6 +37,9 @@ class SlowProxy:
         self.passing: list[threading.Thread] = []  # each connection's: its pause, then its pumps
         self.lock = threading.Lock()
         self.closed = threading.Event()
+        # what wakes the accepting thread's select at close: a listening socket's shutdown or close
+        # does not wake an accept() under way in another thread but on Linux
+        self.waking, self.wake = socket.socketpair()
         self.serving = threading.Thread(target=self._serve, daemon=True)
         self.serving.start()
 
@@ -46,6 +50,9 @@ class SlowProxy:
 
     def _serve(self) -> None:
         while self.open:
+            ready, _, _ = select.select([self.listener, self.waking], [], [])
+            if self.waking in ready:
+                return
             try:
                 client, _ = self.listener.accept()
             except OSError:
@@ -75,20 +82,28 @@ class SlowProxy:
 
     def close(self) -> None:
         """Stop listening and cut every connection, to the client and to the server; its threads
-        end before this returns (a socket's close alone does not wake an accept() or a recv() under
-        way in another thread, and the connection stays open while it waits: shutdown does, on
-        Linux). Closing again does nothing more."""
+        end before this returns. The accepting thread is woken through ``wake`` (its select), then
+        the listener closed; each connection is shut down, which wakes a recv() under way in
+        another thread (a socket's close alone does not, and the connection stays open while it
+        waits). Closing again does nothing more."""
         with self.lock:
             self.open = False
             self.closed.set()
-            sockets = [self.listener, *self.held]
+            sockets = [*self.held]
+        with contextlib.suppress(OSError):
+            self.wake.send(b"\0")
+        self.serving.join(10)
+        with contextlib.suppress(OSError):
+            self.listener.close()
         for s in sockets:
             with contextlib.suppress(OSError):
                 s.shutdown(socket.SHUT_RDWR)
             with contextlib.suppress(OSError):
                 s.close()
-        for thread in (self.serving, *self.passing):
+        for thread in self.passing:
             thread.join(10)
+        self.waking.close()
+        self.wake.close()
 
 
 @contextlib.contextmanager
