@@ -105,6 +105,15 @@ def config_found_anyway(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None
 
 
 @pytest.fixture(autouse=True)
+def no_digest_secret(monkeypatch: pytest.MonkeyPatch) -> None:
+    """$DIGEST_SECRET, exported by the runner (as config.example.yaml's comment and `digest serve
+    --help` show it), unset: `digest send`, `serve` and the daemon say a note when it is set and the
+    config names no web.secret_env. A test that means it sets it (monkeypatch.setenv, or the env
+    of the process it starts)."""
+    monkeypatch.delenv("DIGEST_SECRET", raising=False)
+
+
+@pytest.fixture(autouse=True)
 def logger_levels_restored() -> Iterator[None]:
     """A test that runs `digest run` in-process (it sets the `digest` logger to INFO, and
     `apscheduler`'s to ERROR, for the daemon's lines) leaves the next test the levels it found."""
