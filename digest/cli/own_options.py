@@ -9,6 +9,7 @@ typed (``-vq``, or ``-v`` and ``-q``); the exit status stays click's 2.
 
 from __future__ import annotations
 
+import shlex
 from typing import Any
 
 import click
@@ -45,7 +46,8 @@ def _typed(
 ) -> list[tuple[str, list[str], str]]:
     """digest's own options among ``args`` (the words from the command's name on), each as
     (as typed, the options it holds, as it goes before the command): ``-vq`` whole, where each of
-    its letters is one of digest's; ``--config=x`` as ``--config`` and ``--config PATH``. The
+    its letters is one of digest's; ``--config=x`` as ``--config`` and ``--config=x``, its value
+    as typed (``--config PATH`` only where none follows). The
     values of the commands' own options are passed over."""
     found: list[tuple[str, list[str], str]] = []
     at = 0
@@ -61,9 +63,14 @@ def _typed(
         if option is not None and not option.is_eager:
             if option.is_flag or option.count:  # --verbose=1: the flag alone, which takes no value
                 found.append((word, [name], word) if "=" not in word else (name, [name], name))
-            else:
-                found.append((name, [name], f"{name} {option.metavar or 'PATH'}"))
-                at += "=" not in word  # its value, the next word
+            else:  # with its value as typed (`--config x`, `--config=x`), quoted for the shell
+                if "=" in word:
+                    value: str | None = word.split("=", 1)[1]
+                else:
+                    value = args[at] if at < len(args) else None
+                    at += 1  # its value, the next word
+                placed = f"{option.metavar or 'PATH'}" if value is None else shlex.quote(value)
+                found.append((name, [name], f"{name}{'=' if '=' in word else ' '}{placed}"))
         elif not word.startswith("--") and len(word) > 2:  # letters together: -vq, or -nv
             letters = [f"-{letter}" for letter in word[1:]]
             own = [letter for letter in letters if _own_flag(group, letter)]

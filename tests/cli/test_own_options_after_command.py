@@ -36,7 +36,7 @@ def test_an_option_of_digest_after_the_command_is_said_where_it_goes(workspace):
     ), verbose.stderr
     # one taking a value, as --config=PATH too; under a group of commands, their names whole
     placed = digest(workspace, "status", f"--config={config}")
-    assert "`python -m digest --config PATH status ...`" in placed.stderr, placed.stderr
+    assert f"`python -m digest --config={shlex.quote(config)} status ...`" in placed.stderr, placed.stderr
     quiet = digest(workspace, "--config", config, "profile", "show", "ada", "-q")
     assert quiet.returncode == 2
     assert "`python -m digest -q profile show ...`" in quiet.stderr, quiet.stderr
@@ -149,3 +149,22 @@ def test_the_version_after_a_command_is_said_as_the_version_alone(workspace):
         "`python -m digest --version`" in late.stderr
     ), late.stderr
     assert "--version run" not in late.stderr
+
+
+def test_the_config_typed_after_the_command_is_said_with_its_path_as_typed(workspace):
+    """`digest rank ada --config x` was told `digest --config PATH rank ...`: the path typed was
+    left for the user to type again. The command said is the one typed, --config moved before it."""
+    workspace.profile("ada", "email: ada@example.org\ninterests: [spiking neural networks]\n")
+    (workspace.root / "my dir").mkdir()
+    (workspace.root / "my dir" / "c.yaml").write_text(
+        workspace.config_path.read_text().replace(": profiles", f": {workspace.root / 'profiles'}")
+    )
+    late = digest(workspace, "profile", "show", "ada", "--config", "my dir/c.yaml")
+    assert late.returncode == 2
+    assert "`python -m digest --config 'my dir/c.yaml' profile show ...`" in late.stderr, late.stderr
+    assert "PATH" not in late.stderr
+    line = late.stderr.split("`")[1].replace("python -m digest", f"{shlex.quote(sys.executable)} -m digest")
+    placed = subprocess.run(
+        line.replace("...", "ada"), shell=True, cwd=workspace.root, capture_output=True, text=True, timeout=60
+    )
+    assert placed.returncode == 0 and "ada@example.org" in placed.stdout, placed.stderr
