@@ -89,10 +89,40 @@ class HomePath(click.Path):
         return super().convert(value, param, ctx)
 
 
+NO_BREAK = "\u2011"  # a hyphen no line is broken at, while a help text is wrapped
+
+
+class WholeWordsFormatter(click.HelpFormatter):
+    """click's help formatter, which breaks lines between words only: click's breaks a line at a
+    hyphen too, and `digest feedback --help` showed the arXiv id hep-th/9901001 as "hep-" at the
+    end of one line and "th/9901001" on the next, an id (or an option, --dry-run) that a user
+    copying it got in two pieces."""
+
+    def write_text(self, text: str) -> None:
+        super().write_text(text.replace("-", NO_BREAK))
+
+    def write_dl(self, rows: Iterable[tuple[str, str]], *args: Any, **kwargs: Any) -> None:
+        super().write_dl([(term, text.replace("-", NO_BREAK)) for term, text in rows], *args, **kwargs)
+
+    def write(self, string: str) -> None:
+        super().write(string.replace(NO_BREAK, "-"))
+
+
+class HelpContext(click.Context):
+    formatter_class = WholeWordsFormatter
+
+
 class HelpGroup(click.Group):
     """A group of commands whose ``--help`` lists each command with the first sentence of its help
     whole, wrapped (click clipped it to the line: "Rate a paper for USER: up (more like this), down
-    (less like...")."""
+    (less like..."), and whose commands' help texts are wrapped between words only
+    (:class:`WholeWordsFormatter`)."""
+
+    context_class = HelpContext
+
+    def add_command(self, cmd: click.Command, name: str | None = None) -> None:
+        cmd.context_class = HelpContext
+        super().add_command(cmd, name)
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         commands = [(name, self.get_command(ctx, name)) for name in self.list_commands(ctx)]
