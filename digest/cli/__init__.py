@@ -40,13 +40,16 @@ class OffsetFormatter(logging.Formatter):
 @click.group(
     cls=DigestGroup,  # -v, --config after the command: said where they go
     context_settings={"help_option_names": ["-h", "--help"]},
-    # the example config's installed path, as a missing config's message names it
+    # the example config's installed path, as a missing config's message names it, on a line of its
+    # own: in the sentence, it ran past 80 columns (a path is not broken)
     help=f"""Personalized email digests from daily listings of trending research papers.
 
     \b
     Try it with no setup at all:
       digest demo
-    Then, with your own config.yaml (a copy of {example_config()}, edited):
+    Then copy the example config to config.yaml and edit it:
+      {example_config()}
+    and run:
       digest ingest && digest send
 
     \b

@@ -103,8 +103,10 @@ def send(obj: Context, users: tuple[str, ...], dry_run: bool, force: bool, to_di
     Example:
       digest send --dry-run
       digest send --user ada
-      digest send --user ada --force   # a second digest today, of what is new since the first
-      digest send --dry-run --to-dir preview-mail   # look at the .eml files, record nothing
+      # a second digest today, of what is new since the first:
+      digest send --user ada --force
+      # look at the .eml files, record nothing:
+      digest send --dry-run --to-dir preview-mail
     """
     from dataclasses import replace
 

@@ -119,7 +119,8 @@ def serve(obj: Context, host: str | None, port: int | None) -> None:
     \b
     Example:
       digest serve
-      DIGEST_SECRET=$(openssl rand -hex 32) digest serve --host 0.0.0.0 --port 8080
+      DIGEST_SECRET=$(openssl rand -hex 32) \\
+          digest serve --host 0.0.0.0 --port 8080
       digest serve --port 0        # any free port: the one it listens on is said
     """
     import waitress

@@ -30,7 +30,8 @@ def profile() -> None:
 
     \b
     Example:
-      digest profile new ada --email ada@example.org --interest "spiking neural networks"
+      digest profile new ada --email ada@example.org \\
+          --interest "spiking neural networks"
       digest profile add ada neuromorphic --weight 2
       digest profile show ada
     """
@@ -62,7 +63,8 @@ def profile_new(obj: Context, user: str, email: str, interests: tuple[str, ...],
 
     \b
     Example:
-      digest profile new ada --email ada@example.org -i "spiking neural networks" -i neuromorphic
+      digest profile new ada --email ada@example.org \\
+          -i "spiking neural networks" -i neuromorphic
     """
     from digest.daemon.names import name_taken_over, start_afresh
     from digest.daemon.renamed import copies
@@ -271,9 +273,12 @@ def profile_set(obj: Context, user: str, key: str, value: str) -> None:
     Example:
       digest profile set ada send_at 07:30
       digest profile set ada timezone Europe/Paris
-      digest profile set ada frequency weekly && digest profile set ada weekday friday
-      digest profile set ada paused false   # also lifts a hard bounce or a kept unsubscribe
-      digest profile set ada timezone ''    # back to the default (the config's, or UTC)
+      digest profile set ada frequency weekly && \\
+          digest profile set ada weekday friday
+      # also lifts a hard bounce or a kept unsubscribe:
+      digest profile set ada paused false
+      # back to the default (the config's, or UTC):
+      digest profile set ada timezone ''
     """
     from digest.cli.paused import carrying_first, lift_suppressions
     from digest.cli.renamed_user import found_named, typed

@@ -52,9 +52,12 @@ def run(obj: Context, once: bool) -> None:
     \b
     Example:
       digest run
-      digest run --once        # one pass; from cron, by its full path (cron's PATH has no venv),
-      # with the variables the config names (cron's environment has none of yours) from a file
-      # (mode 600) of lines `DIGEST_SMTP_PASSWORD=...`, here /etc/digest/env (README's systemd unit's too):
+      digest run --once        # one pass
+      # From cron, by its full path (cron's PATH has no venv), with the
+      # variables the config names (cron's environment has none of yours)
+      # from a file (mode 600) of lines `DIGEST_SMTP_PASSWORD=...`, here
+      # /etc/digest/env (README's systemd unit's too); a crontab line goes on
+      # no other line, so this one is whole:
       */5 * * * * set -a; . /etc/digest/env; /opt/digest/.venv/bin/digest --config /etc/digest/config.yaml run --once
     """  # noqa: E501 (the cron line whole, as it is pasted)
     from digest.cli.common import say_inbox_faults

@@ -42,7 +42,8 @@ def test_every_command_has_help_with_an_example(words):
 def test_the_help_names_the_example_config_where_it_is_installed():
     """`digest --help` names config.example.yaml by the path a missing config's message gives."""
     said = CliRunner().invoke(main, ["--help"]).output
-    assert f"a copy of {example_config()}" in said and example_config().is_file()
+    assert f"example config to config.yaml and edit it:\n    {example_config()}\n" in said
+    assert example_config().is_file()
 
 
 def test_the_help_examples_name_the_config_where_readme_puts_it():
