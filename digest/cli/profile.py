@@ -10,7 +10,7 @@ from digest import yaml_edit
 from digest.cli.common import (
     Context,
     HelpGroup,
-    Number,
+    PositiveNumber,
     echo,
     handle_errors,
     now_utc,
@@ -150,9 +150,11 @@ def profile_show(obj: Context, user: str) -> None:
 @click.argument("keyword")
 @click.option(
     "--weight",
-    type=Number(),  # over 100 refused by the profile's check, in its words, as a hand edit's
-    # its range said as `profile test --weight` says it (click's, of its PositiveNumber)
-    help=f"How much it counts (default 1); changes the weight if present.  [0<x<={MAX_WEIGHT:g}]",
+    # out of range refused as typed, as `profile test --weight` refuses it: the profile's check
+    # said the number as read back from the file ("weight 1000" for 1e3)
+    type=PositiveNumber(MAX_WEIGHT),
+    metavar="NUMBER",
+    help="How much it counts (default 1); changes the weight if present.",
 )
 @click.pass_obj
 @handle_errors

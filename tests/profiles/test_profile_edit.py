@@ -78,7 +78,6 @@ def test_a_weight_turns_a_keyword_list_into_a_mapping_and_keeps_comments(workspa
         (("set", "ada", "timezone", "Mars/Base"), "timezone: 'Mars/Base' is not a known IANA time zone"),
         (("set", "ada", "send_at", "25:00"), "send_at: '25:00' is not a time of day like \"07:30\""),
         (("set", "ada", "colour", "blue"), "colour: not a profile key"),
-        (("add", "ada", "neuromorphic", "--weight", "-1"), "interests.neuromorphic: weight -1"),
         (("add", "ada", "neuromorphic"), "'neuromorphic' is already there"),
         (("remove", "ada", "quantum"), "no keyword 'quantum' to remove"),
         (("set", "ada", "weekday", "friday"), "weekday: only used with frequency: weekly"),

@@ -79,10 +79,29 @@ def test_profile_test_tries_no_weight_profile_add_refuses(workspace):
     said = workspace.cli("profile", "test", "bob", "control", "--weight", "500")
     assert said.exit_code == 2 and "'--weight': 500 is not in the range 0<x<=100." in said.output, said.output
     said = workspace.cli("profile", "add", "bob", "control", "--weight", "500")
-    assert said.exit_code == 1 and "weight 500 is not a positive number up to 100" in said.output, said.output
+    assert said.exit_code == 2 and "'--weight': 500 is not in the range 0<x<=100." in said.output, said.output
     assert workspace.cli("profile", "test", "bob", "control", "--weight", "100").exit_code == 0
     assert "[0<x<=100]" in " ".join(workspace.cli("profile", "test", "--help").output.split())
     assert path.read_text() == PROFILE
+
+
+def test_profile_add_says_a_weight_out_of_range_as_typed(workspace):
+    """`profile add --weight 1e3` was refused by the profile's check in the words of the number
+    read back from the file: "interests.control: weight 1000 is not a positive number up to 100",
+    a number the user had not typed. It is refused as `profile test --weight` refuses it, as typed,
+    and the file is left as it was."""
+    path = workspace.profile("bob", PROFILE)
+    for typed, said in (("1e3", "1e3"), ("1e-400", "1e-400"), (" 150 ", "150"), ("-1", "-1"), ("0", "0")):
+        out = workspace.cli("profile", "add", "bob", "control", "--weight", typed)
+        assert out.exit_code == 2, out.output
+        assert f"Error: Invalid value for '--weight': {said} is not in the range 0<x<=100.\n" in out.output, (
+            out.output
+        )
+        assert "1000" not in out.output
+    assert path.read_text() == PROFILE
+    assert "[0<x<=100]" in " ".join(workspace.cli("profile", "add", "--help").output.split())
+    assert workspace.cli("profile", "add", "bob", "control", "--weight", "1e2").exit_code == 0
+    assert yaml.safe_load(path.read_text())["interests"] == {"robotics": 1, "control": 100}
 
 
 def test_a_weight_out_of_range_is_said_as_typed(workspace):
