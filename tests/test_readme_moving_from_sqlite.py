@@ -1,0 +1,42 @@
+"""README's "Moving from SQLite" block, run as written by the admin moving to PostgreSQL: its
+switch was `$EDITOR config.yaml  # database: postgresql://db1.example.org/digest`, which where no
+EDITOR is set (a root shell over sudo, a fresh account) runs the config's path as a command,
+"bash: config.yaml: command not found", and leaves the workers started next on the SQLite file.
+The step is a command that writes the `database:` line `digest db migrate` ends with."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+URL = "postgresql://db1.example.org/digest"
+
+
+def _block() -> list[str]:
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    return text.split("**Moving from SQLite.**", 1)[1].split("```sh\n", 1)[1].split("```", 1)[0].splitlines()
+
+
+def test_no_step_needs_an_editor_variable():
+    assert not [line for line in _block() if "$EDITOR" in line or "$VISUAL" in line]
+
+
+def test_the_switch_writes_the_database_line_migrate_ends_with(tmp_path):
+    (switch,) = [line for line in _block() if "config.yaml" in line and "database:" in line]
+    assert f"ends with the `database:` line to write: {URL}," in "\n".join(_block())
+    for config in (
+        (ROOT / "config.example.yaml").read_text(encoding="utf-8"),
+        "database: digest.db   # the SQLite file\ninbox: inbox\nprofiles: profiles\n",
+    ):
+        (tmp_path / "config.yaml").write_text(config)
+        done = subprocess.run(
+            ["bash", "-c", switch], cwd=tmp_path, capture_output=True, text=True, timeout=30
+        )
+        assert done.returncode == 0 and not done.stderr, done.stderr
+        after = (tmp_path / "config.yaml").read_text()
+        assert yaml.safe_load(after)["database"] == URL
+        changed = [(a, b) for a, b in zip(config.splitlines(), after.splitlines(), strict=True) if a != b]
+        assert len(changed) == 1 and changed[0][0].startswith("database: digest.db"), changed
