@@ -38,13 +38,21 @@ def read_whole(text: str) -> int | None:
 
 def number_note(value: Any, whole: bool = False) -> str:
     """What to add to a number check's message when ``value`` is text meant as a number: one in
-    quotes (``max_papers: "10"``: YAML reads text, which no number check takes), a decimal
+    quotes (``max_papers: "10"``: YAML reads text, which no number check takes), one YAML reads
+    as text even unquoted (``max_papers: 1e2``: YAML's floats have a point and a signed
+    exponent, 1.0e+2; said as the number it reads back as, 100), a decimal
     written with a comma (``0,5``), or, for a ``whole`` number, thousands set apart by commas
     (``1,000``: never a decimal there); else nothing. The command line and the form turn a
     number's text into the number before it is checked."""
     if not isinstance(value, str):
         return ""
-    if (read_whole if whole else read_number)(value) is not None:
+    number = (read_whole if whole else read_number)(value)
+    if number is not None:
+        import yaml
+
+        if isinstance(yaml.safe_load(value), str):  # 1e2, 5E-1: text to YAML unquoted too
+            written = yaml.safe_dump(number).split("\n", 1)[0]  # as YAML reads it back: 100, 1.0e-07
+            return f" ({value.strip()} is text to YAML, quoted or not: write it as {written})"
         return " (a number in quotes is text to YAML: write it without the quotes)"
     if whole:
         grouped = THOUSANDS.fullmatch(value)
