@@ -204,6 +204,15 @@ class Workspace:
 
 BACKENDS = ("sqlite", "postgresql")
 PG_ENV = ("PGHOST", "PGPORT", "PGDATABASE", "PGSERVICE")
+# libpq's variables of the runner's own that would take the tests, and the digest processes they
+# start, to another server or search_path than .ci/pg's cluster: a service's settings come before
+# PGHOST's, PGPORT's and PGPASSWORD's (PGSERVICE, from PGSERVICEFILE or ~/.pg_service.conf), and
+# PGOPTIONS' search_path makes digest's tables elsewhere or nowhere. Unset for the whole run (the
+# tests of them set them themselves); a service kept where it alone names the server (no PGHOST
+# or PGPORT).
+RUNNER_PG_ENV = ("PGSERVICE", "PGSERVICEFILE", "PGOPTIONS")
+for _variable in RUNNER_PG_ENV if os.environ.get("PGHOST") or os.environ.get("PGPORT") else ("PGOPTIONS",):
+    os.environ.pop(_variable, None)
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
