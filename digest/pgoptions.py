@@ -32,9 +32,9 @@ def first_schema(url: str, resolved: bool = False) -> str | None:
 
 def _options(url: str, resolved: bool = False) -> str | None:
     """The options the connection to ``url`` is made with, as libpq takes them: the URL's, even
-    empty (``options=``: then PGOPTIONS is not read), else its service's (``service=``, or
-    PGSERVICE), else PGOPTIONS'. None: not known (a service defined in no file read here: libpq
-    finds it in a folder of its build's)."""
+    empty (``options=``: then PGOPTIONS is not read), else its service's (``service=``, even empty:
+    the group ``[]``; else PGSERVICE), else PGOPTIONS'. None: not known (a service defined in no
+    file read here: libpq finds it in a folder of its build's)."""
     from psycopg.conninfo import conninfo_to_dict
 
     try:
@@ -43,7 +43,9 @@ def _options(url: str, resolved: bool = False) -> str | None:
         return ""
     if "options" in given or resolved:
         return str(given.get("options") or "")
-    if service := given.get("service") or os.environ.get("PGSERVICE"):
+    # PGSERVICE only where the URL names no service: an empty `service=` names the service ""
+    service = given["service"] if "service" in given else os.environ.get("PGSERVICE")
+    if service is not None:
         return _service_options(str(service))
     return os.environ.get("PGOPTIONS", "")
 

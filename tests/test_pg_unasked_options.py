@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 
 import psycopg
+import pytest
 from helpers.slow_proxy import slow_proxy
 from test_pg_refusal_asked_within import refused_role, urls
 
@@ -97,3 +98,26 @@ def test_a_service_file_is_read_as_libpq_reads_it(tmp_path, monkeypatch):
                 path = db.execute("SHOW search_path").fetchone()[0]
             assert path == (schema if schema != NOT_ASKED else '"$user", public'), text
             assert unasked_schema(f"service=svc dbname={name}") == schema, text
+
+
+def test_an_empty_service_in_the_url_is_not_taken_for_pgservice(tmp_path, monkeypatch):
+    # libpq reads PGSERVICE only where the URL names no service: `service=` (empty) names the
+    # service "", the group "[]" of the file (none there: "definition of service "" not found").
+    # Before: PGSERVICE's "from_env", a schema the connection did not use
+    monkeypatch.delenv("PGOPTIONS", raising=False)
+    monkeypatch.delenv("PGSYSCONFDIR", raising=False)
+    (tmp_path / "services.conf").write_text(
+        "[svc]\noptions=-c search_path=from_env\n\n[]\noptions=-c search_path=from_empty\n"
+    )
+    monkeypatch.setenv("PGSERVICEFILE", str(tmp_path / "services.conf"))
+    with postgres_database() as url:
+        name = url.rsplit("/", 1)[1]
+        monkeypatch.setenv("PGSERVICE", "svc")
+        for given in (f"postgresql:///{name}?service=", f"dbname={name} service=''"):
+            with psycopg.connect(given) as db:  # libpq's reading of it
+                assert db.execute("SHOW search_path").fetchone() == ("from_empty",), given
+            assert unasked_schema(given) == "from_empty", given
+    (tmp_path / "services.conf").write_text("[svc]\noptions=-c search_path=from_env\n")
+    with pytest.raises(psycopg.OperationalError, match='definition of service "" not found'):
+        psycopg.connect("dbname=postgres service=''")
+    assert unasked_schema("dbname=postgres service=''") == NOT_ASKED  # not known: libpq refuses it
