@@ -6,8 +6,10 @@ another port.
 
 Real parts: two .ci/pg processes at once, each a real pg_virtualenv cluster and pg_isready, in a network
 namespace of their own (unshare -n, root only) whose ephemeral range is two ports below the
-machine's (29170-29171: no other run's cluster is handed them; the clusters' sockets are in the
-machine's /var/run/postgresql), so both asks are handed the same port, 29171 (the kernel gives
+machine's (29170-29171: no other run's cluster is handed them), and a mount namespace whose
+/var/run/postgresql is its own (the clusters' sockets and lock files, by which pg_createcluster and
+postgres find a port used: in the machine's, two runs of this test at once took each other's
+29170-29171, one failing after 5 tries), so both asks are handed the same port, 29171 (the kernel gives
 bind() the odd one of a pair first), as two asks of 28,232 ports sometimes are. Each run's command
 waits for the other's cluster to be up, so the two clusters are up at once; pg_isready asks over the
 clusters' socket, as a connection over TCP would leave its port (the other of the pair) waiting.
@@ -26,7 +28,7 @@ from conftest import ROOT
 
 pytestmark = pytest.mark.skipif(
     os.geteuid() != 0 or not all(shutil.which(tool) for tool in ("unshare", "ip", "pg_virtualenv")),
-    reason="needs root (a network namespace of its own), unshare, ip and pg_virtualenv",
+    reason="needs root (network and mount namespaces of its own), unshare, ip and pg_virtualenv",
 )
 
 RUN = """
@@ -43,14 +45,19 @@ exit $failed
 
 
 def test_two_runs_at_once_handed_the_same_port_both_run_their_command(tmp_path):
-    script = f'ip link set lo up && sysctl -qw net.ipv4.ip_local_port_range="29170 29171" && {RUN}'
+    script = (
+        "mount -t tmpfs -o mode=2775 tmpfs /var/run/postgresql && chown postgres: /var/run/postgresql && "
+        f'ip link set lo up && sysctl -qw net.ipv4.ip_local_port_range="29170 29171" && {RUN}'
+    )
     env = {**os.environ, "CI_PG": str(ROOT / ".ci" / "pg"), "UP": str(tmp_path)}
     env.pop("PGPORT", None)
     done = subprocess.run(
-        ["unshare", "-n", "bash", "-c", script], env=env, capture_output=True, text=True, timeout=180
+        ["unshare", "-n", "-m", "bash", "-c", script], env=env, capture_output=True, text=True, timeout=180
     )
-    if done.returncode and ("unshare: " in done.stderr or "sysctl: " in done.stderr):  # root in a container
-        pytest.skip(f"cannot make a network namespace of its own here: {done.stderr.strip()}")
+    if done.returncode and any(
+        f"{tool}: " in done.stderr for tool in ("unshare", "mount", "sysctl")
+    ):  # a container
+        pytest.skip(f"cannot make namespaces of its own here: {done.stderr.strip()}")
     outs = [(tmp_path / f"out{i}").read_text() for i in (1, 2)]
     assert done.returncode == 0, outs
     for out in outs:
