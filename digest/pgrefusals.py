@@ -91,9 +91,28 @@ def refusal(url: str, error: Exception, timeout: float) -> StoreError:
     if hosts_said:
         said = f"at none of its hosts: {hosts_said}"
     return StoreError(
-        f"{where}: cannot connect to PostgreSQL: {said}; check the URL and the PGHOST, PGPORT, "
-        "PGUSER, PGPASSWORD and PGDATABASE variables it leaves to the environment"
+        f"{where}: cannot connect to PostgreSQL: {said}; check the URL{_service_said(url)} and the "
+        "PGHOST, PGPORT, PGUSER, PGPASSWORD and PGDATABASE variables it leaves to the environment"
     )
+
+
+def _service_said(url: str) -> str:
+    """The connection service libpq took settings from for ``url`` (the URL's ``service``, else
+    PGSERVICE's), for the advice: its settings (host, port, user, password, dbname) come before
+    the variables': a wrong one there is not mended by setting them."""
+    from psycopg.conninfo import conninfo_to_dict
+
+    try:
+        given = conninfo_to_dict(url)
+    except Exception:  # noqa: BLE001 - no service to name in a URL psycopg cannot read
+        return ""
+    if "service" in given:
+        named = f"the service {str(given['service'])!r} the URL names"
+    elif (service := os.environ.get("PGSERVICE")) is not None:
+        named = f"the service {service!r} PGSERVICE names"
+    else:
+        return ""
+    return f", {named} (its settings, in PGSERVICEFILE or ~/.pg_service.conf, come before the variables')"
 
 
 def _answered(message: str) -> bool:
