@@ -51,7 +51,9 @@ LAST_DAY = f"a week old: {NOT_AGAIN} after today"
 # and each said so of a day a stopped catch-up left (missed_days.NOT_ASKED): never asked, not "again"
 # ("not asked for since <date>" read as asked before it: the date is when it left the week, said so)
 NEVER_CAME_LEFT = "over a week old since {}, never asked for: its papers never came"
-LAST_DAY_LEFT = LAST_DAY.replace(NOT_AGAIN, NOT_EVER)
+# and of such a day left today on its last day in the week: the fetches left today ask for it (the oldest
+# of the week, none holds it back); "a week old: not asked for after today" read as asked for today
+LAST_DAY_LEFT = f"{AT_EACH_LEFT} today, then a week old: {NOT_EVER} after today"
 
 
 def failed_days(
