@@ -1,12 +1,14 @@
 """`digest status` on a failed day held back by an older one that fails too (an outage: once one
 day fails in a fetch, the others that failed before wait for the next, digest.ingest.fetch_all):
-it is asked again once the days before it answer, or, if they never do, from the day after the
-last of theirs is asked, as they leave the week. Before, it said only "asked again at each fetch
-once the days before it answer, until a week old (the last on 2026-12-18)", on the 17th, while the
-older day was asked for the last time that day: the later one is asked on the 18th whatever the
-older one answered. Real `digest fetch` and `digest status` commands at chosen moments, a loopback
-API shaped like the real one that fails the 9th and the 10th (a 404: not the server's failure, as a
-503 is, which stops a catch-up at its first day: test_catch_up_stops_when_the_server_fails)."""
+it is asked again once that older day answers, said by its date ("once 2026-12-09 answers"; of
+several, "once the days before it answer"), or, if it never does, from the day after its last ask,
+as it leaves the week. Before, it said only "asked again at each fetch once the days before it
+answer, until a week old (the last on 2026-12-18)" (the plural then said of one day too), on the
+17th, while the older day was asked for the last time that day: the later one is asked on the 18th
+whatever the older one answered. Real `digest fetch` and `digest status` commands at chosen
+moments, a loopback API shaped like the real one that fails the 9th and the 10th (a 404: not the
+server's failure, as a 503 is, which stops a catch-up at its first day:
+test_catch_up_stops_when_the_server_fails)."""
 
 from __future__ import annotations
 

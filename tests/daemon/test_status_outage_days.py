@@ -2,8 +2,10 @@
 under the source's line (digest.daemon.failed_days), but not all of them are asked at the next
 fetch: once a day fails in a fetch, the days that failed after it wait (digest.ingest.missed_days:
 no storm against an API already down). So only the oldest is said to be asked at each fetch; a
-later one is asked once the days before it answer. Real `digest fetch` and `digest status`
-commands at chosen moments, a loopback API shaped like the real one."""
+later one is asked once the failed day before it answers, that day named ("once 2026-12-09
+answers"; "once the days before it answer" of several), or, that day a week old, from the day
+after its last ask. Real `digest fetch` and `digest status` commands at chosen moments, a
+loopback API shaped like the real one."""
 
 from __future__ import annotations
 
