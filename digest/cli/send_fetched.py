@@ -11,6 +11,7 @@ from digest.daemon.fetching import RETRY_FAILED
 from digest.daemon.lease_holders import utc_at
 from digest.ingest.fetch import FAILED as FETCH_FAILED
 from digest.ingest.fetch import GONE, FetchOutcome
+from digest.ingest.fetch_all import STORED_ANYWAY
 from digest.ingest.fetch_records import FetchRecord
 from digest.ingest.missed_days import GONE_FOR_GOOD, KEPT, NOT_AGAIN
 
@@ -49,7 +50,8 @@ def say_fetched(fetched: Sequence[FetchOutcome], now: dt.datetime) -> None:
             if o is not own[o.source] and again.endswith(", ") and o.behind:
                 again = f"{again.removesuffix(', ')} {o.behind}, "  # an older day failed too: asked first
             # nor it: a 410, or a day whose earlier answer's papers are kept (its own day only asked)
-            now_too = "" if GONE_FOR_GOOD in o.detail or KEPT in o.detail else f" ({again}`digest fetch` now)"
+            kept = KEPT in o.detail or STORED_ANYWAY in o.detail  # its own earlier answer's, or another's
+            now_too = "" if GONE_FOR_GOOD in o.detail or kept else f" ({again}`digest fetch` now)"
             secho(
                 f"{WITHOUT.format(o.source)}{now_too}:\n  {o.said}{bug(o)}",
                 fg="red",

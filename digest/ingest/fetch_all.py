@@ -14,11 +14,14 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from digest.config import Config, SourceConfig
+from digest.fetched_names import safe
 from digest.ingest.fetch import AT_ITS_TIMES, GONE, FetchOutcome, fetch_source, source_day
 from digest.ingest.http import Http
 from digest.ingest.missed_days import (
     FAILED,
+    KEPT,
     LEFT,
+    NOT_AGAIN,
     behind,
     day_asked,
     failed_before,
@@ -28,8 +31,15 @@ from digest.ingest.missed_days import (
     missed_days,
     not_again,
 )
+from digest.ingest.stored_days import stored_by
 from digest.progress import NO_PROGRESS, Progress
 from digest.store import Store
+
+# what a failed catch-up of a day whose papers are stored all the same adds in place of missed_days.KEPT
+# when none of them is its own earlier answer's: another source's of the API (a mirror), or a dump
+STORED_ANYWAY = "; its papers stored all the same"
+BY_ANOTHER = STORED_ANYWAY + ", by {}'s fetch: " + NOT_AGAIN
+BY_HAND = STORED_ANYWAY + ", from a dump loaded by hand: " + NOT_AGAIN
 
 # a day that failed before, left in an outage: logged under the name it had (cli.said_once.BOOKKEEPING)
 missed_log = logging.getLogger("digest.ingest.fetch_missed")
@@ -69,6 +79,8 @@ def fetch_with_missed(
         if out.outcome == FAILED and not out.stopped:  # said when no later fetch asks for it again
             kept = day not in {a.day for a in failed_before(store, source, own, GONE)}  # a day got before
             again = not_again(day, own, GONE in out.detail, kept)
+            if again == KEPT:
+                again = _kept(config, store, source, day)
             out = dataclasses.replace(out, detail=out.detail.removesuffix(AT_ITS_TIMES) + again)
         outcomes.append(out)
         asked.append(day)
@@ -79,6 +91,17 @@ def fetch_with_missed(
     return (
         said if said and said[-1].stopped else [*said, fetch_source(config, store, http, source, now, **how)]
     )
+
+
+def _kept(config: Config, store: Store, source: SourceConfig, day: dt.date) -> str:
+    """What the failed catch-up of ``day`` by ``source``, its papers stored all the same, adds:
+    missed_days.KEPT where its own earlier answer stored them, else whose they are (:data:`BY_ANOTHER`,
+    :data:`BY_HAND`): before, "the papers of its earlier answer kept" of a source that never answered."""
+    by = stored_by(store, source.name, source.kind, day)
+    if by is None:
+        return KEPT
+    names = {safe(s.name): s.name for s in config.sources}  # as the config names it
+    return BY_ANOTHER.format(names.get(by, by)) if by else BY_HAND
 
 
 def _behind(

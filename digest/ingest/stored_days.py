@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from digest.fetched_names import fetched_source
+from digest.fetched_names import fetched_source, safe
 from digest.store import Store
 from digest.store_readers import iso
 
@@ -61,3 +61,16 @@ def whole_list(held: str | None, day: dt.date) -> bool:
     """Whether a listing of ``day`` stored at ``held`` (:func:`stored_at`) was stored once its UTC
     day was over: it holds the day's whole list."""
     return held is not None and held >= iso(recorded_over(day))
+
+
+def stored_by(store: Store, source: str, kind: str, day: dt.date) -> str | None:
+    """Whose listing of ``day`` read as ``kind`` holding papers the store keeps, when none is
+    ``source``'s own (a document fetched from it): the source whose fetch stored the last (its name as
+    its files' names have it: another of the same API, a mirror), or '' (a dump loaded by hand);
+    None: one is ``source``'s, or there is none."""
+    sql = (
+        "SELECT source FROM listings WHERE day = ? AND format = ? AND entries > 0 "
+        "ORDER BY ingested_at DESC, id DESC"
+    )
+    names = [fetched_source(path) for (path,) in store.db.execute(sql, (day.isoformat(), kind)).fetchall()]
+    return None if not names or safe(source) in names else names[0]
