@@ -105,8 +105,11 @@ class ListingSources:
         return days
 
     def last_ingest(self) -> tuple[str, dt.date, dt.datetime] | None:
+        """The listing stored last (its source, day, and when): the last row, not the latest
+        ``ingested_at``, a fetch's catch-ups being recorded a second apart before it (another
+        source's catch-up stored after a source's own day is stored last, though dated before it)."""
         row = self.db.execute(
-            "SELECT source, day, ingested_at FROM listings ORDER BY ingested_at DESC, id DESC LIMIT 1"
+            "SELECT source, day, ingested_at FROM listings ORDER BY id DESC LIMIT 1"
         ).fetchone()
         if row is None:
             return None
