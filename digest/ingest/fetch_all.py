@@ -97,7 +97,7 @@ def _kept(config: Config, store: Store, source: SourceConfig, day: dt.date) -> s
     """What the failed catch-up of ``day`` by ``source``, its papers stored all the same, adds:
     missed_days.KEPT where its own earlier answer stored them, else whose they are (:data:`BY_ANOTHER`,
     :data:`BY_HAND`): before, "the papers of its earlier answer kept" of a source that never answered."""
-    by = stored_by(store, source.name, source.kind, day)
+    by = stored_by(store, source.name, source.resolved_url(day), source.kind, day)
     if by is None:
         return KEPT
     names = {safe(s.name): s.name for s in config.sources}  # as the config names it

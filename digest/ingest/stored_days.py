@@ -63,14 +63,17 @@ def whole_list(held: str | None, day: dt.date) -> bool:
     return held is not None and held >= iso(recorded_over(day))
 
 
-def stored_by(store: Store, source: str, kind: str, day: dt.date) -> str | None:
+def stored_by(store: Store, source: str, url: str, kind: str, day: dt.date) -> str | None:
     """Whose listing of ``day`` read as ``kind`` holding papers the store keeps, when none is
-    ``source``'s own (a document fetched from it): the source whose fetch stored the last (its name as
-    its files' names have it: another of the same API, a mirror), or '' (a dump loaded by hand);
-    None: one is ``source``'s, or there is none."""
+    ``source``'s own (a document fetched from it at ``url``, the day's address, under its name or one
+    that address was fetched under before: renamed in the config since): the source whose fetch
+    stored the last (its name as its files' names have it: another of the same API, a mirror), or ''
+    (a dump loaded by hand); None: one is ``source``'s, or there is none."""
     sql = (
         "SELECT source FROM listings WHERE day = ? AND format = ? AND entries > 0 "
         "ORDER BY ingested_at DESC, id DESC"
     )
     names = [fetched_source(path) for (path,) in store.db.execute(sql, (day.isoformat(), kind)).fetchall()]
-    return None if not names or safe(source) in names else names[0]
+    earlier = store.db.execute("SELECT source FROM fetch_names WHERE url = ?", (url,)).fetchall()
+    own = {safe(name) for name in [source, *(n for (n,) in earlier)]}
+    return None if not names or own.intersection(names) else names[0]
