@@ -5,7 +5,6 @@ digest.cli.profile.)"""
 
 from __future__ import annotations
 
-import shlex
 from typing import Any
 
 from digest.cli.common import secho
@@ -19,7 +18,7 @@ def one_keyword(source: Any, user: str, keyword: str) -> None:
     keyword = " ".join(keyword.split())
     if len(parts := comma_parts(keyword)) > 1:
         # the parts given first (a profile's last keyword is not removed), then the whole (else kept)
-        removal = typed("profile", "remove", "{}", "{}").format(user, _for_shell(keyword))
+        removal = typed("profile", "remove", user, keyword).format()
         secho(
             f"note: {source}: interests: {keyword!r} is one keyword with a comma in it (scored as one "
             f"phrase), written in quotes, which say so; for {len(parts)} keywords, give each to its own "
@@ -33,7 +32,7 @@ def one_term(source: Any, user: str, term: str) -> None:
     the command that wrote it, as :func:`one_keyword` says a keyword."""
     if len(parts := comma_parts(term)) > 1:
         # the parts given first, then the whole removed (else kept beside them), as for a keyword
-        removal = typed("profile", "exclude", "{}", "{}", "--remove").format(user, _for_shell(term))
+        removal = typed("profile", "exclude", user, term, "--remove").format()
         secho(
             f"note: {source}: exclude: {term!r} is one excluded term with a comma in it (a "
             f"paper is left out only if it holds all of it), written in quotes, which say so; for "
@@ -41,16 +40,3 @@ def one_term(source: Any, user: str, term: str) -> None:
             f"then remove it (`{removal}`)",
             err=True,
         )
-
-
-# what bash expands, or ends the quotes at, inside double quotes (`!`: an interactive shell's history)
-_NOT_IN_DOUBLE_QUOTES = frozenset('$`\\!"')
-
-
-def _for_shell(word: str) -> str:
-    """``word`` quoted for the shell as a reader reads it best: "O'Brien, J." in double quotes (where
-    single quotes would read 'O'"'"'Brien, J.'), if nothing in it is expanded in double quotes; else
-    as shlex quotes it (single quotes, where it needs any)."""
-    if "'" in word and not _NOT_IN_DOUBLE_QUOTES.intersection(word):
-        return f'"{word}"'
-    return shlex.quote(word)

@@ -39,12 +39,25 @@ def found_named(config: Any, user: str, now: dt.datetime, again: str) -> None:
 
 
 def typed(*words: str) -> str:
-    """The command to use again, as typed (quoted for the shell), the user's place ``{}``:
-    ``typed("profile", "add", "{}", "event cameras")`` is `digest profile add {} 'event cameras'`.
-    Every command a message suggests is said through it: a user id (letters, digits, '.', '_',
-    '-') or a paper id needs no quotes, but a path, a keyword, an address may ("o'brien@...")."""
-    quoted = (w if w == "{}" else shlex.quote(w).replace("{", "{{").replace("}", "}}") for w in words)
+    """The command to use again, as typed (quoted for the shell: :func:`shell_word`), the user's
+    place ``{}``: ``typed("profile", "add", "{}", "event cameras")`` is `digest profile add {} 'event
+    cameras'`. Every command a message suggests is said through it: a user id (letters, digits, '.',
+    '_', '-') or a paper id needs no quotes, but a path, a keyword, an address may ("o'brien@...")."""
+    quoted = (w if w == "{}" else shell_word(w).replace("{", "{{").replace("}", "}}") for w in words)
     return " ".join(("digest", *quoted))
+
+
+# what bash expands, or ends the quotes at, inside double quotes (`!`: an interactive shell's history)
+_NOT_IN_DOUBLE_QUOTES = frozenset('$`\\!"')
+
+
+def shell_word(word: str) -> str:
+    """``word`` quoted for the shell as a reader reads it best: "O'Brien, J." in double quotes (where
+    single quotes would read 'O'"'"'Brien, J.'), if nothing in it is expanded in double quotes; else
+    as shlex quotes it (single quotes, where it needs any)."""
+    if "'" in word and not _NOT_IN_DOUBLE_QUOTES.intersection(word):
+        return f'"{word}"'
+    return shlex.quote(word)
 
 
 def given(*options: tuple[str, Any]) -> list[str]:
