@@ -55,6 +55,8 @@ def refusal(url: str, error: Exception, timeout: float) -> StoreError:
     said = " ".join(str(error).split())
     pgconn = getattr(error, "pgconn", None)
     user, db, server = _names(pgconn)
+    if (in_service_file := _service_file_said(url, said)) is not None:  # libpq's own, before connecting
+        return StoreError(f"{where}: cannot connect to PostgreSQL: {said}; {in_service_file}")
     if pgconn is not None and pgconn.needs_password:
         return StoreUnusable(
             f"{where}: PostgreSQL{server} asks a password of role {user!r} and none was given; set "
@@ -267,3 +269,57 @@ def _setter_of(path: str) -> Any:
         return None
     setter.argtypes, setter.restype = [ctypes.c_void_p, ctypes.c_int], ctypes.c_int
     return setter
+
+
+# libpq's words for a connection service it could not read (fe-connect.c, parseServiceInfo)
+_NO_SERVICE = re.compile(r'definition of service "(.*)" not found')
+_NO_SERVICE_FILE = re.compile(r'service file "(.*)" not found')
+_SERVICE_FILE_LINE = re.compile(
+    r'(?:syntax error|nested service specifications not supported) in service file "(.*)", line (\d+)'
+    r'|line (\d+) too long in service file "(.*)"'
+)
+
+
+def _service_file_said(url: str, said: str) -> str | None:
+    """What to do where libpq refused the connection for its service (the URL's ``service``, else
+    PGSERVICE's) before trying any server: one defined in no service file read, PGSERVICEFILE naming
+    no file, a line of the file it could not read. None: another failure (PGHOST, PGPORT, ... may
+    then apply; libpq reads none of them for a service it cannot read)."""
+    from psycopg.conninfo import conninfo_to_dict
+
+    try:
+        in_url = conninfo_to_dict(url).get("service")
+    except Exception:  # noqa: BLE001 - a URL psycopg cannot read names no service
+        in_url = None
+    if in_url is not None:
+        service, named, unnamed = str(in_url), "the URL names (service=)", "take service= out of the URL"
+    else:
+        service, named, unnamed = os.environ.get("PGSERVICE", ""), "PGSERVICE names", "unset PGSERVICE"
+    own = os.environ.get("PGSERVICEFILE")
+    file = f"{own} (PGSERVICEFILE's)" if own else os.path.expanduser("~/.pg_service.conf")
+    system = os.environ.get("PGSYSCONFDIR")
+    system = (
+        os.path.join(system, "pg_service.conf") + " (PGSYSCONFDIR's)"
+        if system
+        else "the system's pg_service.conf"
+    )
+    if (missing := _NO_SERVICE.search(said)) is not None:
+        name = missing.group(1)
+        return (
+            f"the service {name!r} {named} is defined neither in {file} nor in {system}: add its section "
+            f"to {own or file} ([{name}], then its host=, port=, dbname=, user= lines), or name a service "
+            f"defined there ({unnamed} to use none)"
+        )
+    if (gone := _NO_SERVICE_FILE.search(said)) is not None and own:
+        return (
+            f"PGSERVICEFILE names {gone.group(1)}, which does not exist (read for the service {service!r} "
+            f"{named}): set it to your service file's path, or unset it (libpq then reads "
+            f"{os.path.expanduser('~/.pg_service.conf')}); or {unnamed} to use no service"
+        )
+    if (line := _SERVICE_FILE_LINE.search(said)) is not None:
+        path, number = (line.group(1), line.group(2)) if line.group(1) is not None else line.group(4, 3)
+        return (
+            f"{path}, line {number} (read for the service {service!r} {named}): each line of a service file "
+            "is a [service] heading, a key=value setting or a # comment; fix that line"
+        )
+    return None

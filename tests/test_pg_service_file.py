@@ -1,0 +1,84 @@
+"""`digest status` (any command) with a connection service libpq cannot read: the URL's
+`service=` or PGSERVICE naming a service no service file defines, PGSERVICEFILE naming no file, a
+line of the file libpq cannot read. libpq refuses before trying any server, and reads none of
+PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE for it: the advice names the service, who named it
+(the URL or PGSERVICE), the files read (PGSERVICEFILE's, else ~/.pg_service.conf; PGSYSCONFDIR's)
+and the line, not those variables. Before: "...: definition of service "digset" not found; check
+the URL and the PGHOST, PGPORT, PGUSER, PGPASSWORD and PGDATABASE variables it leaves to the
+environment".
+
+Real parts: real `digest status` processes, a service file written as an operator writes one. No
+server is needed: libpq refuses before connecting (the service's host here is a loopback port
+nothing listens on, never reached)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from conftest import PG_ENV, Workspace
+
+GENERIC = "PGHOST, PGPORT, PGUSER, PGPASSWORD and PGDATABASE"
+
+
+def status(tmp_path: Path, url: str, **env: str) -> str:
+    """`digest status` of a config whose database is ``url``, with ``env`` (HOME and PGSYSCONFDIR
+    in tmp_path: no operator's service file of this machine read); its exit 1, its words."""
+    ws = tmp_path / f"ws{len(list(tmp_path.glob('ws*')))}"  # a workspace for each command
+    ws.mkdir()
+    config = Workspace(ws, database=url).config_path
+    (tmp_path / "etc").mkdir(exist_ok=True)
+    base = {k: v for k, v in os.environ.items() if k not in (*PG_ENV, "PGSERVICEFILE", "PGSYSCONFDIR")}
+    base.update(HOME=str(tmp_path), PGSYSCONFDIR=str(tmp_path / "etc"), **env)
+    command = [sys.executable, "-m", "digest", "--config", str(config), "status"]
+    done = subprocess.run(command, capture_output=True, text=True, env=base, timeout=120)
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert GENERIC not in done.stderr, done.stderr
+    return " ".join(done.stderr.split())
+
+
+def service_file(tmp_path: Path, text: str = "") -> Path:
+    path = tmp_path / "pg_service.conf"
+    path.write_text(
+        text or "# digest's database\n[digest]\nhost=127.0.0.1\nport=9\ndbname=digest\nuser=digest\n"
+    )
+    return path
+
+
+def test_a_service_no_file_defines_is_named_with_who_named_it_and_the_files_read(tmp_path):
+    path = service_file(tmp_path)
+    system = tmp_path / "etc" / "pg_service.conf"
+    said = status(tmp_path, "postgresql:///?service=digset", PGSERVICEFILE=str(path))
+    assert (
+        f"definition of service \"digset\" not found; the service 'digset' the URL names (service=) is "
+        f"defined neither in {path} (PGSERVICEFILE's) nor in {system} (PGSYSCONFDIR's): add its section to "
+        f"{path} ([digset], then its host=, port=, dbname=, user= lines), or name a service defined there "
+        "(take service= out of the URL to use none)"
+    ) in said, said
+    said = status(tmp_path, "postgresql:///digest", PGSERVICE="digset")  # ~/.pg_service.conf: none
+    assert (
+        f"the service 'digset' PGSERVICE names is defined neither in {tmp_path / '.pg_service.conf'} nor in "
+        f"{system} (PGSYSCONFDIR's): add its section to {tmp_path / '.pg_service.conf'} ([digset], "
+    ) in said, said
+    assert said.endswith("or name a service defined there (unset PGSERVICE to use none)"), said
+
+
+def test_a_service_file_pgservicefile_names_that_is_not_there_is_said_so(tmp_path):
+    gone = tmp_path / "pg_sevrice.conf"
+    said = status(tmp_path, "postgresql:///digest", PGSERVICE="digest", PGSERVICEFILE=str(gone))
+    assert (
+        f"PGSERVICEFILE names {gone}, which does not exist (read for the service 'digest' PGSERVICE "
+        f"names): set it to your service file's path, or unset it (libpq then reads "
+        f"{tmp_path / '.pg_service.conf'}); or unset PGSERVICE to use no service"
+    ) in said, said
+
+
+def test_a_line_of_the_service_file_libpq_cannot_read_is_named(tmp_path):
+    path = service_file(tmp_path, "[digest]\nhost=127.0.0.1\nport 9\n")  # its = forgotten
+    said = status(tmp_path, "postgresql:///digest", PGSERVICE="digest", PGSERVICEFILE=str(path))
+    assert (
+        f"{path}, line 3 (read for the service 'digest' PGSERVICE names): each line of a service file "
+        "is a [service] heading, a key=value setting or a # comment; fix that line"
+    ) in said, said
