@@ -29,26 +29,24 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import os
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from digest.config import Config
-from digest.daemon import archive, removals, renamed
+from digest.daemon import archive, renamed
 from digest.daemon.agree import FOLDER, refuse_if_apart
 from digest.daemon.names_said import say_kept, say_looked
+from digest.daemon.names_written import ANOTHER, UNDONE, write_back, write_gone
 from digest.daemon.newcomer import past_second_of, refusal, was_a_reader
 from digest.daemon.renamed import (
     Carried,
     Continued,
     carry,
     known_readers,
-    newest_message,
     pending,
 )
 from digest.db import db_errors, is_bug, is_postgres, retrying_conflicts
-from digest.deliver.suppressions import UNSUBSCRIBE
 from digest.deliver.wanted import hold_names
 from digest.errors import ConfigError, DigestError, ProfileError
 from digest.models import Profile
@@ -170,8 +168,8 @@ def look(
             hold_names(store, sorted({*back, *went}))
             for chunk, _ in in_chunks(added):  # new names
                 db.execute(_ADDED.format(",".join(["(?, 1)"] * len(chunk))), chunk)
-            outcome = _back(db, back, rows_gone, addresses, aside)
-            _write_gone(db, went, at, rows_gone)
+            outcome = write_back(db, back, rows_gone, addresses, aside)
+            write_gone(db, went, at, rows_gone)
         return outcome
 
     # a conflict with another transaction that PostgreSQL ends (a pass storing a digest holds the names
@@ -188,32 +186,6 @@ def look(
 _ADDED = "INSERT INTO reader_names (user, live) VALUES {} ON CONFLICT (user) DO NOTHING"
 
 
-def _write_gone(db: Any, names: Sequence[str], at: str, gone_before: Mapping[str, str | None]) -> None:
-    """``names``' files found gone at ``at`` (or by the newest message made for each), unless
-    another worker wrote one down already; ``gone_before``: a name's last removal's time, if any.
-    What a name at a time did (its newest message read, its row written gone if live or new, and
-    for those written, their removal added with the address of their newest message since the
-    last), a chunk of names at a time (digest.store_chunks), in their order and the caller's
-    transaction: 65,536 files gone at once were 262,144 statements (a round trip each on
-    PostgreSQL), now about 400."""
-    for chunk, marks in in_chunks(names):
-        sql = f"SELECT user, MAX(created_at) FROM outbox WHERE user IN ({marks}) GROUP BY user"
-        newest = dict(db.execute(sql, chunk))
-        gone_at = {name: max(at, newest.get(name) or "") for name in chunk}
-        changed = {
-            name
-            for (name,) in db.execute(
-                f"WITH went(name, went_at) AS (VALUES {','.join(['(?, ?)'] * len(chunk))}) "
-                "INSERT INTO reader_names (user, live, gone_at) SELECT name, 0, went_at FROM went WHERE true "
-                "ON CONFLICT (user) DO UPDATE SET live = 0, gone_at = excluded.gone_at "
-                "WHERE reader_names.live = 1 RETURNING user",
-                [v for name in chunk for v in (name, gone_at[name])],
-            ).fetchall()
-        }
-        if written := [name for name in chunk if name in changed]:
-            removals.add_many(db, [(name, gone_at[name], gone_before.get(name)) for name in written])
-
-
 def _look_at_one(config: Config, store: Store, user: str, now: dt.datetime) -> None:
     """``user``'s file is not there (`profile new` is about to make it): written down as gone
     if it was live, as :func:`look` does, even where look wrote nothing down: a folder holding
@@ -224,7 +196,7 @@ def _look_at_one(config: Config, store: Store, user: str, now: dt.datetime) -> N
             return
         row = db.execute("SELECT live, gone_at FROM reader_names WHERE user = ?", (user,)).fetchone()
         if row is None or row[0]:
-            _write_gone(db, [user], iso(now), {user: row[1] if row else None})
+            write_gone(db, [user], iso(now), {user: row[1] if row else None})
             log.info("profile file gone: %s (its links open nothing from now on)", user)
 
 
@@ -242,51 +214,6 @@ def _address(config: Config, name: str, wait: bool = True) -> str | None:
     except ProfileError as e:
         log.info("%s's profile file is back but cannot be read (looked at again next time): %s", name, e)
         return None
-
-
-UNDONE, ANOTHER, UNKNOWN = "undone", "another", "unknown"  # what a file back is: its reader, ...
-
-
-def _back(
-    db: Any, names: Sequence[str], gone: Mapping[str, str | None], emails: Mapping[str, str], moved: list[str]
-) -> dict[str, str | None]:
-    """``names``' files, found gone (at ``gone``, if known), back with ``emails``: the reader whose file went
-    (removal undone), or a new one (removal kept, as late as the newest message made for the removed reader,
-    by a pass that read their profile before it went), or None (another worker's look did it), each; a chunk
-    at a time (a statement each: 65,536 readers back were 262,144). ``moved``: archived identities, added."""
-    outcome: dict[str, str | None] = {}
-    for chunk, marks in in_chunks(names):
-        sql = f"UPDATE reader_names SET live = 1 WHERE user IN ({marks}) AND live = 0 RETURNING user"
-        flipped = {name for (name,) in db.execute(sql, chunk).fetchall()}
-        last = removals.last_of(db, [name for name in chunk if name in flipped])
-        undone = {name for name in flipped if name in last and last[name].ends(emails[name])}
-        removals.forget_last(db, [(name, last[name].gone_at) for name in chunk if name in undone])
-        for name in chunk:
-            new = name in flipped and name not in undone
-            said = _another(db, name, gone.get(name), emails[name], last.get(name), moved) if new else None
-            outcome[name] = UNDONE if name in undone else said
-    return outcome
-
-
-def _another(
-    db: Any, name: str, gone: str | None, address: str, last: removals.Removal | None, moved: list[str]
-) -> str:
-    """``name``'s file is back (written live) with ``address``, not that of ``last``'s reader."""
-    if gone:
-        later = max(gone, newest_message(db, name))
-        removals.move(db, name, gone, later)
-        db.execute("UPDATE reader_names SET gone_at = ? WHERE user = ?", (later, name))
-        removals.settle(db, name, later)  # another reader had the name since: never undone now
-        # the removed reader's records (ratings, papers sent, schedule, suppression...) are theirs,
-        # not the newcomer's: moved aside to an archived identity, unless made for this address
-        if aside := archive.move_aside(db, name, later, address):
-            moved.append(aside)
-    if not (last and last.address):
-        return UNKNOWN
-    # a removed reader's unsubscribe (any address of theirs) left with the name (nothing archived:
-    # its records were this address's) is not the newcomer's (a bounce is its address's only)
-    db.execute("DELETE FROM suppressions WHERE user = ? AND kind = ?", (name, UNSUBSCRIBE))
-    return ANOTHER
 
 
 def name_taken_over(config: Config, user: str, now: dt.datetime, *, timeout: float = 30.0) -> list[Continued]:
@@ -385,7 +312,7 @@ def start_afresh(
                 if gone is None or not has_profile_file(config, profile.user):
                     return None, []  # no removal, or the file gone again: the next look
                 before, moved = archive.last_address(db, profile.user), []
-                _back(db, [profile.user], {profile.user: gone[0]}, {profile.user: profile.email}, moved)
+                write_back(db, [profile.user], {profile.user: gone[0]}, {profile.user: profile.email}, moved)
             return before, moved
 
         before, moved = retrying_conflicts(write, "moving a removed reader's history aside")  # as look's

@@ -48,7 +48,7 @@ def test_a_look_that_finds_many_files_gone_writes_them_down(tmp_path, smtp_serve
     assert gone == MANY
 
 
-# -- the look writes the names down a chunk of names at a time (digest.daemon.names._write_gone) --
+# -- the look writes the names down a chunk of names at a time (digest.daemon.names_written.write_gone) --
 
 LOOKED = dt.datetime(2026, 3, 16, 8, 0, tzinfo=dt.UTC)
 BEFORE = "2026-03-01T00:00:00+00:00"  # the name's last removal: another reader had it since
