@@ -161,15 +161,17 @@ def look(
         return False
     at = iso(now)
     aside: list[str] = []  # said once committed: a try PostgreSQL ended (a deadlock) moved nothing
+    gone: list[str] = []  # those this look wrote down gone (another look at once may have: it says them)
 
     def write() -> dict[str, str | None]:
         aside.clear()
+        gone.clear()
         with store.transaction() as db:  # each change made once, whatever another worker did meanwhile
             hold_names(store, sorted({*back, *went}))
             for chunk, _ in in_chunks(added):  # new names
                 db.execute(_ADDED.format(",".join(["(?, 1)"] * len(chunk))), chunk)
             outcome = write_back(db, back, rows_gone, addresses, aside)
-            write_gone(db, went, at, rows_gone)
+            gone.extend(write_gone(db, went, at, rows_gone))
         return outcome
 
     # a conflict with another transaction that PostgreSQL ends (a pass storing a digest holds the names
@@ -179,7 +181,7 @@ def look(
     if moved is not None:
         moved.extend(aside)
     undone, others = ([n for n, said in outcome.items() if said == w] for w in (UNDONE, ANOTHER))
-    say_looked(store, went, undone, others)
+    say_looked(store, gone, undone, others)
     return True
 
 
