@@ -155,7 +155,7 @@ def look(
     back = [n for n in back if n in addresses]  # one that cannot be read yet: the next look
     went = sorted(n for n, live in rows.items() if live and n not in files)
     went += sorted(known - files - rows.keys())
-    went = [n for n in went if not has_profile_file(config, n)]  # listed just before it came
+    went = _still_gone(config, went)  # listed just before it came back
     went = [n for n in went if n not in waiting]
     if not (added or back or went):
         return False
@@ -186,6 +186,18 @@ def look(
 
 
 _ADDED = "INSERT INTO reader_names (user, live) VALUES {} ON CONFLICT (user) DO NOTHING"
+
+
+def _still_gone(config: Config, names: Sequence[str]) -> list[str]:
+    """Those of ``names`` (found gone by the look's listing) that have no file now either, by one
+    listing of the folder (65,536 names gone were 131,072 lstat calls: 3 s of a 4 s pass). Each name
+    looked up on its own (:func:`has_profile_file`) only where the listing cannot tell: the folder
+    holds no profile now, or a name is there in another case (a case-insensitive folder)."""
+    now = profile_names(config)
+    if now is None:
+        return [n for n in names if not has_profile_file(config, n)]
+    folded = {n.casefold() for n in now}
+    return [n for n in names if n not in now and not (n.casefold() in folded and has_profile_file(config, n))]
 
 
 def _look_at_one(config: Config, store: Store, user: str, now: dt.datetime) -> None:
