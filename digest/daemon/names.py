@@ -218,8 +218,8 @@ def _look_at_one(config: Config, store: Store, user: str, now: dt.datetime) -> N
         if has_profile_file(config, user):
             return
         row = db.execute("SELECT live, gone_at FROM reader_names WHERE user = ?", (user,)).fetchone()
-        if row is None or row[0]:
-            write_gone(db, [user], iso(now), {user: row[1] if row else None})
+        # another `profile new` of the name at once (PostgreSQL) may write it down first: it says so
+        if (row is None or row[0]) and write_gone(db, [user], iso(now), {user: row[1] if row else None}):
             log.info("profile file gone: %s (its links open nothing from now on)", user)
 
 
