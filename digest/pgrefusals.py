@@ -275,9 +275,23 @@ def _setter_of(path: str) -> Any:
 _NO_SERVICE = re.compile(r'definition of service "(.*)" not found')
 _NO_SERVICE_FILE = re.compile(r'service file "(.*)" not found')
 _SERVICE_FILE_LINE = re.compile(
-    r'(?:syntax error|nested service specifications not supported) in service file "(.*)", line (\d+)'
-    r'|line (\d+) too long in service file "(.*)"'
+    r'(syntax error|nested service specifications not supported) in service file "(.*)", line (\d+)'
+    r'|line (\d+) (too long) in service file "(.*)"'
 )
+# what is wrong with the line, by libpq's words for it
+_LINE_FAULT = {
+    # no =, a keyword libpq does not know (misspelled, a space before the =)
+    "syntax error": (
+        "each line of a service file is a [service] heading, a keyword=value setting of a connection "
+        "parameter libpq knows (host, port, dbname, user, ...; no space before the =) or a # comment: fix "
+        "that line"
+    ),
+    "nested service specifications not supported": (
+        "a service's section may not name another service (service=): write that service's settings "
+        "into this section in place of that line"
+    ),
+    "too long": "libpq reads no line of over about 1,000 characters, a # comment's as well: shorten it",
+}
 
 
 def _service_file_said(url: str, said: str) -> str | None:
@@ -317,9 +331,6 @@ def _service_file_said(url: str, said: str) -> str | None:
             f"{os.path.expanduser('~/.pg_service.conf')}); or {unnamed} to use no service"
         )
     if (line := _SERVICE_FILE_LINE.search(said)) is not None:
-        path, number = (line.group(1), line.group(2)) if line.group(1) is not None else line.group(4, 3)
-        return (
-            f"{path}, line {number} (read for the service {service!r} {named}): each line of a service file "
-            "is a [service] heading, a key=value setting or a # comment; fix that line"
-        )
+        fault, path, number = line.group(1, 2, 3) if line.group(1) is not None else line.group(5, 6, 4)
+        return f"{path}, line {number} (read for the service {service!r} {named}): {_LINE_FAULT[fault]}"
     return None
