@@ -324,7 +324,14 @@ def _service_file_said(url: str, said: str) -> str | None:
             f"to {own or file} ([{name}], then its host=, port=, dbname=, user= lines), or name a service "
             f"defined there ({unnamed} to use none)"
         )
-    if (gone := _NO_SERVICE_FILE.search(said)) is not None and own:
+    if (gone := _NO_SERVICE_FILE.search(said)) is not None and _unreadable(gone.group(1)):
+        # libpq found the file (stat) but could not open it: libpq says "not found" all the same
+        return (
+            f"{gone.group(1)} is there, but the user digest runs as ({_me()}) may not read it (read for "
+            f"the service {service!r} {named}): let that user read it (the file's owner, group or mode), "
+            f"or {unnamed} to use no service"
+        )
+    if gone is not None and own:
         return (
             f"PGSERVICEFILE names {gone.group(1)}, which does not exist (read for the service {service!r} "
             f"{named}): set it to your service file's path, or unset it (libpq then reads "
@@ -334,3 +341,18 @@ def _service_file_said(url: str, said: str) -> str | None:
         fault, path, number = line.group(1, 2, 3) if line.group(1) is not None else line.group(5, 6, 4)
         return f"{path}, line {number} (read for the service {service!r} {named}): {_LINE_FAULT[fault]}"
     return None
+
+
+def _unreadable(path: str) -> bool:
+    """Whether ``path`` is there but this process may not read it."""
+    return os.path.exists(path) and not os.access(path, os.R_OK)
+
+
+def _me() -> str:
+    """The name of the user this process runs as (its uid where it has none)."""
+    import pwd
+
+    try:
+        return pwd.getpwuid(os.geteuid()).pw_name
+    except KeyError:
+        return f"uid {os.geteuid()}"

@@ -14,16 +14,20 @@ nothing listens on, never reached)."""
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
+from collections.abc import Sequence
 from pathlib import Path
+
+import pytest
 
 from conftest import PG_ENV, Workspace
 
 GENERIC = "PGHOST, PGPORT, PGUSER, PGPASSWORD and PGDATABASE"
 
 
-def status(tmp_path: Path, url: str, **env: str) -> str:
+def status(tmp_path: Path, url: str, wrap: Sequence[str] = (), **env: str) -> str:
     """`digest status` of a config whose database is ``url``, with ``env`` (HOME and PGSYSCONFDIR
     in tmp_path: no operator's service file of this machine read); its exit 1, its words."""
     ws = tmp_path / f"ws{len(list(tmp_path.glob('ws*')))}"  # a workspace for each command
@@ -32,7 +36,7 @@ def status(tmp_path: Path, url: str, **env: str) -> str:
     (tmp_path / "etc").mkdir(exist_ok=True)
     base = {k: v for k, v in os.environ.items() if k not in (*PG_ENV, "PGSERVICEFILE", "PGSYSCONFDIR")}
     base.update(HOME=str(tmp_path), PGSYSCONFDIR=str(tmp_path / "etc"), **env)
-    command = [sys.executable, "-m", "digest", "--config", str(config), "status"]
+    command = [*wrap, sys.executable, "-m", "digest", "--config", str(config), "status"]
     done = subprocess.run(command, capture_output=True, text=True, env=base, timeout=120)
     assert done.returncode == 1, done.stdout + done.stderr
     assert GENERIC not in done.stderr, done.stderr
@@ -106,3 +110,31 @@ def test_each_line_libpq_refuses_is_said_what_is_wrong_with_it(tmp_path):
         said = status(tmp_path, "postgresql:///digest", PGSERVICE="digest", PGSERVICEFILE=str(path))
         assert f"{path}, {told}" in said, said
         assert "key=value setting or a # comment" not in said, said
+
+
+def test_a_service_file_this_user_may_not_read_is_not_said_missing(tmp_path):
+    """libpq says "service file ... not found" of a file it found but could not open (another user's,
+    mode 600: a daemon's own user, the file root's): it is said to be there, and whose it is to read.
+    Before: "PGSERVICEFILE names ..., which does not exist"; of ~/.pg_service.conf, the advice about
+    PGHOST, PGPORT, ... Root reads any file: as root, digest runs in a user namespace of its own
+    (`unshare -r`), where a file of an unmapped user (nobody's) is not root's to read."""
+    wrap: list[str] = []
+    if os.geteuid() == 0:
+        if shutil.which("unshare") is None or subprocess.run(["unshare", "-r", "true"]).returncode:
+            pytest.skip("root here, and no user namespace (unshare -r) to be one who may not read a file")
+        wrap = ["unshare", "-r"]
+    for env in ({"PGSERVICEFILE": str(service_file(tmp_path))}, {}):
+        path = Path(env.get("PGSERVICEFILE") or service_file(tmp_path).rename(tmp_path / ".pg_service.conf"))
+        path.chmod(0o600)
+        if wrap:
+            os.chown(path, 65534, 65534)
+        else:
+            path.chmod(0)
+        said = status(tmp_path, "postgresql:///digest", wrap, PGSERVICE="digest", **env)
+        assert f"{path} is there, but the user digest runs as (" in said, said
+        assert (
+            ") may not read it (read for the service 'digest' PGSERVICE names): let that user read it (the "
+            "file's owner, group or mode), or unset PGSERVICE to use no service"
+        ) in said, said
+        assert "does not exist" not in said, said
+        path.unlink()
