@@ -13,7 +13,8 @@ import importlib
 
 _BOTH = (
     "digest.cli.bar",  # digest.cli.common's helpers
-    "digest.cli.renamed_user",  # digest.cli.feedback's words of a paused reader's rating
+    "digest.cli.renamed_user",  # a renamed reader's name, in digest.cli.papers, .feedback, .daily
+    "digest.daemon.already",  # digest.cli.feedback's words of a paused reader's rating
     "digest.install_source",  # a damaged install's fix (digest.compose.jinja_env.restore)
     "digest.profiles.term_slips",
     "digest.select.semantic",  # semantic matching turned on (numpy; its model's libraries at its load)
