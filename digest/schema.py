@@ -20,7 +20,7 @@ from typing import Any
 
 from digest.db import POSTGRESQL, pg_ddl
 from digest.schema_first import FIRST_MIGRATIONS
-from digest.schema_steps import MARK_REOPENED, reader_failures_said, reader_failures_table
+from digest.schema_steps import MARK_REOPENED, fetch_run_times, reader_failures_said, reader_failures_table
 from digest.store_cleanup import clean_stored_papers, refold_dotted_i, rekey_dotted_i
 from digest.store_twice import merge_stored_twice
 
@@ -177,6 +177,12 @@ MIGRATIONS: tuple[str | DataMigration, ...] = FIRST_MIGRATIONS + (
     # 1; by one that sends by SMTP: 0 (NULL: made before). `send --to-dir` writes only those made for
     # files: a digest made for email and not tried yet (an SMTP send interrupted) is the reader's email
     "ALTER TABLE outbox ADD COLUMN for_files INTEGER;",
+    # 37 -> 38: the time of the fetch run that wrote a fetch's record, and of the run of its last success:
+    # a catch-up is recorded a second apart before its fetch (ingest.fetch_all.fetch_with_missed), and
+    # that fetch's own record, the one that gave its time, is overwritten when a later fetch asks its
+    # address again (`digest status`'s "last success", a pass's "its fetch failed at"); rows stored
+    # before are given their fetch's time while its own record is still there (schema_steps)
+    fetch_run_times,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -1,7 +1,8 @@
-"""The steps of the migrations to schema 27, 28 and 31 that take more than a line (digest.schema)."""
+"""The steps of the migrations to schema 27, 28, 31 and 38 that take more than a line (digest.schema)."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from digest.db import POSTGRESQL, pg_ddl
@@ -47,3 +48,34 @@ MARK_REOPENED = f"""
         AND substr(last_error, 1, {len(HELD_BEGINS) - 1}) = '{HELD_BEGINS}'
         AND substr(last_error, length(last_error) - {len(HELD_ENDS) - 2}) = '{HELD_ENDS}';
 """
+
+
+# a fetch's catch-ups are recorded a second apart before its own day's record, a week's days at most
+# (ingest.fetch_all.fetch_with_missed; missed_days.CATCH_UP, not imported: the store's module below it)
+CATCH_UP_SECONDS = 7
+
+
+def fetch_run_times(db: Any, dialect: str) -> None:
+    """Migration 37 -> 38: each fetch's record keeps the time of the fetch run that wrote it
+    (``run_at``) and of the run of its last success (``succeeded_run_at``); both dialects. A row
+    stored before is given it as `digest status` read it (daemon.failed_days._made_by): the latest
+    record of its source up to :data:`CATCH_UP_SECONDS` after it (that fetch's own day's, of a
+    catch-up recorded a second apart before it), else its own time; so a catch-up keeps its fetch's
+    time once a later fetch overwrites that fetch's own record (one row an address)."""
+    db.execute("ALTER TABLE fetches ADD COLUMN run_at TEXT")
+    db.execute("ALTER TABLE fetches ADD COLUMN succeeded_run_at TEXT")
+    rows = db.execute("SELECT url, source, attempted_at, succeeded_at FROM fetches").fetchall()
+    times: dict[str, list[tuple[dt.datetime, str]]] = {}
+    for _, source, at, _ in rows:
+        times.setdefault(source, []).append((dt.datetime.fromisoformat(at), at))
+
+    def run(source: str, at: str) -> str:
+        moment = dt.datetime.fromisoformat(at)
+        window = dt.timedelta(seconds=CATCH_UP_SECONDS)
+        later = [(t, text) for t, text in times[source] if dt.timedelta(0) < t - moment <= window]
+        return max(later)[1] if later else at
+
+    for url, source, at, ok in rows:
+        ok_run = None if ok is None else run(source, ok)
+        sql = "UPDATE fetches SET run_at = ?, succeeded_run_at = ? WHERE url = ?"
+        db.execute(sql, (run(source, at), ok_run, url))

@@ -276,6 +276,7 @@ def test_a_role_granted_create_may_not_upgrade_the_tables_by_making_one_of_its_o
         with Store(url) as store:  # the tables as the release at 35 left them
             store.db.raw.execute("DROP TABLE missed_said")
             store.db.raw.execute("ALTER TABLE outbox DROP COLUMN for_files")  # 36 -> 37's
+            store.db.raw.execute("ALTER TABLE fetches DROP COLUMN run_at, DROP COLUMN succeeded_run_at")
             store.db.raw.execute("UPDATE schema_version SET version = 35")
             store.db.raw.execute(f"GRANT INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {role}")
             store.db.raw.execute(f"GRANT CREATE ON SCHEMA public TO {role}")
@@ -311,6 +312,7 @@ def test_a_superuser_or_a_member_of_the_owner_upgrades_the_tables_as_their_owner
             with psycopg.connect(dbname=name, autocommit=True) as admin:  # as the release at 35 left them
                 admin.execute("DROP TABLE missed_said")
                 admin.execute("ALTER TABLE outbox DROP COLUMN for_files")  # 36 -> 37's
+                admin.execute("ALTER TABLE fetches DROP COLUMN run_at, DROP COLUMN succeeded_run_at")
                 admin.execute("UPDATE schema_version SET version = 35")
             ws.config_path.write_text(ws.config_path.read_text().replace(as_role[owner], through))
             done = digest(ws, "status", as_reader=through != url)
@@ -342,6 +344,7 @@ def test_the_database_owner_not_owning_the_tables_is_told_the_role_that_does(tmp
             admin.execute(f"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {boss}")
             admin.execute("DROP TABLE missed_said")
             admin.execute("ALTER TABLE outbox DROP COLUMN for_files")  # 36 -> 37's
+            admin.execute("ALTER TABLE fetches DROP COLUMN run_at, DROP COLUMN succeeded_run_at")
             admin.execute("UPDATE schema_version SET version = 35")
         ws.config_path.write_text(ws.config_path.read_text().replace(as_role[worker], as_role[boss]))
         done = digest(ws, "status")

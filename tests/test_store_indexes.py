@@ -45,7 +45,7 @@ def test_the_latest_listings_are_read_along_an_index_made_by_a_migration(db_at, 
 def taken_back(store: Store, version: int, *indexes: str) -> None:
     """The store as schema ``version`` left it: without ``indexes``, which later migrations made
     (nor, below 35, outbox.queued_on_server, which 34 -> 35 adds with its indexes; below 36, missed_said;
-    below 37, outbox.for_files)."""
+    below 37, outbox.for_files; below 38, fetches.run_at and succeeded_run_at)."""
     with store.transaction():
         for index in indexes:
             store.db.execute(f"DROP INDEX {index}")
@@ -55,6 +55,9 @@ def taken_back(store: Store, version: int, *indexes: str) -> None:
             store.db.execute("DROP TABLE missed_said")
         if version < 37:
             store.db.execute("ALTER TABLE outbox DROP COLUMN for_files")
+        if version < 38:
+            store.db.execute("ALTER TABLE fetches DROP COLUMN run_at")
+            store.db.execute("ALTER TABLE fetches DROP COLUMN succeeded_run_at")
         if store.dialect == "postgresql":
             store.db.execute("UPDATE schema_version SET version = ?", (version,))
     if store.dialect != "postgresql":

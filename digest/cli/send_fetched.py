@@ -72,7 +72,7 @@ def say_failed_before(failed: Sequence[FetchRecord], now: dt.datetime) -> None:
         tries = "" if f.gone else f"the daemon's pass tries it {when}at its next fetch time; "
         said = FetchOutcome(f.source, f.url, f.outcome, f.detail).said
         secho(
-            f"{WITHOUT.format(f.source)}: its fetch failed {utc_at(f.attempted_at, now)} ({tries}"
+            f"{WITHOUT.format(f.source)}: its fetch failed {utc_at(f.ran, now)} ({tries}"
             f"`digest fetch` now):\n  {said}",
             fg="yellow",
             err=True,

@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 from digest.config import Config, SourceConfig
 from digest.daemon.status_readers import shown_at
 from digest.ingest.fetch import GONE, source_day
-from digest.ingest.fetch_records import FetchRecord
+from digest.ingest.fetch_records import FetchRecord, run_time
 from digest.ingest.missed_days import (
     AT_EACH,
     AT_EACH_LEFT,
@@ -80,7 +80,7 @@ def failed_days(
             left = left_by_stop(a.detail)  # never asked for: not "again"
             given_up = (NEVER_CAME_LEFT if left else NEVER_CAME).format(end + dt.timedelta(days=1))
             said = src.rekeyed(a.detail, config.sources)
-            at = _made_by(store, src, a.attempted_at, f)
+            at = _made_by(store, src, a.attempted_at, f, a.url)
             if f is not None and a.url == f.url:  # the source's line says how it failed
                 if n < len(aged):
                     lines.append(
@@ -143,17 +143,27 @@ def made_at(at: dt.datetime, last: FetchRecord | None) -> dt.datetime:
     it left, are recorded a second apart before it (ingest.fetch_all.fetch_with_missed: its own day's
     stays the source's latest), a week's days at most; one so recorded by the source's ``last`` fetch
     is said at that fetch's time, as its line says it: not "05:59" under a fetch "at 06:00" (so is a
-    catch-up's success, status's "last success" beside that fetch's failure)."""
-    if last is not None and dt.timedelta(0) < last.attempted_at - at <= dt.timedelta(seconds=CATCH_UP):
-        return last.attempted_at
+    catch-up's success, status's "last success" beside that fetch's failure). Since schema 38 a record
+    keeps its fetch run's time (fetch_records.run_time), which callers give as ``at``: this reads the
+    rows stored before as before."""
+    if last is not None and dt.timedelta(0) < last.ran - at <= dt.timedelta(seconds=CATCH_UP):
+        return last.ran
     return at
 
 
-def _made_by(store: Store, src: SourceConfig, at: dt.datetime, last: FetchRecord | None) -> dt.datetime:
-    """:func:`made_at`, also of a day recorded by a fetch before ``src``'s ``last`` (a catch-up held back
-    since: an older failed day asked first failed again): that fetch's time, its latest record of
-    ``src`` up to :data:`CATCH_UP` seconds after ``at`` (its own day's, its catch-ups recorded a second
-    apart before it; one record an address is kept: none left of it, ``at``)."""
+def _made_by(
+    store: Store, src: SourceConfig, at: dt.datetime, last: FetchRecord | None, url: str
+) -> dt.datetime:
+    """The time of the fetch run that recorded ``url``'s fetch at ``at``: its record's own (schema 38:
+    fetch_records.run_time), else :func:`made_at`, also of a day recorded by a fetch before ``src``'s
+    ``last`` (a catch-up held back since: an older failed day asked first failed again): that fetch's
+    time, its latest record of ``src`` up to :data:`CATCH_UP` seconds after ``at`` (its own day's, its
+    catch-ups recorded a second apart before it; one record an address is kept: none left of it, ``at``:
+    a row stored before schema 38 whose fetch's own record a later fetch overwrote)."""
+    row = store.db.execute("SELECT attempted_at, run_at FROM fetches WHERE url = ?", (url,)).fetchone()
+    ran = run_time(*row) if row else None
+    if ran is not None:
+        return ran
     made = made_at(at, last)
     if made != at:
         return made

@@ -252,9 +252,9 @@ def format_status(s: Status, every_reader: bool = False) -> str:
             continue
         what = {EMPTY: "no listing (nothing new)", NOT_MODIFIED: "not modified", FETCH_FAILED: "FETCH FAILED"}
         lines.append(
-            f"Source {name}: {what.get(f.outcome, 'fetched')} at {shown_at(f.attempted_at)}: {f.detail}"
+            f"Source {name}: {what.get(f.outcome, 'fetched')} at {shown_at(f.ran)}: {f.detail}"
             + (
-                f" (last success {shown_at(made_at(f.succeeded_at, f))})"  # this fetch's catch-up: its time
+                f" (last success {shown_at(made_at(f.succeeded_ran, f))})"  # a catch-up: its fetch's time
                 if f.outcome == FETCH_FAILED and f.succeeded_at
                 else ""
             )

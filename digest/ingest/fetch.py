@@ -144,7 +144,8 @@ def fetch_source(
     failed try that another follows (Http.get). ``day``: the day fetched for, in place of the
     source's (source_day): `digest demo`'s, whose url asks for its sample's day. ``named_at``: the
     time its document's file is named by, when ``now`` is not the fetch's own (a catch-up's, recorded a
-    second apart before it: ingest.fetch_all.fetch_with_missed), as the user ran it."""
+    second apart before it: ingest.fetch_all.fetch_with_missed), as the user ran it, and its record's
+    ``run_at`` (what status and a pass say it at: ingest.fetch_records.run_time)."""
     day = day or source_day(source, now, config.timezone)
     url = source.resolved_url(day)
     etag, modified, before, said_before = validators(store, url)
@@ -175,17 +176,19 @@ def fetch_source(
             + source.url_note(config.sources, _file(config), e.status)
         )
         why += AT_ITS_TIMES if e.status == 410 else ""
-        return _record(store, source, url, now, FAILED, why, etag, modified, retry_at=wait, down=e.down)
+        return _record(
+            store, source, url, now, FAILED, why, etag, modified, retry_at=wait, down=e.down, run_at=named_at
+        )
     moved = source.moved_note(answer.moved, config.sources, _file(config))
     if answer.status == 304 and before == EMPTY:  # what the server keeps has no papers of the day
         still = (
             f"the daily papers of {day} are still {NOT_OUT}" if NOT_OUT in said_before else "still no papers"
         )
         detail = f"{still}: not modified since the last fetch{moved}"
-        return _record(store, source, url, now, EMPTY, detail, etag, modified)
+        return _record(store, source, url, now, EMPTY, detail, etag, modified, run_at=named_at)
     if answer.status == 304:
         detail = "not modified since the last fetch" + moved
-        return _record(store, source, url, now, NOT_MODIFIED, detail, etag, modified)
+        return _record(store, source, url, now, NOT_MODIFIED, detail, etag, modified, run_at=named_at)
     name = _file_name(source, day, named_at or now, answer.content_type, answer.body)
     path = config.inbox / f".{name}"  # hidden while it is read: `digest ingest` leaves it alone
     try:
@@ -193,12 +196,14 @@ def fetch_source(
         write_atomic(path, answer.body)
     except OSError as e:  # an attempt all the same: asked again in 15 minutes, not at every poll
         why = f"fetched, but not saved in the inbox: {e.strerror or e}"
-        _record(store, source, url, now, FAILED, why, None, None)
+        _record(store, source, url, now, FAILED, why, None, None, run_at=named_at)
         refused = InboxNotWritten(*not_written_args(e))
         refused.source = source.name
         raise refused from e
     try:
-        return _take(config, store, source, url, now, day, path, name, answer, say_bugs, say_failures, moved)
+        return _take(
+            config, store, source, url, now, day, path, name, answer, say_bugs, say_failures, moved, named_at
+        )
     except BaseException as e:  # interrupted (a database error, Ctrl-C): kept aside, asked again
         why = f"{type(e).__name__}: {e}" if str(e) else type(e).__name__
         put_aside(
@@ -220,9 +225,11 @@ def _take(
     say_bug: bool = True,
     say_failure: bool = True,
     moved: str = "",
+    named_at: dt.datetime | None = None,
 ) -> FetchOutcome:
     """Read the fetched document at ``path`` (hidden), store it, move it to processed/ (or to
-    failed/) as ``name``, and record the outcome; ``moved``: what a permanent redirect adds."""
+    failed/) as ``name``, and record the outcome; ``moved``: what a permanent redirect adds;
+    ``named_at``: the fetch run's time (:func:`fetch_source`'s)."""
     try:
         local = now.astimezone(ZoneInfo(config.timezone)).replace(tzinfo=None)
         # the day asked for stands in for a document that names none (an empty JSON array)
@@ -247,13 +254,15 @@ def _take(
         if say_failure:  # else the caller's line says it (and _record's at INFO)
             log.warning("fetched from %s (%s): %s", source.name, url, detail)
         # the validators are not kept: the next fetch downloads the document again
-        out = _record(store, source, url, now, FAILED, detail, None, None, saved)
+        out = _record(store, source, url, now, FAILED, detail, None, None, saved, run_at=named_at)
         return dataclasses.replace(out, bug=isinstance(e, ReaderBug))
     result = store.add_listing(dataclasses.replace(listing, source=config.inbox / name), now)
     saved = inbox_folder.move_processed(path, config.inbox, name)
     if not listing.entries:
         detail = f"no papers in the {listing.format} listing of {listing.day} (weekend or holiday?){moved}"
-        return _record(store, source, url, now, EMPTY, detail, answer.etag, answer.last_modified, saved)
+        return _record(
+            store, source, url, now, EMPTY, detail, answer.etag, answer.last_modified, saved, run_at=named_at
+        )
     if (
         source.kind == "hf_daily"
         and listing.day < day
@@ -269,7 +278,9 @@ def _take(
         detail = (
             f"the daily papers of {day} are {NOT_OUT}: the API answered those of {listing.day} {told}{moved}"
         )
-        out = _record(store, source, url, now, EMPTY, detail, answer.etag, answer.last_modified, saved)
+        out = _record(
+            store, source, url, now, EMPTY, detail, answer.etag, answer.last_modified, saved, run_at=named_at
+        )
         return dataclasses.replace(out, new_papers=result.new_papers)
     again = repeats(listing.entries)  # one paper listed twice is one paper, not one "known"
     detail = f"{counted(result.entries - len(again), 'paper')} of {listing.day}: " + (
@@ -280,7 +291,9 @@ def _take(
     if result.other_abstracts:  # a corrected abstract: the first is kept (README, "Sources")
         detail += f"; {result.other_abstracts} known with another abstract: kept the first"
     detail += repeats_said(again) + said_left_out(listing, source, url, saved, say_failure) + moved
-    out = _record(store, source, url, now, LISTING, detail, answer.etag, answer.last_modified, saved)
+    out = _record(
+        store, source, url, now, LISTING, detail, answer.etag, answer.last_modified, saved, run_at=named_at
+    )
     return FetchOutcome(out.source, out.url, out.outcome, out.detail, saved, result.new_papers)
 
 
@@ -310,18 +323,23 @@ def _record(
     saved: Path | None = None,
     retry_at: dt.datetime | None = None,
     down: bool = False,
+    run_at: dt.datetime | None = None,
 ) -> FetchOutcome:
-    ok = None if outcome == FAILED else iso(now)
+    ran = iso(run_at or now)  # the fetch run's own time: a catch-up's ``now`` is a second apart before it
+    ok, ok_run = (None, None) if outcome == FAILED else (iso(now), ran)
     wait = None if retry_at is None else iso(retry_at)
     with store.transaction() as db:
         db.execute(
             "INSERT INTO fetches (url, source, etag, last_modified, attempted_at, outcome, detail, "
-            "succeeded_at, retry_at) VALUES (?,?,?,?,?,?,?,?,?) ON CONFLICT(url) DO UPDATE SET "
+            "succeeded_at, retry_at, run_at, succeeded_run_at) VALUES (?,?,?,?,?,?,?,?,?,?,?) "
+            "ON CONFLICT(url) DO UPDATE SET "
             "source = excluded.source, etag = excluded.etag, last_modified = excluded.last_modified, "
             "attempted_at = excluded.attempted_at, outcome = excluded.outcome, detail = excluded.detail, "
             "succeeded_at = COALESCE(excluded.succeeded_at, fetches.succeeded_at), "
-            "retry_at = excluded.retry_at",
-            (url, source.name, etag, modified, iso(now), outcome, detail, ok, wait),
+            "retry_at = excluded.retry_at, run_at = excluded.run_at, "
+            "succeeded_run_at = CASE WHEN excluded.succeeded_at IS NULL THEN fetches.succeeded_run_at "
+            "ELSE excluded.succeeded_run_at END",
+            (url, source.name, etag, modified, iso(now), outcome, detail, ok, wait, ran, ok_run),
         )
         sql = "INSERT INTO fetch_names (url, source) VALUES (?, ?) ON CONFLICT DO NOTHING"
         db.execute(sql, (url, source.name))  # its names before stay (a source renamed)

@@ -18,6 +18,18 @@ class FetchRecord:
     detail: str
     succeeded_at: dt.datetime | None
     retry_at: dt.datetime | None = None  # a failed fetch's server asked not to be asked before
+    run_at: dt.datetime | None = None  # the time of the fetch run that made it (None: attempted_at)
+    succeeded_run_at: dt.datetime | None = None  # and of the one that made succeeded_at (None: it)
+
+    @property
+    def ran(self) -> dt.datetime:
+        """When the fetch run that made this attempt ran: a catch-up's is a second apart after it."""
+        return self.run_at or self.attempted_at
+
+    @property
+    def succeeded_ran(self) -> dt.datetime | None:
+        """When the fetch run of the last success ran (a catch-up's too): None, never succeeded."""
+        return self.succeeded_run_at or self.succeeded_at
 
     @property
     def gone(self) -> bool:
@@ -28,17 +40,33 @@ class FetchRecord:
 def last_fetches(store: Store) -> dict[str, FetchRecord]:
     """The latest attempt of each source, by source name."""
     rows = store.db.execute(
-        "SELECT source, url, attempted_at, outcome, detail, succeeded_at, retry_at FROM fetches "
-        "ORDER BY attempted_at"
+        "SELECT source, url, attempted_at, outcome, detail, succeeded_at, retry_at, run_at, succeeded_run_at "
+        "FROM fetches ORDER BY attempted_at"
     ).fetchall()
     out = {}
-    for source, url, at, outcome, detail, ok_at, retry_at in rows:
+    for source, url, at, outcome, detail, ok_at, retry_at, ran, ok_ran in rows:
         prev = out.get(source)
         succeeded = dt.datetime.fromisoformat(ok_at) if ok_at else None
+        succeeded_ran = run_time(ok_at, ok_ran)
         if prev is not None and prev.succeeded_at and (succeeded is None or prev.succeeded_at > succeeded):
-            succeeded = prev.succeeded_at  # another day's URL of the same source succeeded later
+            # another day's URL of the same source succeeded later
+            succeeded, succeeded_ran = prev.succeeded_at, prev.succeeded_run_at
         wait = dt.datetime.fromisoformat(retry_at) if retry_at else None
+        attempted = dt.datetime.fromisoformat(at)
         out[source] = FetchRecord(
-            source, url, dt.datetime.fromisoformat(at), outcome, detail, succeeded, wait
+            source, url, attempted, outcome, detail, succeeded, wait, run_time(at, ran), succeeded_ran
         )
     return out
+
+
+def run_time(at: str | None, run_at: str | None) -> dt.datetime | None:
+    """The time of the fetch run that recorded a fetch at ``at`` (attempted_at, succeeded_at), its
+    record's ``run_at`` (succeeded_run_at, schema 38): None where it gives nothing but ``at``, the
+    caller reading ``at`` as before (failed_days.made_at): a fetch's own day's record, one stored
+    before schema 38 whose fetch's own record was gone by then (schema_steps.fetch_run_times), or a
+    day's record a later run rewrote without its run time (a stopped catch-up's days left, never
+    asked: missed_days.leave), whose run_at is before ``at``."""
+    if not at or not run_at:
+        return None
+    at_time, ran = dt.datetime.fromisoformat(at), dt.datetime.fromisoformat(run_at)
+    return ran if ran > at_time else None
