@@ -7,9 +7,12 @@ recv(), which went on waiting: the connection stayed open, to the client and to 
 
 from __future__ import annotations
 
+import os
+import resource
 import socket
 import threading
 
+import pytest
 from helpers.slow_proxy import slow_proxy
 
 
@@ -44,3 +47,28 @@ def test_a_connection_passed_on_is_cut_both_ways_when_the_proxy_closes():
 def started(before: set[threading.Thread]) -> list[threading.Thread]:
     """The threads running now that were not in ``before``."""
     return [t for t in threading.enumerate() if t not in before]
+
+
+def test_a_proxy_made_once_the_process_has_over_a_thousand_descriptors_open_still_accepts():
+    """A long test session may hold many descriptors; select() takes none numbered 1024 or more
+    (FD_SETSIZE): the accepting thread waited on it died of "filedescriptor out of range in
+    select()", and every connection to the proxy went unanswered (the PostgreSQL tests through it
+    timed out, saying nothing of why)."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if hard != resource.RLIM_INFINITY and hard < 1200:
+        pytest.skip(f"at most {hard} descriptors open at once here")
+    resource.setrlimit(resource.RLIMIT_NOFILE, (max(soft, 1200), hard))
+    with open(os.devnull) as null:
+        spare = []
+        try:
+            while not spare or spare[-1] < 1100:  # the proxy's sockets numbered past 1024
+                spare.append(os.dup(null.fileno()))
+            with slow_proxy(None, hang_up=True) as proxy:
+                assert proxy.listener.fileno() >= 1024
+                with socket.create_connection(("127.0.0.1", proxy.port), timeout=5) as client:
+                    assert client.recv(1) == b""  # was: TimeoutError, never taken
+                assert proxy.connections == 1
+        finally:
+            for fd in spare:
+                os.close(fd)
+            resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))

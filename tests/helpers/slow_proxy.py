@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import os
-import select
+import selectors
 import socket
 import threading
 from collections.abc import Iterator
@@ -37,7 +37,7 @@ class SlowProxy:
         self.passing: list[threading.Thread] = []  # each connection's: its pause, then its pumps
         self.lock = threading.Lock()
         self.closed = threading.Event()
-        # what wakes the accepting thread's select at close: a listening socket's shutdown or close
+        # what wakes the accepting thread's wait at close: a listening socket's shutdown or close
         # does not wake an accept() under way in another thread but on Linux
         self.waking, self.wake = socket.socketpair()
         self.serving = threading.Thread(target=self._serve, daemon=True)
@@ -49,24 +49,32 @@ class SlowProxy:
         thread.start()
 
     def _serve(self) -> None:
-        while self.open:
-            ready, _, _ = select.select([self.listener, self.waking], [], [])
-            if self.waking in ready:
-                return
-            try:
-                client, _ = self.listener.accept()
-            except OSError:
-                return
-            self.connections += 1
-            if self.hang_up:
-                client.close()
-                continue
-            with self.lock:
-                if not self.open:
-                    client.close()
+        with selectors.DefaultSelector() as waiting:  # not select(): no descriptor past FD_SETSIZE
+            waiting.register(self.listener, selectors.EVENT_READ)
+            waiting.register(self.waking, selectors.EVENT_READ)
+            while self.open:
+                if any(key.fileobj is self.waking for key, _ in waiting.select()):
                     return
-                self.held.append(client)
-                self._start(self._pass_on, client)
+                if not self._accept():
+                    return
+
+    def _accept(self) -> bool:
+        """Take the connection the listener has; False once the proxy is closed."""
+        try:
+            client, _ = self.listener.accept()
+        except OSError:
+            return False
+        self.connections += 1
+        if self.hang_up:
+            client.close()
+            return True
+        with self.lock:
+            if not self.open:
+                client.close()
+                return False
+            self.held.append(client)
+            self._start(self._pass_on, client)
+        return True
 
     def _pass_on(self, client: socket.socket) -> None:
         if self.delay is None or self.closed.wait(self.delay):
@@ -82,7 +90,7 @@ class SlowProxy:
 
     def close(self) -> None:
         """Stop listening and cut every connection, to the client and to the server; its threads
-        end before this returns. The accepting thread is woken through ``wake`` (its select), then
+        end before this returns. The accepting thread is woken through ``wake`` (its selector), then
         the listener closed; each connection is shut down, which wakes a recv() under way in
         another thread (a socket's close alone does not, and the connection stays open while it
         waits). Closing again does nothing more."""
