@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 from typing import Any
 
@@ -68,12 +69,13 @@ def fetch_run_times(db: Any, dialect: str) -> None:
     times: dict[str, list[tuple[dt.datetime, str]]] = {}
     for _, source, at, _ in rows:
         times.setdefault(source, []).append((dt.datetime.fromisoformat(at), at))
+    for each in times.values():  # sorted, each row's window found by bisection: a source's years of
+        each.sort()  # daily rows in a second or two, not each row against all of its source's
 
     def run(source: str, at: str) -> str:
-        moment = dt.datetime.fromisoformat(at)
-        window = dt.timedelta(seconds=CATCH_UP_SECONDS)
-        later = [(t, text) for t, text in times[source] if dt.timedelta(0) < t - moment <= window]
-        return max(later)[1] if later else at
+        moment, kept = dt.datetime.fromisoformat(at), times[source]
+        last = bisect.bisect_right(kept, moment + dt.timedelta(seconds=CATCH_UP_SECONDS), key=lambda t: t[0])
+        return kept[last - 1][1] if last and kept[last - 1][0] > moment else at
 
     for url, source, at, ok in rows:
         ok_run = None if ok is None else run(source, ok)
