@@ -56,6 +56,10 @@ def test_a_port_another_server_holds_is_said_to_be_its_to_be_left_running():
         'pg_virtualenv\'s "pid file is invalid" and "still running" above are said of it; it is not stale: '
         "leave it running"
     ) in said, said
-    assert f".ci/pg: the throwaway PostgreSQL did not start on port {port} (PGPORT's; unset it" in said, said
+    assert (
+        f".ci/pg: the throwaway PostgreSQL did not start on port {port}: PGPORT's port, "
+        "in use by another program "
+        "(unset PGPORT to have a free one chosen)"
+    ) in said, said
     # the first run undisturbed: its server still up at its command's end, which it ended
     assert first.returncode == 0 and "accepting connections" in out, out
