@@ -207,11 +207,32 @@ PG_ENV = ("PGHOST", "PGPORT", "PGDATABASE", "PGSERVICE")
 # libpq's variables of the runner's own that would take the tests, and the digest processes they
 # start, to another server or search_path than .ci/pg's cluster: a service's settings come before
 # PGHOST's, PGPORT's and PGPASSWORD's (PGSERVICE, from PGSERVICEFILE or ~/.pg_service.conf), and
-# PGOPTIONS' search_path makes digest's tables elsewhere or nowhere. Unset for the whole run (the
-# tests of them set them themselves); a service kept where it alone names the server (no PGHOST
-# or PGPORT).
-RUNNER_PG_ENV = ("PGSERVICE", "PGSERVICEFILE", "PGOPTIONS")
-for _variable in RUNNER_PG_ENV if os.environ.get("PGHOST") or os.environ.get("PGPORT") else ("PGOPTIONS",):
+# PGOPTIONS' search_path makes digest's tables elsewhere or nowhere; a session's settings
+# (PGDATESTYLE other than ISO: psycopg "can't parse timestamptz with DateStyle 'SQL, DMY'";
+# PGCLIENTENCODING=LATIN1: "'latin-1' codec can't encode character") fail digest's reads and
+# writes; and the runner's demands of its own servers (PGSSLMODE=require or PGREQUIRESSL=1,
+# PGGSSENCMODE=require, PGCHANNELBINDING=require, PGREQUIREAUTH, PGSSLNEGOTIATION=direct,
+# PGTARGETSESSIONATTRS=read-only) refuse .ci/pg's cluster, which has no SSL and is a primary:
+# libpq's defaults reach any server those settings would. Unset for the whole run (the tests of them
+# set them themselves); a service kept where it alone names the server (no PGHOST or PGPORT), and
+# its demands with it. PGTZ, PGAPPNAME, PGCONNECT_TIMEOUT, PGPASSFILE, PGSSLROOTCERT and the like
+# break nothing (tests/test_pg_runner_environment.py's docstring): kept.
+RUNNER_PG_SESSION_ENV = ("PGOPTIONS", "PGDATESTYLE", "PGCLIENTENCODING")
+RUNNER_PG_ENV = (
+    "PGSERVICE",
+    "PGSERVICEFILE",
+    *RUNNER_PG_SESSION_ENV,
+    "PGSSLMODE",
+    "PGREQUIRESSL",
+    "PGGSSENCMODE",
+    "PGCHANNELBINDING",
+    "PGREQUIREAUTH",
+    "PGSSLNEGOTIATION",
+    "PGTARGETSESSIONATTRS",
+)
+for _variable in (
+    RUNNER_PG_ENV if os.environ.get("PGHOST") or os.environ.get("PGPORT") else RUNNER_PG_SESSION_ENV
+):
     os.environ.pop(_variable, None)
 
 
