@@ -1,14 +1,13 @@
 """The upgrade to schema 38 gives each fetch's record stored before it the time of its fetch run
-(digest.schema_steps.fetch_run_times: the source's latest record up to 7 seconds after it) in a
-moment, as the other upgrades take, on a database of years of daily fetches: it looked through
-every record of the source for each of them (four sources fetched daily for five and a half years:
-9 to 17 seconds under `digest ingest`'s first opening, the workers waiting on PostgreSQL; now 0.1).
-The real opening that upgrades a SQLite file left at schema 37, its rows as that release wrote them."""
+(digest.schema_steps.fetch_run_times: the source's latest record up to 7 seconds after it), on a
+database of years of daily fetches: the window's edges among thousands of records of each source.
+Its time is benchmarks/bench_fetch_run_times.py's (8,000 records: 12 s when each record was looked
+for among every record of its source, 0.1 s now). The real opening that upgrades a SQLite file left
+at schema 37, its rows as that release wrote them."""
 
 from __future__ import annotations
 
 import datetime as dt
-import time
 
 from digest.store import Store
 
@@ -18,7 +17,7 @@ START = dt.datetime(2021, 6, 1, 6, 0, tzinfo=dt.UTC)
 DAYS = 2000  # a daily source's records of five and a half years, one an address (a day's URL)
 
 
-def test_years_of_daily_fetches_are_upgraded_in_a_moment(tmp_path):
+def test_years_of_daily_fetches_each_get_the_latest_record_of_their_source_within_7_seconds(tmp_path):
     db = schema_at(tmp_path / "digest.db", 37)
     rows = []
     for source in ("hf_daily", "arxiv_cs", "arxiv_stat", "trending"):
@@ -58,9 +57,7 @@ def test_years_of_daily_fetches_are_upgraded_in_a_moment(tmp_path):
     )
     db.execute("COMMIT")
     db.close()
-    began = time.monotonic()
     with Store(tmp_path / "digest.db") as store:
-        took = time.monotonic() - began
         got = dict(
             store.db.execute(
                 "SELECT url, run_at FROM fetches WHERE url LIKE '%own' OR url LIKE '%caught' "
@@ -68,7 +65,6 @@ def test_years_of_daily_fetches_are_upgraded_in_a_moment(tmp_path):
             ).fetchall()
         )
         ok = store.db.execute("SELECT succeeded_run_at FROM fetches WHERE url LIKE '%caught'").fetchone()[0]
-    assert took < 2, f"the upgrade took {took:.1f} s"  # before: 9 s, 17 s on a busy machine
     assert got == {
         "https://hf_daily.example.org/own": own.isoformat(),
         "https://hf_daily.example.org/caught": own.isoformat(),  # 7 seconds before its fetch: that fetch's
