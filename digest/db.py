@@ -317,7 +317,13 @@ class PgConnection:
         named = "application_name" in conninfo_to_dict(str(url)) or os.environ.get("PGAPPNAME")  # kept
         app = {} if named else {"application_name": session_name(worker_id())}  # pg_stat_activity's
         timeout = max(1, int(connect_timeout))
-        self.raw = psycopg.connect(str(url), autocommit=True, connect_timeout=timeout, **app)
+        # UTF-8 and ISO dates whatever PGCLIENTENCODING, PGDATESTYLE or the server's defaults say:
+        # papers' texts are any Unicode, and psycopg reads timestamps in ISO form only
+        self.raw = psycopg.connect(
+            str(url), autocommit=True, connect_timeout=timeout, client_encoding="UTF8", **app
+        )
+        if not (self.raw.info.parameter_status("DateStyle") or "ISO").startswith("ISO"):
+            self.raw.execute("SET DateStyle = ISO")  # its order (DMY, MDY) kept: ISO output has none
         self.mark = ""  # a comment each statement ends with ("": none): digest.daemon.speaking's
         self.moved = time.monotonic()  # its last statement's (not speaking's words: said on .raw)
 

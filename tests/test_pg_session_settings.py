@@ -1,0 +1,52 @@
+"""A user whose environment (or whose PostgreSQL server's defaults) gives another client encoding
+or date style than digest reads: before, every command on a PostgreSQL database ended in "internal
+error: UnicodeEncodeError: 'latin-1' codec can't encode character '\\u0130'" (PGCLIENTENCODING=LATIN1,
+a paper's title with a dotted capital I) or "internal error: ... can't parse timestamptz with
+DateStyle 'SQL, DMY'" (PGDATESTYLE). digest's connections speak UTF-8 and ISO dates whatever those
+say. Real parts: real `digest ingest` and `digest status` processes, a PostgreSQL database."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+from conftest import ROOT, make_dump, postgres_database
+
+
+@pytest.mark.parametrize(
+    "settings",
+    [
+        {"PGCLIENTENCODING": "LATIN1"},
+        {"PGDATESTYLE": "SQL, DMY"},
+        {"PGDATESTYLE": "German", "PGCLIENTENCODING": "SQL_ASCII"},
+    ],
+    ids=["latin1", "sql-dmy", "german-sql-ascii"],
+)
+def test_a_users_own_encoding_or_date_style_changes_nothing_digest_says(tmp_path, settings):
+    with postgres_database() as url:
+        config = (
+            (ROOT / "config.example.yaml").read_text().replace("database: digest.db", f"database: {url}", 1)
+        )
+        (tmp_path / "config.yaml").write_text(config)
+        dump = tmp_path / "dump.txt"
+        dump.write_text(
+            make_dump("Dec 4", [("Traffic maps of İstanbul", "We map İstanbul's traffic by hour.")])
+        )
+        said = []
+        for args in (["ingest", str(dump)], ["status"]):
+            done = subprocess.run(
+                [sys.executable, "-m", "digest", "--config", str(tmp_path / "config.yaml"), *args],
+                cwd=tmp_path,
+                env={**os.environ, **settings},
+                capture_output=True,
+                text=True,
+                timeout=120,
+            )
+            assert done.returncode == 0, done.stderr
+            said.append(done.stdout)
+    assert "2026-12-04, 1 entry: 1 new paper, 0 already known" in said[0]
+    assert "Last ingest: dump.txt (listing of 2026-12-04) at " in said[1]
+    assert "Papers stored: 1\n" in said[1]
