@@ -12,34 +12,18 @@ import shutil
 import subprocess
 
 import pytest
-
-from conftest import ROOT
+from helpers.ci_pg import CI_PG, started
 
 pytestmark = pytest.mark.skipif(not shutil.which("pg_virtualenv"), reason="needs pg_virtualenv")
 
-CI_PG = str(ROOT / ".ci" / "pg")
 # the first run's command: its port said, then up until the second run is over (its stdin closed)
 HOLD = 'echo "port $PGPORT"; read -r _; pg_isready -p "$PGPORT"'
 
 
 def test_a_port_another_server_holds_is_said_to_be_its_to_be_left_running():
     env = {name: value for name, value in os.environ.items() if not name.startswith("PG")}
-    first = subprocess.Popen(
-        [CI_PG, "sh", "-c", HOLD],
-        env=env,
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
+    first, port = started(HOLD, env)
     try:
-        lines = []
-        for line in first.stdout:  # its cluster up (initdb first)
-            lines.append(line)
-            if line.startswith("port "):
-                break
-        assert lines and lines[-1].startswith("port "), lines
-        port = lines[-1].split()[1]
         second = subprocess.run(
             [CI_PG, "echo", "ran"], env={**env, "PGPORT": port}, capture_output=True, text=True, timeout=120
         )

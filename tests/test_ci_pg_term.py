@@ -16,12 +16,10 @@ import subprocess
 from pathlib import Path
 
 import pytest
-
-from conftest import ROOT
+from helpers.ci_pg import started
 
 pytestmark = pytest.mark.skipif(not shutil.which("pg_virtualenv"), reason="needs pg_virtualenv")
 
-CI_PG = str(ROOT / ".ci" / "pg")
 # the command: its port said, then up until the test closes its standard input
 COMMAND = 'echo "port $PGPORT"; read -r _; echo "the command ended"'
 
@@ -37,22 +35,9 @@ def test_a_term_to_ci_pg_is_held_until_its_cluster_is_dropped(pgport_given):
     env = {name: value for name, value in os.environ.items() if not name.startswith("PG")}
     if pgport_given:
         env["PGPORT"] = free_port()
-    run = subprocess.Popen(
-        [CI_PG, "sh", "-c", COMMAND],
-        env=env,
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
+    run, port = started(COMMAND, env)
     try:
-        lines = []
-        for line in run.stdout:  # its cluster up (initdb first)
-            lines.append(line)
-            if line.startswith("port "):
-                break
-        assert lines and lines[-1].startswith("port "), lines
-        server = Path(f"/var/run/postgresql/.s.PGSQL.{lines[-1].split()[1]}")
+        server = Path(f"/var/run/postgresql/.s.PGSQL.{port}")
         assert server.is_socket(), server
         run.send_signal(signal.SIGTERM)
         # before: .ci/pg gone at once (143), its cluster up and its command going on without it
