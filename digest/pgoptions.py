@@ -43,11 +43,19 @@ def _options(url: str, resolved: bool = False) -> str | None:
         return ""
     if "options" in given or resolved:
         return str(given.get("options") or "")
-    # PGSERVICE only where the URL names no service: an empty `service=` names the service ""
-    service = given["service"] if "service" in given else os.environ.get("PGSERVICE")
+    service, _ = named_service(given)
     if service is not None:
-        return _service_options(str(service))
+        return _service_options(service)
     return os.environ.get("PGOPTIONS", "")
+
+
+def named_service(given: dict) -> tuple[str | None, bool]:
+    """The connection service libpq reads for a connection string parsed as ``given``, and whether
+    the string names it: its ``service`` (even empty: the group ``[]``), else PGSERVICE's (PGSERVICE
+    only where the string names no service), else None."""
+    if "service" in given:
+        return str(given["service"]), True
+    return os.environ.get("PGSERVICE"), False
 
 
 def _service_options(service: str) -> str | None:

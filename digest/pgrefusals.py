@@ -39,6 +39,7 @@ from digest.errors import StoreError, StoreUnusable
 from digest.lookups import name_unresolved
 from digest.pggrants import sql_role
 from digest.pghosts import each_host, first_answered, one_attempt, one_host
+from digest.pgoptions import named_service
 
 log = logging.getLogger(__name__)
 
@@ -102,18 +103,10 @@ def _service_said(url: str) -> str:
     """The connection service libpq took settings from for ``url`` (the URL's ``service``, else
     PGSERVICE's), for the advice: its settings (host, port, user, password, dbname) come before
     the variables': a wrong one there is not mended by setting them."""
-    from psycopg.conninfo import conninfo_to_dict
-
-    try:
-        given = conninfo_to_dict(url)
-    except Exception:  # noqa: BLE001 - no service to name in a URL psycopg cannot read
+    service, in_url = _service_of(url)
+    if service is None:
         return ""
-    if "service" in given:
-        named = f"the service {str(given['service'])!r} the URL names"
-    elif (service := os.environ.get("PGSERVICE")) is not None:
-        named = f"the service {service!r} PGSERVICE names"
-    else:
-        return ""
+    named = f"the service {service!r} {'the URL' if in_url else 'PGSERVICE'} names"
     return f", {named} (its settings, in PGSERVICEFILE or ~/.pg_service.conf, come before the variables')"
 
 
@@ -294,21 +287,30 @@ _LINE_FAULT = {
 }
 
 
+def _service_of(url: str) -> tuple[str | None, bool]:
+    """The connection service libpq reads for ``url`` and whether the URL names it: the URL's
+    ``service`` (even empty), else PGSERVICE's (as set, even empty), else None (none set, or a URL
+    libpq cannot parse, which it refuses before reading any service)."""
+    from psycopg.conninfo import conninfo_to_dict
+
+    try:
+        given = conninfo_to_dict(url)
+    except Exception:  # noqa: BLE001 - a URL libpq cannot read: it reads no service either
+        return None, False
+    return named_service(given)
+
+
 def _service_file_said(url: str, said: str) -> str | None:
     """What to do where libpq refused the connection for its service (the URL's ``service``, else
     PGSERVICE's) before trying any server: one defined in no service file read, PGSERVICEFILE naming
     no file, a line of the file it could not read. None: another failure (PGHOST, PGPORT, ... may
     then apply; libpq reads none of them for a service it cannot read)."""
-    from psycopg.conninfo import conninfo_to_dict
-
-    try:
-        in_url = conninfo_to_dict(url).get("service")
-    except Exception:  # noqa: BLE001 - a URL psycopg cannot read names no service
-        in_url = None
-    if in_url is not None:
-        service, named, unnamed = str(in_url), "the URL names (service=)", "take service= out of the URL"
+    service, in_url = _service_of(url)
+    if in_url:
+        named, unnamed = "the URL names (service=)", "take service= out of the URL"
     else:
-        service, named, unnamed = os.environ.get("PGSERVICE", ""), "PGSERVICE names", "unset PGSERVICE"
+        named, unnamed = "PGSERVICE names", "unset PGSERVICE"
+    service = service or ""
     own = os.environ.get("PGSERVICEFILE")
     file = f"{own} (PGSERVICEFILE's)" if own else os.path.expanduser("~/.pg_service.conf")
     system = os.environ.get("PGSYSCONFDIR")
