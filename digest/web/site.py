@@ -1,5 +1,6 @@
 """What `digest serve` serves with (the config, its signer, templates and base_url), read again
-when config.yaml changes, as `digest run` does, or the file of web.secret_file.
+when config.yaml changes, as `digest run` does, the file of web.secret_file, or an email
+template of the `templates:` folder (as `digest run` reads them at each pass).
 
 Each request takes the current :class:`Site` once, before anything else (:class:`LiveSite` as
 WSGI middleware), so it is served with one config from start to end, and under base_url's
@@ -53,8 +54,8 @@ class Site:
 
 
 class LiveSite:
-    """The current :class:`Site`, made again when the config file's stamp changes, or that of
-    the secret's file."""
+    """The current :class:`Site`, made again when the config file's stamp changes, that of the
+    secret's file, or an email template's of the ``templates:`` folder."""
 
     def __init__(self, config: Config, signer: Signer, reload: Callable[[], Config] | None = None) -> None:
         self.reload = reload or (lambda: load_config(config.path) if config.path else config)
@@ -68,29 +69,35 @@ class LiveSite:
             return self._site
         with self._lock:  # one thread reads it again; the others wait for the result
             if stamp != self._stamp:
-                self._site = self._read_again(self._site)
+                self._site = self._read_again(self._site, stamp[:2] == self._stamp[:2])
                 self._stamp = stamp  # after: a request that sees it gets the site read for it
             return self._site
 
-    def _read_again(self, old: Site) -> Site:
+    def _read_again(self, old: Site, templates_only: bool = False) -> Site:
+        """The site made again (``templates_only``: an email template of the ``templates:`` folder
+        changed, not the config or the secret's file)."""
+        what = "templates" if templates_only else "configuration"
         try:
             config = self.reload()
             secret = Signer.from_config(config)  # None: no secret_env, keep this run's random one
             site = Site.of(config, secret or old.signer)  # compiles the templates' digest.html.j2
         except DigestError as e:
-            log.error("configuration not read again: %s; going on with the one read before", e)
+            log.error("%s not read again: %s; going on with the one read before", what, e)
             return old
         except TemplateError as e:  # a templates folder being edited: every page would be a 500
             where = getattr(e, "filename", None) or getattr(e, "name", None) or "a template"
             where += f", line {e.lineno}" if getattr(e, "lineno", None) else ""
-            log.error("configuration not read again: %s: %s; going on with the one read before", where, e)
+            log.error("%s not read again: %s: %s; going on with the one read before", what, where, e)
             return old
         signer = site.signer
         if signer != old.signer:
             log.warning("the signing secret changed: the links signed before no longer open")
         if (config.web.host, config.web.port) != (old.config.web.host, old.config.web.port):
             log.warning("web.host or web.port changed in %s: restart `digest serve` to use them", config.path)
-        log.info("configuration %s read again: its changes take effect now", config.path)
+        if templates_only:
+            log.info("templates in %s read again: the digest's pages use them now", config.templates)
+        else:
+            log.info("configuration %s read again: its changes take effect now", config.path)
         return site
 
     def middleware(self, app: WsgiApp) -> WsgiApp:
@@ -105,10 +112,24 @@ class LiveSite:
         return serve
 
 
+# the email templates a `templates:` folder may hold: a Renderer reads each once (and compiles
+# digest.html.j2 with its CSS inlined as it is made), as a daemon's pass or a command's does
+EMAIL_TEMPLATES = ("digest.html.j2", "digest.txt.j2", "digest.css")
+
+
 def _stamp(config: Config) -> tuple[object, ...]:
     """What is read again when it changes: config.yaml, and the file of web.secret_file (a new
-    secret there signs the links of the emails sent from then on: `digest run` reads it again)."""
-    return (file_stamp(config.path), file_stamp(config.web.secret_file))
+    secret there signs the links of the emails sent from then on: `digest run` reads it again);
+    the email templates of the ``templates:`` folder (:func:`_templates_stamp`)."""
+    return (file_stamp(config.path), file_stamp(config.web.secret_file), _templates_stamp(config))
+
+
+def _templates_stamp(config: Config) -> tuple[object, ...]:
+    """The email templates of the ``templates:`` folder as they are on disk: one edited, added or
+    removed while `digest serve` runs makes the site again, so the digest page and the previews
+    are made with it from the next request, as the daemon's next pass and `digest preview` are."""
+    folder = config.templates
+    return () if folder is None else tuple(file_stamp(folder / name) for name in EMAIL_TEMPLATES)
 
 
 def site_of(environ: dict[str, Any]) -> Site:

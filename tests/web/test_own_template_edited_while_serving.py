@@ -1,0 +1,61 @@
+"""A template of the user's `templates:` folder edited while `digest serve` runs: the reader's
+digest page (the email as `send` would send it now) is made with the edited one, as README says
+("Your folder is read again as its files change") and as the daemon's next pass and `digest
+preview` use it. The real app on a thread, over HTTP."""
+
+from __future__ import annotations
+
+import logging
+import os
+import urllib.request
+
+from digest.compose.render import builtin_templates
+
+from conftest import make_dump
+
+H1 = '<h1 class="title">'
+
+
+def edition(template, n: str) -> None:
+    """The user's digest.html.j2: the built-in one, its heading beginning "Edition ``n``"."""
+    stamp = template.stat().st_mtime_ns + 10**9 if template.exists() else None
+    builtin = (builtin_templates() / "digest.html.j2").read_text()
+    template.write_text(builtin.replace(H1, f"{H1}Edition {n}: ", 1))
+    if stamp is not None:  # a change seen however quick the test
+        os.utime(template, ns=(stamp, stamp))
+
+
+def test_the_digest_page_shows_the_users_template_as_edited_since_serve_started(web_workspace, caplog):
+    # Before: the page kept "Edition one" until `digest serve` was restarted (or its config
+    # changed): the site's Renderer had read the email templates once, as it was made
+    ws = web_workspace
+    caplog.set_level(logging.INFO, logger="digest.web.site")
+    template = ws.root / "my-templates" / "digest.html.j2"
+    template.parent.mkdir()
+    edition(template, "one")
+    with ws.config_path.open("a") as config:
+        config.write("templates: my-templates\n")
+    ws.profile("ada", "name: Ada\nemail: ada@example.org\ninterests: [robotics]\n")
+    ws.dump("day.txt", make_dump("Mar 14", [("Robotics Study", "Robots.")]))
+    assert ws.cli("ingest").exit_code == 0
+    url = ws.page_url() + "/digest"
+    with ws.serve():
+        with urllib.request.urlopen(url) as page:
+            assert "Edition one: " in page.read().decode()
+        edition(template, "two")
+        with urllib.request.urlopen(url) as page:
+            shown = page.read().decode()
+        heading = shown[shown.find("<h1") :][:160]
+        assert "Edition two: " in shown, heading
+        assert f"templates in {template.parent} read again: the digest's pages use them now" in caplog.text
+
+        stamp = template.stat().st_mtime_ns + 10**9  # half-written: said, the edition before kept
+        template.write_text("{% if %}half-written\n")
+        os.utime(template, ns=(stamp, stamp))
+        with urllib.request.urlopen(url) as page:
+            assert "Edition two: " in page.read().decode()
+        said = f"templates not read again: {template}, line 1: "
+        assert said in caplog.text and "going on with the one read before" in caplog.text, caplog.text
+        edition(template, "three")
+        with urllib.request.urlopen(url) as page:
+            assert "Edition three: " in page.read().decode()
