@@ -18,7 +18,8 @@ page, or it is released as above. A bounce never replaces it.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from digest.models import Profile
@@ -115,11 +116,18 @@ class Suppressions:
 
     def release(self, user: str, kind: str | None = None) -> bool:
         """Lift the reader's suppression (only of that ``kind``, if given); False if there was none."""
+        with self.releasing(user, kind) as found:
+            return found
+
+    @contextmanager
+    def releasing(self, user: str, kind: str | None = None) -> Iterator[bool]:
+        """:meth:`release`, its transaction held open over the block, which does what goes with
+        it (a profile file written): committed once the block ends, rolled back if it raises."""
         sql, args = "DELETE FROM suppressions WHERE user = ?", (user,)
         if kind is not None:
             sql, args = sql + " AND kind = ?", (user, kind)
         with self.store.transaction():
-            return self.db.execute(sql, args).rowcount > 0
+            yield self.db.execute(sql, args).rowcount > 0
 
     def release_all(self, users: Sequence[str]) -> list[str]:
         """Lift the suppressions of every one of ``users``, all or none (one transaction): the

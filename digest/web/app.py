@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Callable
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 from zoneinfo import available_timezones
@@ -23,6 +24,7 @@ from digest.compose.jinja_env import BUILTIN
 from digest.config import Config, ConfigError
 from digest.deliver.suppressions import UNSUBSCRIBE, Suppression, Suppressions
 from digest.errors import ProfileError, StoreError, StoreUnusable
+from digest.models import Profile
 from digest.profiles.edit import ProfileConflict, apply_edit, text_version
 from digest.profiles.load import find_profile_file
 from digest.signing import Signer, add_secret_env
@@ -342,19 +344,35 @@ def create_app(
         try:
             dropped: list[str] = []  # the fields emptied whose line the file had: back to the default
             change = edit.change(current, default_values(cfg()), dropped)
-            edited = apply_edit(cfg(), user, change, expect_version=request.form.get("base_version"))
+            with ExitStack() as lifting:  # a kept unsubscribe lifted first, undone if the file is not written
+                first = lift_first(user, lifting)
+                base = request.form.get("base_version")
+                apply_edit(cfg(), user, change, expect_version=base, before_write=first)
         except ProfileConflict as e:
             notice = public_error(e, path) + _CONFLICT
             return _resubmit(token, user, path, edit, 409, notice=notice, conflicted=edit)
         except ProfileError as e:
             return _resubmit(token, user, path, edit, 422, errors=public_error(e, path))
         written(path, g.held_since)
-        kept = unsubscribed(user)  # lifted once the file says paused, or by a form that showed it
-        if kept and (edited.profile.paused or request.form.get("kept_unsubscribe") == kept.at.isoformat()):
-            with Store(cfg().database) as store:
-                Suppressions(store).release(user, UNSUBSCRIBE)
         emptied = "".join(f"&default={key}" for key in dropped)
         return redirect(f"{request.script_root}/u/{token}?done=saved{emptied}", code=303)
+
+    def lift_first(user: str, lifting: ExitStack) -> Callable[[Profile], None]:
+        """For a save's apply_edit (before_write): the unsubscribe kept in the database lifted once
+        the file says paused, or by a form that showed it (its pause box ticked for it: what the
+        reader left it), in a transaction ``lifting`` holds open while the file is written, and
+        commits after: not written (a full disk), the unsubscribe stays kept; not lifted (the
+        database held by another process longer than the wait), the file is not written and the
+        reader gets the 503 that asks them to try again, nothing saved (before, "Saved." was never
+        said, yet the file was, the unsubscribe kept)."""
+
+        def first(profile: Profile) -> None:
+            kept = unsubscribed(user)
+            if kept and (profile.paused or request.form.get("kept_unsubscribe") == kept.at.isoformat()):
+                store = lifting.enter_context(Store(cfg().database))
+                lifting.enter_context(Suppressions(store).releasing(user, UNSUBSCRIBE))
+
+        return first
 
     def _resubmit(token: str, user: str, path: Path, edit: FormEdit, status: int, **extra: Any) -> Response:
         """The page again with what the reader typed (nothing lost), and why it was not saved."""

@@ -1,0 +1,67 @@
+"""A save of the preferences page by a reader whose unsubscribe is kept in the database (asked
+while their file could not be read), the pause box unticked: it lifts the unsubscribe and writes
+the file, both or neither. While another process holds the SQLite database's write lock longer
+than the wait (30 s), the page answers the 503 "This page is not available just now" and the
+file is left as it was, the unsubscribe kept; once the lock is gone, the same save does both.
+Was: the file written (send_at 08:15), then the 503 for the unsubscribe, which stayed: told it
+failed, the reader had a changed file and no digest. The real app on a loopback port, Chromium,
+a real second SQLite connection holding `BEGIN IMMEDIATE`."""
+
+from __future__ import annotations
+
+import sqlite3
+
+import yaml
+
+from digest.deliver.suppressions import Suppressions
+from digest.store import Store
+
+from conftest import NOW, WebWorkspace, make_dump
+
+HANG = 300_000  # ms: only a server that hangs takes this long (SQLite's lock wait is 30 s)
+ADA = "name: Ada\nemail: ada@example.org\ninterests:\n  robotics: 2\n"
+
+
+def kept(ws: WebWorkspace):
+    with Store(ws.config.database) as store:
+        return Suppressions(store).unsubscribed("ada")
+
+
+def test_a_save_that_lifts_a_kept_unsubscribe_under_a_held_database_saves_nothing(
+    web_workspace: WebWorkspace, browser
+):
+    ws = web_workspace
+    path = ws.profile("ada", ADA)
+    ws.dump("day.txt", make_dump("Mar 14", [("Robotics Today", "Robots.")]))
+    assert ws.cli("ingest").exit_code == 0
+    with Store(ws.config.database) as store:
+        Suppressions(store).unsubscribe("ada", NOW)  # a one-click while her file was broken
+    with ws.serve():
+        page = browser.new_page()
+        page.goto(ws.page_url())
+        assert page.locator("#paused").is_checked()  # ticked for the kept unsubscribe
+        page.uncheck("#paused")  # her digests again, and a later hour
+        page.fill("#send_at", "08:15")
+        other = sqlite3.connect(ws.config.database, isolation_level=None)
+        try:
+            other.execute("BEGIN IMMEDIATE")  # another process writing, for longer than the wait
+            with page.expect_navigation(timeout=HANG) as answer:
+                page.click("#save", timeout=HANG)  # answered after SQLite's lock wait
+        finally:
+            other.close()  # its transaction rolled back: the lock released
+        assert answer.value.status == 503
+        assert page.locator("h1").inner_text() == "This page is not available just now"
+        assert path.read_text() == ADA  # nothing saved: not the file either
+        assert kept(ws) is not None
+
+        page.go_back()  # the form as she left it (the browser keeps what was typed)
+        if page.input_value("#send_at") != "08:15":  # (or opened again: typed again)
+            page.uncheck("#paused")
+            page.fill("#send_at", "08:15")
+        with page.expect_navigation():
+            page.click("#save")
+        assert page.locator(".notice").inner_text() == "Saved."
+        assert not page.locator("#paused").is_checked()
+        page.close()
+    assert yaml.safe_load(path.read_text())["send_at"] == "08:15"
+    assert kept(ws) is None
