@@ -17,8 +17,10 @@ from werkzeug.datastructures import MultiDict
 
 from digest import yaml_comments
 from digest.config import Config
+from digest.errors import ProfileError, collect
 from digest.keyword_checks import MAX_KEYWORD, MAX_WEIGHT, spaced, too_long
 from digest.models import Profile
+from digest.number_text import number_note, read_number
 from digest.options import Option, declared
 from digest.profiles.changes import convert_value, drop_unused, set_exclude, set_interests
 from digest.profiles.edit import Change, Data
@@ -283,10 +285,9 @@ class FormEdit:
             if not keyword.strip():
                 continue  # an emptied row is a removed keyword
             raw = raw.strip()
-            try:
-                weight: Any = float(raw) if raw else 1.0
-            except ValueError:
-                weight = raw  # written as typed: the validation explains what is wrong
+            number = read_number(raw) if raw else 1.0
+            # refused as typed (1e-400, not the 0 it reads as; 1e400, nan, 1_0: no number here)
+            weight: Any = float(number) if number is not None and 0 < number <= MAX_WEIGHT else raw
             interests.append((" ".join(keyword.split()), weight))
         exclude = split_terms(form.get("exclude", ""))
         scalars = {k: form.get(k, "").strip() for k in FIELDS if k in form}
@@ -312,6 +313,19 @@ class FormEdit:
         shown += [(OPTIONS[key].label or key, "yes" if on else "no") for key, on in self.switches.items()]
         return [(label, value) for label, value in shown if value]
 
+    def weights_refused(self) -> list[str]:
+        """Each weight typed that is no number up to MAX_WEIGHT above 0, said as typed (as the
+        command line says it), not as YAML would read it once written: 1e-400 and -0 are not "0",
+        1e400 not "inf"."""
+        wanted = f"is not a positive number up to {MAX_WEIGHT:g}"
+        refused = [(k, w) for k, w in self.interests if isinstance(w, str)]
+        return [
+            f"interests.{k}: weight {w} {wanted}"
+            if read_number(w) is not None  # a number out of the range
+            else f"interests.{k}: weight {w!r} {wanted}{number_note(w)}"  # none here (0,5: said how)
+            for k, w in refused
+        ]
+
     def change(self, current: Profile, defaults: dict[str, str], dropped: list[str] | None = None) -> Change:
         """The edit to the YAML document: only what differs from ``current`` is written; a field
         emptied loses its line (its comments kept), and so reads as ``defaults`` has it; ``dropped``:
@@ -323,6 +337,7 @@ class FormEdit:
         def apply(data: Data, path: Path) -> None:
             if dropped is not None:
                 dropped.clear()  # of this try's document alone
+            collect(self.weights_refused(), f"{path}: invalid profile", ProfileError)
             set_interests(data, self.interests, path)
             if self.exclude != split_terms(terms_text(current.exclude)):  # the field as shown, untouched
                 set_exclude(data, self.exclude, path)

@@ -1,0 +1,72 @@
+"""A weight the preferences form refuses is said as the reader typed it, as the command line says
+it (`digest profile add --weight 1e-400`: "1e-400 is not in the range"), never as the number
+Python would read it as: a raw POST (the browser's own min and max stop these first) of 1e-400
+was refused as "weight 0", 1e400 as "weight inf", -0 as "weight 0", and the field came back
+"0" or "inf"; 1_0 was saved as 10. The real app on a loopback port, its form token, urllib."""
+
+from __future__ import annotations
+
+import html
+import urllib.error
+import urllib.parse
+import urllib.request
+
+import pytest
+
+from digest.signing import Signer
+
+from conftest import NOW, WebWorkspace
+
+PROFILE = "email: ada@example.org\ninterests:\n  robotics: 2\n"
+WANTED = "is not a positive number up to 100"
+
+
+@pytest.fixture
+def ws(web_workspace: WebWorkspace) -> WebWorkspace:
+    web_workspace.profile("ada", PROFILE)
+    return web_workspace
+
+
+def save(ws: WebWorkspace, weight: str) -> tuple[int, str]:
+    """ada's form sent with robotics's weight typed as ``weight``: the answer's status and page."""
+    signer = Signer.from_config(ws.config)
+    token = signer.token("ada", NOW)
+    form = {"csrf": signer.form_token(token), "kw": "robotics", "weight": weight, "send_at": "07:00"}
+    data = urllib.parse.urlencode(form).encode()
+    try:
+        with urllib.request.urlopen(f"{ws.base_url}/u/{token}", data=data, timeout=30) as answer:
+            return answer.status, answer.read().decode()
+    except urllib.error.HTTPError as e:
+        return e.code, e.read().decode()
+
+
+@pytest.mark.parametrize(
+    ("typed", "said"),
+    [
+        ("1e-400", f"weight 1e-400 {WANTED}"),  # was: weight 0
+        ("-0", f"weight -0 {WANTED}"),  # was: weight 0
+        ("0", f"weight 0 {WANTED}"),
+        ("101", f"weight 101 {WANTED}"),
+        ("1e400", f"weight '1e400' {WANTED}"),  # was: weight inf
+        ("inf", f"weight 'inf' {WANTED}"),
+        ("nan", f"weight 'nan' {WANTED}"),
+        ("1_0", f"weight '1_0' {WANTED}"),  # was: saved, as 10
+        ("0,5", f"weight '0,5' {WANTED} (write decimals with a point: 0.5)"),
+    ],
+)
+def test_a_refused_weight_is_said_and_shown_back_as_typed(ws, typed, said):
+    path = ws.root / "profiles" / "ada.yaml"
+    with ws.serve():
+        status, page = save(ws, typed)
+    page = html.unescape(page)
+    assert status == 422
+    assert f"interests.robotics: {said}" in page
+    assert f'name="weight" value="{typed}"' in page  # the field as typed, to mend
+    assert path.read_text() == PROFILE
+
+
+def test_a_weight_in_the_range_written_with_an_exponent_is_saved(ws):
+    with ws.serve():
+        status, page = save(ws, "2.5e-1")  # its 303 followed: the page again
+    assert status == 200 and "Saved." in page
+    assert "robotics: 0.25" in (ws.root / "profiles" / "ada.yaml").read_text()
