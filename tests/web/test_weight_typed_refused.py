@@ -2,7 +2,8 @@
 it (`digest profile add --weight 1e-400`: "1e-400 is not in the range"), never as the number
 Python would read it as: a raw POST (the browser's own min and max stop these first) of 1e-400
 was refused as "weight 0", 1e400 as "weight inf", -0 as "weight 0", and the field came back
-"0" or "inf"; 1_0 was saved as 10. The real app on a loopback port, its form token, urllib."""
+"0" or "inf"; 1_0 was saved as 10. The form's papers a digest (max_papers) likewise: 1e-400 and -0
+were "got 0". The real app on a loopback port, its form token, urllib."""
 
 from __future__ import annotations
 
@@ -27,11 +28,18 @@ def ws(web_workspace: WebWorkspace) -> WebWorkspace:
     return web_workspace
 
 
-def save(ws: WebWorkspace, weight: str) -> tuple[int, str]:
-    """ada's form sent with robotics's weight typed as ``weight``: the answer's status and page."""
+def save(ws: WebWorkspace, weight: str, **fields: str) -> tuple[int, str]:
+    """ada's form sent with robotics's weight typed as ``weight`` (and ``fields``): the answer's
+    status and page."""
     signer = Signer.from_config(ws.config)
     token = signer.token("ada", NOW)
-    form = {"csrf": signer.form_token(token), "kw": "robotics", "weight": weight, "send_at": "07:00"}
+    form = {
+        "csrf": signer.form_token(token),
+        "kw": "robotics",
+        "weight": weight,
+        "send_at": "07:00",
+        **fields,
+    }
     data = urllib.parse.urlencode(form).encode()
     try:
         with urllib.request.urlopen(f"{ws.base_url}/u/{token}", data=data, timeout=30) as answer:
@@ -70,3 +78,17 @@ def test_a_weight_in_the_range_written_with_an_exponent_is_saved(ws):
         status, page = save(ws, "2.5e-1")  # its 303 followed: the page again
     assert status == 200 and "Saved." in page
     assert "robotics: 0.25" in (ws.root / "profiles" / "ada.yaml").read_text()
+
+
+@pytest.mark.parametrize("typed", ["1e-400", "-0", "0", "1001"])
+def test_a_refused_number_of_papers_is_said_as_typed(ws, typed):
+    """The form's other number field: 1e-400 and -0 were "got 0"."""
+    path = ws.root / "profiles" / "ada.yaml"
+    with ws.serve():
+        status, page = save(ws, "2", max_papers=typed)
+    page = html.unescape(page)
+    assert status == 422
+    said = f"max_papers: must be a whole number from 1 to 1000, got {typed}</pre>"  # all of it
+    assert said in page
+    assert f'value="{typed}"' in page
+    assert path.read_text() == PROFILE
