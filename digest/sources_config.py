@@ -38,6 +38,7 @@ DEFAULT_URLS = {
 _CATEGORY = re.compile(r"^[a-z-]+(?:\.[A-Za-z-]+)?$")
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._+-]*")
 _PLACEHOLDER = re.compile(r"\{[^{}\s]*\}")
+_DAY = r"\d{4}-\d\d-\d\d"  # a url's {date}, as resolved_url fills it in
 _KEY = re.compile(r"\bsources\[\d+\]\.url\b")  # url_key's words, in a saved note (rekeyed)
 
 
@@ -150,6 +151,12 @@ class SourceConfig:
             return ""
         placed = " (keeping its {date} or {categories})" if _PLACEHOLDER.search(self.url) else ""
         return f" (moved permanently to {moved}: update {key}{placed})"
+
+    def holds(self, url: str) -> bool:
+        """Whether ``url`` (a fetch's) is this source's address, of some day: its url with a date for
+        ``{date}`` and its categories now for ``{categories}`` (one fetched before they changed: not)."""
+        parts = re.split(r"(\{date\})", self.url.replace("{categories}", "+".join(self.categories)))
+        return re.fullmatch("".join(_DAY if p == "{date}" else re.escape(p) for p in parts), url) is not None
 
     def rekeyed(self, said: str, sources: Sequence[SourceConfig]) -> str:
         """``said`` (a fetch's saved detail, this source's) with the key of its url as ``sources``

@@ -140,7 +140,7 @@ def send(obj: Context, users: tuple[str, ...], dry_run: bool, force: bool, to_di
     from digest.errors import ConfigError, DeliveryError
     from digest.ingest import told
     from digest.ingest.fetch import FAILED as FETCH_FAILED
-    from digest.ingest.fetch_records import last_fetches
+    from digest.ingest.fetch_records import sources_fetches
     from digest.ingest.inbox import InboxError, wait_settled
     from digest.local_day import day_at
     from digest.profiles.load import load_profiles_lenient
@@ -239,7 +239,7 @@ def send(obj: Context, users: tuple[str, ...], dry_run: bool, force: bool, to_di
             say_kept(left, config.delivery.dir if config.delivery.transport == "file" else None)
             if waiting := waiting_in_inbox(config):  # `send` takes them in first; a dry run writes nothing
                 secho(f"note: {waiting}", fg="yellow", err=True)
-            last = last_fetches(store)  # each source's last fetch: read once, for both below
+            last = sources_fetches(store, config.sources)  # each source's last fetch: read once, for both
             first = [s.name for s in due_now(config, store, as_sent, now, last)]  # fetched first by `send`
             if due := due_to_fetch(first):
                 secho(f"note: {due}", fg="yellow", err=True)  # and fetches them first

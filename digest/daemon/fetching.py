@@ -22,7 +22,7 @@ from zoneinfo import ZoneInfo
 from digest.config import Config, SourceConfig
 from digest.ingest.fetch import EMPTY, FAILED, FetchOutcome
 from digest.ingest.fetch_all import fetch_with_missed
-from digest.ingest.fetch_records import FetchRecord, last_fetches
+from digest.ingest.fetch_records import FetchRecord, sources_fetches
 from digest.ingest.http import ARXIV_HOSTS, ARXIV_PACE, DEADLINE, Http
 from digest.models import Profile
 from digest.slots import due_slot, latest_slot, next_slot
@@ -146,7 +146,7 @@ def due_now(
     read here)."""
     if not config.sources:
         return []
-    last, grace = last_fetches(store) if last is None else last, config.scheduler.grace
+    last, grace = sources_fetches(store, config.sources) if last is None else last, config.scheduler.grace
     return [
         s
         for s in config.sources
@@ -173,7 +173,7 @@ def failed_for(
     (SourceConfig.rekeyed: a source added, removed or moved above it since the fetch)."""
     if not profiles:
         return []
-    last = last_fetches(store) if last is None else last
+    last = sources_fetches(store, config.sources) if last is None else last
     found = []
     for s in config.sources:
         f = last.get(s.name)

@@ -36,7 +36,7 @@ from digest.files import counted
 from digest.ingest import inbox as inbox_folder
 from digest.ingest.fetch import EMPTY, NOT_MODIFIED
 from digest.ingest.fetch import FAILED as FETCH_FAILED
-from digest.ingest.fetch_records import FetchRecord, last_fetches
+from digest.ingest.fetch_records import FetchRecord, last_fetches, sources_fetches
 from digest.ingest.stored_days import CATCH_UP
 from digest.models import Profile
 from digest.profiles.load import load_profiles_lenient
@@ -128,7 +128,7 @@ def collect_status(config: Config, now: dt.datetime, wall: dt.datetime | None = 
     waiting = tuple(inbox_folder.candidates(config.inbox)) if config.inbox.is_dir() else ()
     with Store(config.database, readonly=True) as store:
         outbox = Outbox(store)
-        fetches = last_fetches(store)
+        fetches = sources_fetches(store, config.sources)  # by the names now: a source renamed keeps its own
         sources = tuple((src.name, _rekeyed(fetches.get(src.name), src, config)) for src in config.sources)
         suppressions = Suppressions(store)
         blocked = {p.user: s for p in profiles if (s := suppressions.blocking(p)) is not None}
@@ -188,7 +188,7 @@ def collect_status(config: Config, now: dt.datetime, wall: dt.datetime | None = 
         found = workers(store, server_now, alive(config), running)
         return Status(
             now=now,
-            last_ingest=_ingested(store.last_ingest(), fetches),
+            last_ingest=_ingested(store.last_ingest(), last_fetches(store)),
             papers=store.paper_count(),
             readers=tuple(readers),
             profile_problems=tuple(problems),

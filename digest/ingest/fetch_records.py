@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from digest.ingest.fetch import FAILED, GONE
 from digest.store import Store
+
+if TYPE_CHECKING:
+    from digest.sources_config import SourceConfig
 
 
 @dataclass(frozen=True)
@@ -56,6 +62,23 @@ def last_fetches(store: Store) -> dict[str, FetchRecord]:
         out[source] = FetchRecord(
             source, url, attempted, outcome, detail, succeeded, wait, run_time(at, ran), succeeded_ran
         )
+    return out
+
+
+def sources_fetches(store: Store, sources: Sequence[SourceConfig]) -> dict[str, FetchRecord]:
+    """The latest attempt of each of ``sources`` (the config's), by its name now: the record of its
+    name, else the latest of another name whose url is the source's (SourceConfig.holds), said under
+    its name now: a source renamed in the config, its url the same, keeps its last fetch (`status`
+    says it, the daemon does not fetch it again as a new one), as it keeps what it fetched."""
+    last = last_fetches(store)
+    out = {}
+    for s in sources:
+        own = last.get(s.name)
+        if own is None:
+            held = [r for r in last.values() if s.holds(r.url)]
+            own = max(held, key=lambda r: r.attempted_at) if held else None
+        if own is not None:
+            out[s.name] = dataclasses.replace(own, source=s.name)
     return out
 
 

@@ -288,7 +288,10 @@ def test_run_once_says_a_document_it_cannot_read_once_and_the_daemons_log_keeps_
         assert done.stderr.count("not a listing dump") == 1 and "rejected" not in done.stdout
 
         # the daemon (a source it has not fetched yet, another bad dump): said in its log
-        ws.config_path.write_text(plain + "sources:\n" + every_day.format(name="hf2", base=server.url("")))
+        another = every_day.format(name="hf2", base=server.url("")).replace(
+            "daily_papers", "daily_papers?v=2"
+        )
+        ws.config_path.write_text(plain + "sources:\n" + another)  # not hf renamed: another url
         ws.dump("bad2.txt", "not a listing either\n")
         daemon = Daemon(ws.config, clock=lambda: dt.datetime.now(dt.UTC))
         with caplog.at_level(logging.INFO, logger="digest"):

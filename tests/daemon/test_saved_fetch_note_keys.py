@@ -4,8 +4,8 @@ reordered, one above removed or added), the note is said with the key as the con
 is said: by `digest status`, and by `digest send` and the daemon's pass, which say a source that
 failed a moment ago (not fetched again yet) that their digests go without. Before, `digest send`
 and `digest run --once` said the key of the fetch's time: "sources[1].url" for a source that is
-sources[0] now, sending the user to edit another source's url. A source renamed is another
-source to status (its fetches are kept by name): "never fetched", and fetched as one. Real `digest
+sources[0] now, sending the user to edit another source's url. A source renamed (its url the
+same) keeps its note, said under its name now (tests/daemon/test_renamed_source_fetches.py). Real `digest
 fetch`, `status`, `send` and `run --once` under libfaketime, a loopback server, on SQLite and
 PostgreSQL."""
 
@@ -53,7 +53,8 @@ def test_status_names_the_sources_key_as_the_config_is_now(mail_workspace, smtp_
             assert _gone_key(status) == [f"sources[{key}].url in {ws.config_path}"], status
         ws.config_path.write_text(text + "sources:\n" + other + gone.replace("name: gone", "name: lost"))
         status = digest_at(ws, "status", at=at(12, 7, 5)).stdout
-    assert "Source lost: never fetched\n" in status and "/gone: " not in status, status
+    assert _gone_key(status) == [f"sources[1].url in {ws.config_path}"], status
+    assert "Source lost: FETCH FAILED at 2026-12-12 07:00 UTC: " in status, status
 
 
 def test_send_says_a_failed_sources_key_as_the_config_is_now(mail_workspace, smtp_server):
