@@ -67,16 +67,19 @@ def last_fetches(store: Store) -> dict[str, FetchRecord]:
 
 def sources_fetches(store: Store, sources: Sequence[SourceConfig]) -> dict[str, FetchRecord]:
     """The latest attempt of each of ``sources`` (the config's), by its name now: the record of its
-    name, else the latest of another name whose url is the source's (SourceConfig.holds), said under
-    its name now: a source renamed in the config, its url the same, keeps its last fetch (`status`
-    says it, the daemon does not fetch it again as a new one), as it keeps what it fetched."""
+    name whose url is the source's (SourceConfig.holds), else the latest of another name with its
+    url, said under its name now, else its name's of another url (a source given another url, its
+    name kept): a source renamed in the config, its url the same, keeps its last fetch (`status`
+    says it, the daemon does not fetch it again as a new one), as it keeps what it fetched; and two
+    sources named by their places (url1, url2) swapped in the config each keep their own fetch,
+    not the other's."""
     last = last_fetches(store)
     out = {}
     for s in sources:
         own = last.get(s.name)
-        if own is None:
+        if own is None or not s.holds(own.url):
             held = [r for r in last.values() if s.holds(r.url)]
-            own = max(held, key=lambda r: r.attempted_at) if held else None
+            own = max(held, key=lambda r: r.attempted_at) if held else own
         if own is not None:
             out[s.name] = dataclasses.replace(own, source=s.name)
     return out
