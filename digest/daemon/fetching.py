@@ -11,7 +11,6 @@ the store and fetches what is due, through the same ``fetch_source`` as `digest 
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import logging
 import threading
@@ -22,7 +21,7 @@ from zoneinfo import ZoneInfo
 from digest.config import Config, SourceConfig
 from digest.ingest.fetch import EMPTY, FAILED, FetchOutcome
 from digest.ingest.fetch_all import fetch_with_missed
-from digest.ingest.fetch_records import FetchRecord, sources_fetches
+from digest.ingest.fetch_records import FetchRecord, rekeyed, sources_fetches
 from digest.ingest.http import ARXIV_HOSTS, ARXIV_PACE, DEADLINE, Http
 from digest.models import Profile
 from digest.slots import due_slot, latest_slot, next_slot
@@ -170,7 +169,7 @@ def failed_for(
     past the time these readers wait for them, so the digests made now go without them. No digest
     made: none goes without them (a source's ``when`` times come whoever is served). ``last``: as
     :func:`due_now`'s. Each note names the key of its source's url as the config is now
-    (SourceConfig.rekeyed: a source added, removed or moved above it since the fetch)."""
+    (fetch_records.rekeyed: a source added, removed or moved above it since the fetch)."""
     if not profiles:
         return []
     last = sources_fetches(store, config.sources) if last is None else last
@@ -181,7 +180,7 @@ def failed_for(
             continue  # the readers' moments looked at only for a source that failed (of every reader's)
         moment = latest_fetch_moment(s, profiles, config.timezone, now)
         if moment is not None and f.attempted_at >= moment:
-            found.append(dataclasses.replace(f, detail=s.rekeyed(f.detail, config.sources)))
+            found.append(rekeyed(f, s, config.sources))
     return found
 
 

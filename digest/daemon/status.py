@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from digest.config import Config, SourceConfig
+from digest.config import Config
 from digest.daemon.agree import alive, running_worker
 from digest.daemon.claims import Worker, workers
 from digest.daemon.clocks import server_time
@@ -36,7 +35,7 @@ from digest.files import counted
 from digest.ingest import inbox as inbox_folder
 from digest.ingest.fetch import EMPTY, NOT_MODIFIED
 from digest.ingest.fetch import FAILED as FETCH_FAILED
-from digest.ingest.fetch_records import FetchRecord, last_fetches, sources_fetches
+from digest.ingest.fetch_records import FetchRecord, last_fetches, rekeyed, sources_fetches
 from digest.ingest.stored_days import CATCH_UP
 from digest.models import Profile
 from digest.profiles.load import load_profiles_lenient
@@ -116,11 +115,6 @@ def _counted(store: Store, config: Config, active: list[Profile], now: dt.dateti
     return {}
 
 
-def _rekeyed(record: FetchRecord | None, source: SourceConfig, config: Config) -> FetchRecord | None:
-    """The source's last fetch, the key its note names (sources[0].url) as the config is now."""
-    return record and dataclasses.replace(record, detail=source.rekeyed(record.detail, config.sources))
-
-
 def collect_status(config: Config, now: dt.datetime, wall: dt.datetime | None = None) -> Status:
     """What `digest status` shows at ``now``; ``wall``: this machine's clock (by default read
     now), whose skew off the database server's is left out of the workers' times."""
@@ -129,7 +123,9 @@ def collect_status(config: Config, now: dt.datetime, wall: dt.datetime | None = 
     with Store(config.database, readonly=True) as store:
         outbox = Outbox(store)
         fetches = sources_fetches(store, config.sources)  # by the names now: a source renamed keeps its own
-        sources = tuple((src.name, _rekeyed(fetches.get(src.name), src, config)) for src in config.sources)
+        sources = tuple(
+            (s.name, (f := fetches.get(s.name)) and rekeyed(f, s, config.sources)) for s in config.sources
+        )
         suppressions = Suppressions(store)
         blocked = {p.user: s for p in profiles if (s := suppressions.blocking(p)) is not None}
         active = [p for p in profiles if not p.paused and p.user not in blocked]

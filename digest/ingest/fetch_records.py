@@ -65,6 +65,13 @@ def last_fetches(store: Store) -> dict[str, FetchRecord]:
     return out
 
 
+def rekeyed(record: FetchRecord, source: SourceConfig, sources: Sequence[SourceConfig]) -> FetchRecord:
+    """``record`` (``source``'s last fetch) with its note naming the key of the source's url as
+    ``sources`` (the config's) has it now (SourceConfig.rekeyed: a source added, removed or moved
+    above it since the fetch): what `digest status`, `send` and the daemon's pass say."""
+    return dataclasses.replace(record, detail=source.rekeyed(record.detail, sources))
+
+
 def sources_fetches(store: Store, sources: Sequence[SourceConfig]) -> dict[str, FetchRecord]:
     """The latest attempt of each of ``sources`` (the config's), by its name now: the record of its
     name whose url is the source's (SourceConfig.holds), else the latest of another name with its
