@@ -39,7 +39,10 @@ _CATEGORY = re.compile(r"^[a-z-]+(?:\.[A-Za-z-]+)?$")
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._+-]*")
 _PLACEHOLDER = re.compile(r"\{[^{}\s]*\}")
 _DAY = r"\d{4}-\d\d-\d\d"  # a url's {date}, as resolved_url fills it in
-_KEY = re.compile(r"\bsources\[\d+\]\.url\b")  # url_key's words, in a saved note (rekeyed)
+# url_key's words in a saved note (rekeyed): where a note goes on after them (its file, its end,
+# url_note's "; the daemon asks again...", moved_note's ")" or " (keeping its ...)"), not a url's
+# text ("http://host/feeds/sources[0].url: HTTP 404")
+_KEY = re.compile(r"\bsources\[\d+\]\.url(?= in /|\Z|; |\)(?:\Z|[; ])| \(keeping its )")
 
 
 class OneOrMore(Check):

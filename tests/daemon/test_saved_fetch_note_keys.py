@@ -78,3 +78,19 @@ def test_a_daemon_pass_says_a_failed_sources_key_as_the_config_is_now(mail_works
         ran = digest_at(ws, "run", "--once", at=at(12, 7, 5))
     assert "gone: not fetched, so these digests go without it: its fetch failed at 07:00" in ran.stderr
     assert _gone_key(ran.stderr) == [f"sources[0].url in {ws.config_path}"], ran.stderr
+
+
+def test_a_url_that_reads_like_a_key_is_said_as_it_is(mail_workspace, smtp_server):
+    # a url of the source holding "sources[0].url" (a path of the server's): the note says it, not
+    # the key as the config is now ("http://.../feeds/sources[1].url: HTTP 404" before)
+    ws = mail_workspace
+    ws.profile("ada", 'email: ada@example.org\ninterests: [neuromorphic]\nsend_at: "07:00"\n')
+    text = ws.config_path.read_text()
+    with LocalHttpServer(hf_and_feed()) as server:
+        odd = server.url("/feeds/sources[0].url")
+        ws.config_path.write_text(
+            text + "sources:\n" + _source("other", server.url("/rss/cs.LG")) + _source("odd", odd)
+        )
+        digest_at(ws, "fetch", at=at(12, 7, 0), code=1)
+        status = digest_at(ws, "status", at=at(12, 7, 5)).stdout
+    assert f"{odd}: HTTP 404 Not Found; check the source's url: sources[1].url in {ws.config_path}" in status
