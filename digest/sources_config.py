@@ -39,10 +39,10 @@ _CATEGORY = re.compile(r"^[a-z-]+(?:\.[A-Za-z-]+)?$")
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._+-]*")
 _PLACEHOLDER = re.compile(r"\{[^{}\s]*\}")
 _DAY = r"\d{4}-\d\d-\d\d"  # a url's {date}, as resolved_url fills it in
-# url_key's words in a saved note (rekeyed): where a note goes on after them (its file, its end,
-# url_note's "; the daemon asks again...", moved_note's ")" or " (keeping its ...)"), not a url's
-# text ("http://host/feeds/sources[0].url: HTTP 404")
-_KEY = re.compile(r"\bsources\[\d+\]\.url(?= in /|\Z|; |\)(?:\Z|[; ])| \(keeping its )")
+# url_key's words in a saved note (rekeyed), with the file they named then: where a note goes on after
+# them (its end, url_note's "; the daemon asks again...", moved_note's ")" or " (keeping its ...)"),
+# not a url's text ("http://host/feeds/sources[0].url: HTTP 404")
+_KEY = re.compile(r"\bsources\[\d+\]\.url(?: in /.*?)?(?=\Z|; |\)(?:\Z|[; ])| \(keeping its )")
 
 
 class OneOrMore(Check):
@@ -161,13 +161,15 @@ class SourceConfig:
         parts = re.split(r"(\{date\})", self.url.replace("{categories}", "+".join(self.categories)))
         return re.fullmatch("".join(_DAY if p == "{date}" else re.escape(p) for p in parts), url) is not None
 
-    def rekeyed(self, said: str, sources: Sequence[SourceConfig]) -> str:
+    def rekeyed(self, said: str, sources: Sequence[SourceConfig], config_file: Path | None) -> str:
         """``said`` (a fetch's saved detail, this source's) with the key of its url as ``sources``
-        has it now: a source added or removed above it since the fetch moves it (sources[0] is
-        sources[1] now), and `digest status` says the key the user is to edit today."""
+        has it now, in ``config_file`` (url_key's): a source added or removed above it since the
+        fetch moves it (sources[0] is sources[1] now), the config moved or read from another file
+        names another, and `digest status` says the key the user is to edit today."""
         if self not in sources:
             return said
-        return _KEY.sub(f"sources[{list(sources).index(self)}].url", said)
+        key = self.url_key(sources, config_file)
+        return _KEY.sub(lambda _: key, said)
 
     def url_key(self, sources: Sequence[SourceConfig], config_file: Path | None) -> str:
         """The key that holds this source's address: ``sources[0].url in /.../config.yaml``

@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 from digest.config import Config, SourceConfig
 from digest.daemon.status_readers import shown_at
 from digest.ingest.fetch import GONE, source_day
-from digest.ingest.fetch_records import FetchRecord, run_time
+from digest.ingest.fetch_records import FetchRecord, config_file, run_time
 from digest.ingest.missed_days import (
     AT_EACH,
     AT_EACH_LEFT,
@@ -79,7 +79,7 @@ def failed_days(
             end = a.day + dt.timedelta(days=CATCH_UP) + (today - own)  # its source's day a week after it
             left = left_by_stop(a.detail)  # never asked for: not "again"
             given_up = (NEVER_CAME_LEFT if left else NEVER_CAME).format(end + dt.timedelta(days=1))
-            said = src.rekeyed(a.detail, config.sources)
+            said = src.rekeyed(a.detail, config.sources, config_file(config))
             at = _made_by(store, src, a.attempted_at, f, a.url)
             if f is not None and a.url == f.url:  # the source's line says how it failed
                 if n < len(aged):

@@ -180,7 +180,7 @@ def failed_for(
             continue  # the readers' moments looked at only for a source that failed (of every reader's)
         moment = latest_fetch_moment(s, profiles, config.timezone, now)
         if moment is not None and f.attempted_at >= moment:
-            found.append(rekeyed(f, s, config.sources))
+            found.append(rekeyed(f, s, config))
     return found
 
 

@@ -124,7 +124,7 @@ def collect_status(config: Config, now: dt.datetime, wall: dt.datetime | None = 
         outbox = Outbox(store)
         fetches = sources_fetches(store, config.sources)  # by the names now: a source renamed keeps its own
         sources = tuple(
-            (s.name, (f := fetches.get(s.name)) and rekeyed(f, s, config.sources)) for s in config.sources
+            (s.name, (f := fetches.get(s.name)) and rekeyed(f, s, config)) for s in config.sources
         )
         suppressions = Suppressions(store)
         blocked = {p.user: s for p in profiles if (s := suppressions.blocking(p)) is not None}

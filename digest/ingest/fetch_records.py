@@ -6,12 +6,14 @@ import dataclasses
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from digest.ingest.fetch import FAILED, GONE
 from digest.store import Store
 
 if TYPE_CHECKING:
+    from digest.config import Config
     from digest.sources_config import SourceConfig
 
 
@@ -65,11 +67,18 @@ def last_fetches(store: Store) -> dict[str, FetchRecord]:
     return out
 
 
-def rekeyed(record: FetchRecord, source: SourceConfig, sources: Sequence[SourceConfig]) -> FetchRecord:
+def rekeyed(record: FetchRecord, source: SourceConfig, config: Config) -> FetchRecord:
     """``record`` (``source``'s last fetch) with its note naming the key of the source's url as
-    ``sources`` (the config's) has it now (SourceConfig.rekeyed: a source added, removed or moved
-    above it since the fetch): what `digest status`, `send` and the daemon's pass say."""
-    return dataclasses.replace(record, detail=source.rekeyed(record.detail, sources))
+    ``config`` has it now (SourceConfig.rekeyed: a source added, removed or moved above it since
+    the fetch, the config's file moved): what `digest status`, `send` and the daemon's pass say."""
+    return dataclasses.replace(
+        record, detail=source.rekeyed(record.detail, config.sources, config_file(config))
+    )
+
+
+def config_file(config: Config) -> Path | None:
+    """The config's file named in full, as the notes that name a key in it say it (None: no file)."""
+    return config.path.absolute() if config.path else None
 
 
 def sources_fetches(store: Store, sources: Sequence[SourceConfig]) -> dict[str, FetchRecord]:

@@ -80,6 +80,21 @@ def test_a_daemon_pass_says_a_failed_sources_key_as_the_config_is_now(mail_works
     assert _gone_key(ran.stderr) == [f"sources[0].url in {ws.config_path}"], ran.stderr
 
 
+def test_status_and_send_name_the_config_file_read_now(mail_workspace, smtp_server):
+    # Before: "check the source's url: sources[1].url in .../config.yaml", the file the fetch read,
+    # after the config was moved to .../digest.yaml (`--config` naming it): another file to edit
+    ws = mail_workspace
+    with LocalHttpServer(hf_and_feed()) as server:
+        text, other, gone = _failed_as_second(ws, server)
+        moved = ws.config_path.with_name("digest.yaml")
+        ws.config_path.rename(moved)
+        ws.config_path = moved
+        status = digest_at(ws, "status", at=at(12, 7, 5)).stdout
+        sent = digest_at(ws, "send", at=at(12, 7, 5))
+    assert _gone_key(status) == [f"sources[1].url in {moved}"], status
+    assert _gone_key(sent.stderr) == [f"sources[1].url in {moved}"], sent.stderr
+
+
 def test_a_url_that_reads_like_a_key_is_said_as_it_is(mail_workspace, smtp_server):
     # a url of the source holding "sources[0].url" (a path of the server's): the note says it, not
     # the key as the config is now ("http://.../feeds/sources[1].url: HTTP 404" before)
