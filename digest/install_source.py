@@ -16,7 +16,6 @@ EXTERNALLY-MANAGED): digest was installed in it so.
 from __future__ import annotations
 
 import json
-import shlex
 import site
 import sys
 import sysconfig
@@ -24,6 +23,8 @@ from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
+
+from digest.shell_text import shell_word
 
 NAME = "digest"
 
@@ -45,7 +46,7 @@ def reinstall(package: Path) -> Reinstall | None:
         dist = metadata.distribution(NAME)
     except metadata.PackageNotFoundError:
         return None
-    pip = f"{shlex.quote(sys.executable)} -m pip install --force-reinstall --no-deps"
+    pip = f"{shell_word(sys.executable)} -m pip install --force-reinstall --no-deps"
     if _in_user_site(dist):  # `pip install --user`: without it pip moves digest out of ~/.local
         pip += " --user"
     managed = Path(sysconfig.get_path("stdlib")) / "EXTERNALLY-MANAGED"  # PEP 668: a distribution's
@@ -58,7 +59,7 @@ def reinstall(package: Path) -> Reinstall | None:
     if not isinstance(direct, dict) or not isinstance(direct.get("url"), str):
         if not _holds(dist, package):
             return None
-        return Reinstall(None, unknown=f"{pip} --index-url URL {shlex.quote(f'{NAME}=={dist.version}')}")
+        return Reinstall(None, unknown=f"{pip} --index-url URL {shell_word(f'{NAME}=={dist.version}')}")
     url: str = direct["url"]
     dir_info = direct.get("dir_info")
     if isinstance(dir_info, dict):
@@ -77,14 +78,14 @@ def reinstall(package: Path) -> Reinstall | None:
         source = f"{vcs['vcs']}+{url}@{vcs['commit_id']}"  # the commit installed, not the branch now
         sub = direct.get("subdirectory")
         source += f"#subdirectory={sub}" if sub else ""
-        return Reinstall(f"{pip} {shlex.quote(source)}")
+        return Reinstall(f"{pip} {shell_word(source)}")
     return _from(pip, _local(url), url)  # an archive: a wheel or sdist file, or one from a URL
 
 
 def _from(pip: str, local: Path | None, url: str) -> Reinstall:
     """``pip`` installing from ``local`` (a folder or file here), else from ``url``; a local one since
     removed is said (the command, as it is, would not run)."""
-    command = f"{pip} {shlex.quote(str(local) if local else url)}"
+    command = f"{pip} {shell_word(str(local) if local else url)}"
     return Reinstall(command, gone=local if local is not None and not local.exists() else None)
 
 

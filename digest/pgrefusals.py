@@ -28,7 +28,6 @@ import logging
 import os
 import re
 import select
-import shlex
 import threading
 import time
 from pathlib import Path
@@ -40,6 +39,7 @@ from digest.lookups import name_unresolved
 from digest.pggrants import sql_role
 from digest.pghosts import each_host, first_answered, one_attempt, one_host
 from digest.pgoptions import named_service
+from digest.shell_text import shell_word
 
 log = logging.getLogger(__name__)
 
@@ -162,10 +162,10 @@ def _lasting(code: str | None, user: str, db: str, server: str) -> str | None:
             "the role in the URL (or PGUSER), or on the server pg_hba.conf or the role (ALTER ROLE ... LOGIN)"
         )
     if code == "3D000":  # invalid_catalog_name
-        named = ("-- " if db.startswith("-") else "") + shlex.quote(db)  # else taken for an option
+        named = ("-- " if db.startswith("-") else "") + shell_word(db)  # else taken for an option
         return (
             f"database {db!r} does not exist on PostgreSQL{server}; create it (createdb -O "
-            f"{shlex.quote(user)} {named}) or fix the database's name in the URL (or PGDATABASE)"
+            f"{shell_word(user)} {named}) or fix the database's name in the URL (or PGDATABASE)"
         )
     if code == "42501":  # insufficient_privilege: CONNECT revoked
         return (

