@@ -290,6 +290,7 @@ class Config:
     smtp_given: bool = True  # False: no smtp.from (digest.deliver.senders.check_transport)
     web_given: bool = False  # a `web:` key in the file, whatever it sets (signing.add_secret_env)
     web_braced: bool = False  # written `web: {...}` (flow style): a line under it is not read
+    web_null: str | None = None  # written `web: ~` (or null): a line under it is not read either
 
 
 def find_config_path(explicit: str | os.PathLike[str] | None) -> Path:
@@ -321,4 +322,7 @@ def parse_config(data: Any, path: Path) -> Config:
     smtp = data.get("smtp")
     smtp_given = isinstance(smtp, dict) and smtp.get("from") is not None
     braced = isinstance(web := data.get("web"), yamlio.Mapping) and web.braced
-    return Config(path=path, smtp_given=smtp_given, web_given="web" in data, web_braced=braced, **values)
+    null = data.null_written("web") if isinstance(data, yamlio.Mapping) else None
+    return Config(
+        path=path, smtp_given=smtp_given, web_given="web" in data, web_braced=braced, web_null=null, **values
+    )

@@ -168,6 +168,11 @@ def add_secret_env(config: Config, also: str = "") -> str:
     (`web: {}`, `port: 8025`)."""
     if not config.web_given and config.web == WebConfig():
         return f"add `web: {{secret_env: DIGEST_SECRET}}`{f' and {also}' if also else ''} to the config"
+    if config.web_null:  # nor one under `web: ~`: the line replaced
+        added = f", and add {also} to the config" if also else ""
+        return (
+            f"replace the config's `web: {config.web_null}` with `web: {{secret_env: DIGEST_SECRET}}`{added}"
+        )
     also = f", and {also} to the config" if also else ""
     if config.web_braced:  # a line under `web: {port: 8081}` is not valid YAML
         return f"add `secret_env: DIGEST_SECRET` inside the braces of the config's `web: {{...}}`{also}"

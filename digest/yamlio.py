@@ -39,10 +39,12 @@ BASE_60 = re.compile(r"[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+(?:\.[0-9_]*)?")
 class Mapping(dict):
     """A YAML mapping as a dict, with the 1-based line of each key (``line(key)``), the text
     of each unquoted number as written (``written(key)``: ``0700`` where the value is 448), and
-    whether it is written in braces (``braced``: `{port: 8081}`, where a key goes inside them)."""
+    whether it is written in braces (``braced``: `{port: 8081}`, where a key goes inside them), and
+    the text of each null written (``null_written(key)``: ``~``, ``null``; none for a bare `key:`)."""
 
     lines: dict[Any, int]
     numbers: dict[Any, str]
+    nulls: dict[Any, str]
     braced: bool = False
 
     def line(self, key: Any) -> int | None:
@@ -50,6 +52,9 @@ class Mapping(dict):
 
     def written(self, key: Any) -> str | None:
         return getattr(self, "numbers", {}).get(key)
+
+    def null_written(self, key: Any) -> str | None:
+        return getattr(self, "nulls", {}).get(key)
 
 
 class Sequence(list):
@@ -79,6 +84,7 @@ def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> Any:
     data.update(loader.construct_mapping(node))  # flattens merge keys (<<) into node.value
     lines: dict[Any, int] = {}
     numbers: dict[Any, str] = {}
+    nulls: dict[Any, str] = {}
     for key_node, value_node in node.value:
         key = loader.construct_object(key_node)
         # the last of a key: one given beside a merge (<<) overrides the merged one (its value is the dict's)
@@ -87,7 +93,11 @@ def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> Any:
             numbers[key] = value_node.value
         else:
             numbers.pop(key, None)
-    data.lines, data.numbers, data.braced = lines, numbers, bool(node.flow_style)
+        if isinstance(value_node, yaml.ScalarNode) and value_node.tag == _NULL_TAG and value_node.value:
+            nulls[key] = value_node.value
+        else:
+            nulls.pop(key, None)
+    data.lines, data.numbers, data.nulls, data.braced = lines, numbers, nulls, bool(node.flow_style)
 
 
 def _construct_sequence(loader: _Loader, node: yaml.SequenceNode) -> Any:
@@ -97,6 +107,7 @@ def _construct_sequence(loader: _Loader, node: yaml.SequenceNode) -> Any:
 
 
 _NUMBER_TAGS = ("tag:yaml.org,2002:int", "tag:yaml.org,2002:float")
+_NULL_TAG = "tag:yaml.org,2002:null"
 
 
 def _refuse_repeated_keys(root: yaml.Node) -> None:

@@ -127,3 +127,26 @@ def test_a_web_section_in_braces_is_told_to_take_the_key_inside_them(workspace):
         assert done.returncode == 0 and "secret" not in done.stderr, done.stderr
     ws.config_path.write_text(plain + "web: {host: 127.0.0.1}\n")  # `digest serve` says it so too
     assert f"web.secret_env: {inside} to sign them" in served_note(ws, DIGEST_SECRET=SECRET)
+
+
+def test_a_web_section_written_null_is_told_to_replace_that_line(workspace):
+    # Before: `web: ~` (and `web: null`) was told "add `secret_env: DIGEST_SECRET` under the config's
+    # `web:`", and the line so added under it made every command refuse the config: "not valid YAML,
+    # line 12, column 13: mapping values are not allowed in this context"
+    ws = workspace
+    ws.profile("ada", "email: ada@example.org\ninterests: [neuromorphic]\n")
+    plain = ws.config_path.read_text()
+    for null in ("~", "null"):
+        ws.config_path.write_text(plain + f"web: {null}\n")
+        said = dry_run(ws, DIGEST_SECRET=SECRET)
+        replace = f"replace the config's `web: {null}` with `web: {{secret_env: DIGEST_SECRET}}`"
+        assert said.returncode == 0, said.stderr
+        assert f"web.secret_env: {replace}, and add base_url (" in said.stderr, said.stderr
+        # done as said
+        text = plain + "web: {secret_env: DIGEST_SECRET}\nbase_url: https://digest.example.org\n"
+        ws.config_path.write_text(text)
+        done = dry_run(ws, DIGEST_SECRET=SECRET)
+        assert done.returncode == 0 and "secret" not in done.stderr, done.stderr
+    ws.config_path.write_text(plain + "base_url: https://digest.example.org\nweb: ~\n")  # `digest serve` too
+    replace = "replace the config's `web: ~` with `web: {secret_env: DIGEST_SECRET}` to sign them"
+    assert f"web.secret_env: {replace}" in served_note(ws, DIGEST_SECRET=SECRET)
