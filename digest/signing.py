@@ -152,7 +152,10 @@ def secret_unnamed(config: Config) -> str | None:
     if not os.environ.get("DIGEST_SECRET") or config.web.secret_env or config.web.secret_file:
         return None
     add = add_secret_env(
-        config, "" if config.base_url else "base_url (the address `digest serve` is reached at)"
+        config,
+        ""
+        if config.base_url
+        else "base_url (the address `digest serve` is reached at, e.g. `base_url: https://digest.example.org`)",
     )
     return (
         "no web.secret_env or secret_file: the emails' unsubscribe is a mailto: alone, with no links to the "

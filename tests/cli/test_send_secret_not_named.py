@@ -51,4 +51,7 @@ def test_without_base_url_the_note_names_it_too(mail_workspace):
     ws = mail_workspace
     ws.profile("ada", "email: ada@example.org\ninterests: [neuromorphic]\n")
     said = send(ws, "--dry-run", DIGEST_SECRET="x" * 64).stderr
-    assert f"{NOTE} and base_url (the address `digest serve` is reached at) to the config" in said, said
+    example = "e.g. `base_url: https://digest.example.org`"  # was without a value to copy
+    assert (
+        f"{NOTE} and base_url (the address `digest serve` is reached at, {example}) to the config" in said
+    ), said

@@ -51,7 +51,10 @@ def test_without_base_url_it_is_named_beside(workspace):
     ws.config_path.write_text(ws.config_path.read_text() + "web:\n  port: 8081\n")
     ws.profile("ada", "email: ada@example.org\ninterests: [neuromorphic]\n")
     said = dry_run(ws, DIGEST_SECRET=SECRET).stderr
-    beside = ", and base_url (the address `digest serve` is reached at) to the config to sign the links"
+    beside = (
+        ", and base_url (the address `digest serve` is reached at, e.g. "
+        "`base_url: https://digest.example.org`) to the config to sign the links"
+    )
     assert f"{UNDER_WEB}{beside}" in said, said
 
 
