@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from digest.cli.common import secho
-from digest.cli.renamed_user import typed
+from digest.cli.renamed_user import Value, typed
 from digest.keyword_checks import comma_parts
 
 
@@ -18,7 +18,7 @@ def one_keyword(source: Any, user: str, keyword: str) -> None:
     keyword = " ".join(keyword.split())
     if len(parts := comma_parts(keyword)) > 1:
         # the parts given first (a profile's last keyword is not removed), then the whole (else kept)
-        removal = typed("profile", "remove", user, keyword).format()
+        removal = typed("profile", "remove", user, Value(keyword)).format()
         secho(
             f"note: {source}: interests: {keyword!r} is one keyword with a comma in it (scored as one "
             f"phrase), written in quotes, which say so; for {len(parts)} keywords, give each to its own "
@@ -32,7 +32,7 @@ def one_term(source: Any, user: str, term: str) -> None:
     the command that wrote it, as :func:`one_keyword` says a keyword."""
     if len(parts := comma_parts(term)) > 1:
         # the parts given first, then the whole removed (else kept beside them), as for a keyword
-        removal = typed("profile", "exclude", user, term, "--remove").format()
+        removal = typed("profile", "exclude", user, Value(term), "--remove").format()
         secho(
             f"note: {source}: exclude: {term!r} is one excluded term with a comma in it (a "
             f"paper is left out only if it holds all of it), written in quotes, which say so; for "

@@ -168,13 +168,12 @@ def profile_add(obj: Context, user: str, keyword: str, weight: float | None) -> 
     Example:
       digest profile add ada "event cameras" --weight 2
     """
-    from digest.cli.renamed_user import found_named, given, typed
+    from digest.cli.renamed_user import Value, found_named, given, typed
     from digest.profiles.changes import add_interest
     from digest.profiles.edit import RUN_AGAIN, apply_edit
 
-    found_named(
-        obj.config, user, now_utc(), typed("profile", "add", "{}", keyword, *given(("--weight", weight)))
-    )
+    again = typed("profile", "add", "{}", Value(keyword), *given(("--weight", weight)))
+    found_named(obj.config, user, now_utc(), again)
     # KEYWORD is one argument, so one keyword whatever commas it holds: written in quotes, which say so
     edited = apply_edit(
         obj.config,
@@ -201,11 +200,11 @@ def profile_remove(obj: Context, user: str, keyword: str) -> None:
     Example:
       digest profile remove ada neuromorphic
     """
-    from digest.cli.renamed_user import found_named, typed
+    from digest.cli.renamed_user import Value, found_named, typed
     from digest.profiles.changes import remove_interest
     from digest.profiles.edit import RUN_AGAIN, apply_edit
 
-    found_named(obj.config, user, now_utc(), typed("profile", "remove", "{}", keyword))
+    found_named(obj.config, user, now_utc(), typed("profile", "remove", "{}", Value(keyword)))
     edited = apply_edit(
         obj.config, user, lambda data, path: remove_interest(data, keyword, path), then=RUN_AGAIN
     )
@@ -227,11 +226,11 @@ def profile_exclude(obj: Context, user: str, term: str, remove: bool) -> None:
       digest profile exclude ada medical --remove
     """
     from digest.cli.comma_notes import one_term
-    from digest.cli.renamed_user import found_named, typed
+    from digest.cli.renamed_user import Value, found_named, typed
     from digest.profiles.changes import add_exclude, remove_exclude
     from digest.profiles.edit import RUN_AGAIN, apply_edit
 
-    again = typed("profile", "exclude", "{}", term, *(["--remove"] if remove else []))
+    again = typed("profile", "exclude", "{}", Value(term), *(["--remove"] if remove else []))
     found_named(obj.config, user, now_utc(), again)
 
     # TERM is one argument, so one term whatever commas it holds ("O'Brien, J."): written in quotes, which

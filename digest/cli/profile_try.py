@@ -38,7 +38,7 @@ def profile_test(obj: Context, user: str, keyword: str, weight: float | None, da
       digest profile test ada "event cameras"
       digest profile test ada SNN --weight 2 --days 7
     """
-    from digest.cli.renamed_user import given, load_named, typed
+    from digest.cli.renamed_user import Value, given, load_named, typed
     from digest.files import counted
     from digest.select.explore import try_keyword
     from digest.store import Store
@@ -49,7 +49,7 @@ def profile_test(obj: Context, user: str, keyword: str, weight: float | None, da
         ("--days", days if days != DAYS else None),
         ("--show", show if show != SHOW else None),
     )
-    profile = load_named(config, user, now_utc(), typed("profile", "test", "{}", keyword, *asked))
+    profile = load_named(config, user, now_utc(), typed("profile", "test", "{}", Value(keyword), *asked))
     say_profile_notes(profile)
     with Store(config.database) as store:
         trial = try_keyword(store, profile, keyword, weight, days, config)

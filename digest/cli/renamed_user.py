@@ -38,11 +38,24 @@ def found_named(config: Any, user: str, now: dt.datetime, again: str) -> None:
         find_profile_file(config, user)
 
 
+class Value(str):
+    """A word of :func:`typed` given as the user typed a value (a keyword, an excluded term), not an
+    option: one that starts with '-' ("-foo") is said after ``--`` (else read as an option)."""
+
+
 def typed(*words: str) -> str:
     """The command to use again, as typed (quoted for the shell: :func:`shell_word`), the user's
     place ``{}``: ``typed("profile", "add", "{}", "event cameras")`` is `digest profile add {} 'event
     cameras'`. Every command a message suggests is said through it: a user id (letters, digits, '.',
-    '_', '-') or a paper id needs no quotes, but a path, a keyword, an address may ("o'brien@...")."""
+    '_', '-') or a paper id needs no quotes, but a path, a keyword, an address may ("o'brien@...").
+    A :class:`Value` that starts with '-' goes last, after ``--`` (the options before it): `digest
+    profile exclude ada --remove -- -foo`, where `... ada -foo --remove` is refused ("No such option")."""
+    if any(isinstance(w, Value) and w.startswith("-") for w in words):
+        words = (
+            *(w for w in words if not isinstance(w, Value)),
+            "--",
+            *(w for w in words if isinstance(w, Value)),
+        )
     quoted = (w if w == "{}" else shell_word(w).replace("{", "{{").replace("}", "}}") for w in words)
     return " ".join(("digest", *quoted))
 
