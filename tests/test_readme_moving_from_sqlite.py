@@ -2,10 +2,14 @@
 switch was `$EDITOR config.yaml  # database: postgresql://db1.example.org/digest`, which where no
 EDITOR is set (a root shell over sudo, a fresh account) runs the config's path as a command,
 "bash: config.yaml: command not found", and leaves the workers started next on the SQLite file.
-The step is a command that writes the `database:` line `digest db migrate` ends with."""
+The step is a command that writes the `database:` line `digest db migrate` ends with, in the config
+the daemon read (README's digest.service: --config /etc/digest/config.yaml), which the copy reads
+too. Before, both read ./config.yaml, the folder the admin's shell was in (root's home: "sed: can't
+read config.yaml: No such file or directory", and migrate "no such configuration file")."""
 
 from __future__ import annotations
 
+import re
 import subprocess
 from pathlib import Path
 
@@ -25,18 +29,34 @@ def test_no_step_needs_an_editor_variable():
 
 
 def test_the_switch_writes_the_database_line_migrate_ends_with(tmp_path):
-    (switch,) = [line for line in _block() if "config.yaml" in line and "database:" in line]
+    (switch,) = [line for line in _block() if line.startswith("sed ") and "database:" in line]
     assert f"ends with the `database:` line to write: {URL}," in "\n".join(_block())
     for config in (
         (ROOT / "config.example.yaml").read_text(encoding="utf-8"),
         "database: digest.db   # the SQLite file\ninbox: inbox\nprofiles: profiles\n",
     ):
         (tmp_path / "config.yaml").write_text(config)
-        done = subprocess.run(
-            ["bash", "-c", switch], cwd=tmp_path, capture_output=True, text=True, timeout=30
+        done = subprocess.run(  # from another folder: the config is named whole
+            ["bash", "-c", f"CONFIG={tmp_path / 'config.yaml'}\n{switch}"],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=30,
         )
         assert done.returncode == 0 and not done.stderr, done.stderr
         after = (tmp_path / "config.yaml").read_text()
         assert yaml.safe_load(after)["database"] == URL
         changed = [(a, b) for a, b in zip(config.splitlines(), after.splitlines(), strict=True) if a != b]
         assert len(changed) == 1 and changed[0][0].startswith("database: digest.db"), changed
+
+
+def test_the_copy_and_the_switch_name_the_config_the_daemon_reads():
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    unit = text.split("(`/etc/systemd/system/digest.service`):", 1)[1].split("```", 2)[1]
+    (read,) = re.findall(r"--config (\S+) run\n", unit)
+    block = _block()
+    assert block[0].split("#")[0].strip() == f"CONFIG={read}", block[0]
+    (migrate,) = [line for line in block if " db migrate " in line]
+    assert ' digest --config "$CONFIG" db migrate ' in migrate, migrate
+    (switch,) = [line for line in block if line.startswith("sed ") and "database:" in line]
+    assert switch.split("#")[0].rstrip().endswith(' "$CONFIG"'), switch
