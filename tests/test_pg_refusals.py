@@ -164,6 +164,24 @@ def test_the_createdb_said_runs_as_copied_for_a_database_named_with_a_leading_hy
             connection.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
 
 
+def test_the_createdb_said_writes_a_database_name_with_a_single_quote_in_double_quotes(login):
+    # was: createdb -O R 'o'"'"'brien papers ...' (right, hard to read); run as copied either way
+    database = f"o'brien papers {uuid.uuid4().hex[:6]}"
+    try:
+        said = str(refused(login.url(database=database.replace("'", "%27").replace(" ", "%20"))))
+        command = said.split("create it (", 1)[1].split(") or fix", 1)[0]
+        assert command == f'createdb -O {login.role} "{database}"', said
+        env = {**os.environ, **({"PGPASSWORD": ADMIN_PASSWORD} if ADMIN_PASSWORD else {})}
+        done = subprocess.run(["bash", "-c", command], env=env, capture_output=True, text=True)
+        assert done.returncode == 0, (command, done.stderr)
+        with admin() as connection:
+            made = connection.execute("SELECT 1 FROM pg_database WHERE datname = %s", (database,)).fetchone()
+        assert made == (1,)
+    finally:
+        with admin() as connection:
+            connection.execute(f'''DROP DATABASE IF EXISTS "{database}" WITH (FORCE)''')
+
+
 @contextlib.contextmanager
 def hba_rejecting(role: str) -> Iterator[None]:
     """The server's pg_hba.conf with a first line that rejects ``role`` from anywhere."""
