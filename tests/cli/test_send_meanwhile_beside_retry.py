@@ -6,20 +6,27 @@ Before, the retry's row was all: the period's row was left out (the reader had a
 line that would have said it ("digest for r1 (...) not queued: the period has one already") is left
 out of `digest send`'s log, for its row (said_once.SEND_ROWS): the reader's new digest vanished unsaid.
 
-Real parts: a real `digest send` process, aiosmtpd on loopback, SQLite. The other send is a trigger of
-the database storing its digest for the reader just before this send stores its own: the moment two
-sends at once on PostgreSQL meet only by chance."""
+Real parts: a real `digest send` process with its clock at a given moment (libfaketime: the trigger's
+'now' is the send's, and a send begun just before midnight UTC would say the other's digest "sent on
+<the next day>"), aiosmtpd on loopback, SQLite. The other send is a trigger of the database storing its
+digest for the reader just before this send stores its own: the moment two sends at once on
+PostgreSQL meet only by chance."""
 
 from __future__ import annotations
 
+import datetime as dt
+import os
 import sqlite3
 import subprocess
 
+from helpers.faked import clock_at, needs_faketime
 from helpers.send_process import readers_to_send
 
 from conftest import Workspace
 
-MIME = b"Subject: Digest\r\n\r\nHi\r\n"
+pytestmark = needs_faketime
+
+SENT = dt.datetime(2026, 3, 14, 7, 2, tzinfo=dt.UTC)  # the ingest's and the send's clock, any day
 NOW = "strftime('%Y-%m-%dT%H:%M:%S+00:00', 'now')"
 EARLIER = (  # r1's digest of an earlier day, deferred, waiting for its retry
     "INSERT INTO outbox (message_id, user, recipient, period, subject, mime, paper_ids, status, "
@@ -40,7 +47,7 @@ END"""
 
 def test_a_period_taken_meanwhile_is_said_beside_the_earlier_digest_retried(tmp_path, smtp_server):
     ws = Workspace(tmp_path, smtp_server.port)
-    command = readers_to_send(ws, 3)
+    command = readers_to_send(ws, 3, at=SENT)
     db = sqlite3.connect(tmp_path / "digest.db", isolation_level=None)
     db.execute(EARLIER)
     db.execute(
@@ -49,9 +56,10 @@ def test_a_period_taken_meanwhile_is_said_beside_the_earlier_digest_retried(tmp_
     db.execute(OTHER_SEND)
     db.close()
 
-    sent = subprocess.run(command, capture_output=True, text=True, timeout=120)
+    env = clock_at(SENT, {**os.environ, "TZ": "UTC"})
+    sent = subprocess.run(command, capture_output=True, text=True, timeout=120, env=env)
     assert sent.returncode == 0, sent.stdout + sent.stderr
     rows = [" ".join(line.split()) for line in sent.stdout.splitlines() if line.startswith("r1 ")]
     assert rows[0] == "r1 r1@example.org 0 papers earlier digest: sent", rows
-    assert len(rows) == 2 and rows[1].startswith("r1 r1@example.org already sent today at "), rows
+    assert len(rows) == 2 and rows[1].startswith("r1 r1@example.org already sent today at 07:"), rows
     assert "not queued" not in sent.stderr, sent.stderr  # said in its row, not logged too
