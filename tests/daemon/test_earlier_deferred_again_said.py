@@ -12,8 +12,8 @@ first send, the evening before."""
 
 from __future__ import annotations
 
+from helpers.earlier_digest import deferred_again_meanwhile
 from helpers.faked import needs_faketime
-from test_earlier_deferred_meanwhile import deferred_again_meanwhile
 
 from digest.daemon.status import collect_status
 from digest.db import wall_clock

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from helpers.machines import machine
 from test_unbuilt_said import trap
 
 from digest.daemon.claims import claim_readers
@@ -17,20 +18,6 @@ from digest.files import write_atomic
 from digest.store import Store
 
 from conftest import Workspace, make_dump, postgres_database
-
-
-def machine(ws: Workspace, folder) -> Workspace:
-    """Another machine's config folder: the same database, profiles, inbox and templates."""
-    folder.mkdir()
-    other = Workspace.__new__(Workspace)
-    other.root, other.config_path = ws.root, folder / "config.yaml"
-    other.config_path.write_text(
-        ws.config_path.read_text()
-        .replace("inbox: inbox", f"inbox: {ws.root / 'inbox'}")
-        .replace("profiles: profiles", f"profiles: {ws.root / 'profiles'}")
-        .replace("templates: tpl", f"templates: {ws.root / 'tpl'}")
-    )
-    return other
 
 
 def failures_listed(ws: Workspace) -> list[str]:

@@ -10,7 +10,7 @@ import subprocess
 import sys
 import threading
 
-from test_failures_every_machine import machine
+from helpers.machines import machine
 from test_renamed_profile import rename, yesterday
 from test_send_clock_skew import SEND_AHEAD
 

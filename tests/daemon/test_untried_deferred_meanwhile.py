@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from test_deferred_meanwhile import DefersTwice, one_day_ahead, send_paused_while
+from helpers.paused_send import one_day_ahead, send_paused_while
+from test_deferred_meanwhile import DefersTwice
 from test_failures_every_machine import two_machines
 
 from digest.daemon.service import Daemon
