@@ -12,16 +12,8 @@ send` and `digest status` under libfaketime, aiosmtpd."""
 
 from __future__ import annotations
 
-import datetime as dt
-import importlib
-import os
-import signal
-import time
-
 from helpers.faked import at, digest_at, needs_faketime
-from test_send_missed_day_lost import HF, page
-
-from digest.demo.http_server import LocalHttpServer, Route
+from helpers.hf_days import sends_stopped_in_catch_up
 
 pytestmark = needs_faketime
 
@@ -29,24 +21,9 @@ pytestmark = needs_faketime
 def test_a_fetch_stopped_in_its_catch_up_is_said_failed_at_the_time_it_ran(
     mail_workspace, smtp_server, monkeypatch
 ):
-    def api(query: dict[str, str]) -> Route:
-        day = dt.date.fromisoformat(query["date"])
-        if day.day in (9, 10):
-            return Route(b"no", status=404, content_type="text/plain")
-        if day.day == 11:  # Ctrl-C while the 11th's answer is awaited
-            os.kill(os.getpid(), signal.SIGINT)
-            time.sleep(2)
-        return Route(b"[]" if query.get("p", "0") != "0" else page(day.day))
-
     ws = mail_workspace
-    daily = importlib.import_module("digest.cli.daily")
-    with LocalHttpServer({"/api/daily_papers": api}) as server:
-        ws.config_path.write_text(ws.config_path.read_text() + HF.replace("{base}", server.url("")))
-        ws.profile("ada", 'email: ada@example.org\ninterests: ["graph"]\nsend_at: "06:55"\n')
-        for day in (9, 13):  # nothing ran from the 10th to the 12th
-            when = dt.datetime(2026, 12, day, 7, 0, tzinfo=dt.UTC)
-            monkeypatch.setattr(daily, "now_utc", lambda when=when: when)
-            sent = ws.cli("send").output
+    with sends_stopped_in_catch_up(ws, monkeypatch, send_at="06:55") as said:
+        sent = said[1]
         assert "stopped before its answer" in sent, sent  # the 11th's: the 9th and 10th failed before
         sent = digest_at(ws, "send", at=at(13, 7, 5))  # its retry 15 minutes after: not due yet
         status = digest_at(ws, "status", at=at(13, 7, 6)).stdout

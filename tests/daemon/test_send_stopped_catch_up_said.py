@@ -10,41 +10,15 @@ for the 9th and the 10th (not the server's failure, as a 503 is, which would sto
 
 from __future__ import annotations
 
-import datetime as dt
-import importlib
-import os
-import signal
-import time
-
-from test_send_missed_day_lost import AGAIN, HF, page
-
-from digest.demo.http_server import LocalHttpServer, Route
+from helpers.hf_days import sends_stopped_in_catch_up
+from test_send_missed_day_lost import AGAIN
 
 
 def test_a_send_stopped_in_its_catch_up_says_when_the_failed_days_are_asked_again(
     mail_workspace, monkeypatch
 ):
-    def api(query: dict[str, str]) -> Route:
-        day = dt.date.fromisoformat(query["date"])
-        if day.day in (9, 10):
-            return Route(b"no", status=404, content_type="text/plain")
-        if day.day == 11:  # Ctrl-C while the 11th's answer is awaited
-            os.kill(os.getpid(), signal.SIGINT)
-            time.sleep(2)
-        return Route(b"[]" if query.get("p", "0") != "0" else page(day.day))
-
-    ws = mail_workspace
-    daily = importlib.import_module("digest.cli.daily")
-    with LocalHttpServer({"/api/daily_papers": api}) as server:
-        hf = HF.replace("{base}", server.url("")) + "    retries: 0\n"
-        ws.config_path.write_text(ws.config_path.read_text() + hf)
-        ws.profile("ada", 'email: ada@example.org\ninterests: ["graph"]\nsend_at: "07:00"\n')
-        said = []
-        for day in (9, 13):  # nothing ran from the 10th to the 12th
-            at = dt.datetime(2026, 12, day, 7, 0, tzinfo=dt.UTC)
-            monkeypatch.setattr(daily, "now_utc", lambda at=at: at)
-            said.append(ws.cli("send").output)
-    ninth, tenth, eleventh = said[1].split("hf_daily: not fetched")[1:]
+    with sends_stopped_in_catch_up(mail_workspace, monkeypatch, send_at="07:00") as said:
+        ninth, tenth, eleventh = said[1].split("hf_daily: not fetched")[1:]
     assert "date=2026-12-09" in ninth and "date=2026-12-10" in tenth, said[1]
     assert "stopped before its answer" in eleventh, said[1]
     assert f"({AGAIN}, `digest fetch` now)" in ninth, said[1]

@@ -6,10 +6,14 @@ from __future__ import annotations
 
 import datetime as dt
 import importlib
+import os
+import signal
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 from digest.demo.http_server import LocalHttpServer, Route
+from helpers.daily_papers import graph_page
 
 HF = "sources:\n  - kind: hf_daily\n    url: {base}/api/daily_papers?date={date}\n    retries: 0\n"
 
@@ -40,3 +44,33 @@ def at(workspace, monkeypatch, module: str, day: int, hour: int = 6) -> str:
 def failed_days(shown: str) -> list[str]:
     """The lines of `digest status` that say a failed day below its source's."""
     return [line for line in shown.splitlines() if line.startswith("  and the daily papers of")]
+
+
+def stopped_in_catch_up(query: dict[str, str]) -> Route:
+    """The API of a catch-up stopped (Ctrl-C): 404 for 2026-12-09 and the 10th, a SIGINT to this
+    process (a `digest send` in process) while the 11th's answer is awaited, each other day's page
+    (:func:`graph_page`)."""
+    day = dt.date.fromisoformat(query["date"])
+    if day.day in (9, 10):
+        return Route(b"no", status=404, content_type="text/plain")
+    if day.day == 11:  # Ctrl-C while the 11th's answer is awaited
+        os.kill(os.getpid(), signal.SIGINT)
+        time.sleep(2)
+    return Route(graph_page(query))
+
+
+@contextmanager
+def sends_stopped_in_catch_up(workspace, monkeypatch, send_at: str) -> Iterator[list[str]]:
+    """ada (graphs, her digest at ``send_at``), a daily papers source answered by
+    :func:`stopped_in_catch_up`, and `digest send` in process at 07:00 UTC of 2026-12-09 and of the
+    13th (nothing ran between: the second catches up from the 10th and is stopped at the 11th):
+    what each said, the API up until the block ends."""
+    daily = importlib.import_module("digest.cli.daily")
+    with hf_source(workspace, stopped_in_catch_up):
+        workspace.profile("ada", f'email: ada@example.org\ninterests: ["graph"]\nsend_at: "{send_at}"\n')
+        said = []
+        for day in (9, 13):
+            when = dt.datetime(2026, 12, day, 7, 0, tzinfo=dt.UTC)
+            monkeypatch.setattr(daily, "now_utc", lambda when=when: when)
+            said.append(workspace.cli("send").output)
+        yield said
