@@ -13,9 +13,9 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import threading
-import time
 
 import pytest
+from helpers.at_once import started_until
 
 from digest.daemon.names import look
 from digest.deliver.wanted import hold_names
@@ -53,16 +53,12 @@ def test_two_looks_at_once_say_the_files_gone_once(workspace, caplog):
         threads = [threading.Thread(target=looking, args=(i,)) for i in range(2)]
         with holder.transaction():
             hold_names(holder, ["bob", "cy"])  # PostgreSQL's rows; SQLite's transaction: its write lock
-            for thread in threads:
-                thread.start()
-            deadline = time.monotonic() + 60
-            while not (
-                all(e.is_set() for e in begun)
+            both_wait = (
+                (lambda: all(e.is_set() for e in begun))
                 if holder.dialect == "sqlite"
-                else waiting_for_locks(watcher) >= 2
-            ):
-                assert time.monotonic() < deadline, "the two looks never waited for the names"
-                time.sleep(0.01)
+                else (lambda: waiting_for_locks(watcher) >= 2)
+            )
+            started_until(threads, both_wait, "the two looks never waited for the names")
         for thread in threads:
             thread.join()
     said = [r.getMessage() for r in caplog.records if r.getMessage().startswith("profile file(s) gone")]

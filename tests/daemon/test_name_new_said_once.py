@@ -13,9 +13,9 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import threading
-import time
 
 import pytest
+from helpers.at_once import started_until
 
 from digest.daemon.names import look, name_taken_over
 from digest.store import Store
@@ -44,12 +44,9 @@ def test_two_profile_new_of_a_gone_name_at_once_say_it_gone_once(workspace, data
     with Store(config.database) as holder, Store(config.database) as watcher:
         with holder.transaction() as db:
             db.execute("SELECT live FROM reader_names WHERE user = 'bob' FOR UPDATE").fetchall()
-            for thread in threads:
-                thread.start()
-            deadline = time.monotonic() + 60
-            while writing_bob_down(watcher) < 2:
-                assert time.monotonic() < deadline, "the two never waited to write bob down"
-                time.sleep(0.01)
+            started_until(
+                threads, lambda: writing_bob_down(watcher) >= 2, "the two never waited to write bob down"
+            )
         for thread in threads:
             thread.join()
     said = [r.getMessage() for r in caplog.records if r.getMessage().startswith("profile file gone")]
