@@ -20,15 +20,22 @@ pytestmark = [pytest.mark.backends, needs_faketime]
 AT = dt.datetime(2026, 3, 15, 7, 2)
 
 
-def test_the_rows_of_readers_sent_nothing_are_said_alike_by_the_dry_run_and_the_send(mail_workspace):
-    ws = mail_workspace
+def dry_run_then_send(ws, **others: str) -> tuple[list[str], list[str]]:
+    """carol (paused), dave (his digest of the day sent at AT) and ``others`` (each reader's one
+    interest), the listing of one paper on neuromorphic chips: the lines `digest send --dry-run`
+    then `digest send` said at AT."""
     ws.profile("carol", "email: carol@example.org\ninterests: [neuromorphic]\npaused: true\n")
     ws.profile("dave", "email: dave@example.org\ninterests: [neuromorphic]\n")
+    for user, interest in others.items():
+        ws.profile(user, f"email: {user}@example.org\ninterests: [{interest}]\n")
     ws.dump("day.txt", make_dump("Mar 14", [("Neuromorphic Chips", "About neuromorphic chips.")]))
     digest_at(ws, "send", "--user", "dave", at=AT)  # dave's digest of the day: sent
-
     dry = digest_at(ws, "send", "--dry-run", at=AT).stdout.splitlines()
-    sent = digest_at(ws, "send", at=AT).stdout.splitlines()
+    return dry, digest_at(ws, "send", at=AT).stdout.splitlines()
+
+
+def test_the_rows_of_readers_sent_nothing_are_said_alike_by_the_dry_run_and_the_send(mail_workspace):
+    dry, sent = dry_run_then_send(mail_workspace)
     rows = [
         "carol            carol@example.org                            paused: gets nothing until "
         "`digest profile set carol paused false`",
@@ -43,16 +50,7 @@ def test_the_rows_without_a_count_say_their_reason_in_the_column_of_the_counted_
 ):
     # Before: "carol  carol@example.org  paused: ..." began its reason where the counted rows have
     # their count ("   1 paper"), their status ("sent", "nothing new") twelve columns further right
-    ws = mail_workspace
-    ws.profile("carol", "email: carol@example.org\ninterests: [neuromorphic]\npaused: true\n")
-    ws.profile("dave", "email: dave@example.org\ninterests: [neuromorphic]\n")
-    ws.profile("erin", "email: erin@example.org\ninterests: [neuromorphic]\n")
-    ws.profile("fay", "email: fay@example.org\ninterests: [gardening]\n")
-    ws.dump("day.txt", make_dump("Mar 14", [("Neuromorphic Chips", "About neuromorphic chips.")]))
-    digest_at(ws, "send", "--user", "dave", at=AT)  # dave's digest of the day: sent
-
-    dry = digest_at(ws, "send", "--dry-run", at=AT).stdout.splitlines()
-    sent = digest_at(ws, "send", at=AT).stdout.splitlines()
+    dry, sent = dry_run_then_send(mail_workspace, erin="neuromorphic", fay="gardening")
     reasons = {"carol": "paused: gets nothing", "dave": "already sent today", "fay": "nothing new"}
     status = {"erin": "sent", **reasons}
     rows = {line.split()[0]: line for line in sent}
