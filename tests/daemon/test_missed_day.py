@@ -8,18 +8,16 @@ not "the day's trending papers")."""
 from __future__ import annotations
 
 import datetime as dt
-import importlib
 
 from helpers.daily_papers import as_the_api_sends
+from helpers.hf_days import at, hf_source
 
 from digest.daemon.tick import run_once
 from digest.deliver.transports import SmtpSender
-from digest.demo.http_server import LocalHttpServer, Route
+from digest.demo.http_server import Route
 from digest.ingest.http import Http
 from digest.profiles.load import load_profiles
 from digest.store import Store
-
-HF = "sources:\n  - kind: hf_daily\n    url: {base}/api/daily_papers?date={date}\n"  # day: yesterday
 
 
 def page(day: int) -> bytes:
@@ -37,8 +35,7 @@ def test_the_list_of_a_day_the_daemon_was_down_reaches_the_reader_the_next_day(m
         asked = dt.date.fromisoformat(query["date"])
         return Route(b"[]" if query.get("p", "0") != "0" else lists.get(asked, b"[]"))
 
-    with LocalHttpServer({"/api/daily_papers": api}) as server:
-        ws.config_path.write_text(ws.config_path.read_text() + HF.replace("{base}", server.url("")))
+    with hf_source(ws, api):
         ws.profile("ada", 'email: ada@example.org\ninterests: ["graph"]\nsend_at: "07:00"\n')
 
         def tick(day: int, hour: int):
@@ -71,15 +68,8 @@ def test_digest_fetch_asks_for_the_days_never_asked_for_first_and_only_those(wor
         asked = dt.date.fromisoformat(query["date"])
         return Route(b"[]" if query.get("p", "0") != "0" else lists.get(asked, b"[]"))
 
-    said = []
-    with LocalHttpServer({"/api/daily_papers": api}) as server:
-        hf = HF.replace("{base}", server.url(""))
-        workspace.config_path.write_text(workspace.config_path.read_text() + hf)
-        clock = importlib.import_module("digest.cli.fetch")  # the module, not its command
-        for day in (9, 11, 11):  # Wednesday, then Friday twice (Thursday: nothing ran)
-            at = dt.datetime(2026, 12, day, 6, 0, tzinfo=dt.UTC)
-            monkeypatch.setattr(clock, "now_utc", lambda at=at: at)
-            said.append(workspace.cli("fetch").output.strip())
+    with hf_source(workspace, api):  # Wednesday, then Friday twice (Thursday: nothing ran)
+        said = [at(workspace, monkeypatch, "fetch", day).strip() for day in (9, 11, 11)]
     assert said == [
         "hf_daily: 2 papers of 2026-12-08: 2 new, 0 known",
         "hf_daily: 2 papers of 2026-12-09: 2 new, 0 known\nhf_daily: 2 papers of 2026-12-10: 2 new, 0 known",
@@ -98,14 +88,9 @@ def test_a_missed_day_whose_catch_up_failed_is_asked_again_at_the_next_fetch(wor
         return Route(b"[]" if query.get("p", "0") != "0" else lists.get(asked, b"[]"))
 
     said = []
-    with LocalHttpServer({"/api/daily_papers": api}) as server:
-        hf = HF.replace("{base}", server.url("")) + "    retries: 0\n"
-        workspace.config_path.write_text(workspace.config_path.read_text() + hf)
-        clock = importlib.import_module("digest.cli.fetch")
+    with hf_source(workspace, api):
         for day in (9, 11, 12):  # Wednesday, Friday (Thursday: nothing ran), Saturday
-            at = dt.datetime(2026, 12, day, 6, 0, tzinfo=dt.UTC)
-            monkeypatch.setattr(clock, "now_utc", lambda at=at: at)
-            said.append(workspace.cli("fetch").output.strip())
+            said.append(at(workspace, monkeypatch, "fetch", day).strip())
             down.clear() if day == 11 else None
     assert "2026-12-09" in said[1] and "503" in said[1], said
     assert said[2].splitlines() == [

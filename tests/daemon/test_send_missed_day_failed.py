@@ -8,11 +8,12 @@ from __future__ import annotations
 import datetime as dt
 import importlib
 
-from test_missed_day import HF, page
+from helpers.hf_days import hf_source
+from test_missed_day import page
 
 from digest.daemon.tick import run_once
 from digest.deliver.transports import SmtpSender
-from digest.demo.http_server import LocalHttpServer, Route
+from digest.demo.http_server import Route
 from digest.ingest.http import Http
 from digest.profiles.load import load_profiles
 from digest.store import Store
@@ -31,9 +32,7 @@ def test_a_missed_day_that_failed_is_said_to_be_asked_for_at_the_next_fetch(mail
         return Route(b"[]" if query.get("p", "0") != "0" else lists.get(day, b"[]"))
 
     said = []
-    with LocalHttpServer({"/api/daily_papers": api}) as server:
-        hf = HF.replace("{base}", server.url("")) + "    retries: 0\n"
-        ws.config_path.write_text(ws.config_path.read_text() + hf)
+    with hf_source(ws, api):
         ws.profile("ada", 'email: ada@example.org\ninterests: ["graph"]\nsend_at: "07:00"\n')
         daily = importlib.import_module("digest.cli.daily")  # the module, not its command
         for day in (9, 11):  # Wednesday, then Friday (Thursday: nothing ran)

@@ -10,9 +10,10 @@ from __future__ import annotations
 import datetime as dt
 import importlib
 
-from test_missed_day import HF, page
+from helpers.hf_days import hf_source
+from test_missed_day import page
 
-from digest.demo.http_server import LocalHttpServer, Route
+from digest.demo.http_server import Route
 
 AGAIN = "the daemon asks for that day again at the source's next fetch"
 
@@ -33,9 +34,7 @@ def sends(
         return Route(b"[]" if query.get("p", "0") != "0" else lists.get(day, b"[]"))
 
     said, each = [], []
-    with LocalHttpServer({"/api/daily_papers": api}) as server:
-        hf = HF.replace("{base}", server.url("")) + "    retries: 0\n"
-        ws.config_path.write_text(ws.config_path.read_text() + hf)
+    with hf_source(ws, api):
         ws.profile("ada", 'email: ada@example.org\ninterests: ["graph"]\nsend_at: "07:00"\n')
         daily = importlib.import_module("digest.cli.daily")  # the module, not its command
         for day in days:
