@@ -8,44 +8,36 @@ libfaketime, a loopback API shaped like the real one, down while a file exists."
 
 from __future__ import annotations
 
-import datetime as dt
 from pathlib import Path
 
 import pytest
 from helpers.daily_papers import down_while
-from helpers.faked import digest_at, needs_faketime
-
-from digest.demo.http_server import LocalHttpServer
+from helpers.faked import at, digest_at, needs_faketime
+from helpers.hf_days import hf_source
 
 pytestmark = [needs_faketime, pytest.mark.backends]  # the days left are records of the store
 
-HF = "sources:\n  - kind: hf_daily\n    url: {base}/api/daily_papers?date={date}\n    retries: 0\n"
 SINCE = "hf_daily: not fetched since 2026-12-19 06:00 UTC, over a week ago: the daily papers of "
 NEVER_CAME = " (a week back at most): their papers never came"
 ONE_NEVER_CAME = " (a week back at most): its papers never came"
 
 
-def at(day: int, hour: int = 6) -> dt.datetime:
-    return dt.datetime(2026, 12, day, hour, 0, tzinfo=dt.UTC)
-
-
-def stopped_on_the_19th(workspace, server: LocalHttpServer, down: Path) -> None:
-    """The daily papers on ``server`` fetched on the 10th (the 9th), then not until the 19th, the API
+def stopped_on_the_19th(workspace, down: Path) -> None:
+    """The daily papers (hf_source's) fetched on the 10th (the 9th), then not until the 19th, the API
     down (``down`` made): the 11th fails, the catch-up stops, the 12th to the 17th left, the 18th fails."""
-    workspace.config_path.write_text(workspace.config_path.read_text() + HF.replace("{base}", server.url("")))
-    digest_at(workspace, "fetch", at=at(10))
+    digest_at(workspace, "fetch", at=at(10, 6))
     down.touch()
-    digest_at(workspace, "fetch", at=at(19), code=1)
+    digest_at(workspace, "fetch", at=at(19, 6), code=1)
 
 
 def test_days_left_by_a_stopped_catch_up_are_said_never_asked_once_out_of_the_week(workspace, tmp_path: Path):
     down = tmp_path / "down"  # the API answers 503 while it exists
 
-    with LocalHttpServer({"/api/daily_papers": down_while(down)}) as server:
-        stopped_on_the_19th(workspace, server, down)
+    with hf_source(workspace, down_while(down)):
+        stopped_on_the_19th(workspace, down)
         down.unlink()
         later = digest_at(
-            workspace, "fetch", at=at(28)
+            workspace, "fetch", at=at(28, 6)
         )  # nothing since: the 11th to the 18th out of the week
     said = [line.split(" WARNING digest.ingest.missed_days: ", 1)[1] for line in later.stderr.splitlines()]
     assert said == [
@@ -62,8 +54,8 @@ def test_status_says_a_day_left_by_a_stopped_catch_up_not_asked_for_not_failed(w
     not asked for: ...; asked again at each fetch ...", a failure of a day no fetch had asked for."""
     down = tmp_path / "down"
 
-    with LocalHttpServer({"/api/daily_papers": down_while(down)}) as server:
-        stopped_on_the_19th(workspace, server, down)
+    with hf_source(workspace, down_while(down)):
+        stopped_on_the_19th(workspace, down)
         status = digest_at(workspace, "status", at=at(19, 7)).stdout
     assert "the daily papers of 2026-12-11 FAILED at 2026-12-19 06:00 UTC: http://" in status, status
     assert (
@@ -90,8 +82,8 @@ def test_status_says_a_day_left_by_a_stopped_catch_up_not_asked_for_since_it_lef
     before, "...; over a week old, not asked for again since 2026-12-21: its papers never came"."""
     down = tmp_path / "down"
 
-    with LocalHttpServer({"/api/daily_papers": down_while(down)}) as server:
-        stopped_on_the_19th(workspace, server, down)
+    with hf_source(workspace, down_while(down)):
+        stopped_on_the_19th(workspace, down)
         status = digest_at(workspace, "status", at=at(28, 5)).stdout
     lines = [line for line in status.splitlines() if "over a week old" in line]
     assert len(lines) == 8, status
