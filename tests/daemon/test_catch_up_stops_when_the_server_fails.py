@@ -11,29 +11,13 @@ fetch` commands at chosen moments and a loopback API shaped like the real one.""
 
 from __future__ import annotations
 
-import datetime as dt
-import importlib
-
 import pytest
 from helpers.daily_papers import graph_page
+from helpers.hf_days import at, hf_source
 
-from digest.demo.http_server import LocalHttpServer, Route
+from digest.demo.http_server import Route
 
 pytestmark = pytest.mark.backends  # the days left are recorded (missed_days.leave): on either database
-
-HF = "sources:\n  - kind: hf_daily\n    url: {base}/api/daily_papers?date={date}\n    retries: 0\n"
-
-
-def _fetching(workspace, monkeypatch, server: LocalHttpServer):
-    """The daily papers source on ``server``, and `digest fetch` at 06:00 UTC of a day of December."""
-    workspace.config_path.write_text(workspace.config_path.read_text() + HF.replace("{base}", server.url("")))
-
-    def fetch(day: int):
-        at = dt.datetime(2026, 12, day, 6, 0, tzinfo=dt.UTC)
-        monkeypatch.setattr(importlib.import_module("digest.cli.fetch"), "now_utc", lambda: at)
-        return workspace.cli("fetch")
-
-    return fetch
 
 
 def test_the_catch_up_stops_at_the_first_day_the_server_fails_and_the_rest_come_later(workspace, monkeypatch):
@@ -44,12 +28,11 @@ def test_the_catch_up_stops_at_the_first_day_the_server_fails_and_the_rest_come_
             asked.append(query["date"])
         return Route(b"busy", status=503, content_type="text/plain") if down[0] else Route(graph_page(query))
 
-    with LocalHttpServer({"/api/daily_papers": api}) as server:
-        fetch = _fetching(workspace, monkeypatch, server)
-        fetch(10)  # the 9th; then nothing until the 19th, the API down
+    with hf_source(workspace, api):
+        at(workspace, monkeypatch, "fetch", 10)  # the 9th; then nothing until the 19th, the API down
         down[0] = True
         asked.clear()
-        shown = fetch(19)
+        shown = at(workspace, monkeypatch, "fetch", 19)
         # before: the 11th to the 17th, then the 18th: eight failures, a timeout each on a silent server
         assert asked == ["2026-12-11", "2026-12-18"], asked
         assert (
@@ -57,12 +40,12 @@ def test_the_catch_up_stops_at_the_first_day_the_server_fails_and_the_rest_come_
             "oldest day caught up on: not asked for again after today; the server failing, the catch-up "
             "stops: the daily papers of 2026-12-12 to 2026-12-17 are not asked for now: `digest status` "
             "says when"
-        ) in shown.output, shown.output
+        ) in shown, shown
         down[0] = False
         asked.clear()
-        shown = fetch(20)  # the 11th a week old: out of the week looked back at
+        shown = at(workspace, monkeypatch, "fetch", 20)  # the 11th a week old: out of the week looked back at
     assert asked == [f"2026-12-{d}" for d in range(12, 20)], asked  # none lost: the 12th to the 17th too
-    assert "hf_daily: 2 papers of 2026-12-12: 2 new, 0 known" in shown.output, shown.output
+    assert "hf_daily: 2 papers of 2026-12-12: 2 new, 0 known" in shown, shown
 
 
 @pytest.mark.parametrize("page", ["0", "1"])
@@ -82,10 +65,9 @@ def test_a_5xx_not_tried_again_stops_the_catch_up_too(workspace, monkeypatch, pa
             else Route(graph_page(query))
         )
 
-    with LocalHttpServer({"/api/daily_papers": api}) as server:
-        fetch = _fetching(workspace, monkeypatch, server)
-        fetch(10)  # the 9th; then nothing until the 19th, the CDN's origin down
+    with hf_source(workspace, api):
+        at(workspace, monkeypatch, "fetch", 10)  # the 9th; then nothing until the 19th, the CDN's origin down
         asked.clear()
-        shown = fetch(19)
+        shown = at(workspace, monkeypatch, "fetch", 19)
     assert asked == ["2026-12-11", "2026-12-18"], asked  # before: the 11th to the 18th
-    assert "the catch-up stops: the daily papers of 2026-12-12 to 2026-12-17" in shown.output, shown.output
+    assert "the catch-up stops: the daily papers of 2026-12-12 to 2026-12-17" in shown, shown
