@@ -339,9 +339,9 @@ def _service_file_said(url: str, said: str) -> str | None:
             f"{named}): set it to your service file's path, or unset it (libpq then reads "
             f"{os.path.expanduser('~/.pg_service.conf')}); or {unnamed} to use no service"
         )
-    if (line := _SERVICE_FILE_LINE.search(said)) is not None:
-        fault, path, number = line.group(1, 2, 3) if line.group(1) is not None else line.group(5, 6, 4)
-        return f"{path}, line {number} (read for the service {service!r} {named}): {_LINE_FAULT[fault]}"
+    if (line := _SERVICE_FILE_LINE.search(said)) is not None:  # libpq's words name the file and line
+        fault = line.group(1) or line.group(5)
+        return f"the file is read for the service {service!r} {named}: {_LINE_FAULT[fault]}"
     return None
 
 

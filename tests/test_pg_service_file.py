@@ -83,10 +83,14 @@ def test_a_line_of_the_service_file_libpq_cannot_read_is_named(tmp_path):
     path = service_file(tmp_path, "[digest]\nhost=127.0.0.1\nport 9\n")  # its = forgotten
     said = status(tmp_path, "postgresql:///digest", PGSERVICE="digest", PGSERVICEFILE=str(path))
     assert (
-        f"{path}, line 3 (read for the service 'digest' PGSERVICE names): each line of a service file "
-        "is a [service] heading, a keyword=value setting of a connection parameter libpq knows (host, "
-        "port, dbname, user, ...; no space before the =) or a # comment: fix that line"
+        f"syntax error in service file \"{path}\", line 3; the file is read for the service 'digest' "
+        "PGSERVICE names: each line of a service file is a [service] heading, a keyword=value setting of "
+        "a connection parameter libpq knows (host, port, dbname, user, ...; no space before the =) or a # "
+        "comment: fix that line"
     ) in said, said
+    # libpq's words name the file and line; before, said again after them ('..., line 3;
+    # /path/pg_service.conf, line 3 (read for the service ...)')
+    assert said.count(str(path)) == 1, said
 
 
 def test_each_line_libpq_refuses_is_said_what_is_wrong_with_it(tmp_path):
@@ -94,21 +98,29 @@ def test_each_line_libpq_refuses_is_said_what_is_wrong_with_it(tmp_path):
     it does not know (misspelled, a space before the =), a service= in a service's section, a line
     too long. Before, each said "each line of a service file is a [service] heading, a key=value
     setting or a # comment; fix that line", which that line was."""
+    read = "; the file is read for the service 'digest' PGSERVICE names: "
     lines = {
-        "[digest]\nhost=127.0.0.1\nhots=127.0.0.1\n": "line 3 (read for the service 'digest' PGSERVICE "
-        "names): each line of a service file is a [service] heading, a keyword=value setting of a "
-        "connection parameter libpq knows (host, port, dbname, user, ...; no space before the =)",
-        "[digest]\nport =9\n": "line 2 (read for the service 'digest' PGSERVICE names): each line",
-        "[digest]\nservice=other\nhost=127.0.0.1\n": "line 2 (read for the service 'digest' PGSERVICE "
-        "names): a service's section may not name another service (service=): write that service's "
-        "settings into this section in place of that line",
-        f"[digest]\nhost=127.0.0.1\n# {'x' * 2000}\n": "line 3 (read for the service 'digest' PGSERVICE "
-        "names): libpq reads no line of over about 1,000 characters, a # comment's as well: shorten it",
+        "[digest]\nhost=127.0.0.1\nhots=127.0.0.1\n": (
+            "syntax error in service file {path}, line 3",
+            "each line of a service file is a [service] heading, a keyword=value setting of a "
+            "connection parameter libpq knows (host, port, dbname, user, ...; no space before the =)",
+        ),
+        "[digest]\nport =9\n": ("syntax error in service file {path}, line 2", "each line"),
+        "[digest]\nservice=other\nhost=127.0.0.1\n": (
+            "nested service specifications not supported in service file {path}, line 2",
+            "a service's section may not name another service (service=): write that service's "
+            "settings into this section in place of that line",
+        ),
+        f"[digest]\nhost=127.0.0.1\n# {'x' * 2000}\n": (
+            "line 3 too long in service file {path}",
+            "libpq reads no line of over about 1,000 characters, a # comment's as well: shorten it",
+        ),
     }
-    for text, told in lines.items():
+    for text, (libpq, told) in lines.items():
         path = service_file(tmp_path, text)
         said = status(tmp_path, "postgresql:///digest", PGSERVICE="digest", PGSERVICEFILE=str(path))
-        assert f"{path}, {told}" in said, said
+        assert libpq.format(path=f'"{path}"') + read + told in said, said
+        assert said.count(str(path)) == 1, said
         assert "key=value setting or a # comment" not in said, said
 
 
