@@ -321,6 +321,22 @@ def _service_file_said(url: str, said: str) -> str | None:
     )
     if (missing := _NO_SERVICE.search(said)) is not None:
         name = missing.group(1)
+        to = own or file  # the file its section would be added to
+        if os.path.isdir(to):  # libpq reads a folder as an empty file: no service in it
+            section = f"its section ([{name}], then its host=, port=, dbname=, user= lines)"
+            where, put = (
+                (
+                    f"PGSERVICEFILE names {own}, a folder",
+                    f"set it to the path of a service file with {section}, or unset it (libpq then reads "
+                    f"{os.path.expanduser('~/.pg_service.conf')})",
+                )
+                if own
+                else (f"{to} is a folder", f"put in its place a service file with {section}")
+            )
+            return (
+                f"{where}, not a service file (read for the service {name!r} {named}, defined neither there "
+                f"nor in {system}): {put}; or {unnamed} to use no service"
+            )
         return (
             f"the service {name!r} {named} is defined neither in {file} nor in {system}: add its section "
             f"to {own or file} ([{name}], then its host=, port=, dbname=, user= lines), or name a service "

@@ -69,6 +69,33 @@ def test_a_service_no_file_defines_is_named_with_who_named_it_and_the_files_read
     assert said.endswith("or name a service defined there (unset PGSERVICE to use none)"), said
 
 
+def test_a_service_file_that_is_a_folder_is_said_to_be_one(tmp_path):
+    """libpq reads a folder named as the service file (PGSERVICEFILE's, or ~/.pg_service.conf) as an
+    empty file: "definition of service ... not found". Before, the advice was to "add its section to"
+    the folder."""
+    folder = tmp_path / "services"
+    folder.mkdir()
+    system = tmp_path / "etc" / "pg_service.conf"
+    said = status(tmp_path, "postgresql:///digest", PGSERVICE="digest", PGSERVICEFILE=str(folder))
+    assert said.endswith(
+        f'definition of service "digest" not found; PGSERVICEFILE names {folder}, a folder, not a '
+        f"service file (read for the service 'digest' PGSERVICE names, defined neither there nor in {system} "
+        "(PGSYSCONFDIR's)): set it to the path of a service file with its section ([digest], then its "
+        "host=, port=, dbname=, user= lines), or unset it (libpq then reads "
+        f"{tmp_path / '.pg_service.conf'}); or unset PGSERVICE to use no service"
+    ), said
+    home = tmp_path / ".pg_service.conf"
+    home.mkdir()
+    said = status(tmp_path, "postgresql:///?service=digest")
+    assert said.endswith(
+        f"{home} is a folder, not a service file (read for the service 'digest' the URL names (service=), "
+        f"defined neither there nor in {system} (PGSYSCONFDIR's)): put in its place a service file with its "
+        "section ([digest], then its host=, port=, dbname=, user= lines); or take service= out of the URL "
+        "to use no service"
+    ), said
+    assert "add its section" not in said, said
+
+
 def test_a_service_file_pgservicefile_names_that_is_not_there_is_said_so(tmp_path):
     gone = tmp_path / "pg_sevrice.conf"
     said = status(tmp_path, "postgresql:///digest", PGSERVICE="digest", PGSERVICEFILE=str(gone))
