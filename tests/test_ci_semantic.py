@@ -18,13 +18,18 @@ NEEDS_THE_EXTRA = re.compile(  # the mark those tests carry, or the skip inside 
 )
 
 
-def semantic_run() -> set[str]:
-    """The test files .ci/run's pytest run with the semantic extra names (its HF_HUB_OFFLINE line)."""
+def semantic_command() -> list[str]:
+    """The words of .ci/run's pytest run with the semantic extra (its HF_HUB_OFFLINE line)."""
     script = (ROOT / ".ci" / "run").read_text().replace("\\\n", " ")  # a command over two lines: one
     lines = [line for line in script.splitlines() if not line.startswith("#")]
     runs = [shlex.split(line) for line in lines if "HF_HUB_OFFLINE=1" in line and "pytest" in line]
     assert len(runs) == 1, f".ci/run has {len(runs)} pytest runs with the semantic extra, not one"
-    return {word for word in runs[0] if word.startswith("tests/")}
+    return runs[0]
+
+
+def semantic_run() -> set[str]:
+    """The test files .ci/run's pytest run with the semantic extra names."""
+    return {word for word in semantic_command() if word.startswith("tests/")}
 
 
 def test_every_module_of_tests_that_need_the_semantic_extra_runs_where_ci_installs_it():
@@ -37,3 +42,16 @@ def test_every_module_of_tests_that_need_the_semantic_extra_runs_where_ci_instal
     assert "tests/deliver/test_preview_is_sent.py" in needing  # importorskip inside a test,
     assert "tests/select/test_quality.py" in needing  # a skip when the extra is not there
     assert sorted(needing - semantic_run()) == []
+
+
+def test_the_run_with_the_semantic_extra_has_a_postgresql_server_for_its_backends_tests():
+    """Its modules' tests marked `backends` (tests/deliver/test_preview_is_sent.py's semantic cases)
+    run on PostgreSQL too, as the first run's do: under .ci/pg. Before, run without it, their
+    PostgreSQL cases skipped ("no PostgreSQL server") there, and without the extra in the first run:
+    never run."""
+    marked = sorted(
+        name for name in semantic_run() if "pytest.mark.backends" in (ROOT / name).read_text(encoding="utf-8")
+    )
+    assert "tests/deliver/test_preview_is_sent.py" in marked  # the check finds what it looks for
+    words = semantic_command()
+    assert ".ci/pg" in words and words.index(".ci/pg") < words.index(".venv/bin/pytest"), words
