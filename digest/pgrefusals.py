@@ -58,6 +58,8 @@ def refusal(url: str, error: Exception, timeout: float) -> StoreError:
     user, db, server = _names(pgconn)
     if (in_service_file := _service_file_said(url, said)) is not None:  # libpq's own, before connecting
         return StoreError(f"{where}: cannot connect to PostgreSQL: {said}; {in_service_file}")
+    if (variable := _variable_refused(said)) is not None:
+        return StoreError(f"{where}: cannot connect to PostgreSQL: {said}; {variable}")
     if pgconn is not None and pgconn.needs_password:
         return StoreUnusable(
             f"{where}: PostgreSQL{server} asks a password of role {user!r} and none was given; set "
@@ -262,6 +264,34 @@ def _setter_of(path: str) -> Any:
         return None
     setter.argtypes, setter.restype = [ctypes.c_void_p, ctypes.c_int], ctypes.c_int
     return setter
+
+
+# a session setting libpq sends from the environment at the connection's start, refused by the server
+_SETTING_REFUSED = re.compile(r'invalid value for parameter "(TimeZone|DateStyle)": "(.*?)"')
+_SETTING_ADVICE = {
+    "TimeZone": (
+        "PGTZ",
+        "which is no time zone PostgreSQL knows: set it to one (a name such as Europe/Berlin, or UTC) or "
+        "unset it (digest keeps and shows its times in UTC whatever the session's time zone)",
+    ),
+    "DateStyle": (
+        "PGDATESTYLE",
+        "which PostgreSQL does not take: unset it (digest sets DateStyle to ISO on its connections)",
+    ),
+}
+
+
+def _variable_refused(said: str) -> str | None:
+    """What to do where the server refused the connection for PGTZ's or PGDATESTYLE's value (libpq
+    sends them at its start): that variable named, not the URL and PGHOST, PGPORT, ... None:
+    another failure, or a value given elsewhere (the URL's or PGOPTIONS' options, the server's)."""
+    refused = _SETTING_REFUSED.search(said)
+    if refused is None:
+        return None
+    variable, advice = _SETTING_ADVICE[refused.group(1)]
+    if os.environ.get(variable) != refused.group(2):
+        return None
+    return f"{variable} is {refused.group(2)!r}, {advice}"
 
 
 # libpq's words for a connection service it could not read (fe-connect.c, parseServiceInfo)

@@ -50,3 +50,46 @@ def test_a_users_own_encoding_or_date_style_changes_nothing_digest_says(tmp_path
     assert "2026-12-04, 1 entry: 1 new paper, 0 already known" in said[0]
     assert "Last ingest: dump.txt (listing of 2026-12-04) at " in said[1]
     assert "Papers stored: 1\n" in said[1]
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "told"),
+    [
+        (
+            "PGTZ",
+            "Nowhere/Zone",
+            "PGTZ is 'Nowhere/Zone', which is no time zone PostgreSQL knows: set it to one (a name such as "
+            "Europe/Berlin, or UTC) or unset it (digest keeps and shows its times in UTC whatever the "
+            "session's time zone)",
+        ),
+        (
+            "PGDATESTYLE",
+            "Bogus",
+            "PGDATESTYLE is 'Bogus', which PostgreSQL does not take: unset it (digest sets DateStyle to ISO "
+            "on its connections)",
+        ),
+    ],
+    ids=["pgtz", "pgdatestyle"],
+)
+def test_a_time_zone_or_date_style_the_server_refuses_is_said_to_be_the_variables(
+    tmp_path, variable, value, told
+):
+    """libpq sends PGTZ and PGDATESTYLE at the connection's start; the server refuses a value it does
+    not know ('FATAL: invalid value for parameter "TimeZone": "Nowhere/Zone"'). Before, the advice
+    was to "check the URL and the PGHOST, PGPORT, PGUSER, PGPASSWORD and PGDATABASE variables"."""
+    with postgres_database() as url:
+        config = (
+            (ROOT / "config.example.yaml").read_text().replace("database: digest.db", f"database: {url}", 1)
+        )
+        (tmp_path / "config.yaml").write_text(config)
+        done = subprocess.run(
+            [sys.executable, "-m", "digest", "--config", str(tmp_path / "config.yaml"), "status"],
+            cwd=tmp_path,
+            env={**os.environ, variable: value},
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+    said = " ".join(done.stderr.split())
+    assert done.returncode == 1 and said.endswith(f"; {told}"), said
+    assert "PGHOST" not in said, said
