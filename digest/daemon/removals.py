@@ -31,12 +31,11 @@ class Removal(NamedTuple):
         return bool(self.address and same_address(self.address, address))
 
 
-def removals(db: Any, user: str) -> list[Removal]:
-    """The times ``user``'s file was found gone, oldest first."""
-    rows = db.execute(
-        "SELECT gone_at, address FROM reader_name_removals WHERE user = ? ORDER BY gone_at", (user,)
-    ).fetchall()
-    return [Removal(at, address) for at, address in rows]
+def gone_times(db: Any, user: str) -> list[str]:
+    """The times ``user``'s file was found gone, oldest first (what tells a link's reader:
+    digest.web.identity)."""
+    rows = db.execute("SELECT gone_at FROM reader_name_removals WHERE user = ? ORDER BY gone_at", (user,))
+    return [at for (at,) in rows.fetchall()]
 
 
 def add_many(db: Any, gone: Sequence[tuple[str, str, str | None]]) -> None:

@@ -36,7 +36,7 @@ import os
 from pathlib import Path
 
 from digest.config import Config
-from digest.daemon.removals import removals
+from digest.daemon.removals import gone_times
 from digest.daemon.renamed_link import carried_for_link
 from digest.dbfaults import may_read
 from digest.errors import StoreError, StoreUnusable
@@ -62,7 +62,7 @@ def link_reader(
         if followed is None:
             return None
         name, renamed_at = followed
-        return name, renamed_at, [r.gone_at for r in removals(store.db, name)]
+        return name, renamed_at, gone_times(store.db, name)
 
     try:
         found = held.read(config.database, read, readonly=True)  # at every poll (digest.web.held)
@@ -163,7 +163,7 @@ def _removed_since(config: Config, name: str, signed: Signed, renamed_at: str | 
     """Was ``name``'s file found gone since ``signed`` was signed (as the carry-over just made
     left the removals: not those found after the renamed reader's last message, the rename)?"""
     with Store(config.database, readonly=True) as store:
-        return _gone_since(signed, [r.gone_at for r in removals(store.db, name)], renamed_at)
+        return _gone_since(signed, gone_times(store.db, name), renamed_at)
 
 
 def _gone_since(signed: Signed, gone: list[str], renamed_at: str | None) -> bool:
@@ -201,7 +201,7 @@ def _follow(config: Config, store: Store, signed: Signed) -> tuple[str, str | No
         if row is None:
             break
         new, at, undated = row
-        gone = (r.gone_at for r in removals(store.db, name))
+        gone = gone_times(store.db, name)
         if any(_stamp(g) < _stamp(at) and _before(signed, g) for g in gone):  # whichever came since
             return None
         if undated:  # renamed before links carried their time
