@@ -17,6 +17,9 @@ a PostgreSQL URL whose server a throwaway database is made on (and dropped) for 
 ``--kind back``: the N names written down gone instead (a removal each, with its reader's address),
 their files back with that address (written an hour ago): the look alone undoes the N removals.
 ``--kind new``: N files never written down: the look alone writes them down live.
+``--read`` (back): the look as a pass makes it, after the pass read the profiles (its scan:
+digest.profiles.load.read_profiles, timed apart); and a real `digest run --once` process over the
+N files back, its wall time printed.
 """
 
 from __future__ import annotations
@@ -38,6 +41,7 @@ import _path  # noqa: F401  (puts the project on sys.path)
 from digest.config import load_config
 from digest.daemon import names
 from digest.demo.smtp_server import LocalSmtpServer
+from digest.profiles.load import read_profiles
 from digest.store import Store
 
 DUMP = (
@@ -132,10 +136,20 @@ def digest(config: Path, *args: str) -> float:
     return time.perf_counter() - t
 
 
-def run(root: Path, database: str, kind: str, n: int) -> tuple[float | None, float, int, int]:
-    """(seconds of `digest send --user ada` (gone only), seconds of the look alone, its statements,
-    the names written down gone, or live)."""
-    send = None
+def undo_back(database: str, n: int) -> None:
+    """The N names as :func:`fill` writes them for ``back`` again, after a run took them back."""
+    with Store(database) as store, store.transaction():
+        store.db.execute("DELETE FROM reader_name_removals")
+        store.db.execute("DELETE FROM reader_names WHERE user <> 'ada'")
+
+
+def run(
+    root: Path, database: str, kind: str, n: int, read: bool = False
+) -> tuple[float | None, float, int, int, float | None]:
+    """(seconds of `digest send --user ada` (gone) or `digest run --once` (back, ``read``), seconds
+    of the look alone, its statements, the names written down gone, or live; seconds of the
+    profiles' reading before it (``read``))."""
+    send = reading = None
     with LocalSmtpServer() as smtp:
         config = workspace(root, database, smtp.port)
         digest(config, "ingest")
@@ -146,18 +160,29 @@ def run(root: Path, database: str, kind: str, n: int) -> tuple[float | None, flo
             with Store(database) as store, store.transaction():
                 store.db.execute("DELETE FROM reader_name_removals")
                 store.db.execute("DELETE FROM reader_names WHERE user <> 'ada'")
+    if kind == "back" and read:
+        with Store(database) as store:
+            fill(store, root / "profiles", kind, n)
+        send = digest(config, "run", "--once")
+        undo_back(database, n)
     with Store(database) as store:
         fill(store, root / "profiles", kind, n)
+        loaded = load_config(config)
+        if read:  # as a pass's scan reads them before its look, the files back settled (2 s old)
+            time.sleep(2.1)
+            t = time.perf_counter()
+            read_profiles(loaded)
+            reading = time.perf_counter() - t
         store.db = counted = Counted(store.db)
         t = time.perf_counter()
-        names.look(load_config(config), store, dt.datetime.now(dt.UTC))
+        names.look(loaded, store, dt.datetime.now(dt.UTC))
         alone = time.perf_counter() - t
         sql = f"SELECT COUNT(*) FROM reader_names WHERE live = {0 if kind == 'gone' else 1} AND user <> 'ada'"
         written = store.db.execute(sql).fetchone()[0]
         if kind == "back":
             left = store.db.execute("SELECT COUNT(*) FROM reader_name_removals").fetchone()[0]
             assert left == 0, f"{left} removals not undone"
-    return send, alone, counted.count, written
+    return send, alone, counted.count, written, reading
 
 
 def main() -> None:
@@ -165,6 +190,7 @@ def main() -> None:
     parser.add_argument("--gone", type=int, default=65536, help="profile files gone (back, new) at once")
     parser.add_argument("--kind", choices=("gone", "back", "new"), default="gone", help="what the look finds")
     parser.add_argument("--database", help="a PostgreSQL URL (its server's): else SQLite")
+    parser.add_argument("--read", action="store_true", help="the profiles read first, as a pass does")
     args = parser.parse_args()
     admin = None
     with tempfile.TemporaryDirectory() as tmp:
@@ -177,14 +203,18 @@ def main() -> None:
             admin.execute(f"CREATE DATABASE {name}")
             database = f"{args.database.rsplit('/', 1)[0]}/{name}"
         try:
-            send, alone, statements, written = run(Path(tmp), database, args.kind, args.gone)
+            send, alone, statements, written, reading = run(
+                Path(tmp), database, args.kind, args.gone, args.read
+            )
         finally:
             if admin is not None:
                 admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
     kind = "PostgreSQL" if args.database else "SQLite"
     print(f"{args.gone} profile files {args.kind} at once, {kind}")
     if send is not None:
-        print(f"  digest send --user ada: {send:.2f} s")
+        print(f"  digest {'send --user ada' if args.kind == 'gone' else 'run --once'}: {send:.2f} s")
+    if reading is not None:
+        print(f"  the profiles read first (a pass's scan): {reading:.2f} s")
     state = "gone" if args.kind == "gone" else "live"
     print(f"  the look alone: {alone:.2f} s, {statements} statements, {written} names written down {state}")
 
