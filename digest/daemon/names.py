@@ -49,8 +49,9 @@ from digest.daemon.renamed import (
 from digest.db import db_errors, is_bug, is_postgres, retrying_conflicts
 from digest.deliver.wanted import hold_names
 from digest.errors import ConfigError, DigestError, ProfileError
+from digest.file_stamps import file_stamp
 from digest.models import Profile
-from digest.profiles.cache import written_whole
+from digest.profiles.cache import settled_reading, written_whole
 from digest.profiles.load import (
     find_profile_file,
     has_profile_file,
@@ -227,12 +228,14 @@ def _address(config: Config, name: str, wait: bool = True) -> str | None:
     """The address in ``name``'s profile file, or None if it cannot be read (yet). A file written
     a moment ago is read once whole (cache.written_whole; ``wait``: waited for, else None): an
     address cut short by a save under way ("eve@example.o") would take the reader back for a
-    newcomer, for good."""
+    newcomer, for good. A file as the pass read it (its stamps unchanged since) is not read again."""
     try:
         path = find_profile_file(config, name)
         if not written_whole(path, wait=wait):
             log.info("%s's profile file is back and still being written (looked at again next time)", name)
             return None
+        if (read := settled_reading(path, file_stamp(path))) is not None:
+            return read.email
         return load_profile_file(path, config).email
     except ProfileError as e:
         log.info("%s's profile file is back but cannot be read (looked at again next time): %s", name, e)

@@ -134,6 +134,19 @@ def fingerprint(config: Config, parser_file: str) -> str:
     return repr((FORMAT, __version__, stamps, str(config.profiles), inherited))
 
 
+_settled_readings: dict[str, tuple[Identity, Profile]] = {}  # the last pass's (ProfileCache.save)
+
+
+def settled_reading(path: Path | str, identity: Identity | None) -> Profile | None:
+    """The profile this process last read from ``path`` (its last reading of the folder, through
+    the cache: :meth:`ProfileCache.save`) if that reading was of the version ``identity`` (the file's
+    now: digest.file_stamps.file_stamp) and settled; else None: read the file (digest.daemon.names:
+    8,000 files back, read again whole after the pass read them, took a look 1.05 s of CPU, 0.30 s
+    without)."""
+    entry = _settled_readings.get(str(path))
+    return entry[1] if entry is not None and identity is not None and entry[0] == identity else None
+
+
 class ProfileCache:
     """``cache.load(path, parse)``: the profile parsed from ``path``, from the cache if unchanged.
     A version written within the last two seconds (:func:`unsettled`) is parsed but not kept: a
@@ -207,7 +220,10 @@ class ProfileCache:
         return profile
 
     def save(self) -> None:
-        """Keep what this pass saw (files gone since are dropped); nothing to write if unchanged."""
+        """Keep what this pass saw (files gone since are dropped); nothing to write if unchanged.
+        What it saw is this process's too (:func:`settled_reading`)."""
+        global _settled_readings  # noqa: PLW0603 - replaced whole by each reading of the folder
+        _settled_readings = self.seen
         if self.path is None or (not self.misses and len(self.seen) == len(self.entries)):
             return
         if not self.path.parent.is_dir():  # the database's folder: never made for a cache
