@@ -20,8 +20,10 @@ def test_the_readmes_way_to_prune_processed_dumps_keeps_the_recent_ones_and_lose
         r"\(`(find inbox/processed [^`]*-delete)` keeps those written in the last 90 days;", readme
     )
     assert command, "README says how to prune inbox/processed/"
-    now = dt.datetime.now()
-    written = [now - dt.timedelta(days=age) for age in (400, 91, 2)]  # three dumps, each on its day
+    # three dumps, each on its day: whole days of 24 hours (find's -mtime counts them so), not
+    # the local clock's, one hour short across a change to summer time
+    now = dt.datetime.now(dt.UTC)
+    written = [now - dt.timedelta(days=age) for age in (400, 91, 2)]
     for n, at in enumerate(written):
         workspace.dump(
             f"day{n}.txt",
