@@ -79,6 +79,7 @@ class PreInlined:
         if MARK in source:
             raise Unsupported(f"{name} contains {MARK!r}")
         self._env, self._name, self._filename = env, name, filename
+        self.includes: list[str] = []  # the files spliced in (static includes), read once here
         ast = env.parse(source, name, filename)
         ast.body = self._splice(ast.body)
         self._datas: list[list[nodes.TemplateData]] = [[]]  # static text between two markers
@@ -163,6 +164,7 @@ class PreInlined:
                     source, filename, _ = self._env.loader.get_source(self._env, name)  # type: ignore[union-attr]
                 except TemplateNotFound as e:  # said with the include's file and line
                     raise IncludeNotFound(e.name, self._filename, node.lineno) from None
+                self.includes.append(filename)
                 included = self._env.parse(source, name, filename).body
                 if MARK in source or not all(isinstance(n, nodes.Output) for n in included):
                     raise Unsupported(f"include of {name} with statements at line {node.lineno}")

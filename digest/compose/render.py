@@ -95,6 +95,16 @@ class Renderer:
             except ConfigError:  # the folder's unreadable (UsersLoader): said as each message it holds
                 self.preinlined = None  # is rendered the plain way, as the folder gone is (check_folder)
 
+    def spliced(self) -> list[str]:
+        """The files of the ``templates:`` folder digest.html.j2 includes, read once with it as it
+        was pre-inlined (the other templates' includes are read by Jinja as they are rendered,
+        when changed; the built-in ones once a process): `digest serve` watches them with the
+        email templates (digest.web.site, digest.web.versions)."""
+        folder = self.user_templates
+        if self.preinlined is None or folder is None:
+            return []
+        return [f for f in self.preinlined.includes if Path(f).is_relative_to(folder)]
+
     @classmethod
     def for_config(cls, config: Config) -> Renderer:
         """The renderer of a run: the config's templates, premailer's answers kept beside the database."""

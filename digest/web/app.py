@@ -184,8 +184,8 @@ def create_app(
 
     def prefs_page(token: str, user: str, path: Path, status: int = 200, **extra: Any) -> Response:
         posted = request.method == "POST"
-        made_at = page_versions(cfg(), user, path, site().profiles)  # before what it shows: its script's
-        # first baseline
+        # before what it shows: its script's first baseline
+        made_at = page_versions(cfg(), user, path, site().profiles, site().renderer.spliced())
         text = current_text(path, user, posted)  # before the profile: a change between is a conflict
         ratings = rated_papers(cfg(), user)
         profile = extra.pop("profile", None) or current_profile(cfg(), user, posted)
@@ -389,7 +389,7 @@ def create_app(
     @app.get("/u/<token>/version")
     def version(token: str) -> Response:
         user, path = reader(token)
-        answer = json_answer(versions(cfg(), user, path, site().profiles))
+        answer = json_answer(versions(cfg(), user, path, site().profiles, site().renderer.spliced()))
         outages.answered(log)
         return answer
 

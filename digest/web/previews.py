@@ -120,7 +120,8 @@ def add_preview_routes(
     def digest_page(token: str) -> Response:
         """The HTML email as `send` would send it now; ?live=1 reloads it when anything changes."""
         user, path = reader(token)
-        made_at = page_versions(cfg(), user, path, site().profiles)  # before the preview: the first baseline
+        # before the preview: the first baseline
+        made_at = page_versions(cfg(), user, path, site().profiles, site().renderer.spliced())
         out, blocked = previewed(user, current_profile(cfg(), user))
         html = shown(out, blocked)
         if request.args.get("live"):

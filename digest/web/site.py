@@ -55,21 +55,25 @@ class Site:
 
 class LiveSite:
     """The current :class:`Site`, made again when the config file's stamp changes, that of the
-    secret's file, or an email template's of the ``templates:`` folder."""
+    secret's file, or an email template's of the ``templates:`` folder (or a file digest.html.j2
+    includes)."""
 
     def __init__(self, config: Config, signer: Signer, reload: Callable[[], Config] | None = None) -> None:
         self.reload = reload or (lambda: load_config(config.path) if config.path else config)
         self._site = Site.of(config, signer)
-        self._stamp = _stamp(config)
+        self._stamp = _stamp(self._site)
         self._lock = threading.Lock()
 
     def current(self) -> Site:
-        stamp = _stamp(self._site.config)
+        stamp = _stamp(self._site)
         if stamp == self._stamp:
             return self._site
         with self._lock:  # one thread reads it again; the others wait for the result
             if stamp != self._stamp:
-                self._site = self._read_again(self._site, stamp[:2] == self._stamp[:2])
+                site = self._read_again(self._site, stamp[:2] == self._stamp[:2])
+                if site is not self._site:  # the files its digest.html.j2 includes now
+                    stamp = _restamp(stamp, site)
+                self._site = site
                 self._stamp = stamp  # after: a request that sees it gets the site read for it
             return self._site
 
@@ -117,19 +121,34 @@ class LiveSite:
 EMAIL_TEMPLATES = ("digest.html.j2", "digest.txt.j2", "digest.css")
 
 
-def _stamp(config: Config) -> tuple[object, ...]:
+def _stamp(site: Site) -> tuple[object, ...]:
     """What is read again when it changes: config.yaml, and the file of web.secret_file (a new
     secret there signs the links of the emails sent from then on: `digest run` reads it again);
     the email templates of the ``templates:`` folder (:func:`_templates_stamp`)."""
-    return (file_stamp(config.path), file_stamp(config.web.secret_file), _templates_stamp(config))
+    config = site.config
+    return (file_stamp(config.path), file_stamp(config.web.secret_file), _templates_stamp(site))
 
 
-def _templates_stamp(config: Config) -> tuple[object, ...]:
-    """The email templates of the ``templates:`` folder as they are on disk: one edited, added or
-    removed while `digest serve` runs makes the site again, so the digest page and the previews
-    are made with it from the next request, as the daemon's next pass and `digest preview` are."""
-    folder = config.templates
-    return () if folder is None else tuple(file_stamp(folder / name) for name in EMAIL_TEMPLATES)
+def _templates_stamp(site: Site) -> tuple[tuple[str, object], ...]:
+    """The email templates of the ``templates:`` folder as they are on disk, and the files the
+    site's digest.html.j2 includes (read once with it, a footer say: Renderer.spliced): one
+    edited, added or removed while `digest serve` runs makes the site again, so the digest page
+    and the previews are made with it from the next request, as the daemon's next pass and
+    `digest preview` are."""
+    folder = site.config.templates
+    if folder is None:
+        return ()
+    files = dict.fromkeys([*(str(folder / name) for name in EMAIL_TEMPLATES), *site.renderer.spliced()])
+    return tuple((f, file_stamp(f)) for f in files)
+
+
+def _restamp(stamp: tuple[object, ...], site: Site) -> tuple[object, ...]:
+    """``stamp``, taken before ``site`` was made, with the files ``site`` watches: those it
+    had kept as they were then (an edit made while the site was made is seen at the next
+    request), one its digest.html.j2 includes since stamped now."""
+    before = dict(stamp[2])  # type: ignore[arg-type]
+    now = _templates_stamp(site)
+    return (*stamp[:2], tuple((f, before.get(f, s)) for f, s in now))
 
 
 def site_of(environ: dict[str, Any]) -> Site:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Iterable
 from pathlib import Path
 
 from digest.config import Config
@@ -36,14 +37,17 @@ def file_version(path: Path) -> str:
     return f"{len(data)}:{hashlib.sha256(data).hexdigest()[:16]}"
 
 
-def content_version(config: Config, user: str) -> tuple[str, str, str]:
+def content_version(config: Config, user: str, included: Iterable[str] = ()) -> tuple[str, str, str]:
     """Changes when the config file (the defaults a reader inherits: `digest serve` reads it again
     at the next request), a template of the `templates:` folder, the papers or the reader's ratings
     change: the preview must be rebuilt. With the reader's ratings' own version (one database
     read for all): the preferences page's list of ratings is read again when it changes
     (templates/web/prefs.js); and when the reader's unsubscribe kept in the database was asked
-    ("": none), which stands for their file's pause (:func:`versions`)."""
+    ("": none), which stands for their file's pause (:func:`versions`). ``included``: the files
+    digest.html.j2 includes, read with it (Renderer.spliced), named otherwise than ``digest*``."""
     h = hashlib.sha256(f"{file_stamp(config.path)};".encode())
+    for f in included:
+        h.update(f"{f}:{file_stamp(f)};".encode())
     folder = config.templates  # the built-in ones are this process's, read as it started (BUILTIN)
     if folder and folder.is_dir():
         for f in sorted(folder.glob("digest*")):
@@ -69,7 +73,9 @@ def readable(path: Path, known: Versions) -> bool:
     return identity is not None and known.profile(str(path), identity) is not None
 
 
-def versions(config: Config, user: str, path: Path, known: Versions) -> dict[str, str]:
+def versions(
+    config: Config, user: str, path: Path, known: Versions, included: Iterable[str] = ()
+) -> dict[str, str]:
     """What GET /u/<token>/version answers: the profile's, the content's and the ratings', and
     ``unreadable`` while the profile file cannot be read (not logged: asked every 1.5 s; the page
     the reader opens says it in the log, with the file, the line and what is wrong). The
@@ -78,17 +84,19 @@ def versions(config: Config, user: str, path: Path, known: Versions) -> dict[str
     lifted without a word to the file (`digest profile set USER paused false` on a file that says
     so already) or kept is followed by an open page as an edit of the file is. ``known``: the files
     as the polls read them (:func:`readable`)."""
-    content, ratings, kept = content_version(config, user)
+    content, ratings, kept = content_version(config, user, included)
     profile = file_version(path) + (f"|unsubscribed {kept}" if kept else "")
     said = {"profile": profile, "content": content, "ratings": ratings}
     return said if readable(path, known) else {**said, "unreadable": UNREADABLE}
 
 
-def page_versions(config: Config, user: str, path: Path, known: Versions) -> str:
+def page_versions(
+    config: Config, user: str, path: Path, known: Versions, included: Iterable[str] = ()
+) -> str:
     """The versions a page is made at, as JSON for its script (read before the page is: a change
     meanwhile reloads it once more, never one missed); "null" when the database cannot be read
     (the page made without it): the script's first poll is then its baseline, as before."""
     try:
-        return json.dumps(versions(config, user, path, known))
+        return json.dumps(versions(config, user, path, known, included))
     except StoreError:
         return "null"

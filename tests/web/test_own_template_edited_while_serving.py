@@ -5,6 +5,7 @@ preview` use it. The real app on a thread, over HTTP."""
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import urllib.request
@@ -59,3 +60,49 @@ def test_the_digest_page_shows_the_users_template_as_edited_since_serve_started(
         edition(template, "three")
         with urllib.request.urlopen(url) as page:
             assert "Edition three: " in page.read().decode()
+
+
+def touch(path, seconds: int = 1) -> None:
+    """``path``'s time moved on: a change seen however quick the test."""
+    stamp = path.stat().st_mtime_ns + seconds * 10**9
+    os.utime(path, ns=(stamp, stamp))
+
+
+def test_a_file_the_users_template_includes_is_read_again_as_it_changes(web_workspace):
+    # Before: the page kept "Footer one" until digest.html.j2 itself was saved again (or `digest
+    # serve` restarted): a file it includes is spliced into it as it is compiled, and only the
+    # folder's digest.html.j2, digest.txt.j2 and digest.css were watched
+    ws = web_workspace
+    template = ws.root / "my-templates" / "digest.html.j2"
+    template.parent.mkdir()
+    builtin = (builtin_templates() / "digest.html.j2").read_text()
+    template.write_text(builtin.replace(H1, H1 + '{% include "footer.html" %}', 1))
+    footer = template.parent / "footer.html"
+    footer.write_text("Footer one: ")
+    with ws.config_path.open("a") as config:
+        config.write("templates: my-templates\n")
+    ws.profile("ada", "name: Ada\nemail: ada@example.org\ninterests: [robotics]\n")
+    ws.dump("day.txt", make_dump("Mar 14", [("Robotics Study", "Robots.")]))
+    assert ws.cli("ingest").exit_code == 0
+    url = ws.page_url() + "/digest"
+    with ws.serve():
+        with urllib.request.urlopen(url) as page:
+            assert "Footer one: " in page.read().decode()
+        with urllib.request.urlopen(ws.page_url() + "/version") as polled:  # the live page's poll
+            before = json.load(polled)["content"]
+        footer.write_text("Footer two: ")
+        touch(footer)
+        with urllib.request.urlopen(ws.page_url() + "/version") as polled:
+            assert json.load(polled)["content"] != before  # the live page reloads
+        with urllib.request.urlopen(url) as page:
+            assert "Footer two: " in page.read().decode()  # as `digest preview` and the daemon
+        # another file included since: watched from then on
+        (template.parent / "signature.html").write_text("Signed one: ")
+        template.write_text(builtin.replace(H1, H1 + '{% include "signature.html" %}', 1))
+        touch(template)
+        with urllib.request.urlopen(url) as page:
+            assert "Signed one: " in page.read().decode()
+        (template.parent / "signature.html").write_text("Signed two: ")
+        touch(template.parent / "signature.html", 2)
+        with urllib.request.urlopen(url) as page:
+            assert "Signed two: " in page.read().decode()
