@@ -39,10 +39,11 @@ _CATEGORY = re.compile(r"^[a-z-]+(?:\.[A-Za-z-]+)?$")
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._+-]*")
 _PLACEHOLDER = re.compile(r"\{[^{}\s]*\}")
 _DAY = r"\d{4}-\d\d-\d\d"  # a url's {date}, as resolved_url fills it in
-# url_key's words in a saved note (rekeyed), with the file they named then: where a note goes on after
-# them (its end, url_note's "; the daemon asks again...", moved_note's ")" or " (keeping its ...)"),
-# not a url's text ("http://host/feeds/sources[0].url: HTTP 404")
-_KEY = re.compile(r"\bsources\[\d+\]\.url(?: in /.*?)?(?=\Z|; |\)(?:\Z|[; ])| \(keeping its )")
+# url_key's words in a saved note (rekeyed), with the file they named then (the config's file now, as
+# it is, else up to where the note goes on): where a note goes on after them (its end, url_note's
+# "; the daemon asks again...", moved_note's ")" or " (keeping its ...)"), not a url's text
+# ("http://host/feeds/sources[0].url: HTTP 404")
+_KEY = r"\bsources\[\d+\]\.url(?: in (?:{file}|/.*?))?(?=\Z|; |\)(?:\Z|[; ])| \(keeping its )"
 
 
 class OneOrMore(Check):
@@ -168,8 +169,8 @@ class SourceConfig:
         names another, and `digest status` says the key the user is to edit today."""
         if self not in sources:
             return said
-        key = self.url_key(sources, config_file)
-        return _KEY.sub(lambda _: key, said)
+        key, file = self.url_key(sources, config_file), re.escape(str(config_file)) if config_file else "(?!)"
+        return re.sub(_KEY.format(file=file), lambda _: key, said)
 
     def url_key(self, sources: Sequence[SourceConfig], config_file: Path | None) -> str:
         """The key that holds this source's address: ``sources[0].url in /.../config.yaml``

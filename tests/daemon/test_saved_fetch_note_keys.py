@@ -109,3 +109,18 @@ def test_a_url_that_reads_like_a_key_is_said_as_it_is(mail_workspace, smtp_serve
         digest_at(ws, "fetch", at=at(12, 7, 0), code=1)
         status = digest_at(ws, "status", at=at(12, 7, 5)).stdout
     assert f"{odd}: HTTP 404 Not Found; check the source's url: sources[1].url in {ws.config_path}" in status
+
+
+def test_a_config_file_whose_path_holds_a_semicolon_is_said_once(mail_workspace, smtp_server):
+    # the config read from "my; digest.yaml", never moved: before, `digest status` and `send` said
+    # "sources[1].url in .../my; digest.yaml; digest.yaml" (the note's file read up to its "; ")
+    ws = mail_workspace
+    odd = ws.config_path.with_name("my; digest.yaml")
+    ws.config_path.rename(odd)
+    ws.config_path = odd
+    with LocalHttpServer(hf_and_feed()) as server:
+        _failed_as_second(ws, server)
+        status = digest_at(ws, "status", at=at(12, 7, 5)).stdout
+        sent = digest_at(ws, "send", at=at(12, 7, 5))
+    assert _gone_key(status) == [f"sources[1].url in {odd}"], status
+    assert _gone_key(sent.stderr) == [f"sources[1].url in {odd}"], sent.stderr
