@@ -122,7 +122,8 @@ def collect_status(config: Config, now: dt.datetime, wall: dt.datetime | None = 
     waiting = tuple(inbox_folder.candidates(config.inbox)) if config.inbox.is_dir() else ()
     with Store(config.database, readonly=True) as store:
         outbox = Outbox(store)
-        fetches = sources_fetches(store, config.sources)  # by the names now: a source renamed keeps its own
+        recorded = last_fetches(store)  # every record, by the name it was fetched under: read once
+        fetches = sources_fetches(store, config.sources, recorded)  # by the names now: a renamed one's own
         sources = tuple(
             (s.name, (f := fetches.get(s.name)) and rekeyed(f, s, config)) for s in config.sources
         )
@@ -184,7 +185,7 @@ def collect_status(config: Config, now: dt.datetime, wall: dt.datetime | None = 
         found = workers(store, server_now, alive(config), running)
         return Status(
             now=now,
-            last_ingest=_ingested(store.last_ingest(), last_fetches(store)),
+            last_ingest=_ingested(store.last_ingest(), recorded),
             papers=store.paper_count(),
             readers=tuple(readers),
             profile_problems=tuple(problems),

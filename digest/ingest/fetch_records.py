@@ -81,15 +81,17 @@ def config_file(config: Config) -> Path | None:
     return config.path.absolute() if config.path else None
 
 
-def sources_fetches(store: Store, sources: Sequence[SourceConfig]) -> dict[str, FetchRecord]:
+def sources_fetches(
+    store: Store, sources: Sequence[SourceConfig], last: dict[str, FetchRecord] | None = None
+) -> dict[str, FetchRecord]:
     """The latest attempt of each of ``sources`` (the config's), by its name now: the record of its
     name whose url is the source's (SourceConfig.holds), else the latest of another name with its
     url, said under its name now, else its name's of another url (a source given another url, its
     name kept): a source renamed in the config, its url the same, keeps its last fetch (`status`
     says it, the daemon does not fetch it again as a new one), as it keeps what it fetched; and two
     sources named by their places (url1, url2) swapped in the config each keep their own fetch,
-    not the other's."""
-    last = last_fetches(store)
+    not the other's. ``last``: :func:`last_fetches`, read already (None: read here)."""
+    last = last_fetches(store) if last is None else last
     out = {}
     for s in sources:
         own = last.get(s.name)
