@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 from digest.config import Config, SourceConfig
 from digest.fetched_names import safe
 from digest.ingest.fetch import AT_ITS_TIMES, GONE, FetchOutcome, fetch_source, source_day
+from digest.ingest.fetch_records import url_fetched
 from digest.ingest.http import Http
 from digest.ingest.missed_days import (
     FAILED,
@@ -55,7 +56,8 @@ def fetch_with_missed(
     fails, the days that failed before are left for the next fetch (an outage: no storm); once the
     server fails one (no answer, no connection, 5xx: missed_days.leave), every day after it is."""
     own = source_day(source, now, config.timezone)
-    last = last_fetched(store, source)  # when, and the address it asked (its `day` may have changed)
+    # when, and the address it asked (its `day` may have changed), by its names or its url (renamed)
+    last = max((f for f in (last_fetched(store, source), url_fetched(store, source)) if f), default=None)
     then = last and day_asked(source, last[1], source_day(source, last[0], config.timezone))
     before = (last[0], then) if last and then else None
     missed, failed = (

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -101,6 +102,17 @@ def sources_fetches(
         if own is not None:
             out[s.name] = dataclasses.replace(own, source=s.name)
     return out
+
+
+def url_fetched(store: Store, source: SourceConfig) -> tuple[dt.datetime, str] | None:
+    """When ``source``'s url (of any day: SourceConfig.holds) was last fetched, under whatever name,
+    and the address it asked; None: never. What missed_days.last_fetched (by its names) misses of a
+    source renamed, its url the same: the same source (README), whose stop is caught up as before."""
+    address = source.url.replace("{categories}", "+".join(source.categories))
+    like = re.sub(r"([!%_])", r"!\1", address).replace("{date}", "%")  # holds' candidates; it decides
+    sql = "SELECT attempted_at, url FROM fetches WHERE url LIKE ? ESCAPE '!' ORDER BY attempted_at DESC"
+    held = (row for row in store.db.execute(sql, (like,)).fetchall() if source.holds(row[1]))
+    return next(((dt.datetime.fromisoformat(at), url) for at, url in held), None)
 
 
 def run_time(at: str | None, run_at: str | None) -> dt.datetime | None:

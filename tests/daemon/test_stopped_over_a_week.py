@@ -13,6 +13,7 @@ import importlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+import pytest
 from helpers.daily_papers import graph_page
 
 from digest.demo.http_server import LocalHttpServer, Route
@@ -115,3 +116,26 @@ def test_a_source_whose_day_changed_during_the_stop_says_the_days_from_the_one_i
     lost = [m for m in caplog.messages if "were never asked for" in m]
     # before: "the daily papers of 2026-12-11 were never asked for", of the 10th not a word
     assert len(lost) == 1 and "the daily papers of 2026-12-10, 2026-12-11 were never" in lost[0], lost
+
+
+@pytest.mark.backends  # its url's fetches found under the old name: either database
+def test_a_source_renamed_while_stopped_for_nine_days_asks_the_week_too(workspace, monkeypatch, caplog):
+    # hf_daily renamed papers (its url the same: the same source, README): before, its next fetch
+    # asked for its own day only, as a new source's, the eight days of the stop lost without a word
+    asked: list[str] = []
+    with _api(workspace, asked):
+        _fetch(workspace, monkeypatch, 10)
+        text = workspace.config_path.read_text()
+        workspace.config_path.write_text(
+            text.replace("  - kind: hf_daily\n", "  - kind: hf_daily\n    name: papers\n")
+        )
+        asked.clear()
+        caplog.clear()
+        shown = _fetch(workspace, monkeypatch, 19)
+    assert asked == [f"2026-12-{d}" for d in range(11, 19)], asked
+    assert "papers: 2 papers of 2026-12-11: 2 new, 0 known" in shown.output, shown.output
+    assert (
+        "papers: not fetched since 2026-12-10 06:00 UTC, over a week ago: the daily papers of "
+        "2026-12-10 were never asked for and are not asked for now (a week back at most): its "
+        "papers never came"
+    ) in caplog.messages, caplog.messages
