@@ -13,6 +13,7 @@ from pathlib import Path
 from digest.config_missing import close_name, close_variable, said_close
 from digest.errors import ConfigError, SecretUnavailable
 from digest.file_stamps import file_stamp
+from digest.shell_text import shell_word
 
 MIN_SECRET_CHARS = 16
 
@@ -77,15 +78,17 @@ def _secret_from_file(path: Path) -> bytes:
         value = _read_secret(path, file_stamp(path))
     except (OSError, UnicodeDecodeError) as e:
         why = e.strerror if isinstance(e, OSError) and e.strerror else str(e)
+        named = shell_word(str(path))  # pasted as it is: a folder /home/o'brien/my digest
         raise SecretUnavailable(
             f"web.secret_file: cannot read {path}: {why}; write a random secret there "
-            f"(e.g. `openssl rand -hex 32 > {path}; chmod 600 {path}`)",
+            f"(e.g. `openssl rand -hex 32 > {named}; chmod 600 {named}`)",
             f"cannot read {path}: {why}",
         ) from None
     if len(value) < MIN_SECRET_CHARS:
         raise ConfigError(
             f"web.secret_file: the secret in {path} is too short ({len(value)} characters): use at "
-            f"least {MIN_SECRET_CHARS} random characters (e.g. `openssl rand -hex 32 > {path}`)"
+            f"least {MIN_SECRET_CHARS} random characters "
+            f"(e.g. `openssl rand -hex 32 > {shell_word(str(path))}`)"
         )
     return value.encode("utf-8")
 
