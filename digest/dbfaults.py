@@ -16,6 +16,7 @@ from pathlib import Path
 from digest.db import is_postgres
 from digest.errors import StoreError, StoreUnusable
 from digest.pggrants import no_schema_usable, sql_role, write_refused
+from digest.shell_text import shell_word
 
 FULL_BELOW = 1024 * 1024  # less room left than this: SQLite's "disk I/O error" there is a full disk's
 QUOTA_PROBE = 16 * 1024  # bytes written to learn whether a disk quota is used up (a page or two of SQLite's)
@@ -174,8 +175,9 @@ def owned(found: os.stat_result) -> str:
 
 def write_access(found: os.stat_result, names: str, them: bool = False, lacking: str | None = None) -> str:
     """How to let this account write a file it may not (``found``, its stat; ``names``, it and
-    any like it): its own, the owner's write bit; of a group it is in, the group's; else, to be
-    given to such a group first, and the group's write bit to those without it (``lacking``)."""
+    any like it, each quoted for the shell: :func:`~digest.shell_text.shell_word`): its own, the
+    owner's write bit; of a group it is in, the group's; else, to be given to such a group first,
+    and the group's write bit to those without it (``lacking``)."""
     it, its = ("them", "their") if them else ("it", "its")
     if found.st_uid == os.geteuid():
         return f"give {it} write access (`chmod u+w {names}`)"
@@ -216,7 +218,7 @@ def _others_wal(path: Path) -> tuple[str, str] | None:
             f"{beside.name} beside it is {owned(found)}, which this account may not write (left by a "
             "command another account ran on it)"
         )
-        fix = write_access(found, f"{wal} {real}-shm", them=True)
+        fix = write_access(found, f"{shell_word(str(wal))} {shell_word(f'{real}-shm')}", them=True)
         if empty:  # made by a reader: it holds nothing
             fix += ", or remove both (the -wal is empty) while no digest command runs on this database"
         return why, fix
@@ -252,9 +254,14 @@ def unwritable(path: Path) -> tuple[str, str]:
         why += " (SQLite makes -wal and -shm files beside the database)"
     stats = [st for _, st in found.values()]
     if len({(st.st_uid, st.st_gid) for st in stats}) == 1:  # one owner and group: one cure for both
-        lacking = " ".join(str(w) for w, (_, st) in reversed(found.items()) if not st.st_mode & stat.S_IWGRP)
-        return why, write_access(stats[0], " ".join(map(str, reversed(found))), len(found) > 1, lacking)
-    return why, "; ".join(f"{what}: {write_access(st, str(where))}" for where, (what, st) in found.items())
+        lacking = " ".join(
+            shell_word(str(w)) for w, (_, st) in reversed(found.items()) if not st.st_mode & stat.S_IWGRP
+        )
+        names = " ".join(shell_word(str(w)) for w in reversed(found))  # pasted as they are
+        return why, write_access(stats[0], names, len(found) > 1, lacking)
+    return why, "; ".join(
+        f"{what}: {write_access(st, shell_word(str(where)))}" for where, (what, st) in found.items()
+    )
 
 
 def _kib(size: int) -> str:

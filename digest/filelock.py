@@ -14,6 +14,7 @@ from pathlib import Path
 
 from digest.dbfaults import disk_full, owned, write_access
 from digest.errors import DigestError
+from digest.shell_text import shell_word
 
 _NOT_WRITABLE = (errno.EROFS, errno.EACCES, errno.EPERM)
 
@@ -57,8 +58,9 @@ def _not_writable(path: Path, error: OSError) -> str:
         found = None
     if found is None or error.errno == errno.EROFS:
         return "; the folder must be writable for this command"
+    fix = write_access(found, shell_word(str(path)))  # its path pasted as it is
     return (
-        f"; it is {owned(found)}, which this account may not write: {write_access(found, str(path))}, "
+        f"; it is {owned(found)}, which this account may not write: {fix}, "
         "or remove it while no digest command runs on this database"
     )
 
