@@ -22,7 +22,7 @@ def one_keyword(source: Any, user: str, keyword: str) -> None:
         secho(
             f"note: {source}: interests: {keyword!r} is one keyword with a comma in it (scored as one "
             f"phrase), written in quotes, which say so; for {len(parts)} keywords, give each to its own "
-            f"`digest profile add {user} KEYWORD`, then remove it (`{removal}`)",
+            f"`digest profile add {user} {_after_options(parts)}KEYWORD`, then remove it (`{removal}`)",
             err=True,
         )
 
@@ -36,7 +36,14 @@ def one_term(source: Any, user: str, term: str) -> None:
         secho(
             f"note: {source}: exclude: {term!r} is one excluded term with a comma in it (a "
             f"paper is left out only if it holds all of it), written in quotes, which say so; for "
-            f"{len(parts)} excluded terms, give each to its own `digest profile exclude {user} TERM`, "
+            f"{len(parts)} excluded terms, give each to its own "
+            f"`digest profile exclude {user} {_after_options(parts)}TERM`, "
             f"then remove it (`{removal}`)",
             err=True,
         )
+
+
+def _after_options(parts: list[str]) -> str:
+    """``-- `` before the placeholder where a part starts with '-' ("-foo, bar": `digest profile
+    exclude bob -foo` is refused, "No such option '-f'"), as :func:`typed` says such a word."""
+    return "-- " if any(part.startswith("-") for part in parts) else ""

@@ -10,6 +10,7 @@ each suggested line run by bash as a user pastes it, the profile files on disk."
 from __future__ import annotations
 
 import re
+import shlex
 import subprocess
 import sys
 
@@ -51,3 +52,33 @@ def test_a_renamed_readers_command_says_a_leading_hyphen_after_the_options(mail_
     assert again == "digest profile add ada-lee --weight 2 -- -bar"  # was: ... ada-lee -bar --weight 2
     in_bash(ws, again)
     assert profile(ws, "ada-lee")["interests"]["-bar"] == 2
+
+
+def test_the_comma_notes_command_for_each_part_puts_a_leading_hyphens_part_after_the_options(workspace):
+    # Before: "give each to its own `digest profile exclude bob TERM`", which given "-bar" was
+    # refused when pasted: "Error: No such option '-b'."
+    ws = workspace
+    ws.profile("bob", "email: bob@example.org\ninterests: [neuromorphic]\n")
+    for args, each, parts, key in (
+        (
+            ("exclude", "bob", "--", "foo, -bar"),
+            "digest profile exclude bob -- TERM",
+            ["foo", "-bar"],
+            "exclude",
+        ),
+        (
+            ("add", "bob", "--", "-spiking, snn"),
+            "digest profile add bob -- KEYWORD",
+            ["-spiking", "snn"],
+            "interests",
+        ),
+    ):
+        command = [sys.executable, "-m", "digest", "--config", str(ws.config_path), "profile", *args]
+        done = subprocess.run(command, capture_output=True, text=True, timeout=120)
+        assert done.returncode == 0, done.stderr
+        first, removal = re.findall(r"`(digest [^`]*)`", done.stderr)
+        assert first == each, done.stderr
+        for part in parts:
+            in_bash(ws, first.replace(each.split()[-1], shlex.quote(part)))
+        in_bash(ws, removal)
+        assert [k for k in profile(ws, "bob")[key] if k != "neuromorphic"] == parts, profile(ws, "bob")
