@@ -24,6 +24,7 @@ from digest.models import Profile
 from digest.options import Reading, declared, read
 from digest.profiles.cache import Identity, ProfileCache, profile_files, unsettled
 from digest.profiles.name_typos import likely_meant, said
+from digest.shell_text import shell_word
 
 log = logging.getLogger(__name__)
 
@@ -97,17 +98,18 @@ def folder_missing(folder: Path, then: str, config_file: Path | None = None) -> 
 def folder_unlisted(folder: Path, e: OSError) -> str:
     """Why this account cannot know the readers: it may not list the profiles folder (nor search
     it, 0700 of another account: then the mode to give says both, a+r alone would not do)."""
+    named = shell_word(str(folder))  # pasted as it is: /srv/o'brien papers/profiles
     if not may_read(folder, os.X_OK):
         return (
             f"{folder}: this account may neither list the profiles folder nor open a file in it "
             f"({e.strerror}), and every reader is found by listing it; run this as the account that "
-            f"owns the folder, or let this one list and search it (chmod a+rx {folder}, or a group of "
+            f"owns the folder, or let this one list and search it (chmod a+rx {named}, or a group of "
             "both with g+rx)"
         )
     return (
         f"{folder}: this account may not list the profiles folder ({e.strerror}), and every reader "
         "is found by listing it; run this as the account that owns the folder, or let this one list "
-        f"it (chmod a+r {folder}, or a group of both with g+r); `digest preview USER`, `send --user "
+        f"it (chmod a+r {named}, or a group of both with g+r); `digest preview USER`, `send --user "
         "USER` and `rank USER` need only USER's file"
     )
 
@@ -120,10 +122,11 @@ def folder_unsearched(folder: Path, path: Path, e: OSError) -> str:
         if may_read(folder, os.R_OK)
         else "each reader's file then opened by its name, the folder not listed"
     )
+    named = shell_word(str(folder))
     return (
         f"{path}: cannot be read: this account may not search the profiles folder {folder} "
         f"({e.strerror}); run this as the account that owns the folder, or let this one search it "
-        f"(chmod a+x {folder}: {then})"
+        f"(chmod a+x {named}: {then})"
     )
 
 
