@@ -11,10 +11,10 @@ from pathlib import Path
 from typing import Any
 
 from digest import yaml_comments, yaml_edit
-from digest.errors import ProfileError
+from digest.errors import ProfileError, collect
 from digest.keyword_checks import comma_parts
 from digest.models import Profile
-from digest.options import declared, did_you_mean
+from digest.options import Invalid, Reading, declared, did_you_mean
 from digest.profiles.edit import Data
 from digest.profiles.load import MAX_INTERESTS
 from digest.select.text import keyword_key
@@ -141,7 +141,25 @@ def convert_value(key: str, value: str, path: Path) -> Any:
         )
     if not opt.settable:
         raise ProfileError(f"{path}: {key}: not set as one value; use {opt.set_by}")
+    if (said := number_refused(key, value, path)) is not None:  # 1e-400: not "got 0"
+        collect([said], f"{path}: invalid profile", ProfileError)
     return yaml_edit.scalar(opt.check.from_text(value))
+
+
+def number_refused(key: str, typed: str, path: Path) -> str | None:
+    """Why KEY's value typed as ``typed`` is refused, said as typed, if it reads as a number its
+    check refuses (max_papers 1e-400 and -0: "got 1e-400", not the "got 0" the file would be read
+    as); else None (text that is no number is said as typed by the validation already). The
+    command line (`digest profile set`) and the preferences form's number fields share it."""
+    check = declared(Profile)[key].check
+    value = check.from_text(typed.strip()) if typed.strip() and check.widget == "number" else typed
+    if isinstance(value, str):
+        return None
+    try:
+        check(value, Reading(path.parent))
+    except Invalid:
+        return f"{key}: must be {check.what}, got {typed.strip()}"
+    return None
 
 
 def set_key(data: Data, key: str, value: str, path: Path) -> list[str]:

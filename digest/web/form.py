@@ -21,8 +21,8 @@ from digest.errors import ProfileError, collect
 from digest.keyword_checks import MAX_KEYWORD, MAX_WEIGHT, spaced, too_long
 from digest.models import Profile
 from digest.number_text import number_note, read_number
-from digest.options import Invalid, Option, Reading, declared
-from digest.profiles.changes import convert_value, drop_unused, set_exclude, set_interests
+from digest.options import Option, declared
+from digest.profiles.changes import convert_value, drop_unused, number_refused, set_exclude, set_interests
 from digest.profiles.edit import Change, Data
 from digest.select.text import keyword_key
 
@@ -329,17 +329,8 @@ class FormEdit:
     def numbers_refused(self, path: Path) -> list[str]:
         """Each number field's value (max_papers) that reads as a number its check refuses, said
         as typed: 1e-400 and -0, not "got 0" (text that is no number is said as typed already)."""
-        refused = []
-        for key, typed in self.scalars.items():
-            check = OPTIONS[key].check
-            value = check.from_text(typed) if typed and check.widget == "number" else typed
-            if isinstance(value, str):
-                continue
-            try:
-                check(value, Reading(path.parent))
-            except Invalid:
-                refused.append(f"{key}: must be {check.what}, got {typed}")
-        return refused
+        said = (number_refused(key, typed, path) for key, typed in self.scalars.items())
+        return [s for s in said if s is not None]
 
     def change(self, current: Profile, defaults: dict[str, str], dropped: list[str] | None = None) -> Change:
         """The edit to the YAML document: only what differs from ``current`` is written; a field

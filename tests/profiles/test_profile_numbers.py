@@ -114,3 +114,16 @@ def test_a_weight_out_of_range_is_said_as_typed(workspace):
         assert f"Error: Invalid value for '--weight': {said} is not in the range 0<x<=100.\n" in out.output, (
             out.output
         )
+
+
+def test_a_number_of_papers_out_of_range_is_said_as_typed_as_the_form_says_it(workspace):
+    """`digest profile set bob max_papers 1e-400` (or -0) said "got 0", the number the file would
+    be read as, not what was typed; the preferences form says "got 1e-400" (digest.web.form)."""
+    path = workspace.profile("bob", PROFILE)
+    for typed in ("1e-400", "-0", "0", "1001", "1500.0"):
+        result = workspace.cli("profile", "set", "bob", "max_papers", typed)
+        assert result.exit_code == 1
+        assert f"max_papers: must be a whole number from 1 to 1000, got {typed}\n" in result.output
+        assert path.read_text() == PROFILE
+    assert workspace.cli("profile", "set", "bob", "max_papers", "1e2").exit_code == 0  # 100: in range
+    assert path.read_text().endswith("max_papers: 100\n")
