@@ -132,6 +132,16 @@ class Document:
         return text, yamlio.load(text, self.where, self.error)
 
 
+def read_back(data: CommentedMap, where: str | Path, error: type[DigestError]) -> Any:
+    """What the loader reads from ``data`` (an edited :attr:`Document.data`) once written: for a
+    check of a document mid-edit (its comments and layout aside, which the loader ignores)."""
+    out = io.StringIO()
+    dumper = YAML()
+    dumper.Representer = _Representer
+    dumper.dump(data, out)
+    return yamlio.load(out.getvalue(), where, error)
+
+
 def new_list(items: Iterable[Any] = ()) -> CommentedSeq:
     return CommentedSeq([scalar(i) for i in items])
 

@@ -15,13 +15,13 @@ from typing import Any
 
 from werkzeug.datastructures import MultiDict
 
-from digest import yaml_comments
+from digest import yaml_comments, yaml_edit
 from digest.config import Config
 from digest.errors import ProfileError, collect
 from digest.keyword_checks import MAX_KEYWORD, MAX_WEIGHT, spaced, too_long
 from digest.models import Profile
 from digest.number_text import number_note, read_number
-from digest.options import Option, declared
+from digest.options import Option, Reading, declared, read
 from digest.profiles.changes import convert_value, drop_unused, number_refused, set_exclude, set_interests
 from digest.profiles.edit import Change, Data
 from digest.select.text import keyword_key
@@ -266,6 +266,13 @@ def after_conflict(form: MultiDict[str, str], edit: FormEdit, now: Profile) -> t
     return shown, " ".join([*said, told]).strip()
 
 
+def _field_order(problem: str) -> int:
+    """Where the field a problem names (``interests.robotics: ...``) is in a profile."""
+    keys = list(declared(Profile))
+    key = problem.split(":", 1)[0].split(".", 1)[0]
+    return keys.index(key) if key in keys else len(keys)
+
+
 @dataclass(frozen=True)
 class FormEdit:
     """What the preferences form asks for, as submitted (nothing validated yet)."""
@@ -344,8 +351,9 @@ class FormEdit:
             if dropped is not None:
                 dropped.clear()  # of this try's document alone
             refused = self.weights_refused() + self.numbers_refused(path)
-            collect(refused, f"{path}: invalid profile", ProfileError)
-            set_interests(data, self.interests, path)
+            wrong = {key for key, typed in self.scalars.items() if number_refused(key, typed, path)}
+            # a weight refused as typed is 1 meanwhile: the form's other mistakes are said with it
+            set_interests(data, [(k, 1.0 if isinstance(w, str) else w) for k, w in self.interests], path)
             if self.exclude != split_terms(terms_text(current.exclude)):  # the field as shown, untouched
                 set_exclude(data, self.exclude, path)
             for key, value in self.scalars.items():
@@ -357,12 +365,17 @@ class FormEdit:
                         yaml_comments.drop(data, key)
                         if dropped is not None:
                             dropped.append(key)
-                elif value != effective[key]:
+                elif value != effective[key] and key not in wrong:
                     data[key] = convert_value(key, value, path)
             for key in FIELDS:
                 drop_unused(data, key, wanted[key])
             for key, on in self.switches.items():
                 if on != getattr(current, OPTIONS[key].name):
                     data[key] = on
+            if refused:  # said with every other mistake of the form, in the order of the fields
+                reading = Reading(path.parent, lines=False)
+                read(Profile, yaml_edit.read_back(data, path, ProfileError), reading)
+                said = sorted(refused + reading.problems, key=_field_order)
+                collect(said, f"{path}: invalid profile", ProfileError)
 
         return apply

@@ -92,3 +92,28 @@ def test_a_refused_number_of_papers_is_said_as_typed(ws, typed):
     assert said in page
     assert f'value="{typed}"' in page
     assert path.read_text() == PROFILE
+
+
+@pytest.mark.parametrize(("weight", "papers"), [("1e-400", "5"), ("0,5", "5"), ("2", "-0")])
+def test_a_number_said_as_typed_does_not_hide_the_form_s_other_mistakes(ws, weight, papers):
+    """Every mistake of the form said at once, in the order of its fields, as before: a weight or a
+    number of papers refused as typed was said alone, the time of day refused with it left for
+    the next save."""
+    path = ws.root / "profiles" / "ada.yaml"
+    with ws.serve():
+        status, page = save(ws, weight, max_papers=papers, send_at="25:00")
+    page = html.unescape(page)
+    assert status == 422
+    weight_said = {
+        "1e-400": f"weight 1e-400 {WANTED}",
+        "0,5": f"weight '0,5' {WANTED} (write decimals with a point: 0.5)",
+    }
+    said = [
+        *([f"interests.robotics: {weight_said[weight]}"] if weight != "2" else []),
+        "send_at: '25:00' is not a time of day like \"07:30\"",
+        *(["max_papers: must be a whole number from 1 to 1000, got -0"] if papers == "-0" else []),
+    ]
+    assert (
+        "ada.yaml: invalid profile:" + "".join(f"\n  - {s}" for s in said) + "</pre>" in page
+    )  # all, in order
+    assert path.read_text() == PROFILE
