@@ -7,6 +7,7 @@ than the workers', another new profile with the gone reader's address), nothing 
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import ExitStack
 from typing import Any
 
 from digest.cli.common import echo, now_utc
@@ -43,23 +44,38 @@ def carried_before_saving(config: Config, profile: Profile) -> Carried:
     return carried
 
 
-def carrying_first(config: Config, carried: list[Carried]) -> Callable[[Profile], None]:
+def carrying_first(
+    config: Config, carried: list[Carried], lifting: ExitStack, lifted: list[str]
+) -> Callable[[Profile], None]:
     """For apply_edit's ``before_write``: :func:`carried_before_saving`, its carry-over added to
-    ``carried``."""
-    return lambda profile: carried.append(carried_before_saving(config, profile))
+    ``carried``, then :func:`lifting_first`, its transaction held by ``lifting``."""
+
+    def first(profile: Profile) -> None:
+        carried.append(carried_before_saving(config, profile))
+        lifting_first(config, profile, carried[-1], lifting, lifted)
+
+    return first
 
 
-def lift_suppressions(config: Config, profile: Profile, carried: Carried) -> None:
-    """Lift the suppression that ``profile``'s ``paused`` value (as saved) says no more, said;
-    ``carried``: the carry-over made before saving (:func:`carried_before_saving`)."""
+def lifting_first(
+    config: Config, profile: Profile, carried: Carried, lifting: ExitStack, lifted: list[str]
+) -> None:
+    """Lift the suppression that ``profile``'s ``paused`` value (as about to be saved) says no more,
+    before the file is written, in a transaction ``lifting`` holds open over the write and commits
+    after it: the database locked longer than the wait, the file is not written; the file not
+    written (a full disk), the suppression stays. What was lifted is added to ``lifted``, to be
+    said once ``lifting`` ended. ``carried``: the carry-over made before saving
+    (:func:`carried_before_saving`)."""
     from digest.deliver.suppressions import UNSUBSCRIBE, Suppressions
     from digest.store import Store
 
     user = profile.user
     name = next((item.old for item in carried.waiting), user)  # put off: lifted under the old name
-    with Store(config.database) as store:
-        if profile.paused:
-            if Suppressions(store).release(name, UNSUBSCRIBE):
-                echo(f"{user}'s unsubscribe, kept in the database, is now in the file")
-        elif Suppressions(store).release(name):
-            echo(f"{user} is no longer suppressed: digests go to them again")
+    store = lifting.enter_context(Store(config.database))
+    kind = UNSUBSCRIBE if profile.paused else None
+    if lifting.enter_context(Suppressions(store).releasing(name, kind)):
+        lifted.append(
+            f"{user}'s unsubscribe, kept in the database, is now in the file"
+            if profile.paused
+            else f"{user} is no longer suppressed: digests go to them again"
+        )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import ExitStack
 from typing import Any
 
 import click
@@ -281,7 +282,7 @@ def profile_set(obj: Context, user: str, key: str, value: str) -> None:
       # back to the default (the config's, or UTC):
       digest profile set ada timezone ''
     """
-    from digest.cli.paused import carrying_first, lift_suppressions
+    from digest.cli.paused import carrying_first
     from digest.cli.renamed_user import found_named, typed
     from digest.models import Profile
     from digest.options import declared
@@ -292,14 +293,16 @@ def profile_set(obj: Context, user: str, key: str, value: str) -> None:
     found_named(obj.config, user, now_utc(), typed("profile", "set", "{}", key, value))
     notes: list[str] = []
     carried: list[Any] = []  # paused: a renamed file's reader carried over first (refused: nothing saved)
-    first = carrying_first(obj.config, carried) if key == "paused" else None
-    edited = apply_edit(
-        obj.config,
-        user,
-        lambda data, path: notes.extend(set_key(data, key, value, path)),
-        before_write=first,
-        then=RUN_AGAIN,
-    )
+    lifted: list[str] = []  # unpausing also lifts a hard bounce; both, an unsubscribe kept in the database
+    with ExitStack() as lifting:  # paused: its suppression lifted first, kept if the file is not written
+        first = carrying_first(obj.config, carried, lifting, lifted) if key == "paused" else None
+        edited = apply_edit(
+            obj.config,
+            user,
+            lambda data, path: notes.extend(set_key(data, key, value, path)),
+            before_write=first,
+            then=RUN_AGAIN,
+        )
     for note in notes:
         echo(note)
     written = edited.data.get(key, value)  # `yes` is written true
@@ -312,8 +315,8 @@ def profile_set(obj: Context, user: str, key: str, value: str) -> None:
         day = WEEKDAYS[edited.profile.weekday].capitalize()
         said += f" (each {day}; another day: `digest profile set {user} weekday DAY`)"
     _saved(edited, said)
-    if carried:  # unpausing also lifts a hard bounce; both, an unsubscribe kept in the database
-        lift_suppressions(obj.config, edited.profile, carried[0])
+    for line in lifted:  # said after the file's words (committed with its write)
+        echo(line)
 
 
 profile_set.help = (profile_set.help or "").replace("{keys}", _settable_keys())
