@@ -38,7 +38,7 @@ from digest.errors import StoreError, StoreUnusable
 from digest.lookups import name_unresolved
 from digest.pggrants import sql_role
 from digest.pghosts import each_host, first_answered, one_attempt, one_host
-from digest.pgoptions import named_service
+from digest.pgservices import service_file_said, service_said
 from digest.shell_text import shell_word
 
 log = logging.getLogger(__name__)
@@ -56,7 +56,7 @@ def refusal(url: str, error: Exception, timeout: float) -> StoreError:
     said = " ".join(str(error).split())
     pgconn = getattr(error, "pgconn", None)
     user, db, server = _names(pgconn)
-    if (in_service_file := _service_file_said(url, said)) is not None:  # libpq's own, before connecting
+    if (in_service_file := service_file_said(url, said)) is not None:  # libpq's own, before connecting
         return StoreError(f"{where}: cannot connect to PostgreSQL: {said}; {in_service_file}")
     if (variable := _variable_refused(said)) is not None:
         return StoreError(f"{where}: cannot connect to PostgreSQL: {said}; {variable}")
@@ -96,20 +96,9 @@ def refusal(url: str, error: Exception, timeout: float) -> StoreError:
     if hosts_said:
         said = f"at none of its hosts: {hosts_said}"
     return StoreError(
-        f"{where}: cannot connect to PostgreSQL: {said}; check the URL{_service_said(url)} and the "
+        f"{where}: cannot connect to PostgreSQL: {said}; check the URL{service_said(url)} and the "
         "PGHOST, PGPORT, PGUSER, PGPASSWORD and PGDATABASE variables it leaves to the environment"
     )
-
-
-def _service_said(url: str) -> str:
-    """The connection service libpq took settings from for ``url`` (the URL's ``service``, else
-    PGSERVICE's), for the advice: its settings (host, port, user, password, dbname) come before
-    the variables': a wrong one there is not mended by setting them."""
-    service, in_url = _service_of(url)
-    if service is None:
-        return ""
-    named = f"the service {service!r} {'the URL' if in_url else 'PGSERVICE'} names"
-    return f", {named} (its settings, in PGSERVICEFILE or ~/.pg_service.conf, come before the variables')"
 
 
 def _answered(message: str) -> bool:
@@ -292,115 +281,3 @@ def _variable_refused(said: str) -> str | None:
     if os.environ.get(variable) != refused.group(2):
         return None
     return f"{variable} is {refused.group(2)!r}, {advice}"
-
-
-# libpq's words for a connection service it could not read (fe-connect.c, parseServiceInfo)
-_NO_SERVICE = re.compile(r'definition of service "(.*)" not found')
-_NO_SERVICE_FILE = re.compile(r'service file "(.*)" not found')
-_SERVICE_FILE_LINE = re.compile(
-    r'(syntax error|nested service specifications not supported) in service file "(.*)", line (\d+)'
-    r'|line (\d+) (too long) in service file "(.*)"'
-)
-# what is wrong with the line, by libpq's words for it
-_LINE_FAULT = {
-    # no =, a keyword libpq does not know (misspelled, a space before the =)
-    "syntax error": (
-        "each line of a service file is a [service] heading, a keyword=value setting of a connection "
-        "parameter libpq knows (host, port, dbname, user, ...; no space before the =) or a # comment: fix "
-        "that line"
-    ),
-    "nested service specifications not supported": (
-        "a service's section may not name another service (service=): write that service's settings "
-        "into this section in place of that line"
-    ),
-    "too long": "libpq reads no line of over about 1,000 characters, a # comment's as well: shorten it",
-}
-
-
-def _service_of(url: str) -> tuple[str | None, bool]:
-    """The connection service libpq reads for ``url`` and whether the URL names it: the URL's
-    ``service`` (even empty), else PGSERVICE's (as set, even empty), else None (none set, or a URL
-    libpq cannot parse, which it refuses before reading any service)."""
-    from psycopg.conninfo import conninfo_to_dict
-
-    try:
-        given = conninfo_to_dict(url)
-    except Exception:  # noqa: BLE001 - a URL libpq cannot read: it reads no service either
-        return None, False
-    return named_service(given)
-
-
-def _service_file_said(url: str, said: str) -> str | None:
-    """What to do where libpq refused the connection for its service (the URL's ``service``, else
-    PGSERVICE's) before trying any server: one defined in no service file read, PGSERVICEFILE naming
-    no file, a line of the file it could not read. None: another failure (PGHOST, PGPORT, ... may
-    then apply; libpq reads none of them for a service it cannot read)."""
-    service, in_url = _service_of(url)
-    if in_url:
-        named, unnamed = "the URL names (service=)", "take service= out of the URL"
-    else:
-        named, unnamed = "PGSERVICE names", "unset PGSERVICE"
-    service = service or ""
-    own = os.environ.get("PGSERVICEFILE")
-    file = f"{own} (PGSERVICEFILE's)" if own else os.path.expanduser("~/.pg_service.conf")
-    system = os.environ.get("PGSYSCONFDIR")
-    system = (
-        os.path.join(system, "pg_service.conf") + " (PGSYSCONFDIR's)"
-        if system
-        else "the system's pg_service.conf"
-    )
-    if (missing := _NO_SERVICE.search(said)) is not None:
-        name = missing.group(1)
-        to = own or file  # the file its section would be added to
-        if os.path.isdir(to):  # libpq reads a folder as an empty file: no service in it
-            section = f"its section ([{name}], then its host=, port=, dbname=, user= lines)"
-            where, put = (
-                (
-                    f"PGSERVICEFILE names {own}, a folder",
-                    f"set it to the path of a service file with {section}, or unset it (libpq then reads "
-                    f"{os.path.expanduser('~/.pg_service.conf')})",
-                )
-                if own
-                else (f"{to} is a folder", f"put in its place a service file with {section}")
-            )
-            return (
-                f"{where}, not a service file (read for the service {name!r} {named}, defined neither there "
-                f"nor in {system}): {put}; or {unnamed} to use no service"
-            )
-        return (
-            f"the service {name!r} {named} is defined neither in {file} nor in {system}: add its section "
-            f"to {own or file} ([{name}], then its host=, port=, dbname=, user= lines), or name a service "
-            f"defined there ({unnamed} to use none)"
-        )
-    if (gone := _NO_SERVICE_FILE.search(said)) is not None and _unreadable(gone.group(1)):
-        # libpq found the file (stat) but could not open it: libpq says "not found" all the same
-        return (
-            f"{gone.group(1)} is there, but the user digest runs as ({_me()}) may not read it (read for "
-            f"the service {service!r} {named}): let that user read it (the file's owner, group or mode), "
-            f"or {unnamed} to use no service"
-        )
-    if gone is not None and own:
-        return (
-            f"PGSERVICEFILE names {gone.group(1)}, which does not exist (read for the service {service!r} "
-            f"{named}): set it to your service file's path, or unset it (libpq then reads "
-            f"{os.path.expanduser('~/.pg_service.conf')}); or {unnamed} to use no service"
-        )
-    if (line := _SERVICE_FILE_LINE.search(said)) is not None:  # libpq's words name the file and line
-        fault = line.group(1) or line.group(5)
-        return f"the file is read for the service {service!r} {named}: {_LINE_FAULT[fault]}"
-    return None
-
-
-def _unreadable(path: str) -> bool:
-    """Whether ``path`` is there but this process may not read it."""
-    return os.path.exists(path) and not os.access(path, os.R_OK)
-
-
-def _me() -> str:
-    """The name of the user this process runs as (its uid where it has none)."""
-    import pwd
-
-    try:
-        return pwd.getpwuid(os.geteuid()).pw_name
-    except KeyError:
-        return f"uid {os.geteuid()}"

@@ -373,7 +373,7 @@ def profile_url(obj: Context, user: str) -> None:
     from digest.cli.renamed_user import renamed_said, typed
     from digest.errors import ProfileError
     from digest.profiles.load import load_profile
-    from digest.web.app import reader_url
+    from digest.web.reader_link import reader_url
 
     with renamed_said(obj.config, user, now_utc(), typed("profile", "url", "{}")):  # renamed: its new name
         reader_url(obj.config, user, now_utc())  # the config's and file's errors first, before any write

@@ -26,8 +26,7 @@ from digest.deliver.suppressions import UNSUBSCRIBE, Suppression, Suppressions
 from digest.errors import ProfileError, StoreError, StoreUnusable
 from digest.models import Profile
 from digest.profiles.edit import ProfileConflict, apply_edit, text_version
-from digest.profiles.load import find_profile_file
-from digest.signing import Signer, add_secret_env
+from digest.signing import Signer
 from digest.store import Store
 from digest.web.answers import (
     NEEDS_FIX,
@@ -73,19 +72,6 @@ KEPT_UNSUBSCRIBE = (
 POLL, SLOW_POLL = 1.5, 60.0  # s: as the open pages poll (templates/web/prefs.js); a removed reader's, a
 # lasting trouble's (no Retry-After): once a minute
 FORBIDDEN = "This link is not valid. Use the link from your latest digest email.\n"
-
-
-def reader_url(config: Config, user: str, now: dt.datetime) -> str:
-    """The signed preferences link of ``user``, as it appears in their emails (signed at ``now``)."""
-    signer = Signer.from_config(config)
-    if not config.base_url or signer is None:
-        # the secret's line as `digest send` says it: under a `web:` the config has (a second is refused)
-        raise ConfigError(
-            "the preferences links need base_url and web.secret_env (or web.secret_file) in the config "
-            f"(e.g. base_url: https://digest.example.org; for the secret, {add_secret_env(config)})"
-        )
-    find_profile_file(config, user)
-    return f"{config.base_url}/u/{signer.token(user, now)}"
 
 
 MAX_FORM_BYTES = 1024 * 1024  # a preferences form with every keyword allowed is a few KB
