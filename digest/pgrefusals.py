@@ -58,8 +58,9 @@ def refusal(url: str, error: Exception, timeout: float) -> StoreError:
     user, db, server = _names(pgconn)
     if (in_service_file := service_file_said(url, said)) is not None:  # libpq's own, before connecting
         return StoreError(f"{where}: cannot connect to PostgreSQL: {said}; {in_service_file}")
-    if (variable := _variable_refused(said)) is not None:
-        return StoreError(f"{where}: cannot connect to PostgreSQL: {said}; {variable}")
+    if (variable := _variable_refused(said)) is not None:  # the process's environment: refused again
+        # at every poll and request until digest is started again with another value
+        return StoreUnusable(f"{where}: cannot connect to PostgreSQL: {said}; {variable}")
     if pgconn is not None and pgconn.needs_password:
         return StoreUnusable(
             f"{where}: PostgreSQL{server} asks a password of role {user!r} and none was given; set "

@@ -380,3 +380,38 @@ def test_a_libpq_of_another_version_than_psycopgs_is_never_called():
     if same == "True":
         pytest.skip(f"{system[0]} is the version psycopg {psycopg.__version__} uses")
     assert refused_it == "True"
+
+
+@pytest.mark.parametrize(
+    ("variable", "value"), [("PGTZ", "Nowhere/Zone"), ("PGDATESTYLE", "Bogus")], ids=["pgtz", "pgdatestyle"]
+)
+def test_a_time_zone_or_date_style_the_server_refuses_is_lasting(
+    login, monkeypatch, web_workspace, caplog, variable, value
+):
+    """libpq sends PGTZ and PGDATESTYLE at each connection's start; a value the server refuses
+    ('FATAL: invalid value for parameter "TimeZone"') is refused again at every poll and request
+    until the daemon or the web is started again with another. Before, the daemon's log said
+    "tick failed; retrying at the next poll" and the web's 503 had a Retry-After, as if it might pass."""
+    ws = web_workspace
+    ws.profile("ada", "email: ada@example.org\ninterests: [robotics]\n")
+    text = ws.config_path.read_text().replace("database: digest.db", f"database: {login.url()}")
+    ws.config_path.write_text(text)
+    told = f"{variable} is {value!r}, which "
+    with monkeypatch.context() as env:  # undone before the login's teardown connects as the superuser
+        env.setenv(variable, value)
+        error = refused(login.url())
+        assert isinstance(error, StoreUnusable) and told in str(error), error
+
+        caplog.set_level(logging.INFO)
+        Daemon(ws.config, lambda: dt.datetime.now(dt.UTC)).tick()
+        failed = [r for r in caplog.records if r.getMessage().startswith("tick failed")]
+        assert len(failed) == 1 and failed[0].exc_info is None
+        assert failed[0].getMessage().startswith("tick failed, and will until this is fixed"), failed
+        assert told in failed[0].getMessage()
+
+        caplog.clear()
+        client = create_app(ws.config, Signer.from_config(ws.config), lambda: NOW).test_client()
+        r = client.get(f"/u/{Signer.from_config(ws.config).token('ada', NOW)}/digest")
+        assert r.status_code == 503 and "Retry-After" not in r.headers
+        assert LASTING in r.get_data(as_text=True)
+        assert told in caplog.text
