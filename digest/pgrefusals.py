@@ -38,6 +38,7 @@ from digest.errors import StoreError, StoreUnusable
 from digest.lookups import name_unresolved
 from digest.pggrants import sql_role
 from digest.pghosts import each_host, first_answered, one_attempt, one_host
+from digest.pgoptions import named_service
 from digest.pgservices import service_file_said, service_said
 from digest.shell_text import shell_word
 
@@ -58,8 +59,8 @@ def refusal(url: str, error: Exception, timeout: float) -> StoreError:
     user, db, server = _names(pgconn)
     if (in_service_file := service_file_said(url, said)) is not None:  # libpq's own, before connecting
         return StoreError(f"{where}: cannot connect to PostgreSQL: {said}; {in_service_file}")
-    if (variable := _variable_refused(said)) is not None:  # the process's environment: refused again
-        # at every poll and request until digest is started again with another value
+    if (variable := _variable_refused(url, said)) is not None:  # the process's environment or the URL:
+        # refused again at every poll and request until digest is started again with another value
         return StoreUnusable(f"{where}: cannot connect to PostgreSQL: {said}; {variable}")
     if pgconn is not None and pgconn.needs_password:
         return StoreUnusable(
@@ -271,14 +272,55 @@ _SETTING_ADVICE = {
 }
 
 
-def _variable_refused(said: str) -> str | None:
+def _variable_refused(url: str, said: str) -> str | None:
     """What to do where the server refused the connection for PGTZ's or PGDATESTYLE's value (libpq
-    sends them at its start): that variable named, not the URL and PGHOST, PGPORT, ... None:
-    another failure, or a value given elsewhere (the URL's or PGOPTIONS' options, the server's)."""
+    sends them at its start): that variable named, not the URL and PGHOST, PGPORT, ...; or the
+    connection's options (the URL's, its service's, PGOPTIONS') where they set it. None: another
+    failure, or a value given elsewhere."""
     refused = _SETTING_REFUSED.search(said)
     if refused is None:
         return None
+    # the options first: the server applies them before the settings PGTZ and PGDATESTYLE send
+    if (in_options := _option_refused(url, refused.group(1), refused.group(2))) is not None:
+        return in_options
     variable, advice = _SETTING_ADVICE[refused.group(1)]
     if os.environ.get(variable) != refused.group(2):
         return None
     return f"{variable} is {refused.group(2)!r}, {advice}"
+
+
+_OPTION_ADVICE = {
+    "TimeZone": (
+        "which is no time zone PostgreSQL knows: set one there (a name such as Europe/Berlin, or UTC) or "
+        "take it out (digest keeps and shows its times in UTC whatever the session's time zone)"
+    ),
+    "DateStyle": (
+        "which PostgreSQL does not take: take it out (digest sets DateStyle to ISO on its connections)"
+    ),
+}
+
+
+def _option_refused(url: str, parameter: str, value: str) -> str | None:
+    """The advice where the refused ``parameter`` = ``value`` is the connection's options' (the
+    URL's ``options``, else its service's, else PGOPTIONS'; libpq sends them at the start, and
+    the server applies them before PGTZ and PGDATESTYLE); None where they do not set it so."""
+    from psycopg.conninfo import conninfo_to_dict
+
+    from digest.pgoptions import _options
+
+    options = _options(url) or ""
+    # -c TimeZone=, -ctimezone=, --timezone= (a setting's name in any case): the last set wins
+    set_ = re.findall(rf"(?:-c\s*|--)({parameter})=((?:\\.|\S)*)", options, re.I)
+    if not set_ or re.sub(r"\\(.)", r"\1", set_[-1][1]) != value:
+        return None
+    try:
+        given = conninfo_to_dict(url)
+    except Exception:  # noqa: BLE001 - a URL psycopg cannot read: libpq refused it before any server
+        return None
+    if "options" in given:
+        source = "the URL's options (options=)"
+    elif named_service(given)[0] is None or options == os.environ.get("PGOPTIONS"):
+        source = "PGOPTIONS"
+    else:
+        source = f"the options of the service {named_service(given)[0]!r}"
+    return f"{source} set {parameter} to {value!r}, {_OPTION_ADVICE[parameter]}"

@@ -93,3 +93,58 @@ def test_a_time_zone_or_date_style_the_server_refuses_is_said_to_be_the_variable
     said = " ".join(done.stderr.split())
     assert done.returncode == 1 and said.endswith(f"; {told}"), said
     assert "PGHOST" not in said, said
+
+
+@pytest.mark.parametrize(
+    ("options", "env", "told"),
+    [
+        (
+            "?options=-c%20TimeZone%3DBad/Url",
+            {"PGTZ": "Asia/Tokyo"},
+            "the URL's options (options=) set TimeZone to 'Bad/Url', which is no time zone PostgreSQL knows: "
+            "set one there (a name such as Europe/Berlin, or UTC) or take it out (digest keeps and shows its "
+            "times in UTC whatever the session's time zone)",
+        ),
+        (  # the same value in both: the options' is refused first (the server applies them first)
+            "?options=-c%20TimeZone%3DNowhere/Zone",
+            {"PGTZ": "Nowhere/Zone"},
+            "the URL's options (options=) set TimeZone to 'Nowhere/Zone', which is no time zone",
+        ),
+        (
+            "",
+            {"PGOPTIONS": "-c search_path=public -c timezone=Bad/Opt"},
+            "PGOPTIONS set TimeZone to 'Bad/Opt', which is no time zone PostgreSQL knows: set one there",
+        ),
+        (
+            "",
+            {"PGOPTIONS": "--datestyle=Bogus"},
+            "PGOPTIONS set DateStyle to 'Bogus', which PostgreSQL does not take: take it out (digest sets "
+            "DateStyle to ISO on its connections)",
+        ),
+    ],
+    ids=["url-timezone", "url-timezone-as-pgtz", "pgoptions-timezone", "pgoptions-datestyle"],
+)
+def test_a_time_zone_or_date_style_the_connections_options_set_is_said_to_be_theirs(
+    tmp_path, options, env, told
+):
+    """The connection's options (the URL's, else PGOPTIONS') are applied before PGTZ and
+    PGDATESTYLE, and refused alike. Before, the advice was to "check the URL and the PGHOST, PGPORT,
+    PGUSER, PGPASSWORD and PGDATABASE variables", which set none of them."""
+    with postgres_database() as url:
+        config = (
+            (ROOT / "config.example.yaml")
+            .read_text()
+            .replace("database: digest.db", f"database: {url}{options}", 1)
+        )
+        (tmp_path / "config.yaml").write_text(config)
+        done = subprocess.run(
+            [sys.executable, "-m", "digest", "--config", str(tmp_path / "config.yaml"), "status"],
+            cwd=tmp_path,
+            env={**os.environ, **env},
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+    said = " ".join(done.stderr.split())
+    assert done.returncode == 1 and f"; {told}" in said, said
+    assert "PGHOST" not in said and "PGTZ is" not in said, said
