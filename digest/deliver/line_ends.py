@@ -18,8 +18,9 @@ def abandon(run: Pass, lines: list[Line]) -> None:
     as its answer lost (Line.abandoned; deferred, said), not left queued as if never tried; so are
     the results a worker holds (the server answered, the next commit not made yet: a worker waits
     for the next message's MAIL or RCPT), not left queued to go again unsaid. If that cannot be
-    written, they stay queued, as before."""
-    held = [one for line in lines for one in list(line.held)]
+    written, they stay queued, as before. The results a worker is recording (its commit waits for
+    the database) are left to it: recorded once, not twice (Line.give_up)."""
+    held = [one for line in lines for one in line.give_up()]
     held += [one for line in lines if (one := line.abandoned()) is not None]
     if held:
         with contextlib.suppress(*db_errors(), StoreError, DeliveryHalted):

@@ -116,6 +116,9 @@ class Line:
         self.held: list[Held] = []  # results not recorded yet (at most one, unless batched)
         self.taken: list[OutboxMessage | NewMessage] = []  # not stored or sent yet (fewer than batch)
         self.flight: OutboxMessage | None = None  # stored, its data's end with the server, not answered
+        # ``held`` changed under it: a command quitting at once takes what this connection holds
+        # (:func:`~digest.deliver.line_ends.abandon`), not what its thread is recording (:meth:`_commit`)
+        self.lock = threading.Lock()
 
     def abandoned(self) -> Held | None:
         """The message this connection's thread waits for the answer to, if any, when the command
@@ -260,18 +263,37 @@ class Line:
             run.limiter.succeeded()
         elif result.throttled:
             run.limiter.throttled()
-        self.held.append((msg, result, at))
+        with self.lock:
+            self.held.append((msg, result, at))
+
+    def give_up(self) -> list[Held]:
+        """The results this connection holds, taken by a command quitting at once to record them
+        itself (digest.deliver.line_ends.abandon): not those its thread is recording, which it
+        records once its commit is made (the commit waits for the database meanwhile)."""
+        with self.lock:
+            held, self.held = self.held, []
+        return held
 
     def _commit(self, items: list[OutboxMessage | NewMessage]) -> list[OutboxMessage]:
         """One transaction: the held results recorded, the new ones of ``items`` stored
-        (digest.deliver.commits.commit). Returns the messages to send."""
+        (digest.deliver.commits.commit). Returns the messages to send. The held results are this
+        thread's while it records them: a command quitting at once meanwhile does not record them
+        again (:meth:`give_up`); they are held again if they could not be recorded."""
+        with self.lock:
+            held, self.held = self.held, []
         try:
-            send = commit(self.run, self.held, items)
+            return commit(self.run, held, items)
         except DeliveryHalted:  # what was accepted is noted and said: not again at the pass's end
-            self.held = [one for one in self.held if not one[1].ok]
+            self._hold_again([one for one in held if not one[1].ok])
             raise
-        self.held = []
-        return send
+        except BaseException:
+            self._hold_again(held)
+            raise
+
+    def _hold_again(self, held: list[Held]) -> None:
+        """``held`` not recorded: held again, before any result held since."""
+        with self.lock:
+            self.held[:0] = held
 
     def _send_noted(self, msg: OutboxMessage) -> None:
         """Send one stored message, with the pass's journal (digest.deliver.journal): if the
@@ -295,7 +317,8 @@ class Line:
                 run.journal.note(Accepted(m.id, m.user, m.recipient, result.reply, at, m.message_id))  # type: ignore[union-attr]
         except OSError as e:
             stop_delivery(run.outbox.store, run.unrecorded, list(self.held), e)  # raises
-        self.held = [one for one in self.held if not one[1].ok]
+        with self.lock:
+            self.held = [one for one in self.held if not one[1].ok]
         if accepted:
             with run.noted_lock:
                 run.noted.extend(accepted)
