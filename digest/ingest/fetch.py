@@ -100,8 +100,9 @@ def source_day(source: SourceConfig, now: dt.datetime, timezone: str) -> dt.date
     return today - dt.timedelta(days=1) if source.kind == "hf_daily" and source.day == "yesterday" else today
 
 
-def _file(config: Config) -> Path | None:
-    """The config's file named in full, for the notes that name a key in it (None: no file)."""
+def config_file(config: Config) -> Path | None:
+    """The config's file named in full, as the notes that name a key in it say it (None: no file):
+    those of a fetch, and the saved ones rekeyed (fetch_records.rekeyed, the daemon's failed days)."""
     return config.path.absolute() if config.path else None
 
 
@@ -173,13 +174,13 @@ def fetch_source(
         why = (
             str(e)
             + (GONE if e.status == 410 else "")
-            + source.url_note(config.sources, _file(config), e.status)
+            + source.url_note(config.sources, config_file(config), e.status)
         )
         why += AT_ITS_TIMES if e.status == 410 else ""
         return _record(
             store, source, url, now, FAILED, why, etag, modified, retry_at=wait, down=e.down, run_at=named_at
         )
-    moved = source.moved_note(answer.moved, config.sources, _file(config))
+    moved = source.moved_note(answer.moved, config.sources, config_file(config))
     if answer.status == 304 and before == EMPTY:  # what the server keeps has no papers of the day
         still = (
             f"the daily papers of {day} are still {NOT_OUT}" if NOT_OUT in said_before else "still no papers"
@@ -241,7 +242,7 @@ def _take(
     except DumpError as e:
         why = str(e)
         if isinstance(e, NotUtf8):  # the source's fault, not a dump to save again
-            key = source.url_key(config.sources, _file(config))
+            key = source.url_key(config.sources, config_file(config))
             why = not_utf8(e, url, answer.content_type, answer.body, key)
         kept = kept_already(config.inbox, source, answer.body)
         if kept is not None:  # the same bad document as last time: kept once, not at every retry

@@ -7,10 +7,9 @@ import datetime as dt
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING
 
-from digest.ingest.fetch import FAILED, GONE
+from digest.ingest.fetch import FAILED, GONE, config_file
 from digest.store import Store
 
 if TYPE_CHECKING:
@@ -75,11 +74,6 @@ def rekeyed(record: FetchRecord, source: SourceConfig, config: Config) -> FetchR
     return dataclasses.replace(
         record, detail=source.rekeyed(record.detail, config.sources, config_file(config))
     )
-
-
-def config_file(config: Config) -> Path | None:
-    """The config's file named in full, as the notes that name a key in it say it (None: no file)."""
-    return config.path.absolute() if config.path else None
 
 
 def sources_fetches(
