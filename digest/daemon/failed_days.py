@@ -44,7 +44,7 @@ NEVER_CAME = f"{AGED}: its papers never came"
 
 # a day whose papers were loaded by hand before it was over only, its fetch failed or not out yet
 PART = "loaded by hand before it was over"
-KEPT_PART = "the papers loaded kept (its list may have grown since)"  # as missed_days.LOST_PART
+KEPT_PART = "the papers loaded kept (its list may have grown since)"  # as lost_days.LOST_PART
 
 # a failed day asked for today, the last day it is: no fetch after today's asks for it
 LAST_DAY = f"a week old: {NOT_AGAIN} after today"

@@ -36,6 +36,17 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from digest.config import SourceConfig
+from digest.ingest.lost_days import (
+    LOST,
+    LOST_FAILED,
+    LOST_GROWN,
+    LOST_LEFT,
+    LOST_NOT_OUT,
+    LOST_PART,
+    LOST_PART_NEVER,
+    days_said,
+    say_lost,
+)
 from digest.ingest.stored_days import (
     CATCH_UP,
     day_over,
@@ -70,48 +81,6 @@ GONE_FOR_GOOD = f"; a day caught up on: {NOT_AGAIN}"  # in place of fetch.AT_ITS
 GREW = "the papers of its earlier answer kept (its list may have grown since)"
 KEPT = f"; {GREW}: {NOT_AGAIN}"
 AGED_OUT = f"; a week old, the oldest day caught up on: {NOT_AGAIN} after today"
-# a source not fetched for over a week (the daemon stopped): the days before the week asked now;
-# each line said of one day or of several (:func:`_say_lost`: {its} "its" or "their", ...)
-_SINCE = "%s: not fetched since %s, over a week ago: the daily papers of %s"
-_NEVER_CAME = " (a week back at most): {its} papers never came"
-_NOT_NOW = " were never asked for and are not asked for now"
-LOST = _SINCE + _NOT_NOW + _NEVER_CAME
-# and the days its last fetch asked for whose every fetch failed (its own, or a catch-up's): what
-# `digest status` said of them until this fetch (daemon.failed_days: "whose fetch above failed")
-LOST_FAILED = _SINCE + ", whose {fetch} failed then, are not asked for again" + _NEVER_CAME
-# and those a stopped catch-up left (:data:`NOT_ASKED`) and no fetch asked for since: never asked
-LOST_LEFT = (
-    _SINCE
-    + ", not asked for then (the catch-up stopped, the server failing), are not asked for"
-    + _NEVER_CAME  # not "again": they never were
-)
-# and those it asked for only before they were over, their list not out yet (`day: today` in the morning)
-LOST_NOT_OUT = (
-    _SINCE + ", asked for before {it_was} over and not out yet, are not asked for again" + _NEVER_CAME
-)
-# and those asked for only before they were over whose answer held papers (its list still filling)
-LOST_GROWN = (
-    _SINCE + ", asked for before {it_was} over, are not asked for again (a week back at most): the papers "
-    "of {its} earlier {answer} kept ({its} {list} may have grown since)"
-)
-# and those whose papers were loaded by hand only before they were over (`digest ingest` of a dump made
-# then, :func:`partly_loaded`), their fetch failed or not out yet: some came, the list's later ones not
-LOST_PART = (
-    _SINCE + ", loaded by hand before {it_was} over, are not asked for again (a week back at most): the "
-    "papers loaded kept ({its} {list} may have grown since)"
-)
-LOST_PART_NEVER = LOST_PART.replace(" are not asked for again", _NOT_NOW)  # and never asked (:data:`LOST`)
-_ONE = {"its": "its", "it_was": "it was", "fetch": "fetch", "answer": "answer", "list": "list"}
-_SEVERAL = {"its": "their", "it_was": "they were", "fetch": "fetches", "answer": "answers", "list": "lists"}
-
-
-def _say_lost(message: str, source: str, since: str, days: Sequence[dt.date]) -> None:
-    """Warn ``message`` (:data:`LOST`, ...) of ``source``'s ``days`` (oldest first), its last fetch at
-    ``since``: of one day in the singular (as :data:`KEPT`, status's lines), of several in the plural."""
-    words = _ONE if len(days) == 1 else _SEVERAL
-    log.warning(message.format(**words), source, since, days_said(days))
-
-
 # when a failed day is asked again if an older one failed too: that one first (fetch_with_missed);
 # of one such day in the singular (:func:`behind`), of several in the plural
 BEHIND = "once the days before it answer"
@@ -311,19 +280,6 @@ def loaded_in_part(
     return sorted((a for a in asked if partly_loaded(store, source, a)), key=lambda a: a.day)
 
 
-def days_said(days: Sequence[dt.date]) -> str:
-    """``days`` (oldest first) said: each run of three days or more in a row as "<first> to <last>"
-    (a stop of months with one day loaded by hand in it: two runs, not a hundred dates), the
-    others one by one."""
-    runs: list[list[dt.date]] = []
-    for d in days:
-        if runs and (d - runs[-1][-1]).days == 1:
-            runs[-1].append(d)
-        else:
-            runs.append([d])
-    return ", ".join(f"{r[0]} to {r[-1]}" if len(r) > 2 else ", ".join(map(str, r)) for r in runs)
-
-
 def missed_days(
     store: Store,
     source: SourceConfig,
@@ -355,28 +311,28 @@ def missed_days(
         failed = [a for a in week if not a.got]  # as failed_before; not loaded by hand since (they came)
         asked_then = [a.day for a in failed if not left_by_stop(a.detail)]
         if asked_then:
-            _say_lost(LOST_FAILED, source.name, since, asked_then)
+            say_lost(LOST_FAILED, source.name, since, asked_then)
         left = [a.day for a in failed if left_by_stop(a.detail)]  # never asked: a stopped catch-up's
         if left:
-            _say_lost(LOST_LEFT, source.name, since, left)
+            say_lost(LOST_LEFT, source.name, since, left)
         # its answer, given before the day was over, held none of its papers: asked again after it, had a
         # fetch come then
         not_out = [a.day for a in week if a.got and a.early and a.empty]
         if not_out:
-            _say_lost(LOST_NOT_OUT, source.name, since, not_out)
+            say_lost(LOST_NOT_OUT, source.name, since, not_out)
         # and one whose answer held some (its list still filling): its papers kept, the rest never came
         early_then = early_only(store, source, then + dt.timedelta(days=1), gone, looked)
         grown = [a.day for a in early_then if not a.empty]  # oldest first
         if grown:
-            _say_lost(LOST_GROWN, source.name, since, grown)
+            say_lost(LOST_GROWN, source.name, since, grown)
         # a failed day, or one not out, whose dump was loaded by hand during it (not said above: stored)
         part = [a.day for a in sorted(looked, key=lambda a: a.day) if partly_loaded(store, source, a)]
         if part:
-            _say_lost(LOST_PART, source.name, since, part)
+            say_lost(LOST_PART, source.name, since, part)
         if in_part:
-            _say_lost(LOST_PART_NEVER, source.name, since, in_part)
+            say_lost(LOST_PART_NEVER, source.name, since, in_part)
         if lost:
-            _say_lost(LOST, source.name, since, lost)
+            say_lost(LOST, source.name, since, lost)
     # the last day asked for (none in the week: the day before it): those after it never were
     last = max(got) if got else days[-1] - dt.timedelta(days=1)
     # asked once more, once over (not out yet when asked: at once)

@@ -1,5 +1,5 @@
 """A source not fetched for over a week whose next fetch says the days before the week it never asked
-for (digest.ingest.missed_days.LOST), one of them loaded by hand while it was not over yet (`digest
+for (digest.ingest.lost_days.LOST), one of them loaded by hand while it was not over yet (`digest
 ingest` of the day's page as it was at noon: its first papers only): that day is said as a day asked
 for and so loaded is (LOST_PART), never asked for and its papers loaded kept. Before, LOST left it out
 (a listing of it is stored: they came) and nothing else said it, though the papers listed after the
