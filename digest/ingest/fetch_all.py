@@ -70,7 +70,8 @@ def fetch_with_missed(
         # the server failed the last (no answer, 5xx): the rest at the next fetch, not its timeouts each
         if outcomes and outcomes[-1].down:
             stop = outcomes[-1]
-            words = leave(store, source, asked[-1], missed[n:], now - dt.timedelta(seconds=len(missed) - n))
+            left_at = now - dt.timedelta(seconds=len(missed) - n)
+            words = leave(store, source, asked[-1], missed[n:], left_at, now)
             outcomes[-1] = dataclasses.replace(stop, detail=stop.detail + words)
             break
         if day in failed and any(o.outcome == FAILED for o in outcomes):  # an outage: no storm

@@ -115,7 +115,7 @@ def run_time(at: str | None, run_at: str | None) -> dt.datetime | None:
     caller reading ``at`` as before (failed_days.made_at): a fetch's own day's record, one stored
     before schema 38 whose fetch's own record was gone by then (schema_steps.fetch_run_times), or a
     day's record a later run rewrote without its run time (a stopped catch-up's days left, never
-    asked: missed_days.leave), whose run_at is before ``at``."""
+    asked, by a release whose missed_days.leave wrote none), whose run_at is before ``at``."""
     if not at or not run_at:
         return None
     at_time, ran = dt.datetime.fromisoformat(at), dt.datetime.fromisoformat(run_at)

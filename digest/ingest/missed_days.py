@@ -123,22 +123,30 @@ def left_by_stop(detail: str) -> bool:
 
 
 def leave(
-    store: Store, source: SourceConfig, stopped: dt.date, days: Sequence[dt.date], at: dt.datetime
+    store: Store,
+    source: SourceConfig,
+    stopped: dt.date,
+    days: Sequence[dt.date],
+    at: dt.datetime,
+    ran: dt.datetime,
 ) -> str:
     """Leave ``days`` (oldest first) for ``source``'s next fetch, its catch-up stopped at ``stopped``
     (the server failed): each never asked for is recorded as a day whose fetch failed, so the next
     fetch asks for it (else one older than a day asked since would be lost: :func:`missed_days`);
-    one asked before keeps its record, one left before is left now. What the stopped day's line
+    one asked before keeps its record, one left before is left now, recorded at ``at`` (a second
+    apart before the fetch run) with the run's time ``ran`` (its run_at: what status and a pass say
+    it at, also when the run's own day was then stopped, not recorded). What the stopped day's line
     adds (:data:`STOPPED`)."""
     left = _LEFT + "%"  # a record of leave's: no fetch of the day since
     with store.transaction() as db:
         for day in days:
             url = source.resolved_url(day)
             db.execute(
-                "INSERT INTO fetches (url, source, attempted_at, outcome, detail) VALUES (?,?,?,?,?) "
+                "INSERT INTO fetches (url, source, attempted_at, outcome, detail, run_at) "
+                "VALUES (?,?,?,?,?,?) "
                 "ON CONFLICT(url) DO UPDATE SET attempted_at = excluded.attempted_at, "
-                "detail = excluded.detail WHERE fetches.detail LIKE ?",
-                (url, source.name, iso(at), FAILED, NOT_ASKED % stopped, left),
+                "detail = excluded.detail, run_at = excluded.run_at WHERE fetches.detail LIKE ?",
+                (url, source.name, iso(at), FAILED, NOT_ASKED % stopped, iso(ran), left),
             )
             sql = "INSERT INTO fetch_names (url, source) VALUES (?, ?) ON CONFLICT DO NOTHING"
             db.execute(sql, (url, source.name))
