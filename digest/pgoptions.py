@@ -11,13 +11,13 @@ from pathlib import Path
 
 
 def first_schema(url: str, resolved: bool = False) -> str | None:
-    """The first schema the search_path of the connection's options names (:func:`_options`), other
+    """The first schema the search_path of the connection's options names (:func:`connection_options`), other
     than the role's own ("$user"), as written there (double quotes kept; unquoted, folded to lower
     case as PostgreSQL does); None where they name none or are not known (the role's or the
     database's search_path cannot be known without asking, nor a service's options not found here).
     ``resolved``: ``url`` is a connection's own (psycopg's ``info.dsn``: libpq's options, from
     wherever they came, and none written where they were empty)."""
-    options = _options(url, resolved)
+    options = connection_options(url, resolved)
     if options is None:
         return None
     # -c search_path=, -csearch_path=, --search-path= (a setting's name in any case, "-" for "_")
@@ -30,7 +30,7 @@ def first_schema(url: str, resolved: bool = False) -> str | None:
     return None
 
 
-def _options(url: str, resolved: bool = False) -> str | None:
+def connection_options(url: str, resolved: bool = False) -> str | None:
     """The options the connection to ``url`` is made with, as libpq takes them: the URL's, even
     empty (``options=``: then PGOPTIONS is not read), else its service's (``service=``, even empty:
     the group ``[]``; else PGSERVICE), else PGOPTIONS'. None: not known (a service defined in no

@@ -38,7 +38,7 @@ from digest.errors import StoreError, StoreUnusable
 from digest.lookups import name_unresolved
 from digest.pggrants import sql_role
 from digest.pghosts import each_host, first_answered, one_attempt, one_host
-from digest.pgoptions import named_service
+from digest.pgoptions import connection_options, named_service
 from digest.pgservices import service_file_said, service_said
 from digest.shell_text import shell_word
 
@@ -306,9 +306,7 @@ def _option_refused(url: str, parameter: str, value: str) -> str | None:
     the server applies them before PGTZ and PGDATESTYLE); None where they do not set it so."""
     from psycopg.conninfo import conninfo_to_dict
 
-    from digest.pgoptions import _options
-
-    options = _options(url) or ""
+    options = connection_options(url) or ""
     # -c TimeZone=, -ctimezone=, --timezone= (a setting's name in any case): the last set wins
     set_ = re.findall(rf"(?:-c\s*|--)({parameter})=((?:\\.|\S)*)", options, re.I)
     if not set_ or re.sub(r"\\(.)", r"\1", set_[-1][1]) != value:

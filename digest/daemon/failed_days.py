@@ -17,8 +17,8 @@ from zoneinfo import ZoneInfo
 
 from digest.config import Config, SourceConfig
 from digest.daemon.status_readers import shown_at
-from digest.ingest.fetch import GONE, source_day
-from digest.ingest.fetch_records import FetchRecord, config_file, run_time
+from digest.ingest.fetch import GONE, config_file, source_day
+from digest.ingest.fetch_records import FetchRecord, run_time
 from digest.ingest.missed_days import (
     AT_EACH,
     AT_EACH_LEFT,
