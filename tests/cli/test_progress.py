@@ -12,6 +12,8 @@ import sys
 from pathlib import Path
 from typing import IO
 
+from helpers.fetch_sources import daily_papers_api
+
 from digest.demo.http_server import LocalHttpServer, Route
 from digest.ingest.dumps import ingest
 from digest.store import Store
@@ -97,7 +99,7 @@ def with_sources(ws: Workspace, server: LocalHttpServer) -> None:
 def listing_server() -> LocalHttpServer:
     return LocalHttpServer(
         {
-            "/api/daily_papers": Route((FIXTURES / "hf_daily.json").read_bytes()),
+            "/api/daily_papers": daily_papers_api(),
             "/rss/cs.LG": Route(
                 (FIXTURES / "arxiv_weekend.rss").read_bytes(), content_type="application/rss+xml"
             ),

@@ -22,6 +22,7 @@ from collections.abc import Callable, Iterator
 
 import pytest
 from daemon_processes import workers_share
+from helpers.fetch_sources import older_shape
 from test_send_fetches import CY, fetch_the_sources
 
 from digest.daemon import status, tick
@@ -40,8 +41,9 @@ def cy_due_as_workers_fetch(ws, daily_papers: Callable[[Route], Route | list[Rou
     answered as ``daily_papers`` makes of its fixture's Route."""
     HF, RSS, configure, hf_and_feed = fetch_the_sources()
     workers_share(ws)
-    routes = hf_and_feed()
-    routes["/api/daily_papers"] = daily_papers(routes["/api/daily_papers"])
+    routes = hf_and_feed()  # the daily papers of the feed's day, as older answers send them (dated
+    # by the items' publishedAt): taken as the list of the day asked by the real clock
+    routes["/api/daily_papers"] = daily_papers(Route(older_shape()))
     ws.profile("cy", CY + f'send_at: "{dt.datetime.now(dt.UTC) - dt.timedelta(minutes=1):%H:%M}"\n')
     return routes, HF, RSS, configure
 

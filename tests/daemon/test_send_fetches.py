@@ -12,6 +12,7 @@ import sys
 
 import pytest
 from daemon_processes import another_worker_at, workers_share
+from helpers.faked import digest_at, needs_faketime
 from helpers.fetch_sources import HF, RSS, configure, hf_and_feed
 
 from digest.config import load_config
@@ -27,6 +28,7 @@ pytestmark = pytest.mark.backends
 
 CY = "email: cy@example.org\ninterests: [spiking attention, low-rank adapters]\n"
 FROM_HF, FROM_FEED = "Spiking Attention Without Softmax", "Quiet Channels"
+DAY_AFTER = dt.datetime(2026, 11, 28, 6, 0, tzinfo=dt.UTC)  # the day after the fixtures' (2026-11-27)
 
 
 def fetch_the_sources():
@@ -42,21 +44,22 @@ def text_of(received) -> str:
     return received.message.get_body(("plain",)).get_content()
 
 
-def cy_due_soon(ws) -> dt.datetime:
-    """cy's send time half an hour on: the sources (fetched an hour ahead) are due now."""
-    soon = dt.datetime.now(dt.UTC) + dt.timedelta(minutes=30)
+def cy_due_soon(ws, now: dt.datetime | None = None) -> dt.datetime:
+    """cy's send time half an hour after ``now`` (the clock's): the sources (fetched an hour
+    ahead) are due now."""
+    soon = (now or dt.datetime.now(dt.UTC)) + dt.timedelta(minutes=30)
     ws.profile("cy", CY + f'send_at: "{soon:%H:%M}"\n')
     return soon.replace(second=0, microsecond=0)
 
 
+@needs_faketime
 def test_send_fetches_the_sources_due_first_and_the_pass_has_nothing_left(mail_workspace, smtp_server):
     HF, RSS, configure, hf_and_feed = fetch_the_sources()
     ws = mail_workspace
     with LocalHttpServer(hf_and_feed()) as server:
         configure(ws, server, HF, RSS)
-        send_at = cy_due_soon(ws)
-        sent = digest(ws, "send")
-        assert sent.returncode == 0, sent.stdout + sent.stderr
+        send_at = cy_due_soon(ws, DAY_AFTER)
+        sent = digest_at(ws, "send", at=DAY_AFTER)  # yesterday's daily papers: the fixtures' day
         assert "hf_daily: fetched first: 3 papers of 2026-11-27: 3 new, 0 known" in sent.stdout
         assert "arxiv-cs.LG: fetched first: 3 papers of 2026-11-27: 2 new, 1 known" in sent.stdout
         assert "3 papers  sent" in sent.stdout  # was: "0 papers  nothing new", nothing fetched

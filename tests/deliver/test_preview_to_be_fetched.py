@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from helpers.fetch_sources import HF, RSS, configure, hf_and_feed
+from helpers.fetch_sources import HF, RSS, configure, daily_papers_api, hf_and_feed
 
 from digest.daemon.service import Daemon
 from digest.deliver.transports import SmtpSender
@@ -101,7 +101,8 @@ def test_a_source_due_for_another_readers_send_is_said_due_before_a_due_readers_
     pass asks (fetching.due_now)."""
     HF, RSS, configure, hf_and_feed = fetch_the_sources()
     ws, now = mail_workspace, dt.datetime.now(dt.UTC)
-    with LocalHttpServer(hf_and_feed()) as server:
+    routes = {**hf_and_feed(), "/api/daily_papers": daily_papers_api()}  # yesterday's, as asked
+    with LocalHttpServer(routes) as server:
         configure(ws, server, HF, RSS)
         ws.profile("cy", CY + f'send_at: "{now - dt.timedelta(minutes=10):%H:%M}"\n')
         ws.profile("dee", CY.replace("cy@", "dee@") + f'send_at: "{now + dt.timedelta(minutes=10):%H:%M}"\n')

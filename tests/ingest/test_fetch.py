@@ -11,7 +11,16 @@ import sys
 from pathlib import Path
 
 import pytest
-from helpers.fetch_sources import HF, RSS, configure, fixture, hf_and_feed
+from helpers.fetch_sources import (
+    HF,
+    RSS,
+    asked_day,
+    configure,
+    daily_page,
+    daily_papers_api,
+    fixture,
+    hf_and_feed,
+)
 
 from digest.config import load_config
 from digest.demo.http_server import LocalHttpServer, Route, one_page
@@ -23,6 +32,7 @@ from digest.ingest.http import USER_AGENT, FetchError, Http, retry_after_seconds
 from digest.store import Store
 
 NOW = dt.datetime(2026, 11, 30, 6, 0, tzinfo=dt.UTC)
+ASKED = dt.date(2026, 11, 29)  # the day of the daily papers fetched at NOW: yesterday
 
 
 class Waits:
@@ -42,14 +52,14 @@ def run(config, waits: Waits | None = None, **http):
 
 
 def test_the_daily_papers_of_yesterday_are_fetched_saved_and_ingested(workspace):
-    with LocalHttpServer({"/api/daily_papers": Route(fixture("hf_daily.json"))}) as server:
+    with LocalHttpServer({"/api/daily_papers": daily_papers_api()}) as server:
         config = configure(workspace, server, HF)
         (outcome,), papers, _ = run(config)
         assert server.requests[0].path == "/api/daily_papers?date=2026-11-29&limit=100&p=0"  # pages
         assert server.requests[0].headers["User-Agent"] == USER_AGENT
     assert outcome.outcome == LISTING and outcome.new_papers == 3
     assert outcome.saved.parent == config.inbox / "processed"
-    assert outcome.saved.read_bytes() == fixture("hf_daily.json")  # the document as it came
+    assert outcome.saved.read_bytes() == daily_page(ASKED)  # the document as it came
     assert {p.arxiv_id for p in papers} == {"2611.01001", "2611.01002", "2611.01003"}
 
 
@@ -65,7 +75,7 @@ def test_429_and_500_are_retried_honouring_retry_after(workspace):
     answers = [
         Route(b"slow down", status=429, headers={"Retry-After": "7"}),
         Route(b"oops", status=500),
-        Route(fixture("hf_daily.json")),
+        Route(daily_page(ASKED)),
     ]
     waits = Waits()
     with LocalHttpServer({"/api/daily_papers": one_page(*answers)}) as server:
@@ -95,7 +105,7 @@ def test_a_404_is_not_retried(workspace):
 
 
 def test_a_slow_server_times_out_and_is_retried(workspace):
-    answers = [Route(fixture("hf_daily.json"), delay=3.0), Route(fixture("hf_daily.json"))]
+    answers = [Route(daily_page(ASKED), delay=3.0), Route(daily_page(ASKED))]
     with LocalHttpServer({"/api/daily_papers": answers}) as server:
         config = configure(workspace, server, HF + "    timeout: 1.0\n")  # generous: a busy machine
         (outcome,), papers, _ = run(config)
@@ -163,7 +173,7 @@ def test_a_document_being_read_is_hidden_from_digest_ingest_and_keeps_its_name(w
 
     original = fetching.read_listing
     monkeypatch.setattr(fetching, "read_listing", read_listing)
-    with LocalHttpServer({"/api/daily_papers": Route(fixture("hf_daily.json"))}) as server:
+    with LocalHttpServer({"/api/daily_papers": daily_papers_api()}) as server:
         config = configure(workspace, server, HF)
         (outcome,), _, _ = run(config)
         with Store(config.database) as store:
@@ -174,7 +184,7 @@ def test_a_document_being_read_is_hidden_from_digest_ingest_and_keeps_its_name(w
 
 
 def test_a_fetch_interrupted_before_its_document_is_stored_keeps_it_aside_and_asks_again(workspace):
-    with LocalHttpServer({"/api/daily_papers": Route(fixture("hf_daily.json"))}) as server:
+    with LocalHttpServer({"/api/daily_papers": daily_papers_api()}) as server:
         config = configure(workspace, server, HF)
         with Store(config.database):  # the database made, then opened read-only: storing fails
             pass
@@ -186,7 +196,7 @@ def test_a_fetch_interrupted_before_its_document_is_stored_keeps_it_aside_and_as
             fetch_all(config, store, client, NOW)
         assert inbox.candidates(config.inbox) == []  # not read without the source's settings
         ((kept, why),), _ = inbox.failed_dumps(config.inbox)
-        assert kept.read_bytes() == fixture("hf_daily.json")
+        assert kept.read_bytes() == daily_page(ASKED)
         assert why.startswith("not stored: fetched from hf_daily (") and "but the fetch stopped (" in why
         (again,), papers, _ = run(config)  # the attempt was not recorded: the next one stores it
     assert again.outcome == LISTING and len(papers) == 3
@@ -243,11 +253,12 @@ def test_retry_after_may_be_an_http_date():
 
 
 def test_digest_fetch_fetches_every_source_and_says_what_each_brought(workspace):
-    with LocalHttpServer(hf_and_feed("arxiv_weekend.rss")) as server:
+    routes = {**hf_and_feed("arxiv_weekend.rss"), "/api/daily_papers": daily_papers_api()}
+    with LocalHttpServer(routes) as server:
         configure(workspace, server, HF, RSS)
         result = workspace.cli("fetch")
         assert result.exit_code == 0, result.output
-        assert "hf_daily: 3 papers of 2026-11-27: 3 new, 0 known" in result.output
+        assert f"hf_daily: 3 papers of {asked_day(server)}: 3 new, 0 known" in result.output
         assert "arxiv-cs.LG: empty: no papers" in result.output
         only = workspace.cli("fetch", "--source", "nope")
     assert only.exit_code != 0 and "no source named nope" in only.output

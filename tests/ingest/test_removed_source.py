@@ -9,9 +9,10 @@ import json
 from collections.abc import Callable
 
 import pytest
+from helpers.fetch_sources import daily_papers_api
 from test_fetch import HF, NOW, RSS, configure, fixture, hf_and_feed
 
-from digest.demo.http_server import LocalHttpServer, Route, one_page
+from digest.demo.http_server import LocalHttpServer, Route
 from digest.profiles.load import load_profile
 from digest.select.digests import next_digest
 from digest.store import Store
@@ -93,7 +94,7 @@ def test_a_renamed_source_keeps_what_it_fetched_under_its_old_name_after_its_new
     # out of it, and with it what the old name fetched out of every digest, cy's and dee's
     workspace = mail_workspace
     workspace.profile("cy", READER)
-    daily = one_page(Route(fixture("hf_daily.json"), etag='"v1"'), *again)  # then a 304 (or `again`)
+    daily = daily_papers_api(*again, etag='"v1"')  # then a 304 (or `again`)
     routes = {**hf_and_feed(), "/api/daily_papers": daily}
     with LocalHttpServer(routes) as server:
         configure(workspace, server, HF, RSS)

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from helpers.daily_papers import as_the_api_sends
+from helpers.fetch_sources import older_shape
 
 from digest.errors import DumpError
 from digest.ingest.sources import parse_dump
@@ -25,9 +26,8 @@ def read(name: str, as_name: str = "fetched.dump"):
 def test_the_daily_papers_json_gives_ids_authors_upvotes_and_links():
     listing = read("hf_daily.json")
     assert listing.format == "hf_daily"
-    # the older shape (no paper.submittedOnDailyAt, as older answers and other mirrors send it):
-    # the day of the items' own publishedAt, not the paper's (the arXiv day)
-    assert listing.day == dt.date(2026, 11, 27) and not listing.page_day
+    # as the API sends it: the day of the daily page (paper.submittedOnDailyAt), not the arXiv day
+    assert listing.day == dt.date(2026, 11, 27) and listing.page_day
     first = listing.entries[0]
     assert first.arxiv_id == "2611.01001"
     assert first.title == "Tidal Memory Layers for Long-Context Language Models"  # whitespace folded
@@ -48,6 +48,16 @@ def test_the_daily_papers_as_the_api_sends_them_are_of_the_day_of_their_daily_pa
     listing = parse_dump(document, Path("fetched.dump"), MTIME)
     assert listing.format == "hf_daily" and listing.day == monday and listing.page_day
     assert [e.arxiv_id for e in listing.entries] == ["2612.10001", "2612.10002", "2612.10003"]
+
+
+def test_the_daily_papers_in_the_older_shape_are_of_the_day_of_the_items_publishedAt():
+    """As older answers and other mirrors send them: no paper.submittedOnDailyAt, the items'
+    publishedAt on the list's day; the day of those, not the papers' (the arXiv day)."""
+    document = older_shape(dt.date(2026, 11, 27))  # hf_daily.json's papers, of arXiv's 2026-11-26
+    assert {item["paper"]["publishedAt"][:10] for item in json.loads(document)} == {"2026-11-26"}
+    listing = parse_dump(document, Path("fetched.dump"), MTIME)
+    assert listing.format == "hf_daily" and listing.day == dt.date(2026, 11, 27) and not listing.page_day
+    assert [e.arxiv_id for e in listing.entries] == ["2611.01001", "2611.01002", "2611.01003"]
 
 
 def test_an_empty_daily_papers_array_is_an_empty_listing_of_the_files_day():
