@@ -119,6 +119,7 @@ class Line:
         # ``held`` changed under it: a command quitting at once takes what this connection holds
         # (:func:`~digest.deliver.line_ends.abandon`), not what its thread is recording (:meth:`_commit`)
         self.lock = threading.Lock()
+        self.committing = threading.Lock()  # held over a commit: one under way is waited for (give_up)
 
     def abandoned(self) -> Held | None:
         """The message this connection's thread waits for the answer to, if any, when the command
@@ -268,9 +269,12 @@ class Line:
 
     def give_up(self) -> list[Held]:
         """The results this connection holds, taken by a command quitting at once to record them
-        itself (digest.deliver.line_ends.abandon): not those its thread is recording, which it
-        records once its commit is made (the commit waits for the database meanwhile)."""
-        with self.lock:
+        itself (digest.deliver.line_ends.abandon): not those its thread is recording, whose commit
+        is waited for (the command waits for the database as it gives its lease back all the same):
+        recorded once, by that commit, or held again where it failed, and taken then. Not waited
+        for, a commit paused between two tries (PostgreSQL ending a transaction for a deadlock, then
+        trying again) would leave its results to a thread the exiting command never lets finish."""
+        with self.committing, self.lock:
             held, self.held = self.held, []
         return held
 
@@ -279,16 +283,17 @@ class Line:
         (digest.deliver.commits.commit). Returns the messages to send. The held results are this
         thread's while it records them: a command quitting at once meanwhile does not record them
         again (:meth:`give_up`); they are held again if they could not be recorded."""
-        with self.lock:
-            held, self.held = self.held, []
-        try:
-            return commit(self.run, held, items)
-        except DeliveryHalted:  # what was accepted is noted and said: not again at the pass's end
-            self._hold_again([one for one in held if not one[1].ok])
-            raise
-        except BaseException:
-            self._hold_again(held)
-            raise
+        with self.committing:
+            with self.lock:
+                held, self.held = self.held, []
+            try:
+                return commit(self.run, held, items)
+            except DeliveryHalted:  # what was accepted is noted and said: not again at the pass's end
+                self._hold_again([one for one in held if not one[1].ok])
+                raise
+            except BaseException:
+                self._hold_again(held)
+                raise
 
     def _hold_again(self, held: list[Held]) -> None:
         """``held`` not recorded: held again, before any result held since."""
