@@ -8,6 +8,7 @@ and a loopback server that takes the connection and never answers."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
@@ -31,7 +32,8 @@ class Silent:
         self.port = self.sock.getsockname()[1]
         self.connected = threading.Event()
         self.taken: list[socket.socket] = []
-        threading.Thread(target=self._accept, daemon=True).start()
+        self.thread = threading.Thread(target=self._accept, daemon=True)
+        self.thread.start()
 
     def _accept(self) -> None:
         try:
@@ -42,7 +44,12 @@ class Silent:
             return
 
     def close(self) -> None:
+        # shutdown wakes the accept() under way in the thread (close alone does not, on Linux): no
+        # thread is left running, which would keep a later test from forking
+        with contextlib.suppress(OSError):
+            self.sock.shutdown(socket.SHUT_RDWR)
         self.sock.close()
+        self.thread.join(timeout=5)
         for s in self.taken:
             s.close()
 
