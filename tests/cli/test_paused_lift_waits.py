@@ -14,6 +14,7 @@ import time
 
 import psycopg
 import pytest
+from helpers.pg_waits import waiting_for_a_lock
 
 from digest.db import is_postgres
 from digest.deliver.suppressions import Suppressions
@@ -25,16 +26,6 @@ pytestmark = pytest.mark.backends
 
 ADA = "email: ada@example.org\ninterests: [robotics]\npaused: true\n"
 HANG = 120  # seconds: only a command that hangs takes this long
-
-
-def waiting_for_a_lock(url: str) -> bool:
-    """Whether a session of this database waits for a lock another holds."""
-    with psycopg.connect(url, autocommit=True) as admin:
-        row = admin.execute(
-            "SELECT count(*) FROM pg_stat_activity"
-            " WHERE datname = current_database() AND wait_event_type = 'Lock'"
-        ).fetchone()
-        return row[0] > 0
 
 
 def test_unpausing_writes_the_file_only_once_the_unsubscribe_is_lifted(workspace, database):

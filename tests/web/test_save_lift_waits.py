@@ -15,6 +15,7 @@ import urllib.request
 import psycopg
 import pytest
 import yaml
+from helpers.pg_waits import waiting_for_a_lock
 
 from digest.db import is_postgres
 from digest.deliver.suppressions import Suppressions
@@ -27,16 +28,6 @@ pytestmark = pytest.mark.backends
 
 ADA = "email: ada@example.org\ninterests:\n  robotics: 2\n"
 HANG = 120  # seconds: only a save that hangs takes this long
-
-
-def waiting_for_a_lock(url: str) -> bool:
-    """Whether a session of this database waits for a lock another holds."""
-    with psycopg.connect(url, autocommit=True) as admin:
-        row = admin.execute(
-            "SELECT count(*) FROM pg_stat_activity"
-            " WHERE datname = current_database() AND wait_event_type = 'Lock'"
-        ).fetchone()
-        return row[0] > 0
 
 
 def test_a_save_that_lifts_a_kept_unsubscribe_writes_the_file_only_once_it_is_lifted(
