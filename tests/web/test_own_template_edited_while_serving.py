@@ -9,6 +9,7 @@ import json
 import logging
 import os
 import urllib.request
+from pathlib import Path
 
 from digest.compose.render import builtin_templates
 
@@ -19,11 +20,31 @@ H1 = '<h1 class="title">'
 
 def edition(template, n: str) -> None:
     """The user's digest.html.j2: the built-in one, its heading beginning "Edition ``n``"."""
-    stamp = template.stat().st_mtime_ns + 10**9 if template.exists() else None
+    edited = template.exists()
     builtin = (builtin_templates() / "digest.html.j2").read_text()
     template.write_text(builtin.replace(H1, f"{H1}Edition {n}: ", 1))
-    if stamp is not None:  # a change seen however quick the test
-        os.utime(template, ns=(stamp, stamp))
+    if edited:
+        touch(template)
+
+
+def touch(path, seconds: int = 1) -> None:
+    """``path``'s time moved on: a change seen however quick the test."""
+    stamp = path.stat().st_mtime_ns + seconds * 10**9
+    os.utime(path, ns=(stamp, stamp))
+
+
+def own_templates_page(ws) -> tuple[Path, str]:
+    """The folder my-templates made and named in the config (``templates:``), ada's paper of Mar 14
+    ingested: the user's digest.html.j2 there (not written yet) and the address of ada's digest
+    page."""
+    template = ws.root / "my-templates" / "digest.html.j2"
+    template.parent.mkdir()
+    with ws.config_path.open("a") as config:
+        config.write("templates: my-templates\n")
+    ws.profile("ada", "name: Ada\nemail: ada@example.org\ninterests: [robotics]\n")
+    ws.dump("day.txt", make_dump("Mar 14", [("Robotics Study", "Robots.")]))
+    assert ws.cli("ingest").exit_code == 0
+    return template, ws.page_url() + "/digest"
 
 
 def test_the_digest_page_shows_the_users_template_as_edited_since_serve_started(web_workspace, caplog):
@@ -31,15 +52,8 @@ def test_the_digest_page_shows_the_users_template_as_edited_since_serve_started(
     # changed): the site's Renderer had read the email templates once, as it was made
     ws = web_workspace
     caplog.set_level(logging.INFO, logger="digest.web.site")
-    template = ws.root / "my-templates" / "digest.html.j2"
-    template.parent.mkdir()
+    template, url = own_templates_page(ws)
     edition(template, "one")
-    with ws.config_path.open("a") as config:
-        config.write("templates: my-templates\n")
-    ws.profile("ada", "name: Ada\nemail: ada@example.org\ninterests: [robotics]\n")
-    ws.dump("day.txt", make_dump("Mar 14", [("Robotics Study", "Robots.")]))
-    assert ws.cli("ingest").exit_code == 0
-    url = ws.page_url() + "/digest"
     with ws.serve():
         with urllib.request.urlopen(url) as page:
             assert "Edition one: " in page.read().decode()
@@ -50,9 +64,8 @@ def test_the_digest_page_shows_the_users_template_as_edited_since_serve_started(
         assert "Edition two: " in shown, heading
         assert f"templates in {template.parent} read again: the digest's pages use them now" in caplog.text
 
-        stamp = template.stat().st_mtime_ns + 10**9  # half-written: said, the edition before kept
-        template.write_text("{% if %}half-written\n")
-        os.utime(template, ns=(stamp, stamp))
+        template.write_text("{% if %}half-written\n")  # said, the edition before kept
+        touch(template)
         with urllib.request.urlopen(url) as page:
             assert "Edition two: " in page.read().decode()
         said = f"templates not read again: {template}, line 1: "
@@ -62,29 +75,16 @@ def test_the_digest_page_shows_the_users_template_as_edited_since_serve_started(
             assert "Edition three: " in page.read().decode()
 
 
-def touch(path, seconds: int = 1) -> None:
-    """``path``'s time moved on: a change seen however quick the test."""
-    stamp = path.stat().st_mtime_ns + seconds * 10**9
-    os.utime(path, ns=(stamp, stamp))
-
-
 def test_a_file_the_users_template_includes_is_read_again_as_it_changes(web_workspace):
     # Before: the page kept "Footer one" until digest.html.j2 itself was saved again (or `digest
     # serve` restarted): a file it includes is spliced into it as it is compiled, and only the
     # folder's digest.html.j2, digest.txt.j2 and digest.css were watched
     ws = web_workspace
-    template = ws.root / "my-templates" / "digest.html.j2"
-    template.parent.mkdir()
+    template, url = own_templates_page(ws)
     builtin = (builtin_templates() / "digest.html.j2").read_text()
     template.write_text(builtin.replace(H1, H1 + '{% include "footer.html" %}', 1))
     footer = template.parent / "footer.html"
     footer.write_text("Footer one: ")
-    with ws.config_path.open("a") as config:
-        config.write("templates: my-templates\n")
-    ws.profile("ada", "name: Ada\nemail: ada@example.org\ninterests: [robotics]\n")
-    ws.dump("day.txt", make_dump("Mar 14", [("Robotics Study", "Robots.")]))
-    assert ws.cli("ingest").exit_code == 0
-    url = ws.page_url() + "/digest"
     with ws.serve():
         with urllib.request.urlopen(url) as page:
             assert "Footer one: " in page.read().decode()
