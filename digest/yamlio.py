@@ -40,7 +40,8 @@ class Mapping(dict):
     """A YAML mapping as a dict, with the 1-based line of each key (``line(key)``), the text
     of each unquoted number as written (``written(key)``: ``0700`` where the value is 448), and
     whether it is written in braces (``braced``: `{port: 8081}`, where a key goes inside them), and
-    the text of each null written (``null_written(key)``: ``~``, ``null``; none for a bare `key:`)."""
+    the text of each null written (``null_written(key)``: ``~``, ``null``, ``!!null ''``; none for a
+    bare `key:`, nor for one with an anchor alone, `key: &a`, where a mapping may go under it)."""
 
     lines: dict[Any, int]
     numbers: dict[Any, str]
@@ -70,6 +71,10 @@ class _Loader(_SafeLoader):  # type: ignore[misc, valid-type]
     """PyYAML's safe loader (on libyaml when PyYAML has it); base-60 numbers are text; mappings
     remember their lines; alias expansion is bounded."""
 
+    def __init__(self, stream: Any) -> None:
+        super().__init__(stream)
+        self.text = stream if isinstance(stream, str) else None  # the nulls as written (Mapping.nulls)
+
     def get_single_node(self) -> yaml.Node | None:
         node = super().get_single_node()
         if node is not None:
@@ -93,11 +98,27 @@ def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> Any:
             numbers[key] = value_node.value
         else:
             numbers.pop(key, None)
-        if isinstance(value_node, yaml.ScalarNode) and value_node.tag == _NULL_TAG and value_node.value:
-            nulls[key] = value_node.value
+        written = _null_written(loader, value_node)
+        if written:
+            nulls[key] = written
         else:
             nulls.pop(key, None)
     data.lines, data.numbers, data.nulls, data.braced = lines, numbers, nulls, bool(node.flow_style)
+
+
+def _null_written(loader: _Loader, node: yaml.Node) -> str | None:
+    """A null value's text as written (``~``, ``Null``, ``!!null ''``, its tag with it), none for
+    nothing written (`key:`) or an anchor alone (`key: &a`): a mapping may be written under those,
+    not under the others (`key: !!null` with a line under it is "expected a scalar node")."""
+    if not isinstance(node, yaml.ScalarNode) or node.tag != _NULL_TAG:
+        return None
+    if loader.text is None:
+        return node.value or None
+    written = loader.text[node.start_mark.index : node.end_mark.index]
+    return written.strip() if _ANCHOR.sub("", written, count=1).strip() else None
+
+
+_ANCHOR = re.compile(r"^&\S+\s*")
 
 
 def _construct_sequence(loader: _Loader, node: yaml.SequenceNode) -> Any:

@@ -136,10 +136,13 @@ def test_a_web_section_written_null_is_told_to_replace_that_line(workspace):
     # Before: `web: ~` (and `web: null`) was told "add `secret_env: DIGEST_SECRET` under the config's
     # `web:`", and the line so added under it made every command refuse the config: "not valid YAML,
     # line 12, column 13: mapping values are not allowed in this context"
+    # `web: !!null ''` and `web: !!null` (a null written by its tag) were told that line too, and
+    # following it was refused alike: "line 12, column 3: while parsing a block mapping ...: did not
+    # find expected key", "line 11, column 6: expected a scalar node, but found mapping"
     ws = workspace
     ws.profile("ada", "email: ada@example.org\ninterests: [neuromorphic]\n")
     plain = ws.config_path.read_text()
-    for null in ("~", "null"):
+    for null in ("~", "null", "Null", "NULL", "!!null ''", '!!null ""', "!!null", "!!null ~"):
         ws.config_path.write_text(plain + f"web: {null}\n")
         said = dry_run(ws, DIGEST_SECRET=SECRET)
         replace = f"replace the config's `web: {null}` with `web: {{secret_env: DIGEST_SECRET}}`"
