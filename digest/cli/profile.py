@@ -281,6 +281,8 @@ def profile_set(obj: Context, user: str, key: str, value: str) -> None:
       digest profile set ada paused false
       # back to the default (the config's, or UTC):
       digest profile set ada timezone ''
+      # a VALUE of -h or --help (else this help is shown), after --:
+      digest profile set ada name -- -h
     """
     from digest.cli.paused import carrying_first
     from digest.cli.renamed_user import found_named, typed
