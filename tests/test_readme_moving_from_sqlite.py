@@ -5,12 +5,14 @@ EDITOR is set (a root shell over sudo, a fresh account) runs the config's path a
 The step is a command that writes the `database:` line `digest db migrate` ends with, in the config
 the daemon read (README's digest.service: --config /etc/digest/config.yaml), which the copy reads
 too. Before, both read ./config.yaml, the folder the admin's shell was in (root's home: "sed: can't
-read config.yaml: No such file or directory", and migrate "no such configuration file")."""
+read config.yaml: No such file or directory", and migrate "no such configuration file"). The copy runs
+digest as the unit does (/opt/digest/.venv/bin/digest): root's shell has not that folder on its PATH."""
 
 from __future__ import annotations
 
 import re
 import subprocess
+import sys
 from pathlib import Path
 
 import yaml
@@ -50,13 +52,40 @@ def test_the_switch_writes_the_database_line_migrate_ends_with(tmp_path):
         assert len(changed) == 1 and changed[0][0].startswith("database: digest.db"), changed
 
 
-def test_the_copy_and_the_switch_name_the_config_the_daemon_reads():
+def _unit() -> tuple[str, str]:
+    """README's digest.service: the program it runs and the config it names."""
     text = (ROOT / "README.md").read_text(encoding="utf-8")
     unit = text.split("(`/etc/systemd/system/digest.service`):", 1)[1].split("```", 2)[1]
-    (read,) = re.findall(r"--config (\S+) run\n", unit)
+    ((program, read),) = re.findall(r"^ExecStart=(\S+) --config (\S+) run\n", unit, re.MULTILINE)
+    return program, read
+
+
+def test_the_copy_and_the_switch_name_the_config_the_daemon_reads():
+    program, read = _unit()
     block = _block()
     assert block[0].split("#")[0].strip() == f"CONFIG={read}", block[0]
     (migrate,) = [line for line in block if " db migrate " in line]
-    assert ' digest --config "$CONFIG" db migrate ' in migrate, migrate
+    assert f' {program} --config "$CONFIG" db migrate ' in migrate, migrate
     (switch,) = [line for line in block if line.startswith("sed ") and "database:" in line]
     assert switch.split("#")[0].rstrip().endswith(' "$CONFIG"'), switch
+
+
+def test_the_copy_runs_in_a_root_shell_without_digest_on_its_path(tmp_path):
+    """The block runs as root (`systemctl stop digest`), whose PATH has not the virtualenv the unit
+    runs digest from. Before, its copy was `... digest --config "$CONFIG" db migrate ...`: "bash:
+    line 2: digest: command not found", exit 127, nothing copied. Now it names the unit's program;
+    this digest stands for /opt/digest/.venv/bin/digest, and a config not there is its answer."""
+    program, _ = _unit()
+    (migrate,) = [line for line in _block() if " db migrate " in line]
+    here = Path(sys.executable).parent / "digest"  # this checkout's virtualenv: /opt/digest/.venv
+    config = tmp_path / "config.yaml"  # not there: said before any connection is tried
+    done = subprocess.run(
+        ["bash", "-c", f"CONFIG={config}\n{migrate.replace(program, str(here))}"],
+        env={"HOME": str(tmp_path), "PATH": "/usr/sbin:/usr/bin:/sbin:/bin"},  # sudo's secure_path
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert "command not found" not in done.stderr, done.stderr
+    assert done.returncode == 1 and f"error: {config}: no such configuration file." in done.stderr, done
