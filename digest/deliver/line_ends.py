@@ -15,13 +15,13 @@ from digest.errors import StoreError
 
 def abandon(run: Pass, lines: list[Line]) -> None:
     """The command quits at once: each worker's message whose answer it still waits for is recorded
-    as its answer lost (Line.abandoned; deferred, said), not left queued as if never tried; so are
-    the results a worker holds (the server answered, the next commit not made yet: a worker waits
-    for the next message's MAIL or RCPT), not left queued to go again unsaid. If that cannot be
-    written, they stay queued, as before. The results a worker is recording (its commit waits for
-    the database) are left to it: recorded once, not twice (Line.give_up)."""
+    as its answer lost (deferred, said), not left queued as if never tried; so are the results a
+    worker holds (the server answered, the next commit not made yet: a worker waits for the next
+    message's MAIL or RCPT), not left queued to go again unsaid. If that cannot be written, they
+    stay queued, as before. The results a worker is recording (its commit waits for the database)
+    are left to it: recorded once, not twice; so is an answer that comes in after, unless an
+    acceptance (Line.give_up)."""
     held = [one for line in lines for one in line.give_up()]
-    held += [one for line in lines if (one := line.abandoned()) is not None]
     if held:
         with contextlib.suppress(*db_errors(), StoreError, DeliveryHalted):
             commit(run, held, [])

@@ -116,20 +116,12 @@ class Line:
         self.held: list[Held] = []  # results not recorded yet (at most one, unless batched)
         self.taken: list[OutboxMessage | NewMessage] = []  # not stored or sent yet (fewer than batch)
         self.flight: OutboxMessage | None = None  # stored, its data's end with the server, not answered
-        # ``held`` changed under it: a command quitting at once takes what this connection holds
-        # (:func:`~digest.deliver.line_ends.abandon`), not what its thread is recording (:meth:`_commit`)
+        self.lost: OutboxMessage | None = None  # the flight a command quitting at once recorded (give_up)
+        # ``held`` changed under it, and ``flight`` ended with its answer held: a command quitting at
+        # once takes what this connection holds and waits for (:func:`~digest.deliver.line_ends.abandon`),
+        # not what its thread is recording (:meth:`_commit`), nor an answer it holds as well
         self.lock = threading.Lock()
         self.committing = threading.Lock()  # held over a commit: one under way is waited for (give_up)
-
-    def abandoned(self) -> Held | None:
-        """The message this connection's thread waits for the answer to, if any, when the command
-        quits at once (a second Ctrl-C or SIGTERM) without waiting for it: its result to record
-        (:data:`UNANSWERED`, as the calling thread's own: digest.deliver.data_sent.Unanswered).
-        None for a file being written: no server may have it, and the next send writes it again,
-        the same file (it stays queued, not deferred as an answer lost)."""
-        msg = self.flight
-        lost = msg is not None and not isinstance(self.sender, FileSender)
-        return (msg, UNANSWERED, self.run.clock()) if lost else None
 
     def take(self, item: OutboxMessage | NewMessage) -> None:
         """Send ``item`` (a stored message, or a new one: stored first), after recording the
@@ -202,15 +194,18 @@ class Line:
         except Unanswered as e:  # quit at once, the data's end sent: stored (ready ran), recorded so
             if committed:
                 self._result(committed[0], e.result)
-            raise
-        finally:
             self.flight = None
+            raise
+        except BaseException:
+            self.flight = None
+            raise
         at = run.clock()  # when the server answered, not after a commit: see digest.deliver.alone
-        if committed is None:  # the transaction ended before the data's end: stored now
+        if committed is None:  # the transaction ended before the data's end: stored now (no flight)
             committed = self._commit([item])
         if not committed or result is WITHDRAWN:
+            self.flight = None
             return  # not stored (the period has a digest, the address is suppressed), or the pass stops
-        self._result(committed[0], result, at)
+        self._result(committed[0], result, at)  # the flight ended there
 
     def _send(self, msg: OutboxMessage, ready: Callable[[], bool] | None = None) -> None:
         """Send one stored message; its result is held until the next commit (none if
@@ -225,12 +220,15 @@ class Line:
         try:
             result = self._hand_over(msg, ready)
         except Unanswered as e:  # quit at once, the data's end sent: recorded as its answer lost
-            self._result(msg, e.result)
+            self._result(msg, e.result)  # the flight ended there
             raise
-        finally:
+        except BaseException:
             self.flight = None
-        if result is not WITHDRAWN:
-            self._result(msg, result)
+            raise
+        if result is WITHDRAWN:
+            self.flight = None
+        else:
+            self._result(msg, result)  # the flight ended there
 
     def _hand_over(
         self,
@@ -256,7 +254,10 @@ class Line:
             return SendResult(False, f"{INTERNAL_ERROR}{type(e).__name__}: {e}")
 
     def _result(self, msg: OutboxMessage, result: SendResult, at: dt.datetime | None = None) -> None:
-        """A sent message's result (answered ``at``: now if not said), held until the next commit."""
+        """A sent message's result (answered ``at``: now if not said), held until the next commit;
+        its flight ended with it, at once (:meth:`give_up` takes one or the other). Not held if a
+        command quitting at once recorded it as its answer lost meanwhile, unless the server
+        accepted it: one try is one attempt, and an accepted message is never sent again."""
         run = self.run
         at = at or run.clock()
         run.circuit.record(result, msg.recipient)
@@ -265,7 +266,9 @@ class Line:
         elif result.throttled:
             run.limiter.throttled()
         with self.lock:
-            self.held.append((msg, result, at))
+            self.flight = None
+            if result.ok or msg is not self.lost:
+                self.held.append((msg, result, at))
 
     def give_up(self) -> list[Held]:
         """The results this connection holds, taken by a command quitting at once to record them
@@ -273,9 +276,20 @@ class Line:
         is waited for (the command waits for the database as it gives its lease back all the same):
         recorded once, by that commit, or held again where it failed, and taken then. Not waited
         for, a commit paused between two tries (PostgreSQL ending a transaction for a deadlock, then
-        trying again) would leave its results to a thread the exiting command never lets finish."""
+        trying again) would leave its results to a thread the exiting command never lets finish.
+
+        With them, the message whose answer the thread waits for, if any, as its answer lost
+        (:data:`UNANSWERED`, as the calling thread's own: digest.deliver.data_sent.Unanswered), in
+        the same hold of the lock as its answer's: an answer in at that instant is either held (and
+        taken here) or comes later, and is then not held as a second attempt of the same try, unless
+        the server accepted the message (:meth:`_result`). Not a file being written: no server may
+        have it, and the next send writes it again, the same file (it stays queued)."""
         with self.committing, self.lock:
             held, self.held = self.held, []
+            if self.flight is not None and not isinstance(self.sender, FileSender):
+                held.append((self.flight, UNANSWERED, self.run.clock()))
+                self.lost = self.flight
+            self.flight = None
         return held
 
     def _commit(self, items: list[OutboxMessage | NewMessage]) -> list[OutboxMessage]:

@@ -100,7 +100,8 @@ def test_a_second_sigterm_while_a_connection_records_its_result_records_it_once(
         replies = [reply for of, reply in history if of == id_]
         assert status == "queued" and attempts == len(replies), (tried, history, err)
         # recorded once: not its deferral twice (a message whose answer had not come when the
-        # command quit is recorded as its answer lost, and its answer too if it comes before the end)
+        # command quit is recorded as its answer lost, not as a deferral coming later as well:
+        # tests/deliver/test_late_answer_after_quit.py)
         assert replies.count(DEFERRED) <= 1, (history, err)
         assert all(r == DEFERRED or answer_lost(r) for r in replies), (history, err)
         deferred = f"digest to {user} <{user}@example.org> deferred until "  # said once at most (the
