@@ -85,13 +85,15 @@ def sources_fetches(
     name kept): a source renamed in the config, its url the same, keeps its last fetch (`status`
     says it, the daemon does not fetch it again as a new one), as it keeps what it fetched; and two
     sources named by their places (url1, url2) swapped in the config each keep their own fetch,
-    not the other's. ``last``: :func:`last_fetches`, read already (None: read here)."""
+    not the other's; nor is another source of the config whose url is the source's too (one API
+    asked for yesterday's list and today's, `day:`) taken for it: its records are its own (by its
+    name). ``last``: :func:`last_fetches`, read already (None: read here)."""
     last = last_fetches(store) if last is None else last
     out = {}
     for s in sources:
         own = last.get(s.name)
         if own is None or not s.holds(own.url):
-            held = [r for r in last.values() if s.holds(r.url)]
+            held = [r for r in last.values() if s.holds(r.url) and not _anothers(r.source, r.url, s, sources)]
             own = max(held, key=lambda r: r.attempted_at) if held else own
         if own is not None:
             out[s.name] = dataclasses.replace(own, source=s.name)
@@ -107,6 +109,13 @@ def url_fetched(store: Store, source: SourceConfig) -> tuple[dt.datetime, str] |
     sql = "SELECT attempted_at, url FROM fetches WHERE url LIKE ? ESCAPE '!' ORDER BY attempted_at DESC"
     held = (row for row in store.db.execute(sql, (like,)).fetchall() if source.holds(row[1]))
     return next(((dt.datetime.fromisoformat(at), url) for at, url in held), None)
+
+
+def _anothers(name: str, url: str, source: SourceConfig, sources: Sequence[SourceConfig]) -> bool:
+    """Whether a fetch of ``url`` recorded under ``name`` is another of ``sources``' than ``source``:
+    one named so now whose url holds it (not one that only took a name ``source`` had: two sources
+    named by their places, swapped)."""
+    return any(o.name == name and o != source and o.holds(url) for o in sources)
 
 
 def run_time(at: str | None, run_at: str | None) -> dt.datetime | None:
