@@ -46,7 +46,8 @@ def add_trouble_pages(
         server's log only: the page names no path and no version."""
         lasting = isinstance(e, StoreUnusable)
         again = following("", SLOW_POLL if lasting else e.retry_after)  # asked again when Retry-After says
-        return unavailable_as(e, page("unavailable.html.j2", 503, lasting=lasting, **again))
+        posted = request.method == "POST"  # nothing of it saved: said, with what to do
+        return unavailable_as(e, page("unavailable.html.j2", 503, lasting=lasting, posted=posted, **again))
 
     def unavailable_as(e: StoreError, response: Response) -> Response:
         """``response``, the 503 that says ``e`` (a page, or the JSON a page's script reads),

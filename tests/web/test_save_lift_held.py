@@ -1,8 +1,10 @@
 """A save of the preferences page by a reader whose unsubscribe is kept in the database (asked
 while their file could not be read), the pause box unticked: it lifts the unsubscribe and writes
 the file, both or neither. While another process holds the SQLite database's write lock longer
-than the wait (30 s), the page answers the 503 "This page is not available just now" and the
-file is left as it was, the unsubscribe kept; once the lock is gone, the same save does both.
+than the wait (30 s), the page answers the 503 "This page is not available just now", which
+says that her change was not saved and to try again, and the file is left as it was, the
+unsubscribe kept (was: only that the database was busy, not that nothing was saved); once
+the lock is gone, the same save does both.
 Was: the file written (send_at 08:15), then the 503 for the unsubscribe, which stayed: told it
 failed, the reader had a changed file and no digest. The real app on a loopback port, Chromium,
 a real second SQLite connection holding `BEGIN IMMEDIATE`."""
@@ -19,6 +21,10 @@ from digest.store import Store
 from conftest import NOW, WebWorkspace, make_dump
 
 HANG = 300_000  # ms: only a server that hangs takes this long (SQLite's lock wait is 30 s)
+NOT_SAVED = (
+    "Your change was not saved: the digest's database is busy or unavailable. Please try again in a "
+    "few minutes: go back to the page and send it again."
+)
 ADA = "name: Ada\nemail: ada@example.org\ninterests:\n  robotics: 2\n"
 
 
@@ -51,6 +57,7 @@ def test_a_save_that_lifts_a_kept_unsubscribe_under_a_held_database_saves_nothin
             other.close()  # its transaction rolled back: the lock released
         assert answer.value.status == 503
         assert page.locator("h1").inner_text() == "This page is not available just now"
+        assert page.locator(".card p").inner_text() == NOT_SAVED  # said plainly, with what to do
         assert path.read_text() == ADA  # nothing saved: not the file either
         assert kept(ws) is not None
 
