@@ -303,10 +303,14 @@ def create_app(
         commits after: not written (a full disk), the unsubscribe stays kept; not lifted (the
         database held by another process longer than the wait), the file is not written and the
         reader gets the 503 that asks them to try again, nothing saved (before, "Saved." was never
-        said, yet the file was, the unsubscribe kept)."""
+        said, yet the file was, the unsubscribe kept). The database that cannot be read: the file is
+        written as it would be without one, unless the form showed one and its pause box was
+        unticked (the reader's digests asked for again): then nothing is saved (before, "Saved.",
+        the unsubscribe kept once the database was back)."""
 
         def first(profile: Profile) -> None:
-            kept = unsubscribed(user)
+            unticked = request.form.get("kept_unsubscribe") and not profile.paused  # digests again:
+            kept = kept_unsubscribe(cfg(), user) if unticked else unsubscribed(user)  # lifted, or a 503
             if kept and (profile.paused or request.form.get("kept_unsubscribe") == kept.at.isoformat()):
                 store = lifting.enter_context(Store(cfg().database))
                 lifting.enter_context(Suppressions(store).releasing(user, UNSUBSCRIBE))
