@@ -14,6 +14,7 @@ it into the file (`digest profile set USER paused true`) or releases it (`digest
 from __future__ import annotations
 
 import logging
+from contextlib import ExitStack
 from pathlib import Path
 
 from flask import Flask, Response, g, redirect, request
@@ -159,22 +160,41 @@ def add_unsubscribe_routes(app: Flask, parts: WebParts) -> None:
                 Suppressions(store).release(user)
             log.info("%s undid their unsubscribe (kept in the database)", user)
             return show(token, None, back=True)
-        with Store(parts.config().database) as store:  # resubscribing also lifts a hard bounce; first, so
-            Suppressions(store).release(user)  # that a database error leaves the reader paused
-        try:
-            apply_edit(parts.config(), user, _set_paused(False))
-        except ProfileNotSaved as e:  # a sound file its disk refused: logged, not said as a broken file
-            unreadable(user, e, posted=True)
-            if current.paused:  # the file still pauses them: not done, until the operator makes room
-                raise NeedsFixing() from None
-            log.info(
-                "%s undid their unsubscribe (kept in the database; their file does not pause them)", user
-            )
-        except ProfileError as e:
-            raise unreadable(user, e, posted=True) from None
-        else:
-            written(path, g.held_since)
+        # resubscribing also lifts a hard bounce; before the file is written, so that a database error
+        # leaves the reader paused, in a transaction held open while it is: not written while the
+        # file pauses them, not lifted either (the 503 says nothing of their settings was changed)
+        with ExitStack() as lifting:
+            lifted = _Releasing(parts.config(), user, lifting)
+            try:
+                apply_edit(parts.config(), user, _set_paused(False), before_write=lifted)
+            except ProfileNotSaved as e:  # a sound file its disk refused: logged, not said as a broken file
+                unreadable(user, e, posted=True)
+                if current.paused:  # the file still pauses them: not done, until the operator makes room
+                    raise NeedsFixing() from None
+                if not lifted.held:  # refused before the file was to be written: lifted all the same
+                    lifted(current)
+                log.info(
+                    "%s undid their unsubscribe (kept in the database; their file does not pause them)", user
+                )
+            except ProfileError as e:
+                raise unreadable(user, e, posted=True) from None
+            else:
+                written(path, g.held_since)
         return redirect(f"{request.script_root}/u/{token}?done=resubscribed", code=303)
+
+
+class _Releasing:
+    """For apply_edit's ``before_write``: the reader's suppressions lifted in a transaction
+    ``lifting`` holds open (committed once it ends, rolled back if what it holds raises)."""
+
+    def __init__(self, config: Config, user: str, lifting: ExitStack) -> None:
+        self.config, self.user, self.lifting = config, user, lifting
+        self.held = False
+
+    def __call__(self, _: object) -> None:
+        store = self.lifting.enter_context(Store(self.config.database))
+        self.lifting.enter_context(Suppressions(store).releasing(self.user))
+        self.held = True
 
 
 def _one_click() -> bool:

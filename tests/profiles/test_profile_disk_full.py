@@ -147,6 +147,28 @@ def test_undoing_a_kept_unsubscribe_on_a_full_disk_says_what_was_done(web_worksp
     assert out.partition(SEEN)[2].split() == [".ada.yaml.lock", "ada.yaml", *ADA.split()], out
 
 
+def test_an_undo_refused_by_a_read_only_disk_while_the_file_pauses_lifts_nothing(web_workspace):
+    """bea's file pauses her and the database keeps her unsubscribe (and would a hard bounce); her
+    undo cannot write ``paused: false`` on a read-only disk, so it is not done: the 503 "This page
+    is not available until the digest is repaired", "nothing of your settings was changed", and
+    nothing was: her unsubscribe still kept. Was: the unsubscribe lifted first, in its own
+    transaction, and left lifted under that page."""
+    from digest.deliver.suppressions import Suppressions
+    from digest.store import Store
+    from digest.web.unsubscribe import kept_unsubscribe
+
+    bea = "email: bea@example.org\ninterests:\n  neural networks: 1\npaused: true\n"
+    web_workspace.profile("bea", bea)
+    with Store(web_workspace.config.database) as store:
+        Suppressions(store).unsubscribe("bea", dt.datetime.now(dt.UTC))
+    status, page, out = posted_on_a_full_disk(web_workspace, "/resubscribe", {}, READ_ONLY, user="bea")
+    said = " ".join(page.split())
+    assert status == 503 and "nothing of your settings was changed" in said, said[-3000:]
+    assert "Read-only file system" in out, out
+    assert out.partition(SEEN)[2].split()[-len(bea.split()) :] == bea.split(), out
+    assert kept_unsubscribe(web_workspace.config, "bea") is not None  # as the page says: not undone
+
+
 def posted_on_a_full_disk(
     ws, path: str, fields: dict, script: str = FULL, user: str = "ada"
 ) -> tuple[int, str, str]:
