@@ -20,7 +20,7 @@ from urllib.parse import urlsplit
 from jinja2 import TemplateError
 
 from digest.compose.render import Renderer
-from digest.config import Config, load_config
+from digest.config import Config, ConfigError, load_config
 from digest.errors import DigestError
 from digest.file_stamps import file_stamp
 from digest.profiles.load import Versions
@@ -81,6 +81,11 @@ class LiveSite:
         """The site made again (``templates_only``: an email template of the ``templates:`` folder
         changed, not the config or the secret's file)."""
         what = "templates" if templates_only else "configuration"
+        if templates_only:
+            try:
+                old.renderer.check_folder()
+            except ConfigError:  # the folder gone or unreadable: each page that needs it says so
+                return old  # in the log, with its fix (app.page): one line, not two for one cause
         try:
             config = self.reload()
             secret = Signer.from_config(config)  # None: no secret_env, keep this run's random one
