@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -44,15 +45,12 @@ def content_version(config: Config, user: str, included: Iterable[str] = ()) -> 
     read for all): the preferences page's list of ratings is read again when it changes
     (templates/web/prefs.js); and when the reader's unsubscribe kept in the database was asked
     ("": none), which stands for their file's pause (:func:`versions`). ``included``: the files
-    digest.html.j2 includes, read with it (Renderer.spliced), named otherwise than ``digest*``."""
+    digest.html.j2 includes, read with it (Renderer.spliced), outside the folder's own files."""
     h = hashlib.sha256(f"{file_stamp(config.path)};".encode())
     for f in included:
         h.update(f"{f}:{file_stamp(f)};".encode())
-    folder = config.templates  # the built-in ones are this process's, read as it started (BUILTIN)
-    if folder and folder.is_dir():
-        for f in sorted(folder.glob("digest*")):
-            st = f.stat()
-            h.update(f"{f}:{st.st_mtime_ns}:{st.st_size};".encode())
+    for f in email_template_files(config.templates):
+        h.update(f"{f}:{file_stamp(f)};".encode())
 
     def read(store: Store) -> tuple[str, str, str]:
         kept = Suppressions(store).unsubscribed(user)
@@ -61,6 +59,21 @@ def content_version(config: Config, user: str, included: Iterable[str] = ()) -> 
     stored, ratings, kept = held.read(config.database, read)
     h.update(f"{stored}|{ratings}".encode())
     return h.hexdigest()[:16], ratings, kept
+
+
+def email_template_files(folder: Path | None) -> list[str]:
+    """The files of the ``templates:`` folder the email may be made from: every one, in its
+    subfolders too (a base template digest.html.j2 extends, the macros it imports, a file it or
+    digest.txt.j2 includes, read by Jinja as they change), but those of ``web/`` (the pages, made
+    again at each request) and hidden ones (``.git``, an editor's swap file). The built-in ones are
+    this process's, read as it started (BUILTIN): none."""
+    if folder is None or not folder.is_dir():
+        return []
+    found = []
+    for top, dirs, files in os.walk(folder):
+        dirs[:] = sorted(d for d in dirs if not d.startswith(".") and (top, d) != (str(folder), "web"))
+        found += [os.path.join(top, f) for f in sorted(files) if not f.startswith(".")]
+    return found
 
 
 def readable(path: Path, known: Versions) -> bool:

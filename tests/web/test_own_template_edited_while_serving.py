@@ -106,3 +106,36 @@ def test_a_file_the_users_template_includes_is_read_again_as_it_changes(web_work
         touch(template.parent / "signature.html", 2)
         with urllib.request.urlopen(url) as page:
             assert "Signed two: " in page.read().decode()
+
+
+def test_a_template_the_users_template_extends_or_imports_reloads_the_open_page(web_workspace):
+    # Before: an edit of the base template digest.html.j2 extends (or of the macros it imports)
+    # was used at the next load of the page, but an open live page (digest?live=1, the preview
+    # of the preferences page) did not reload itself: its poll's content version stood for the
+    # folder's digest* files and the files digest.html.j2 includes alone
+    ws = web_workspace
+    template, url = own_templates_page(ws)
+    builtin = (builtin_templates() / "digest.html.j2").read_text()
+    base = template.parent / "mail-base.html.j2"
+    base.write_text(builtin.replace(H1, H1 + "{% block edition %}{% endblock %}{{ m.mark() }}", 1))
+    macros = template.parent / "macros.j2"
+    macros.write_text("{% macro mark() %}Mark one: {% endmacro %}")
+    template.write_text(
+        '{% extends "mail-base.html.j2" %}{% import "macros.j2" as m %}'
+        "{% block edition %}Edition one: {% endblock %}"
+    )
+    with ws.serve():
+        with urllib.request.urlopen(url) as page:
+            assert "Mark one: " in page.read().decode()
+        for edited, text in ((macros, "Mark two: "), (base, "Base two: ")):
+            with urllib.request.urlopen(ws.page_url() + "/version") as polled:  # the live page's poll
+                before = json.load(polled)["content"]
+            if edited is base:
+                base.write_text(base.read_text().replace(H1, H1 + text, 1))
+            else:
+                edited.write_text(edited.read_text().replace("Mark one: ", text))
+            touch(edited)
+            with urllib.request.urlopen(ws.page_url() + "/version") as polled:
+                assert json.load(polled)["content"] != before, edited.name  # the open page reloads
+            with urllib.request.urlopen(url) as page:
+                assert text in page.read().decode()  # made with it
