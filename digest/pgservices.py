@@ -103,14 +103,15 @@ def service_file_said(url: str, said: str) -> str | None:
         )
     if (gone := _NO_SERVICE_FILE.search(said)) is not None and _unreadable(gone.group(1)):
         # libpq found the file (stat) but could not open it: libpq says "not found" all the same
+        # libpq's words name the file: not said again
         return (
-            f"{gone.group(1)} is there, but the user digest runs as ({_me()}) may not read it (read for "
+            f"it is there, but the user digest runs as ({_me()}) may not read it (read for "
             f"the service {service!r} {named}): let that user read it (the file's owner, group or mode), "
             f"or {unnamed} to use no service"
         )
     if gone is not None and own:
         return (
-            f"PGSERVICEFILE names {gone.group(1)}, which does not exist (read for the service {service!r} "
+            f"PGSERVICEFILE names that path, and no file is there (read for the service {service!r} "
             f"{named}): set it to your service file's path, or unset it (libpq then reads "
             f"{os.path.expanduser('~/.pg_service.conf')}); or {unnamed} to use no service"
         )

@@ -97,13 +97,26 @@ def test_a_service_file_that_is_a_folder_is_said_to_be_one(tmp_path):
 
 
 def test_a_service_file_pgservicefile_names_that_is_not_there_is_said_so(tmp_path):
+    """libpq's words name the path; the advice says it is PGSERVICEFILE's, not the path again.
+    Before: 'service file "/x/pg_sevrice.conf" not found; PGSERVICEFILE names /x/pg_sevrice.conf,
+    which does not exist (...)'."""
     gone = tmp_path / "pg_sevrice.conf"
-    said = status(tmp_path, "postgresql:///digest", PGSERVICE="digest", PGSERVICEFILE=str(gone))
-    assert (
-        f"PGSERVICEFILE names {gone}, which does not exist (read for the service 'digest' PGSERVICE "
-        f"names): set it to your service file's path, or unset it (libpq then reads "
-        f"{tmp_path / '.pg_service.conf'}); or unset PGSERVICE to use no service"
-    ) in said, said
+    for url, env, named, unnamed in (
+        ("postgresql:///digest", {"PGSERVICE": "digest"}, "PGSERVICE names", "unset PGSERVICE"),
+        (
+            "postgresql:///digest?service=digest",
+            {},
+            "the URL names (service=)",
+            "take service= out of the URL",
+        ),
+    ):
+        said = status(tmp_path, url, PGSERVICEFILE=str(gone), **env)
+        assert (
+            f'service file "{gone}" not found; PGSERVICEFILE names that path, and no file is there (read '
+            f"for the service 'digest' {named}): set it to your service file's path, or unset it (libpq then "
+            f"reads {tmp_path / '.pg_service.conf'}); or {unnamed} to use no service"
+        ) in said, said
+        assert said.count(str(gone)) == 1, said
 
 
 def test_a_line_of_the_service_file_libpq_cannot_read_is_named(tmp_path):
@@ -170,7 +183,8 @@ def test_a_service_file_this_user_may_not_read_is_not_said_missing(tmp_path):
         else:
             path.chmod(0)
         said = status(tmp_path, "postgresql:///digest", wrap, PGSERVICE="digest", **env)
-        assert f"{path} is there, but the user digest runs as (" in said, said
+        assert f'service file "{path}" not found; it is there, but the user digest runs as (' in said, said
+        assert said.count(str(path)) == 1, said  # libpq's words name it; before, said again
         assert (
             ") may not read it (read for the service 'digest' PGSERVICE names): let that user read it (the "
             "file's owner, group or mode), or unset PGSERVICE to use no service"
