@@ -258,7 +258,9 @@ def _setter_of(path: str) -> Any:
 
 
 # a session setting libpq sends from the environment at the connection's start, refused by the server
-_SETTING_REFUSED = re.compile(r'invalid value for parameter "(TimeZone|DateStyle)": "(.*?)"')
+# (its value follows, quoted but not escaped: a '"' in it ends nothing, so the values set are matched
+# against it, not read up to a quote)
+_SETTING_REFUSED = re.compile(r'invalid value for parameter "(TimeZone|DateStyle)": "')
 _SETTING_ADVICE = {
     "TimeZone": (
         "PGTZ",
@@ -280,13 +282,21 @@ def _variable_refused(url: str, said: str) -> str | None:
     refused = _SETTING_REFUSED.search(said)
     if refused is None:
         return None
+    parameter, after = refused.group(1), said[refused.end() :]
     # the options first: the server applies them before the settings PGTZ and PGDATESTYLE send
-    if (in_options := _option_refused(url, refused.group(1), refused.group(2))) is not None:
+    if (in_options := _option_refused(url, parameter, after)) is not None:
         return in_options
-    variable, advice = _SETTING_ADVICE[refused.group(1)]
-    if os.environ.get(variable) != refused.group(2):
+    variable, advice = _SETTING_ADVICE[parameter]
+    value = os.environ.get(variable)
+    if value is None or not _quoted_first(value, after):
         return None
-    return f"{variable} is {refused.group(2)!r}, {advice}"
+    return f"{variable} is {value!r}, {advice}"
+
+
+def _quoted_first(value: str, after: str) -> bool:
+    """Whether the server's words ``after`` its opening quote (spaces run together, as ``said``'s)
+    are ``value`` and its closing quote: a value holding a quote is matched whole."""
+    return after.startswith(re.sub(r"\s+", " ", value) + '"')
 
 
 _OPTION_ADVICE = {
@@ -300,16 +310,20 @@ _OPTION_ADVICE = {
 }
 
 
-def _option_refused(url: str, parameter: str, value: str) -> str | None:
-    """The advice where the refused ``parameter`` = ``value`` is the connection's options' (the
-    URL's ``options``, else its service's, else PGOPTIONS'; libpq sends them at the start, and
-    the server applies them before PGTZ and PGDATESTYLE); None where they do not set it so."""
+def _option_refused(url: str, parameter: str, after: str) -> str | None:
+    """The advice where the refused ``parameter``'s value (the server's words ``after`` its opening
+    quote) is the connection's options' (the URL's ``options``, else its service's, else
+    PGOPTIONS'; libpq sends them at the start, and the server applies them before PGTZ and
+    PGDATESTYLE); None where they do not set it so."""
     from psycopg.conninfo import conninfo_to_dict
 
     options = connection_options(url) or ""
     # -c TimeZone=, -ctimezone=, --timezone= (a setting's name in any case): the last set wins
     set_ = re.findall(rf"(?:-c\s*|--)({parameter})=((?:\\.|\S)*)", options, re.I)
-    if not set_ or re.sub(r"\\(.)", r"\1", set_[-1][1]) != value:
+    if not set_:
+        return None
+    value = re.sub(r"\\(.)", r"\1", set_[-1][1])
+    if not _quoted_first(value, after):
         return None
     try:
         given = conninfo_to_dict(url)

@@ -68,8 +68,23 @@ def test_a_users_own_encoding_or_date_style_changes_nothing_digest_says(tmp_path
             "PGDATESTYLE is 'Bogus', which PostgreSQL does not take: unset it (digest sets DateStyle to ISO "
             "on its connections)",
         ),
+        # a quote in the value: the server quotes it without escaping ('"Bad"Zone"'); before, read
+        # up to that quote ('Bad'), it was no value set, and the advice was the URL's and PGHOST's
+        (
+            "PGTZ",
+            'Bad"Zone',
+            "PGTZ is 'Bad\"Zone', which is no time zone PostgreSQL knows: set it to one (a name such as "
+            "Europe/Berlin, or UTC) or unset it (digest keeps and shows its times in UTC whatever the "
+            "session's time zone)",
+        ),
+        (  # the server's DETAIL after it ('Unrecognized key word: "iso"x".')
+            "PGDATESTYLE",
+            'ISO"x',
+            "PGDATESTYLE is 'ISO\"x', which PostgreSQL does not take: unset it (digest sets DateStyle to ISO "
+            "on its connections)",
+        ),
     ],
-    ids=["pgtz", "pgdatestyle"],
+    ids=["pgtz", "pgdatestyle", "pgtz-quote", "pgdatestyle-quote"],
 )
 def test_a_time_zone_or_date_style_the_server_refuses_is_said_to_be_the_variables(
     tmp_path, variable, value, told
@@ -121,8 +136,25 @@ def test_a_time_zone_or_date_style_the_server_refuses_is_said_to_be_the_variable
             "PGOPTIONS set DateStyle to 'Bogus', which PostgreSQL does not take: take it out (digest sets "
             "DateStyle to ISO on its connections)",
         ),
+        (  # a quote in the value (before: the advice was the URL's and PGHOST's)
+            "",
+            {"PGOPTIONS": '-c timezone=Bad"Opt'},
+            "PGOPTIONS set TimeZone to 'Bad\"Opt', which is no time zone PostgreSQL knows: set one there",
+        ),
+        (
+            "?options=-c%20TimeZone%3DBad%22Url",
+            {},
+            "the URL's options (options=) set TimeZone to 'Bad\"Url', which is no time zone PostgreSQL knows",
+        ),
     ],
-    ids=["url-timezone", "url-timezone-as-pgtz", "pgoptions-timezone", "pgoptions-datestyle"],
+    ids=[
+        "url-timezone",
+        "url-timezone-as-pgtz",
+        "pgoptions-timezone",
+        "pgoptions-datestyle",
+        "pgoptions-quote",
+        "url-quote",
+    ],
 )
 def test_a_time_zone_or_date_style_the_connections_options_set_is_said_to_be_theirs(
     tmp_path, options, env, told
