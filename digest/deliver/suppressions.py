@@ -22,6 +22,8 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 
+from digest.db import POSTGRESQL, shown
+from digest.errors import StoreError
 from digest.models import Profile
 from digest.store import Store, iso
 
@@ -126,8 +128,20 @@ class Suppressions:
         sql, args = "DELETE FROM suppressions WHERE user = ?", (user,)
         if kind is not None:
             sql, args = sql + " AND kind = ?", (user, kind)
-        with self.store.transaction():
-            yield self.db.execute(sql, args).rowcount > 0
+        try:
+            with self.store.transaction():
+                if self.store.dialect == POSTGRESQL:  # SQLite's busy timeout bounds its wait alike
+                    self.db.execute(f"SET LOCAL lock_timeout = {LIFT_WAIT_MS}")
+                deleted = self.db.execute(sql, args).rowcount > 0
+                yield deleted
+        except Exception as e:
+            if getattr(e, "sqlstate", None) != "55P03":  # lock_not_available: waited LIFT_WAIT_MS
+                raise
+            raise StoreError(
+                f"{shown(self.store.path)}: {user}'s suppression stayed locked by another session for "
+                f"{LIFT_WAIT_MS // 1000} s ({_holders(self.store)}); nothing was changed: wait for it to "
+                f"end its transaction (commit or roll back) and try again ({str(e).splitlines()[0]})"
+            ) from None
 
     def release_all(self, users: Sequence[str]) -> list[str]:
         """Lift the suppressions of every one of ``users``, all or none (one transaction): the
@@ -141,6 +155,29 @@ class Suppressions:
 
 
 _COLUMNS = "user, recipient, reply, at, kind"
+LIFT_WAIT_MS = 30_000  # a suppression another session holds, waited for (SQLite's busy timeout: 30 s)
+
+
+def _holders(store: Store) -> str:
+    """The other sessions in a transaction holding a lock on the suppressions table, as
+    pg_stat_activity says them (a row lock shows there as its table's lock)."""
+    try:
+        rows = store.db.execute(
+            "SELECT a.pid, a.application_name, a.state, a.xact_start FROM pg_locks l"
+            " JOIN pg_stat_activity a ON a.pid = l.pid"
+            " WHERE l.relation = 'suppressions'::regclass AND l.granted AND a.pid <> pg_backend_pid()"
+            " AND a.xact_start IS NOT NULL ORDER BY a.xact_start"
+        ).fetchall()
+    except Exception:  # noqa: BLE001 - not known who: said so
+        rows = []
+    if not rows:
+        return "a session that may have ended since"
+    said = [
+        f"pid {pid}{f', application {name!r}' if name else ''}, {state} since "
+        f"{start.astimezone(dt.UTC):%Y-%m-%d %H:%M:%S} UTC"
+        for pid, name, state, start in rows
+    ]
+    return "held by " + "; ".join(said)
 
 
 def _suppression(row: tuple[str, str, str, str, str]) -> Suppression:

@@ -61,3 +61,43 @@ def test_unpausing_writes_the_file_only_once_the_unsubscribe_is_lifted(workspace
     assert path.read_text().endswith("paused: false\n")
     with Store(workspace.config.database) as store:
         assert Suppressions(store).unsubscribed("ada") is None
+
+
+def test_a_suppression_held_longer_than_the_wait_is_said_with_who_holds_it(workspace, database):
+    """Held past the wait (30 s, SQLite's busy timeout), the command gives up, the file as it was,
+    and says who holds the row and what to do. Before, on PostgreSQL (no lock_timeout) it waited as
+    long as the row was held, saying nothing (still waiting after 60 s)."""
+    if not is_postgres(database):
+        pytest.skip("a row held by another session: PostgreSQL (SQLite's wait is test_locked_store's)")
+    path = workspace.profile("ada", ADA)
+    with Store(workspace.config.database) as store:
+        Suppressions(store).unsubscribe("ada", NOW)
+    other = psycopg.connect(str(database), application_name="held by the test")
+    try:
+        assert other.execute("SELECT * FROM suppressions WHERE \"user\" = 'ada' FOR UPDATE").fetchall()
+        holder = other.info.backend_pid
+        done = subprocess.run(
+            [sys.executable, "-m", "digest", "--config", str(workspace.config_path)]
+            + ["profile", "set", "ada", "paused", "false"],
+            capture_output=True,
+            text=True,
+            timeout=HANG,
+        )
+    finally:
+        other.rollback()
+        other.close()
+    said = " ".join(done.stderr.split())
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert (
+        f"ada's suppression stayed locked by another session for 30 s (held by pid {holder}, application "
+        "'held by the test', idle in transaction since "
+    ) in said, said
+    assert (
+        "idle in transaction since " in said
+        and " UTC); nothing was changed: wait for it to end its transaction (commit or roll back) and try "
+        "again (canceling statement due to lock timeout)"
+        in said
+    ), said
+    assert path.read_text() == ADA  # not written: the unsubscribe not lifted
+    with Store(workspace.config.database) as store:
+        assert Suppressions(store).unsubscribed("ada") is not None
