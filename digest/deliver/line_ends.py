@@ -20,11 +20,16 @@ def abandon(run: Pass, lines: list[Line]) -> None:
     message's MAIL or RCPT), not left queued to go again unsaid. If that cannot be written, they
     stay queued, as before. The results a worker is recording (its commit waits for the database)
     are left to it: recorded once, not twice; so is an answer that comes in after, unless an
-    acceptance (Line.give_up)."""
-    held = [one for line in lines for one in line.give_up()]
-    if held:
-        with contextlib.suppress(*db_errors(), StoreError, DeliveryHalted):
-            commit(run, held, [])
+    acceptance (Line.give_up), and recorded after this command's own commit: an acceptance coming in
+    as it takes the message as its answer lost is not recorded first, then overwritten (a failure,
+    once the message's retry window is over: its papers free again for the reader's next digest)."""
+    with contextlib.ExitStack() as waited:
+        for line in lines:  # a commit under way waited for; none begun until this one is made
+            waited.enter_context(line.committing)
+        held = [one for line in lines for one in line.give_up()]
+        if held:
+            with contextlib.suppress(*db_errors(), StoreError, DeliveryHalted):
+                commit(run, held, [])
 
 
 def finish(line: Line, ended: bool, owned: bool) -> None:

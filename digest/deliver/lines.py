@@ -272,8 +272,9 @@ class Line:
 
     def give_up(self) -> list[Held]:
         """The results this connection holds, taken by a command quitting at once to record them
-        itself (digest.deliver.line_ends.abandon): not those its thread is recording, whose commit
-        is waited for (the command waits for the database as it gives its lease back all the same):
+        itself (digest.deliver.line_ends.abandon, holding ``committing`` until it has recorded them):
+        not those its thread is recording, whose commit is waited for (the command waits for the
+        database as it gives its lease back all the same):
         recorded once, by that commit, or held again where it failed, and taken then. Not waited
         for, a commit paused between two tries (PostgreSQL ending a transaction for a deadlock, then
         trying again) would leave its results to a thread the exiting command never lets finish.
@@ -284,7 +285,7 @@ class Line:
         taken here) or comes later, and is then not held as a second attempt of the same try, unless
         the server accepted the message (:meth:`_result`). Not a file being written: no server may
         have it, and the next send writes it again, the same file (it stays queued)."""
-        with self.committing, self.lock:
+        with self.lock:
             held, self.held = self.held, []
             if self.flight is not None and not isinstance(self.sender, FileSender):
                 held.append((self.flight, UNANSWERED, self.run.clock()))

@@ -24,7 +24,9 @@ from typing import Any
 import pytest
 from helpers.held_answers import HeldAnswers
 
+from digest.deliver import line_ends
 from digest.deliver.claims import lease_holder
+from digest.deliver.commits import commit
 from digest.deliver.data_lost import answer_lost
 from digest.deliver.line_ends import abandon
 from digest.deliver.lines import Line, Pass
@@ -60,10 +62,14 @@ class AnsweredLate(HeldAnswers):
         return self.answer
 
 
-def quit_while_the_answer_is_held(tmp_path, database, db_at, answer: str) -> tuple[list[Any], list[str], Any]:
+def quit_while_the_answer_is_held(
+    tmp_path, database, db_at, answer: str, policy: RetryPolicy | None = None, monkeypatch: Any = None
+) -> tuple[list[Any], list[str], Any]:
     """ada's digest sent by a connection on its thread, the command quitting at once while the server
-    holds its answer, which comes (``answer``) once the quitting command recorded what it does:
-    (the message's history, what was said, the message)."""
+    holds its answer, which comes (``answer``) once the quitting command recorded what it does
+    (``monkeypatch`` given: once it has taken the message as its answer lost, before it records that,
+    its commit then waiting up to 3 s for the connection's thread to end): (the message's history,
+    what was said, the message)."""
     handler = AnsweredLate(answer=answer)
     with LocalSmtpServer(handler) as server, Store(str(db_at)) as store:
         ws = Workspace(tmp_path, server.port, database=database)
@@ -76,8 +82,9 @@ def quit_while_the_answer_is_held(tmp_path, database, db_at, answer: str) -> tup
         me, lease = worker_id(), dt.timedelta(minutes=5)
         (ada,) = (outbox.get(i) for i in outbox.claim(outbox.due_ids(NOW), me, NOW, lease))
         run = Pass(
-            ws.config, outbox, RetryPolicy(), RateLimiter(None), Circuit(1, timeouts=2), Suppressions(store),
-            Unrecorded(store.path), NO_PROGRESS, NOW, lambda: NOW, lease_holder(me, lease),
+            ws.config, outbox, policy or RetryPolicy(), RateLimiter(None), Circuit(1, timeouts=2),
+            Suppressions(store), Unrecorded(store.path), NO_PROGRESS, NOW, lambda: NOW,
+            lease_holder(me, lease),
         )  # fmt: skip
         line = Line(run, SmtpSender(ws.config.smtp))
         failed: list[BaseException] = []
@@ -90,6 +97,14 @@ def quit_while_the_answer_is_held(tmp_path, database, db_at, answer: str) -> tup
                 failed.append(e)
 
         worker = threading.Thread(target=connection)
+        if monkeypatch is not None:
+
+            def answered_meanwhile(*args: Any) -> Any:  # the answer in, the connection free to record it
+                handler.release.set()
+                worker.join(3)
+                return commit(*args)
+
+            monkeypatch.setattr(line_ends, "commit", answered_meanwhile)
         worker.start()
         try:
             assert handler.holding.wait(30), "the message's data never reached the server"
@@ -125,3 +140,16 @@ def test_an_acceptance_that_comes_after_the_command_quit_at_once_is_recorded_as_
     # recorded as its answer lost by the quitting command, then as sent: never sent again
     assert ada.status == SENT, (ada, replies)
     assert answer_lost(replies[0]) and replies[-1].startswith("250"), replies
+
+
+def test_an_acceptance_recorded_before_the_quitting_command_records_its_answer_lost_stays_sent(
+    tmp_path, database, db_at, monkeypatch
+):
+    # the message's give-up time past (its retry window over): its answer lost is recorded as a
+    # failure; the server's 250 comes in as the quitting command takes it so, and its connection's
+    # thread would record it before the quitting command's own commit: the message sent, not
+    # failed after (its papers then free again, for the reader's next digest: sent twice)
+    over = RetryPolicy(for_hours=0)
+    replies, said, ada = quit_while_the_answer_is_held(tmp_path, database, db_at, "", over, monkeypatch)
+    assert ada.status == SENT and ada.last_error is None, (ada, replies)
+    assert answer_lost(said[0]) and said[-1].startswith("250"), said  # recorded, and said, in that order
