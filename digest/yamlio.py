@@ -72,6 +72,8 @@ class _Loader(_SafeLoader):  # type: ignore[misc, valid-type]
     remember their lines; alias expansion is bounded."""
 
     def __init__(self, stream: Any) -> None:
+        if isinstance(stream, str):  # libyaml's marks do not count a byte-order mark, Python's do
+            stream = stream.removeprefix("\ufeff")
         super().__init__(stream)
         self.text = stream if isinstance(stream, str) else None  # the nulls as written (Mapping.nulls)
 

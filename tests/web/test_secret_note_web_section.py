@@ -156,3 +156,24 @@ def test_a_web_section_written_null_is_told_to_replace_that_line(workspace):
     ws.config_path.write_text(plain + "base_url: https://digest.example.org\nweb: ~\n")  # `digest serve` too
     replace = "replace the config's `web: ~` with `web: {secret_env: DIGEST_SECRET}` to sign them"
     assert f"web.secret_env: {replace}" in served_note(ws, DIGEST_SECRET=SECRET)
+
+
+def test_a_written_null_is_told_alike_in_a_config_saved_with_a_byte_order_mark(workspace):
+    # Before (a config saved by an editor with a byte-order mark, e.g. Notepad's "UTF-8 with BOM"):
+    # `web: ~` was told "add `secret_env: DIGEST_SECRET` under the config's `web:`" (libyaml's marks
+    # do not count the mark, and the null's text was taken one character early: " "), `web: null`
+    # "replace the config's `web: nul`", `web: !!null ''` "replace the config's `web: !!null '`"
+    ws = workspace
+    ws.profile("ada", "email: ada@example.org\ninterests: [neuromorphic]\n")
+    plain = ws.config_path.read_text()
+    for null in ("~", "null", "!!null ''", "!!null"):
+        ws.config_path.write_text("\ufeff" + plain + f"web: {null}\n", encoding="utf-8")
+        said = dry_run(ws, DIGEST_SECRET=SECRET)
+        replace = f"replace the config's `web: {null}` with `web: {{secret_env: DIGEST_SECRET}}`"
+        assert said.returncode == 0, said.stderr
+        assert f"web.secret_env: {replace}, and add base_url (" in said.stderr, said.stderr
+        # done as said
+        text = "\ufeff" + plain + "web: {secret_env: DIGEST_SECRET}\nbase_url: https://digest.example.org\n"
+        ws.config_path.write_text(text, encoding="utf-8")
+        done = dry_run(ws, DIGEST_SECRET=SECRET)
+        assert done.returncode == 0 and "secret" not in done.stderr, done.stderr
