@@ -285,14 +285,15 @@ def profile_set(obj: Context, user: str, key: str, value: str) -> None:
       digest profile set ada name -- -h
     """
     from digest.cli.paused import carrying_first
-    from digest.cli.renamed_user import found_named, typed
+    from digest.cli.renamed_user import Value, found_named, typed
     from digest.models import Profile
     from digest.options import declared
     from digest.profiles.changes import set_key
     from digest.profiles.edit import RUN_AGAIN, apply_edit
     from digest.time_checks import WEEKDAYS
 
-    found_named(obj.config, user, now_utc(), typed("profile", "set", "{}", key, value))
+    # a VALUE of -h or --help is help unless after --: said there (any with a leading '-', as typed)
+    found_named(obj.config, user, now_utc(), typed("profile", "set", "{}", key, Value(value)))
     notes: list[str] = []
     carried: list[Any] = []  # paused: a renamed file's reader carried over first (refused: nothing saved)
     lifted: list[str] = []  # unpausing also lifts a hard bounce; both, an unsubscribe kept in the database

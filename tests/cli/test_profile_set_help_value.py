@@ -34,3 +34,18 @@ def test_a_value_of_dash_h_is_told_and_set_after_double_dash(workspace):
     assert load_profile(ws.config, "ada").name == "-h"
     done = digest(ws, "profile", "set", "ada", "name", "--", "--help")
     assert done.returncode == 0 and load_profile(ws.config, "ada").name == "--help", done.stderr
+
+
+def test_a_renamed_readers_command_says_a_value_of_dash_h_after_double_dash(mail_workspace, smtp_server):
+    # Before: `digest profile set ada name -- -h` (ada.yaml renamed ada-lee.yaml) was told to use
+    # `digest profile set ada-lee name -h`, which, pasted, showed the help and saved nothing (exit 0)
+    from test_renamed_user_quotes import in_bash, profile, refused
+    from test_send_renamed_user import renamed
+
+    ws = mail_workspace
+    renamed(ws)  # ada.yaml -> ada-lee.yaml after a send
+    for value in ("-h", "--help"):
+        again = refused(ws, "profile", "set", "ada", "name", "--", value)
+        assert again == f"digest profile set ada-lee name -- {value}", again
+        in_bash(ws, again)
+        assert profile(ws, "ada-lee")["name"] == value
