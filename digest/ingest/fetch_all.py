@@ -57,7 +57,8 @@ def fetch_with_missed(
     server fails one (no answer, no connection, 5xx: missed_days.leave), every day after it is."""
     own = source_day(source, now, config.timezone)
     # when, and the address it asked (its `day` may have changed), by its names or its url (renamed)
-    last = max((f for f in (last_fetched(store, source), url_fetched(store, source)) if f), default=None)
+    fetched = (last_fetched(store, source), url_fetched(store, source, config.sources))
+    last = max((f for f in fetched if f), default=None)
     then = last and day_asked(source, last[1], source_day(source, last[0], config.timezone))
     before = (last[0], then) if last and then else None
     missed, failed = (

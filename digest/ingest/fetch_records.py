@@ -100,15 +100,23 @@ def sources_fetches(
     return out
 
 
-def url_fetched(store: Store, source: SourceConfig) -> tuple[dt.datetime, str] | None:
-    """When ``source``'s url (of any day: SourceConfig.holds) was last fetched, under whatever name,
-    and the address it asked; None: never. What missed_days.last_fetched (by its names) misses of a
-    source renamed, its url the same: the same source (README), whose stop is caught up as before."""
+def url_fetched(
+    store: Store, source: SourceConfig, sources: Sequence[SourceConfig]
+) -> tuple[dt.datetime, str] | None:
+    """When ``source``'s url (of any day: SourceConfig.holds) was last fetched, under whatever name
+    but that of another of ``sources`` (the config's) whose url holds it too (:func:`_anothers`: one
+    API asked for yesterday's list and today's, `day:`), and the address it asked; None: never. What
+    missed_days.last_fetched (by its names) misses of a source renamed, its url the same: the same
+    source (README), whose stop is caught up as before; a source added beside another of its url is
+    new (before, the other's fetch over a week ago was said its own: "today: not fetched since ...")."""
     address = source.url.replace("{categories}", "+".join(source.categories))
     like = re.sub(r"([!%_])", r"!\1", address).replace("{date}", "%")  # holds' candidates; it decides
-    sql = "SELECT attempted_at, url FROM fetches WHERE url LIKE ? ESCAPE '!' ORDER BY attempted_at DESC"
-    held = (row for row in store.db.execute(sql, (like,)).fetchall() if source.holds(row[1]))
-    return next(((dt.datetime.fromisoformat(at), url) for at, url in held), None)
+    sql = (
+        "SELECT attempted_at, url, source FROM fetches WHERE url LIKE ? ESCAPE '!' ORDER BY attempted_at DESC"
+    )
+    rows = store.db.execute(sql, (like,)).fetchall()
+    held = (r for r in rows if source.holds(r[1]) and not _anothers(r[2], r[1], source, sources))
+    return next(((dt.datetime.fromisoformat(at), url) for at, url, _ in held), None)
 
 
 def _anothers(name: str, url: str, source: SourceConfig, sources: Sequence[SourceConfig]) -> bool:
