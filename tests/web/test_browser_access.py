@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import re
 
+from helpers.sent_digest import PROFILE
 from playwright.sync_api import expect
-from test_browser import PROFILE
 
 
 def refused(web_workspace, browser, field: str, typed: str, javascript: bool):

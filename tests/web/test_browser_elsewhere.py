@@ -4,7 +4,7 @@ save, the operator's `digest profile add`) is told so, and their Save still send
 from __future__ import annotations
 
 import yaml
-from test_browser import PROFILE
+from helpers.sent_digest import PROFILE
 
 
 def test_save_after_a_change_elsewhere_sends_the_edits_at_the_first_click(web_workspace, browser):

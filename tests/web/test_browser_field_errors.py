@@ -8,8 +8,8 @@ import contextlib
 from collections.abc import Iterator
 
 import pytest
+from helpers.sent_digest import PROFILE
 from playwright.sync_api import Page
-from test_browser import PROFILE
 
 SAID = "'Europe/Londn' is not a known IANA time zone (did you mean Europe/London?)"
 

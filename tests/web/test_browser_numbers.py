@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 import yaml
+from helpers.sent_digest import PROFILE
 from playwright.sync_api import Locator, Page
-from test_browser import PROFILE
 
 from digest.checks import Int, Number
 

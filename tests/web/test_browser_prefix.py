@@ -17,7 +17,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 import yaml
-from test_browser import send_everything
+from helpers.sent_digest import send_everything
 
 from digest.demo.smtp_server import free_port
 

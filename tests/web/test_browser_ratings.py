@@ -11,7 +11,7 @@ import urllib.request
 from email.message import EmailMessage
 from urllib.parse import urlsplit
 
-from test_browser import ingest_and_send
+from helpers.sent_digest import ingest_and_send
 
 from digest.deliver.suppressions import Suppressions
 from digest.ingest.dumps import ingest

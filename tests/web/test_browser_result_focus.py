@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 
-from test_browser import send_everything
+from helpers.sent_digest import send_everything
 
 
 def focused(page) -> str:

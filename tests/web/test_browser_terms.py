@@ -4,7 +4,7 @@ the profile: the preferences page shows it as one, and a save keeps it one."""
 from __future__ import annotations
 
 import yaml
-from test_browser import PROFILE
+from helpers.sent_digest import PROFILE
 
 from digest.profiles.load import load_profile
 
