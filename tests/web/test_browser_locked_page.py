@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import sqlite3
 
+from helpers.rated_from_email import HANG, digest
 from playwright.sync_api import expect
 from test_browser_gone_and_unavailable_pages import Polls, run_until
-from test_browser_rating_stopped import HANG, digest
 
 from digest.db import wall_clock
 

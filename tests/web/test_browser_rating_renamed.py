@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import re
 
+from helpers.rated_from_email import AT_ONCE, BOUNCED, bob_bounced, digest, rated_hint
 from helpers.refusing import Refusing
-from test_browser_rating_stopped import AT_ONCE, BOUNCED, bob_bounced, digest, rated_hint
 
 from digest.deliver.suppressions import Suppressions
 from digest.demo.smtp_server import LocalSmtpServer

@@ -8,16 +8,8 @@ read the suppression as `digest send` plans the reader (Suppressions.blocks)."""
 
 from __future__ import annotations
 
+from helpers.rated_from_email import AT_ONCE, BOUNCED, LATER, bob_sent_once, digest, first_link, rated_hint
 from helpers.refusing import Refusing
-from test_browser_rating_stopped import (
-    AT_ONCE,
-    BOUNCED,
-    LATER,
-    bob_sent_once,
-    digest,
-    first_link,
-    rated_hint,
-)
 
 from digest.demo.smtp_server import LocalSmtpServer
 

@@ -10,10 +10,10 @@ serve`, the buttons clicked in Chromium."""
 
 from __future__ import annotations
 
+from helpers.rated_from_email import HANG, bob_bounced, digest
 from helpers.refusing import Refusing
 from playwright.sync_api import expect
 from test_browser_rating_renamed import robert_link
-from test_browser_rating_stopped import HANG, bob_bounced, digest
 
 from digest.deliver.suppressions import Suppressions
 from digest.demo.smtp_server import LocalSmtpServer

@@ -12,7 +12,7 @@ import sqlite3
 import urllib.error
 import urllib.request
 
-from test_browser_rating_stopped import HANG, digest
+from helpers.rated_from_email import HANG, digest
 
 from digest.db import wall_clock
 
