@@ -9,16 +9,10 @@ from __future__ import annotations
 
 import datetime as dt
 
-import psycopg
+from helpers.pg_roles import ada_ingested, digest, run_as_said
 from helpers.pg_schema import reader_in_schema
-from test_pg_read_only_role import ada_ingested, digest
 
 from conftest import Workspace, a_minute_ago, make_dump
-
-
-def run_as_said(url: str, statement: str) -> None:
-    with psycopg.connect(dbname=url.rsplit("/", 1)[1], autocommit=True) as admin:
-        admin.execute(statement)
 
 
 def test_the_grants_said_name_the_schema_the_tables_are_in(tmp_path):

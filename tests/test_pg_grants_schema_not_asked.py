@@ -12,8 +12,8 @@ from __future__ import annotations
 import socket
 
 import psycopg
+from helpers.pg_roles import run_as_said
 from helpers.pg_schema import PASSWORD, reader_in_schema
-from test_pg_grants_schema import run_as_said
 
 from digest.pggrants import NOT_ASKED, no_schema_usable, write_refused
 from digest.store import Store

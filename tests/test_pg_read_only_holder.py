@@ -8,8 +8,8 @@ a role granted SELECT, a session over TCP holding the lock, a real `digest statu
 from __future__ import annotations
 
 import psycopg
+from helpers.pg_roles import ada_ingested, digest, reader_of
 from helpers.pg_schema import PASSWORD
-from test_pg_read_only_role import ada_ingested, digest, reader_of
 
 from digest.daemon.holders import holders
 from digest.db import lock_key

@@ -10,9 +10,8 @@ each grant said run as written."""
 from __future__ import annotations
 
 import psycopg
+from helpers.pg_roles import ada_ingested, digest, run_as_said
 from helpers.pg_schema import reader_in_schema
-from test_pg_grants_schema import run_as_said
-from test_pg_read_only_role import ada_ingested, digest
 
 from conftest import Workspace, postgres_database
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import contextlib
 
 import psycopg
-from test_pg_read_only_role import ADA, digest, owned_database
+from helpers.pg_roles import ADA, digest, owned_database
 from test_pg_upgrade_new_table import as_release_35
 
 from digest.db import PgConnection

@@ -18,8 +18,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from helpers.pg_roles import digest, owned_database
 from helpers.pg_schema import PASSWORD
-from test_pg_read_only_role import digest, owned_database
 
 from conftest import Workspace
 

@@ -1,0 +1,100 @@
+"""PostgreSQL roles for the tests of what a role may do: one granted reads only (reader_of), a database
+owned by a new role beside another (owned_database), a statement run as the superuser in a database
+(run_as_said), and the real `digest` run through them (digest, ada_ingested)."""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import os
+import subprocess
+import sys
+import uuid
+from collections.abc import Iterator
+
+import psycopg
+import pytest
+
+from digest.store import Store
+from helpers.pg_schema import PASSWORD
+
+from conftest import PG_ENV, Workspace, a_minute_ago, make_dump, postgres_database
+
+ADA = 'email: ada@example.org\ninterests: [neuromorphic, spiking]\nsend_at: "07:30"\n'
+
+
+@contextlib.contextmanager
+def reader_of(url: str) -> Iterator[tuple[str, str]]:
+    """A role granted SELECT only on ``url``'s tables: (its name, its URL; PASSWORD its password)."""
+    role, name = f"digest_reader_{uuid.uuid4().hex[:8]}", url.rsplit("/", 1)[1]
+    with psycopg.connect(autocommit=True) as admin:
+        admin.execute(f"CREATE ROLE {role} LOGIN PASSWORD '{PASSWORD}'")
+    try:
+        with Store(url) as store:
+            store.db.raw.execute(f"GRANT SELECT ON ALL TABLES IN SCHEMA public TO {role}")
+        host = os.environ.get("PGHOST", "127.0.0.1")
+        host = "127.0.0.1" if host.startswith("/") else host
+        yield role, f"postgresql://{role}@{host}:{os.environ.get('PGPORT', '5432')}/{name}"
+    finally:
+        with psycopg.connect(autocommit=True) as admin:
+            admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+            admin.execute(f"DROP ROLE IF EXISTS {role}")
+
+
+@contextlib.contextmanager
+def owned_database(member: bool) -> Iterator[tuple[str, str, str, dict[str, str]]]:
+    """A fresh database owned by a new login role, and another new login role (a member of the
+    first if ``member``), both with PASSWORD: (its URL as the PG* variables' superuser, the owner,
+    the other, each of the two's URL)."""
+    if not any(os.environ.get(v) for v in PG_ENV):  # as postgres_database, before the roles are made
+        pytest.skip("no PostgreSQL server: set PGHOST/PGPORT/PGUSER/PGPASSWORD (or run under pg_virtualenv)")
+    tag = uuid.uuid4().hex[:8]
+    owner, other = f"digest_owner_{tag}", f"digest_other_{tag}"
+    with psycopg.connect(autocommit=True) as admin:
+        admin.execute(f"CREATE ROLE {owner} LOGIN PASSWORD '{PASSWORD}'")
+        admin.execute(
+            f"CREATE ROLE {other} LOGIN PASSWORD '{PASSWORD}'" + (f" IN ROLE {owner}" if member else "")
+        )
+    try:
+        with postgres_database() as url:
+            name = url.rsplit("/", 1)[1]
+            with psycopg.connect(autocommit=True) as admin:
+                admin.execute(f"ALTER DATABASE {name} OWNER TO {owner}")
+            host = os.environ.get("PGHOST", "127.0.0.1")
+            host = "127.0.0.1" if host.startswith("/") else host
+            port = os.environ.get("PGPORT", "5432")
+            yield url, owner, other, {r: f"postgresql://{r}@{host}:{port}/{name}" for r in (owner, other)}
+    finally:
+        with psycopg.connect(autocommit=True) as admin:
+            admin.execute(f"DROP ROLE IF EXISTS {other}")
+            admin.execute(f"DROP ROLE IF EXISTS {owner}")
+
+
+def digest(ws: Workspace, *args: str, as_reader: bool = True) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "digest", "--config", str(ws.config_path), *args],
+        capture_output=True,
+        text=True,
+        cwd=ws.root.parent,
+        env={**os.environ, "PGPASSWORD": PASSWORD} if as_reader else None,
+        timeout=120,
+    )
+
+
+def ada_ingested(tmp_path, url: str) -> Workspace:
+    """A workspace on the database ``url`` with ada's profile and a dump of today's, taken in by a
+    real `digest ingest` as the database's owner."""
+    ws = Workspace(tmp_path, database=url)
+    ws.profile("ada", ADA)
+    ws.dump(
+        "a.txt",
+        make_dump(f"{dt.datetime.now(dt.UTC):%b %d}", [("Neuromorphic Chips", "Spikes.")]),
+        mtime=a_minute_ago(),
+    )
+    assert digest(ws, "ingest", as_reader=False).returncode == 0
+    return ws
+
+
+def run_as_said(url: str, statement: str) -> None:
+    with psycopg.connect(dbname=url.rsplit("/", 1)[1], autocommit=True) as admin:
+        admin.execute(statement)
