@@ -4,30 +4,13 @@ reads it now ("istanbul"); a store with no such letter keeps its counts."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
+from helpers.version_17 import add_indexed_paper, version_17
 
 from digest.select.collection import CollectionStats
 from digest.store import SCHEMA_VERSION, Store
 
-from conftest import schema_at
-
 pytestmark = pytest.mark.backends
-
-
-def version_17(db_at: Path | str):
-    """A database as the release at schema version 17 left it, still open."""
-    return schema_at(db_at, 17)
-
-
-def add_indexed_paper(db, key: str, title: str) -> int:
-    """A paper, and the word counts a refresh left of it (one word's count, as the old fold saw it)."""
-    sql = "INSERT INTO papers (key, title, abstract, first_seen, added_at) VALUES (?, ?, ?, ?, ?)"
-    pid = db.execute(sql, (key, title, "About traffic.", "2026-11-20", "2026-11-20T06:00:00+00:00")).lastrowid
-    db.execute("INSERT INTO collection_state (id, through, papers) VALUES (1, ?, 1)", (pid,))
-    db.execute("INSERT INTO term_stats (key, df, through) VALUES ('w:traffic', 1, ?)", (pid,))
-    return pid
 
 
 def test_word_counts_made_with_the_old_fold_of_a_dotted_capital_i_are_made_again(db_at):

@@ -6,12 +6,13 @@ count is the one a fresh index of the same papers makes."""
 from __future__ import annotations
 
 import pytest
-from test_store_refold import schema_at
 
 from digest.db import is_postgres
 from digest.select.acronyms import defined_in
 from digest.select.collection import CollectionStats, paper_terms
 from digest.store import Store
+
+from conftest import schema_at
 
 pytestmark = pytest.mark.backends
 

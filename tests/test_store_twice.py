@@ -9,9 +9,10 @@ import datetime as dt
 import logging
 
 import pytest
-from test_store_refold import schema_at
 
 from digest.store import SCHEMA_VERSION, Store
+
+from conftest import schema_at
 
 pytestmark = pytest.mark.backends
 

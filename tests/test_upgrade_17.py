@@ -9,7 +9,7 @@ import datetime as dt
 import logging
 
 import pytest
-from test_store_refold import add_indexed_paper, version_17
+from helpers.version_17 import add_indexed_paper, version_17
 
 from digest.config import load_config
 from digest.daemon.names import look
