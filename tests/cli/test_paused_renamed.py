@@ -9,7 +9,13 @@ import subprocess
 import sys
 
 import pytest
-from test_feedback_renamed import ADA, ada_bounced, ada_rated_then_renamed, digest
+from helpers.renamed_reader import (
+    ADA,
+    ada_bounced,
+    ada_bounced_then_renamed_paused,
+    ada_rated_then_renamed,
+    digest,
+)
 
 from digest.daemon.agree import worker_settings
 from digest.daemon.claims import heartbeat
@@ -21,15 +27,6 @@ from digest.store import Store
 from conftest import AS_NOBODY, READING, WebWorkspace, Workspace
 
 pytestmark = pytest.mark.backends
-
-
-def ada_bounced_then_renamed_paused(ws: Workspace) -> str:
-    """ada (a digest yesterday, then a hard bounce), her file renamed ada2.yaml and paused there:
-    ada2.yaml's text."""
-    ada_bounced(ws)
-    (ws.root / "profiles" / "ada.yaml").unlink()
-    ws.profile("ada2", ADA + "paused: true\n")
-    return (ws.root / "profiles" / "ada2.yaml").read_text()
 
 
 def bounced(ws: Workspace) -> list[tuple[str, str]]:

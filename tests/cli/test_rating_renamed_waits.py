@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from test_feedback_renamed import ADA, ada_being_sent_then_renamed, ada_rated_then_renamed, digest
+from helpers.renamed_reader import ADA, ada_being_sent_then_renamed, ada_rated_then_renamed, digest
 
 from digest.db import wall_clock
 from digest.signing import Signer

@@ -9,8 +9,7 @@ Real parts: real `digest` processes, a real profiles folder and database (SQLite
 from __future__ import annotations
 
 import pytest
-from test_feedback_renamed import digest
-from test_paused_renamed import ada_bounced_then_renamed_paused
+from helpers.renamed_reader import ada_bounced_then_renamed_paused, digest
 
 from conftest import make_dump
 
