@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 
 import pytest
-from test_semantic import PAPERS, BagOfWordsModel, profile, stored_papers
+from helpers.semantic_stand_in import PAPERS, BagOfWordsModel, profile, stored_papers
 
 from digest.db import POSTGRESQL, lock_key, real_file, sidecar
 from digest.filelock import FileLock

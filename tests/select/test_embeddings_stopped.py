@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 
 import pytest
-from test_semantic import BagOfWordsModel
+from helpers.semantic_stand_in import BagOfWordsModel
 
 from digest.config import SemanticConfig
 from digest.models import Interest, Profile
