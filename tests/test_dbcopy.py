@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
 from click.testing import CliRunner
+from helpers.killed_pass import killed_pass_journal
 
 from digest.cli import main
 from digest.daemon.claims import farewell, heartbeat
@@ -159,21 +159,6 @@ def test_what_a_killed_pass_noted_as_accepted_is_not_sent_again_from_postgresql(
             deliver_due(config, pg, None, NOW)  # no SQLite process's claim to wait out
             assert [m.status for m in _outbox(pg)] == ["sent", "sent", "sent"]
     assert [m.rcpt_tos for m in smtp_server.messages] == [["r2@example.org"]]
-
-
-def killed_pass_journal(database: Path) -> Path:
-    """ada's digest queued, and a pass's journal saying the server accepted it (the pass killed)."""
-    with Store(database) as store:
-        outbox = Outbox(store)
-        with store.transaction():
-            oid = outbox.enqueue(
-                user="ada", recipient="ada@example.org", message_id="<m@x>", subject="s",
-                mime=b"Subject: s\r\n\r\nbody\r\n", paper_ids=[], now=NOW,
-            )  # fmt: skip
-        journal = Journal.open(store)
-        journal.note(Accepted(oid, "ada", "ada@example.org", "250 OK", NOW))
-        os.close(journal.fd)
-    return journal.path
 
 
 def test_a_read_only_file_with_a_killed_pass_journal_beside_it_is_not_copied_and_says_why(

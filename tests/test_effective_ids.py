@@ -56,7 +56,7 @@ def test_migrate_from_a_file_its_effective_account_may_not_write_says_why_with_a
     # Before: dbcopy._writable asked os.access (root may write): the copy went on to record the
     # journal's messages in a file its opens could not write
     as_root()
-    from test_dbcopy import killed_pass_journal
+    from helpers.killed_pass import killed_pass_journal
 
     from conftest import postgres_database
 

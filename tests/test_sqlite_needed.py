@@ -134,7 +134,7 @@ def test_an_older_sqlite_does_not_copy_a_database_whose_killed_send_left_digests
     not record yet: `digest db migrate` records it first, a mark (RETURNING), which an older SQLite
     reads as a syntax error. It is refused, saying so, nothing copied, the journal left for a newer
     one to record; with this Python's SQLite the same command records it, then copies."""
-    from test_dbcopy import killed_pass_journal
+    from helpers.killed_pass import killed_pass_journal
 
     ws = Workspace(tmp_path)
     journal = killed_pass_journal(ws.config.database)
