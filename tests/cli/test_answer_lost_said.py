@@ -20,9 +20,8 @@ import contextlib
 from collections.abc import Iterator
 
 from helpers.held_answers import HeldAnswers
+from helpers.not_sent import due_now, ready, row_of_ada
 from helpers.raw_smtp import raw_server
-from test_cut_mid_message_said import due_now
-from test_not_delivered_said import ready, row_of_ada
 
 from digest.deliver.data_lost import answer_lost
 from digest.deliver.data_sent import UNANSWERED

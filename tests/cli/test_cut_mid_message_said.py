@@ -9,31 +9,12 @@ Real aiosmtpd whose RCPT never answers, a real raw socket server that hangs up a
 
 from __future__ import annotations
 
-import asyncio
-from typing import Any
-
-from test_login_cut_said import hanging_up_at
-from test_not_delivered_said import ready, row_of_ada
+from helpers.not_sent import STOPPED, SilentAtRcpt, due_now, hanging_up_at, ready, row_of_ada
 
 from digest.deliver.held_said import DEFERRED, held_by
-from digest.demo.smtp_server import LocalSmtpServer, Mailbox
-from digest.store import Store
+from digest.demo.smtp_server import LocalSmtpServer
 
 from conftest import Workspace
-
-STOPPED = "not sent: the mail server stopped answering; waits until 20"
-
-
-class SilentAtRcpt(Mailbox):
-    async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str, options: Any) -> str:
-        await asyncio.sleep(30)  # past smtp.timeout: 1
-        return "250 OK"
-
-
-def due_now(ws: Workspace) -> None:
-    with Store(ws.config.database) as store:
-        store.db.execute("UPDATE outbox SET next_attempt_at = ?", ("2000-01-01T00:00:00+00:00",))
-        store.db.commit()
 
 
 def test_a_server_silent_at_rcpt_is_said_stopped_answering(tmp_path):

@@ -13,9 +13,8 @@ from __future__ import annotations
 
 import dataclasses
 
+from helpers.not_sent import STOPPED, due_now, ready, row_of_ada
 from helpers.raw_smtp import raw_server
-from test_cut_mid_message_said import STOPPED, due_now
-from test_not_delivered_said import ready, row_of_ada
 
 from digest.config import load_config
 from digest.deliver.data_lost import answer_lost

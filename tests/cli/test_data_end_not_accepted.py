@@ -12,8 +12,7 @@ if the server had asked to be tried later. Real aiosmtpd answering so on loopbac
 
 from __future__ import annotations
 
-from test_cut_mid_message_said import due_now
-from test_not_delivered_said import ready, row_of_ada
+from helpers.not_sent import due_now, ready, row_of_ada
 
 from digest.deliver.data_lost import answer_lost
 from digest.deliver.held_said import NOT_ACCEPTED

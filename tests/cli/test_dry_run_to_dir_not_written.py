@@ -16,7 +16,7 @@ import datetime as dt
 
 import pytest
 from helpers.faked import digest_at, needs_faketime
-from test_not_delivered_said import ADA, DAY
+from helpers.not_sent import ADA, DAY
 
 from digest.demo.smtp_server import free_port
 

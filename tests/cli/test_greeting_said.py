@@ -10,8 +10,7 @@ socket servers that greet with the code, real `digest send` and `run --once`, re
 
 from __future__ import annotations
 
-from test_cut_mid_message_said import due_now
-from test_not_delivered_said import ADA, greeting, ready, row_of_ada
+from helpers.not_sent import ADA, due_now, greeting, ready, row_of_ada
 
 from digest.deliver.held_said import DEFERRED, REFUSED_BEFORE, REFUSED_US, held_by
 

@@ -9,8 +9,7 @@ the message's size that raises (nothing real raises there)."""
 
 from __future__ import annotations
 
-from test_cut_mid_message_said import due_now
-from test_not_delivered_said import ready, row_of_ada
+from helpers.not_sent import due_now, ready, row_of_ada
 
 import digest.deliver.transports
 from digest.demo.smtp_server import LocalSmtpServer, Mailbox

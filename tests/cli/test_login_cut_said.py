@@ -9,28 +9,15 @@ login never answers, a real raw socket server that hangs up at AUTH, real SQLite
 
 from __future__ import annotations
 
-import contextlib
-import ssl
-from collections.abc import Iterator
-
 import pytest
 from aiosmtpd.smtp import AuthResult
-from helpers.raw_smtp import raw_server
+from helpers.not_sent import hanging_up_at, row_of_ada, with_smtp
 from helpers.smtp_login import login_server
-from test_not_delivered_said import row_of_ada, with_smtp
 
 from digest.store import Store
 
 LOGIN = "  username: ada\n  password_env: SMTP_PASSWORD\n"
 STOPPED = "not sent: the mail server stopped answering; waits until 20"
-
-
-@contextlib.contextmanager
-def hanging_up_at(command: bytes, tls: ssl.SSLContext | None = None) -> Iterator[int]:
-    """A loopback server that greets, offers AUTH PLAIN LOGIN, takes every line, and hangs up at
-    ``command``'s (b"AUTH", b"RCPT"); in TLS from the start with ``tls`` (port 465's way): its port."""
-    with raw_server([b"AUTH PLAIN LOGIN"], tls=tls, hang_up_at=command) as server:
-        yield server.port
 
 
 @pytest.fixture(autouse=True)

@@ -9,8 +9,8 @@ in upper case only)."""
 
 from __future__ import annotations
 
+from helpers.not_sent import row_of_ada, with_smtp
 from helpers.raw_smtp import raw_server
-from test_not_delivered_said import row_of_ada, with_smtp
 
 LOGIN = "  username: ada\n  password_env: SMTP_PASSWORD\n"
 

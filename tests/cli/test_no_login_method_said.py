@@ -18,7 +18,7 @@ from typing import Any
 
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult
-from test_not_delivered_said import row_of_ada, with_smtp
+from helpers.not_sent import row_of_ada, with_smtp
 
 from digest.demo.smtp_server import Mailbox, free_port
 

@@ -13,9 +13,9 @@ loopback server (without STARTTLS, or in TLS from the start, and no AUTH)."""
 from __future__ import annotations
 
 import pytest
+from helpers.not_sent import row_of_ada, with_smtp
 from helpers.raw_smtp import raw_server
 from helpers.smtp_login import login_server
-from test_not_delivered_said import row_of_ada, with_smtp
 
 SETTINGS = "not sent: the mail server does not take our smtp settings; waits until 20"
 LOGIN = "  username: ada\n  password_env: SMTP_PASSWORD\n"

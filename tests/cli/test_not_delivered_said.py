@@ -13,71 +13,19 @@ certificate), a real folder that cannot be made."""
 
 from __future__ import annotations
 
-import contextlib
 import socket
 import ssl
-import threading
-from collections.abc import Iterator
-from pathlib import Path
-from typing import Any
 
+from helpers.not_sent import ADA, Defers, greeting, ready, row_of_ada, with_smtp
 from helpers.smtp_login import login_server, refusing_logins
 
 from digest.demo.smtp_server import LocalSmtpServer, Mailbox, free_port
 from digest.store import Store
 
-from conftest import Workspace, make_dump
+from conftest import Workspace
 
-ADA = "email: ada@example.org\ninterests: [neuromorphic]\n"
-DAY = make_dump("Mar 14", [("Neuromorphic Chips", "About neuromorphic chips.")])
 REFUSED = "cannot connect to the SMTP server 127.0.0.1:"
 SETTINGS = "not sent: the mail server does not take our smtp settings; waits until 20"
-
-
-class Defers(Mailbox):
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        return "451 4.3.0 try later"
-
-
-@contextlib.contextmanager
-def greeting(reply: str) -> Iterator[int]:
-    """A loopback server that answers every connection with ``reply`` (before any mail: what
-    smtplib calls SMTPConnectError) and hangs up; its port."""
-    listener = socket.create_server(("127.0.0.1", 0))
-
-    def answer() -> None:
-        with contextlib.suppress(OSError):
-            while True:
-                conn, _ = listener.accept()
-                with conn:
-                    conn.sendall(f"{reply}\r\n".encode())
-
-    threading.Thread(target=answer, daemon=True).start()
-    try:
-        yield listener.getsockname()[1]
-    finally:  # shutdown wakes the thread's accept (close alone leaves it listening)
-        with contextlib.suppress(OSError):
-            listener.shutdown(socket.SHUT_RDWR)
-        listener.close()
-
-
-def ready(ws: Workspace) -> Workspace:
-    ws.profile("ada", ADA)
-    ws.dump("day.txt", DAY)
-    return ws
-
-
-def with_smtp(root: Path, port: int, settings: str) -> Workspace:
-    """A ready workspace in the new folder ``root``, its smtp section with ``settings`` besides."""
-    root.mkdir()
-    ws = ready(Workspace(root, port))
-    ws.config_path.write_text(ws.config_path.read_text() + settings)
-    return ws
-
-
-def row_of_ada(done: Any) -> str:
-    (row,) = [line for line in done.stdout.splitlines() if line.startswith("ada ")]
-    return row
 
 
 def test_a_server_that_cannot_be_reached_is_said_so_not_deferred(tmp_path):

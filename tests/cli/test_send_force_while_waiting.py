@@ -9,7 +9,7 @@ deferring every message, real SQLite, real `digest send` and `digest status`."""
 
 from __future__ import annotations
 
-from test_not_delivered_said import Defers, ready
+from helpers.not_sent import Defers, ready
 
 from digest.demo.smtp_server import LocalSmtpServer
 

@@ -8,7 +8,7 @@ greet with the code, real `digest send`, real SQLite."""
 
 from __future__ import annotations
 
-from test_not_delivered_said import greeting, ready, row_of_ada
+from helpers.not_sent import greeting, ready, row_of_ada
 
 from digest.deliver.replies import TRIED_LATER
 

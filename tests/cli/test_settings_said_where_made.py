@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from test_not_delivered_said import greeting, ready, row_of_ada
+from helpers.not_sent import greeting, ready, row_of_ada
 
 from digest.demo.smtp_server import LocalSmtpServer, Mailbox
 

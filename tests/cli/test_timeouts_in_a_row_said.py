@@ -11,8 +11,7 @@ RCPT never answers in smtp.timeout, three readers, real `digest send` and `run -
 
 from __future__ import annotations
 
-from test_cut_mid_message_said import SilentAtRcpt, due_now
-from test_not_delivered_said import ready
+from helpers.not_sent import SilentAtRcpt, due_now, ready
 
 from digest.deliver.held_said import STOPPED, held_by
 from digest.demo.smtp_server import LocalSmtpServer
