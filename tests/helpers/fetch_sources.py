@@ -15,6 +15,7 @@ from digest.demo.http_server import LocalHttpServer, Route
 
 FIXTURES = Path(__file__).parents[1] / "ingest" / "fixtures"
 DAY = dt.date(2026, 11, 27)  # the daily page of hf_daily.json (its papers sent to arXiv the day before)
+NOW = dt.datetime(2026, 11, 30, 6, 0, tzinfo=dt.UTC)  # when the tests of fetching fetch
 
 
 def fixture(name: str) -> bytes:

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from helpers.fetch_sources import (
     HF,
+    NOW,
     RSS,
     asked_day,
     configure,
@@ -31,7 +32,6 @@ from digest.ingest.fetch_records import last_fetches
 from digest.ingest.http import USER_AGENT, FetchError, Http, retry_after_seconds
 from digest.store import Store
 
-NOW = dt.datetime(2026, 11, 30, 6, 0, tzinfo=dt.UTC)
 ASKED = dt.date(2026, 11, 29)  # the day of the daily papers fetched at NOW: yesterday
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 
-from test_fetch import HF, NOW, RSS, configure, hf_and_feed
+from helpers.fetch_sources import HF, NOW, RSS, configure, hf_and_feed
 
 from digest.demo.http_server import LocalHttpServer
 from digest.profiles.load import load_profile

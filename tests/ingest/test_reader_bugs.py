@@ -294,7 +294,7 @@ def test_digest_send_says_a_readers_bug_in_a_source_it_fetched_first_as_digest_f
     printed (DIGEST_DEBUG unset); now its line says it is a bug to report, as `digest fetch`'s does."""
     if sys.get_int_max_str_digits() == 0:
         pytest.skip("no limit on int digits here (PYTHONINTMAXSTRDIGITS=0)")
-    from test_fetch import HF, configure
+    from helpers.fetch_sources import HF, configure
 
     from digest.demo.http_server import LocalHttpServer, Route
 

@@ -9,8 +9,7 @@ import json
 from collections.abc import Callable
 
 import pytest
-from helpers.fetch_sources import daily_papers_api
-from test_fetch import HF, NOW, RSS, configure, fixture, hf_and_feed
+from helpers.fetch_sources import HF, NOW, RSS, configure, daily_papers_api, fixture, hf_and_feed
 
 from digest.demo.http_server import LocalHttpServer, Route
 from digest.profiles.load import load_profile
