@@ -45,7 +45,7 @@ def test_a_refused_write_tells_a_command_line_user_to_run_it_again_not_to_save(w
     """A `digest profile` user runs a command; "save again" is the web page's word (its Save button).
     Real `digest` runs: the profiles folder on a full tmpfs (the file's write refused) or a read-only
     bind mount (the profile's lock refused)."""
-    from test_profile_disk_full import ADA, FULL, READ_ONLY, on_a_full_disk
+    from helpers.full_disk import ADA, FULL, READ_ONLY, on_a_full_disk
 
     workspace.profile("ada", ADA + "  x: 1\n")
     said, _ = on_a_full_disk(workspace, "profile", *change, script=FULL if disk == "full" else READ_ONLY)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import subprocess
 
-from test_profile_disk_full import DIGEST, READ_ONLY, posted_on_a_full_disk
+from helpers.full_disk import DIGEST, READ_ONLY, posted_on_a_full_disk
 
 
 def said_by(ws, *args: str) -> str:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import subprocess
 
-from test_profile_disk_full import ADA, DIGEST, READ_ONLY, posted_on_a_full_disk
+from helpers.full_disk import ADA, DIGEST, READ_ONLY, posted_on_a_full_disk
 
 from digest.db import wall_clock
 from digest.deliver.suppressions import Suppressions
