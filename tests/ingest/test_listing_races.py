@@ -9,8 +9,8 @@ from __future__ import annotations
 import threading
 
 import pytest
+from helpers.retitled_paper import MON, OLD, daily_json
 from test_merge_races import add, in_thread, waiting
-from test_merged_paper import MON, OLD, daily_json
 
 from digest.store import Store
 

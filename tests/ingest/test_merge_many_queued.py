@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from test_merged_paper import MON, NEW, OLD, daily_json, query_atom
+from helpers.retitled_paper import MON, NEW, OLD, daily_json, query_atom
 
 from digest.store import Store
 

@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable
 
 import pytest
-from test_merged_paper import ABSTRACT, MON, NEW, OLD, daily_json, query_atom
+from helpers.retitled_paper import ABSTRACT, MON, NEW, OLD, daily_json, query_atom
 
 from digest.db import PgConnection
 from digest.deliver.outbox import Outbox

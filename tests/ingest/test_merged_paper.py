@@ -7,11 +7,11 @@ ratings, messages waiting with it, the links already sent with its id."""
 from __future__ import annotations
 
 import datetime as dt
-import json
 import re
 import threading
 
 import pytest
+from helpers.retitled_paper import ABSTRACT, MON, NEW, OLD, daily_json, query_atom
 
 from digest.daemon.sendnow import send_now
 from digest.deliver.outbox import Outbox
@@ -25,25 +25,6 @@ from digest.web.app import create_app
 from conftest import NOW, SECRET, WebWorkspace, make_dump
 
 pytestmark = pytest.mark.backends
-
-OLD, NEW = "Sparse Lanterns for Streaming Retrieval", "Sparse Lanterns: Streaming Retrieval at Scale"
-ABSTRACT = "We keep a sparse set of lantern vectors that light the way to the documents a query needs."
-MON = dt.datetime(2026, 3, 16, 6, 0, tzinfo=dt.UTC)
-
-
-def daily_json(day: str) -> str:  # the daily papers JSON: the id with the first title
-    paper = {"id": "2603.04040", "title": OLD, "summary": ABSTRACT, "upvotes": 4}
-    paper["authors"] = [{"name": "Ines Vale"}]
-    return json.dumps([{"paper": paper, "publishedAt": f"{day}T12:00:00.000Z"}])
-
-
-def query_atom(day: str) -> str:  # the arXiv query API: the id (v2) with the new title
-    return f"""<?xml version="1.0" encoding="UTF-8"?>
-<feed xmlns="http://www.w3.org/2005/Atom" xmlns:arxiv="http://arxiv.org/schemas/atom">
-<updated>{day}T00:00:00-05:00</updated>
-<entry><id>http://arxiv.org/abs/2603.04040v2</id><title>{NEW}</title><summary>{ABSTRACT}</summary>
-<author><name>Ines Vale</name></author><arxiv:primary_category term="cs.IR"/></entry>
-</feed>"""
 
 
 def add(ws, store: Store, name: str, text: str, now: dt.datetime) -> None:
