@@ -9,7 +9,7 @@ on loopback first, then the rename."""
 from __future__ import annotations
 
 import pytest
-from test_send_renamed_user import renamed
+from helpers.renamed_reader import renamed
 
 from conftest import SECRET, WebWorkspace
 

@@ -7,7 +7,7 @@ carries over; after, the rename carried over. A real send to aiosmtpd on loopbac
 
 from __future__ import annotations
 
-from test_send_renamed_user import renamed
+from helpers.renamed_reader import renamed
 
 
 def test_feedback_and_rank_of_a_renamed_file_name_the_new_name(mail_workspace, smtp_server):

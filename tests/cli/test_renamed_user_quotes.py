@@ -16,7 +16,7 @@ import shlex
 import subprocess
 import sys
 
-from test_send_renamed_user import renamed
+from helpers.renamed_reader import renamed
 
 from digest import yamlio
 from digest.errors import ProfileError

@@ -8,16 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from conftest import make_dump
-
-
-def renamed(ws) -> None:
-    """ada and bad sent a digest, then ada.yaml renamed ada-lee.yaml (no send since)."""
-    ws.dump("day.txt", make_dump("Mar 14", [("Spiking Networks", "Spiking networks on events.")]))
-    ws.profile("ada", "email: ada@example.org\ninterests: [spiking]\n")
-    ws.profile("bad", "email: bad@example.org\ninterests: [spiking]\n")
-    assert ws.cli("send").exit_code == 0
-    (ws.root / "profiles" / "ada.yaml").rename(ws.root / "profiles" / "ada-lee.yaml")
+from helpers.renamed_reader import renamed
 
 
 def test_send_user_of_a_renamed_file_names_the_new_name_not_the_closest_file(mail_workspace, smtp_server):

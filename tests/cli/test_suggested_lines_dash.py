@@ -14,8 +14,8 @@ import shlex
 import subprocess
 import sys
 
+from helpers.renamed_reader import renamed
 from test_renamed_user_quotes import in_bash, profile, refused
-from test_send_renamed_user import renamed
 
 
 def said(ws, *args: str) -> str:

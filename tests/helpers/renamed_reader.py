@@ -1,6 +1,7 @@
 """ada's profile renamed ada2.yaml with no pass since, the carry-over of her name still to make: after
 a rating (ada_rated_then_renamed), while a message of hers is being sent (ada_being_sent_then_renamed),
-after a hard bounce and paused there (ada_bounced_then_renamed_paused); real `digest` processes."""
+after a hard bounce and paused there (ada_bounced_then_renamed_paused); real `digest` processes.
+Or ada (beside bad) sent a digest, then renamed ada-lee.yaml (renamed)."""
 
 from __future__ import annotations
 
@@ -76,3 +77,12 @@ def ada_bounced_then_renamed_paused(ws: Workspace) -> str:
     (ws.root / "profiles" / "ada.yaml").unlink()
     ws.profile("ada2", ADA + "paused: true\n")
     return (ws.root / "profiles" / "ada2.yaml").read_text()
+
+
+def renamed(ws) -> None:
+    """ada and bad sent a digest, then ada.yaml renamed ada-lee.yaml (no send since)."""
+    ws.dump("day.txt", make_dump("Mar 14", [("Spiking Networks", "Spiking networks on events.")]))
+    ws.profile("ada", "email: ada@example.org\ninterests: [spiking]\n")
+    ws.profile("bad", "email: bad@example.org\ninterests: [spiking]\n")
+    assert ws.cli("send").exit_code == 0
+    (ws.root / "profiles" / "ada.yaml").rename(ws.root / "profiles" / "ada-lee.yaml")
