@@ -10,10 +10,9 @@ its STARTTLS says "AUTH " with its methods all left out (smtp.security: starttls
 from __future__ import annotations
 
 import pytest
-from helpers.not_sent import row_of_ada, with_smtp
+from helpers.not_sent import ELSE, LOGIN, SETTINGS, no_login, row_of_ada, with_smtp
 from helpers.raw_smtp import raw_server
 from helpers.smtp_login import login_server
-from test_no_login_said import ELSE, LOGIN, SETTINGS, no_login
 
 
 @pytest.fixture(autouse=True)

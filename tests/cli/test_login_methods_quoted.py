@@ -7,9 +7,8 @@ send`, a real raw loopback server in TLS from the start (smtp.security: ssl), re
 from __future__ import annotations
 
 import pytest
-from helpers.not_sent import row_of_ada, with_smtp
+from helpers.not_sent import LOGIN, SETTINGS, row_of_ada, with_smtp
 from helpers.raw_smtp import raw_server
-from test_no_login_said import LOGIN, SETTINGS
 
 
 @pytest.fixture(autouse=True)

@@ -13,22 +13,14 @@ loopback server (without STARTTLS, or in TLS from the start, and no AUTH)."""
 from __future__ import annotations
 
 import pytest
-from helpers.not_sent import row_of_ada, with_smtp
+from helpers.not_sent import ELSE, LOGIN, SETTINGS, no_login, row_of_ada, with_smtp
 from helpers.raw_smtp import raw_server
 from helpers.smtp_login import login_server
-
-SETTINGS = "not sent: the mail server does not take our smtp settings; waits until 20"
-LOGIN = "  username: ada\n  password_env: SMTP_PASSWORD\n"
-ELSE = "use a server (or port) that offers a login, or leave out smtp.username for a server that takes mail "
 
 
 @pytest.fixture(autouse=True)
 def password(monkeypatch):
     monkeypatch.setenv("SMTP_PASSWORD", "secret")
-
-
-def no_login(port: int, security: str) -> str:
-    return f"the SMTP server 127.0.0.1:{port} ({security}) offers no login (AUTH) to log in as 'ada': "
 
 
 def test_a_server_offering_starttls_is_said_to_offer_a_login_over_tls(tmp_path, trusted):

@@ -16,7 +16,7 @@ from __future__ import annotations
 import socket
 import ssl
 
-from helpers.not_sent import ADA, Defers, greeting, ready, row_of_ada, with_smtp
+from helpers.not_sent import ADA, SETTINGS, Defers, greeting, ready, row_of_ada, with_smtp
 from helpers.smtp_login import login_server, refusing_logins
 
 from digest.demo.smtp_server import LocalSmtpServer, Mailbox, free_port
@@ -25,7 +25,6 @@ from digest.store import Store
 from conftest import Workspace
 
 REFUSED = "cannot connect to the SMTP server 127.0.0.1:"
-SETTINGS = "not sent: the mail server does not take our smtp settings; waits until 20"
 
 
 def test_a_server_that_cannot_be_reached_is_said_so_not_deferred(tmp_path):

@@ -1,7 +1,8 @@
 """ada's digest not sent, as the tests of what `digest send` says of it use it: her profile and day
 (ready, with_smtp), servers that defer it (Defers), greet with a refusal (greeting) or stop
 answering at RCPT (SilentAtRcpt) or hang up at a command (hanging_up_at), her retry made due
-(due_now), and her row of the send's table."""
+(due_now), and her row of the send's table; a login asked of a server offering none (LOGIN,
+no_login)."""
 
 from __future__ import annotations
 
@@ -91,3 +92,12 @@ def hanging_up_at(command: bytes, tls: ssl.SSLContext | None = None) -> Iterator
     ``command``'s (b"AUTH", b"RCPT"); in TLS from the start with ``tls`` (port 465's way): its port."""
     with raw_server([b"AUTH PLAIN LOGIN"], tls=tls, hang_up_at=command) as server:
         yield server.port
+
+
+SETTINGS = "not sent: the mail server does not take our smtp settings; waits until 20"
+LOGIN = "  username: ada\n  password_env: SMTP_PASSWORD\n"
+ELSE = "use a server (or port) that offers a login, or leave out smtp.username for a server that takes mail "
+
+
+def no_login(port: int, security: str) -> str:
+    return f"the SMTP server 127.0.0.1:{port} ({security}) offers no login (AUTH) to log in as 'ada': "
