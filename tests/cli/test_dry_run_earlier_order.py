@@ -10,8 +10,8 @@ port nobody listens on (the digests wait), SQLite and PostgreSQL."""
 from __future__ import annotations
 
 import pytest
+from helpers.earlier_waiting import DAY1, DAY2
 from helpers.faked import digest_at, needs_faketime
-from test_send_done_beside_retry import DAY1, DAY2
 
 from digest.demo.smtp_server import free_port
 

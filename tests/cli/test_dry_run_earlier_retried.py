@@ -18,11 +18,11 @@ import signal
 import time
 
 import pytest
+from helpers.earlier_waiting import DAY1, DAY2, earlier_waiting
 from helpers.faked import digest_at, digest_started_at, needs_faketime
 from helpers.send_process import SlowMail
-from test_send_done_beside_retry import DAY1, DAY2
 
-from digest.demo.smtp_server import LocalSmtpServer, free_port
+from digest.demo.smtp_server import LocalSmtpServer
 from digest.store import Store
 
 from conftest import Workspace, make_dump
@@ -30,20 +30,6 @@ from conftest import Workspace, make_dump
 pytestmark = [pytest.mark.backends, needs_faketime]
 
 EARLIER = "ada              ada@example.org                     1 paper  earlier digest: "
-
-
-def earlier_waiting(
-    tmp_path, database: str, paper: tuple[str, str] = ("Neuromorphic Memory", "About neuromorphic memory.")
-) -> Workspace:
-    """ada's digest of Mar 13's listing (`digest send` at DAY1, no server on the port) waiting for its
-    retry, and Mar 14's listing (its one ``paper``: title, abstract) ingested at DAY2."""
-    ws = Workspace(tmp_path, free_port(), database=database)  # no server: the first digest waits
-    ws.profile("ada", "email: ada@example.org\ninterests: [neuromorphic]\n")
-    ws.dump("day1.txt", make_dump("Mar 13", [("Neuromorphic Chips", "About neuromorphic chips.")]))
-    digest_at(ws, "send", at=DAY1, code=1)
-    ws.dump("day2.txt", make_dump("Mar 14", [paper]))
-    digest_at(ws, "ingest", at=DAY2)
-    return ws
 
 
 def test_a_dry_run_says_the_earlier_digest_the_send_retries(tmp_path, database):

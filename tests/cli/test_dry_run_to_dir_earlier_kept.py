@@ -11,9 +11,8 @@ nobody listens on, SQLite and PostgreSQL, a real folder for the files."""
 from __future__ import annotations
 
 import pytest
+from helpers.earlier_waiting import DAY2, earlier_waiting
 from helpers.faked import digest_at, needs_faketime
-from test_dry_run_earlier_retried import earlier_waiting
-from test_send_done_beside_retry import DAY2
 
 pytestmark = [pytest.mark.backends, needs_faketime]
 

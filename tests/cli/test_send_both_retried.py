@@ -14,8 +14,8 @@ from typing import Any
 
 import pytest
 from helpers.earlier_digest import ada_with_chips, rows_of_ada
+from helpers.earlier_waiting import DAY1, DAY2
 from helpers.faked import digest_at, needs_faketime
-from test_send_done_beside_retry import DAY1, DAY2
 
 from digest.demo.smtp_server import LocalSmtpServer, Mailbox
 

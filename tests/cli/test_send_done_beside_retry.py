@@ -17,6 +17,7 @@ from typing import Any
 
 import pytest
 from helpers.earlier_digest import ada_with_chips, rows_of_ada
+from helpers.earlier_waiting import DAY1, DAY2
 from helpers.faked import digest_at, needs_faketime
 
 from digest.demo.smtp_server import LocalSmtpServer, Mailbox
@@ -24,9 +25,6 @@ from digest.demo.smtp_server import LocalSmtpServer, Mailbox
 from conftest import make_dump
 
 pytestmark = [pytest.mark.backends, needs_faketime]
-
-DAY1 = dt.datetime(2026, 3, 14, 20, 0)  # within a day of DAY2: retried, not given up
-DAY2 = dt.datetime(2026, 3, 15, 7, 2)
 
 
 class DefersChips(Mailbox):
