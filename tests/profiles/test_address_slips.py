@@ -1,11 +1,11 @@
 """An address written inside mailto: or <> (a name before it) with another slip too is told the
 address alone mended, or each slip: never an address to write that is as invalid as the one
-written (split from test_slip_notes.py, whose helper this uses)."""
+written (split from test_slip_notes.py)."""
 
 from __future__ import annotations
 
 import pytest
-from test_slip_notes import ADDRESS, refused
+from helpers.profile_refusal import ADDRESS, refused
 
 
 @pytest.mark.parametrize(

@@ -4,26 +4,11 @@ that would lose a file or turn a valid number into another."""
 from __future__ import annotations
 
 import pytest
+from helpers.profile_refusal import ADDRESS, refused, shown
 
 from digest.config import load_config
 from digest.errors import ConfigError, ProfileError
 from digest.profiles.load import load_profile, load_profiles_lenient
-
-
-def refused(workspace, text: str, user: str = "ada") -> str:
-    """The refusal of ``user``'s profile written as ``text``."""
-    workspace.profile(user, text)
-    with pytest.raises(ProfileError) as info:
-        load_profile(workspace.config, user)
-    return str(info.value)
-
-
-def shown(workspace, text: str):
-    """`profile show ada` of ada's profile written as ``text`` (which loads)."""
-    workspace.profile("ada", text)
-    result = workspace.cli("profile", "show", "ada")
-    assert result.exit_code == 0, result.output
-    return result
 
 
 def test_an_address_with_two_at_signs_is_told_what_is_wrong(workspace):
@@ -196,7 +181,6 @@ def test_a_profile_saved_in_latin_1_is_told_the_line_the_byte_and_to_save_it_as_
 
 TIME = 'is not a time of day like "07:30"'
 ZONE = "is not a known IANA time zone"
-ADDRESS = "is not a valid email address"
 
 
 @pytest.mark.parametrize(

@@ -5,7 +5,7 @@ as meant."""
 from __future__ import annotations
 
 import pytest
-from test_slip_notes import refused, shown
+from helpers.profile_refusal import refused, shown
 
 
 def test_a_keyword_with_a_colon_and_no_weight_in_a_list_is_shown_as_written(workspace):
