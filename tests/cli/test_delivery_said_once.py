@@ -11,7 +11,7 @@ import datetime as dt
 import subprocess
 
 import pytest
-from test_progress import digest
+from helpers.terminal import digest
 
 from digest.demo.smtp_server import LocalSmtpServer
 

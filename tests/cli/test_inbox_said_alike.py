@@ -13,7 +13,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from test_progress import digest, in_a_terminal
+from helpers.terminal import digest, in_a_terminal
 
 from digest.cli import papers
 

@@ -3,16 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
-import os
-import pty
 import re
 import socket
 import subprocess
-import sys
 from pathlib import Path
-from typing import IO
 
 from helpers.fetch_sources import daily_papers_api
+from helpers.terminal import digest, in_a_terminal
 
 from digest.demo.http_server import LocalHttpServer, Route
 from digest.ingest.dumps import ingest
@@ -30,32 +27,6 @@ def setup(ws: Workspace) -> None:
     ws.dump("day.txt", make_dump("Mar 14", [("Neuromorphic Chips", "Event-driven hardware.")]))
     for i in range(READERS):
         ws.profile(f"r{i:02d}", f"email: r{i:02d}@example.org\ninterests: [neuromorphic]\n")
-
-
-def digest(ws: Workspace, *args: str) -> list[str]:
-    return [sys.executable, "-m", "digest", "--config", str(ws.config_path), *args]
-
-
-def in_a_terminal(cmd: list[str], status: int = 0, stdout: IO[str] | None = None) -> str:
-    """Run ``cmd`` with stdin, stdout and stderr on a pseudo-terminal; everything it wrote (its
-    exit status ``status``). ``stdout``: a file its stdout goes to instead (a pipe's, a redirect's)."""
-    master, slave = pty.openpty()
-    env = {**os.environ, "TERM": "xterm-256color", "COLUMNS": "100"}
-    out = stdout if stdout is not None else slave
-    proc = subprocess.Popen(cmd, stdin=slave, stdout=out, stderr=slave, env=env, close_fds=True)
-    os.close(slave)
-    out = b""
-    while True:
-        try:
-            chunk = os.read(master, 65536)
-        except OSError:  # EIO: the child closed its end
-            break
-        if not chunk:
-            break
-        out += chunk
-    os.close(master)
-    assert proc.wait(timeout=60) == status, out.decode(errors="replace")
-    return out.decode(errors="replace")
 
 
 def test_send_in_a_terminal_shows_a_bar_with_count_and_rate(mail_workspace, smtp_server):
