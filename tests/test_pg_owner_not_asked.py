@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import contextlib
 
-from test_pg_upgrade_new_table import WRITES, granted_before_upgrade, psql, said
+from helpers.pg_roles import WRITES, granted_before_upgrade, psql, said
 
 from digest.db import PgConnection
 from digest.pggrants import new_tables_granted

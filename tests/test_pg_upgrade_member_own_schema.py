@@ -11,8 +11,7 @@ from __future__ import annotations
 import contextlib
 
 import psycopg
-from helpers.pg_roles import ADA, digest, owned_database
-from test_pg_upgrade_new_table import as_release_35
+from helpers.pg_roles import ADA, as_release_35, digest, owned_database
 
 from digest.db import PgConnection
 

@@ -10,63 +10,12 @@ commands, the default privileges made by psql as README says."""
 
 from __future__ import annotations
 
-import contextlib
-import os
 import shutil
-import subprocess
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
-from helpers.pg_roles import digest, owned_database
-from helpers.pg_schema import PASSWORD
+from helpers.pg_roles import WRITES, as_release_35, digest, granted_before_upgrade, owned_database, psql, said
 
 from conftest import Workspace
-
-WRITES = "SELECT, INSERT, UPDATE, DELETE"
-
-
-def psql(url: str, role: str, sql: str) -> None:
-    """``sql`` run by psql as ``role`` (PASSWORD) on ``url``'s database, as an operator runs it."""
-    name = url.rsplit("/", 1)[1]
-    done = subprocess.run(
-        ["psql", "-v", "ON_ERROR_STOP=1", "-q", "-h", "127.0.0.1", "-U", role, "-d", name, "-c", sql],
-        capture_output=True,
-        text=True,
-        env={**os.environ, "PGPASSWORD": PASSWORD},
-        timeout=60,
-    )
-    assert done.returncode == 0, done.stderr
-
-
-def as_release_35(url: str, owner: str) -> None:
-    """The tables as the release at schema 35 left them (before missed_said)."""
-    tables_at_35 = (  # (36's, 37's, 38's)
-        "DROP TABLE missed_said; ALTER TABLE outbox DROP COLUMN for_files; "
-        "ALTER TABLE fetches DROP COLUMN run_at; ALTER TABLE fetches DROP COLUMN succeeded_run_at"
-    )
-    psql(url, owner, f"{tables_at_35}; UPDATE schema_version SET version = 35")
-
-
-def said(ws: Workspace, *args: str) -> str:
-    done = digest(ws, *args)
-    assert done.returncode == 1, done.stdout
-    return " ".join(done.stderr.split())
-
-
-@contextlib.contextmanager
-def granted_before_upgrade(tmp_path: Path) -> Iterator[tuple[Workspace, str, str, str, dict[str, str]]]:
-    """A database whose tables their owner made, then put back as release 35 left them, a worker's
-    role granted writes ON ALL TABLES: (the owner's workspace, then as owned_database)."""
-    if shutil.which("psql") is None:
-        pytest.skip("no psql")
-    with owned_database(member=False) as (url, owner, worker, as_role):
-        ws = Workspace(tmp_path, database=as_role[owner])
-        ws.profile("ada", 'email: ada@example.org\ninterests: [neuromorphic]\nsend_at: "07:30"\n')
-        assert digest(ws, "status").returncode == 0  # the tables made by their owner
-        as_release_35(url, owner)
-        psql(url, owner, f"GRANT {WRITES} ON ALL TABLES IN SCHEMA public TO {worker}")
-        yield ws, url, owner, worker, as_role
 
 
 def test_a_table_an_upgrade_makes_is_granted_by_the_owners_default_privileges(tmp_path):

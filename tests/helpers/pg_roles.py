@@ -1,16 +1,19 @@
 """PostgreSQL roles for the tests of what a role may do: one granted reads only (reader_of), a database
 owned by a new role beside another (owned_database), a statement run as the superuser in a database
-(run_as_said), and the real `digest` run through them (digest, ada_ingested)."""
+(run_as_said), and the real `digest` run through them (digest, ada_ingested); a database as release 35
+left it, granted to a role before its upgrade (as_release_35, granted_before_upgrade, psql, said)."""
 
 from __future__ import annotations
 
 import contextlib
 import datetime as dt
 import os
+import shutil
 import subprocess
 import sys
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 
 import psycopg
 import pytest
@@ -98,3 +101,49 @@ def ada_ingested(tmp_path, url: str) -> Workspace:
 def run_as_said(url: str, statement: str) -> None:
     with psycopg.connect(dbname=url.rsplit("/", 1)[1], autocommit=True) as admin:
         admin.execute(statement)
+
+
+WRITES = "SELECT, INSERT, UPDATE, DELETE"
+
+
+def psql(url: str, role: str, sql: str) -> None:
+    """``sql`` run by psql as ``role`` (PASSWORD) on ``url``'s database, as an operator runs it."""
+    name = url.rsplit("/", 1)[1]
+    done = subprocess.run(
+        ["psql", "-v", "ON_ERROR_STOP=1", "-q", "-h", "127.0.0.1", "-U", role, "-d", name, "-c", sql],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PGPASSWORD": PASSWORD},
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+
+
+def as_release_35(url: str, owner: str) -> None:
+    """The tables as the release at schema 35 left them (before missed_said)."""
+    tables_at_35 = (  # (36's, 37's, 38's)
+        "DROP TABLE missed_said; ALTER TABLE outbox DROP COLUMN for_files; "
+        "ALTER TABLE fetches DROP COLUMN run_at; ALTER TABLE fetches DROP COLUMN succeeded_run_at"
+    )
+    psql(url, owner, f"{tables_at_35}; UPDATE schema_version SET version = 35")
+
+
+def said(ws: Workspace, *args: str) -> str:
+    done = digest(ws, *args)
+    assert done.returncode == 1, done.stdout
+    return " ".join(done.stderr.split())
+
+
+@contextlib.contextmanager
+def granted_before_upgrade(tmp_path: Path) -> Iterator[tuple[Workspace, str, str, str, dict[str, str]]]:
+    """A database whose tables their owner made, then put back as release 35 left them, a worker's
+    role granted writes ON ALL TABLES: (the owner's workspace, then as owned_database)."""
+    if shutil.which("psql") is None:
+        pytest.skip("no psql")
+    with owned_database(member=False) as (url, owner, worker, as_role):
+        ws = Workspace(tmp_path, database=as_role[owner])
+        ws.profile("ada", 'email: ada@example.org\ninterests: [neuromorphic]\nsend_at: "07:30"\n')
+        assert digest(ws, "status").returncode == 0  # the tables made by their owner
+        as_release_35(url, owner)
+        psql(url, owner, f"GRANT {WRITES} ON ALL TABLES IN SCHEMA public TO {worker}")
+        yield ws, url, owner, worker, as_role
