@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from test_preview_read_only import ADA, digest, listed
+from helpers.listed_as import ADA, digest, listed
 
 from conftest import AS_NOBODY, READING, Workspace, a_minute_ago, make_dump, read_only_file
 
