@@ -11,39 +11,8 @@ line run by bash, the profile files on disk."""
 
 from __future__ import annotations
 
-import re
-import shlex
-import subprocess
-import sys
-
 from helpers.renamed_reader import renamed
-
-from digest import yamlio
-from digest.errors import ProfileError
-
-
-def refused(ws, *args: str) -> str:
-    """`digest ARGS` in its own process: exit 1, the command it suggests instead (the one in `...`)."""
-    command = [sys.executable, "-m", "digest", "--config", str(ws.config_path), *args]
-    done = subprocess.run(command, capture_output=True, text=True, timeout=120)
-    assert done.returncode == 1, done.stdout + done.stderr
-    suggested = re.findall(r"`(digest [^`]*)`", done.stderr)
-    assert len(suggested) == 1, done.stderr
-    return suggested[0]
-
-
-def in_bash(ws, line: str) -> None:
-    """``line`` (a `digest ...` command an error suggests) run by bash as a user pastes it."""
-    run = f"{shlex.quote(sys.executable)} -m digest --config {shlex.quote(str(ws.config_path))}"
-    done = subprocess.run(
-        ["bash", "-c", f'digest() {{ {run} "$@"; }}\n{line}\n'], capture_output=True, text=True
-    )
-    assert done.returncode == 0, done.stdout + done.stderr
-
-
-def profile(ws, user: str) -> dict:
-    path = ws.root / "profiles" / f"{user}.yaml"
-    return yamlio.load(path.read_text(), str(path), ProfileError)
+from helpers.suggested_commands import in_bash, profile, refused
 
 
 def test_a_renamed_readers_command_says_a_word_with_a_single_quote_in_double_quotes(

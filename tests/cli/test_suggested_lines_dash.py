@@ -15,7 +15,7 @@ import subprocess
 import sys
 
 from helpers.renamed_reader import renamed
-from test_renamed_user_quotes import in_bash, profile, refused
+from helpers.suggested_commands import in_bash, profile, refused
 
 
 def said(ws, *args: str) -> str:
