@@ -11,7 +11,7 @@ import sqlite3
 import subprocess
 
 import pytest
-from test_removed_user_commands import REMOVED, removed
+from helpers.removed_reader import REMOVED, removed
 
 from digest.db import is_postgres
 from digest.schema import SCHEMA_VERSION
