@@ -8,32 +8,13 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from helpers.config_files import GOOD, status_with, write
 
 from digest.cli import main
 from digest.config import Config, find_config_path, load_config
 from digest.errors import ConfigError
 from digest.options import dotted_keys
 from digest.sources_config import SourceConfig
-
-GOOD = (
-    "database: data/digest.db\ninbox: inbox\nprofiles: profiles\n"
-    "smtp:\n  host: mail.example.org\n  security: starttls\n  username: me\n"
-    "  password_env: MY_SMTP_PASSWORD\n  from: Digest <digest@example.org>\n"
-)
-
-
-def write(tmp_path, text):
-    path = tmp_path / "config.yaml"
-    path.write_text(text)
-    return path
-
-
-def status_with(tmp_path, text):
-    """`digest --config PATH status` with a config of folders that exist and ``text``."""
-    for folder in ("inbox", "profiles"):
-        (tmp_path / folder).mkdir(exist_ok=True)
-    path = write(tmp_path, "database: d.db\ninbox: inbox\nprofiles: profiles\n" + text)
-    return CliRunner().invoke(main, ["--config", str(path), "status"])
 
 
 def test_paths_are_relative_to_the_config_file_and_ports_follow_security(tmp_path):

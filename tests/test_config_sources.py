@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from test_config import GOOD, status_with, write
+from helpers.config_files import GOOD, status_with, write
 
 from digest.config import load_config
 from digest.errors import ConfigError
