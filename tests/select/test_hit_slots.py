@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import random
 
-from test_highlights import _papers, _readers
+from helpers.random_readers import _papers, _readers
 
 from digest.select.batch import rank_many
 from digest.select.matcher import PaperIndex
