@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from test_out_of_step import parse  # day.txt, modified 2026-03-20
+from helpers.parsed_dump import parse
 
 from digest.errors import DumpError
 from digest.store import Store

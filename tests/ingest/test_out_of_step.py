@@ -5,11 +5,10 @@ pairs tell (a "title" that ends with a period before an "abstract" with no sente
 
 from __future__ import annotations
 
-import datetime as dt
 import re
-from pathlib import Path
 
 import pytest
+from helpers.parsed_dump import MTIME, parse
 
 from digest.errors import DumpError
 from digest.ingest.sources import parse_dump
@@ -18,16 +17,11 @@ from digest.store import Store
 
 from conftest import Workspace, make_dump
 
-MTIME = dt.datetime(2026, 3, 20, 9, 0)
 PAPERS = [
     ("Spiking Networks on Chips", "We run spiking networks on chips. It is fast."),
     ("Robots That Learn", "Robots learn to grasp. They grasp well."),
     ("Lonely Title", "Its abstract is lost."),
 ]
-
-
-def parse(raw: str):
-    return parse_dump(raw.encode(), Path("day.txt"), MTIME)
 
 
 def split_abstract_and_lose_the_last(papers) -> str:
