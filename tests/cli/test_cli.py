@@ -11,6 +11,7 @@ from pathlib import Path
 import click
 import pytest
 from click.testing import CliRunner
+from helpers.three_papers import seed
 
 from digest.cli import main
 from digest.config_missing import example_config
@@ -69,22 +70,6 @@ def test_the_contract_commands_exist():
     assert {"new", "show", "add", "remove", "exclude", "set", "edit"} <= set(
         main.commands["profile"].commands
     )
-
-
-def seed(ws):
-    ws.dump(
-        "day.txt",
-        make_dump(
-            "Mar 14",
-            [
-                ("Spiking Neural Networks at Scale", "We scale spiking neural networks."),
-                ("Neuromorphic Vision", "Event cameras on neuromorphic chips."),
-                ("Unrelated", "Nothing to see."),
-            ],
-        ),
-        mtime=NOW,  # saved in 2026: the listing of 2026-03-14, whatever the year the test runs in
-    )
-    ws.profile("ada", "email: ada@example.org\ninterests:\n  spiking neural networks: 2\n  neuromorphic: 1\n")
 
 
 def test_rank_json_lists_title_score_and_matches_best_first(workspace):

@@ -6,7 +6,7 @@ from __future__ import annotations
 import subprocess
 import sys
 
-from test_cli import seed
+from helpers.three_papers import seed
 
 from conftest import make_dump
 
