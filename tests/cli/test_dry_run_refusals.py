@@ -3,7 +3,7 @@ queueing anything (an unset password or signing secret), after listing the diges
 
 from __future__ import annotations
 
-from test_small_faults import login_config
+from helpers.login_config import login_config
 
 
 def test_a_dry_run_says_the_unset_variable_that_would_stop_the_send(workspace, monkeypatch, tmp_path):

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from helpers.login_config import login_config
 
 from digest.cli import main
 from digest.daemon.lock import RunLock
@@ -94,17 +95,6 @@ def test_control_characters_and_bidi_overrides_in_titles_are_dropped_at_ingest(w
     assert paper.abstract == "About]0;pwned robots."
     workspace.profile("ada", "email: ada@example.org\ninterests: [robots]\n")
     assert "\x1b" not in workspace.cli("rank", "ada").output
-
-
-def login_config(workspace, port: int) -> None:
-    text = workspace.config_path.read_text().replace("port: 2525", f"port: {port}")
-    text = text.replace(
-        "  timeout: 5\n", "  timeout: 5\n  username: digest\n  password_env: DIGEST_TEST_SMTP_PW\n"
-    )
-    workspace.config_path.write_text(text)
-    workspace.profile("ada", "email: ada@example.org\ninterests: [robots]\n")
-    workspace.dump("day.txt", make_dump("Mar 14", [("Robots", "About robots.")]))
-    assert workspace.cli("ingest").exit_code == 0
 
 
 def test_an_unset_smtp_password_variable_is_found_before_anything_is_queued(workspace, monkeypatch):
