@@ -14,13 +14,14 @@ import time
 from pathlib import Path
 
 import pytest
+from helpers.version_14 import add_paper, version_14
 
 from digest.errors import StoreError
 from digest.ingest.dumps import ingest
 from digest.select.collection import CollectionStats
 from digest.store import SCHEMA_VERSION, Store
 
-from conftest import make_dump, schema_at, write_dump
+from conftest import make_dump, write_dump
 
 pytestmark = pytest.mark.backends
 
@@ -28,18 +29,6 @@ NOW = dt.datetime(2026, 12, 3, 6, 0, tzinfo=dt.UTC)
 DIRTY_TITLE = "Spik\u202eing networks for event cameras"  # what an XML &#x202E; left in the store
 CLEAN_TITLE = "Spiking networks for event cameras"
 DIRTY_ABSTRACT = "Spikes \x1b[2Jfrom \x1b]8;;https://evil.example\x07event cameras\u2066, at low power."
-
-
-def version_14(db_at):
-    """A database as the release before this one left it (schema version 14), still open."""
-    return schema_at(db_at, 14)
-
-
-def add_paper(db, key: str, title: str, abstract: str, **more: object) -> int:
-    columns = {"key": key, "title": title, "abstract": abstract, "first_seen": "2026-11-20"}
-    columns |= {"added_at": "2026-11-20T06:00:00+00:00", **more}
-    sql = f"INSERT INTO papers ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
-    return db.execute(sql, tuple(columns.values())).lastrowid
 
 
 def indexed(db, through: int, papers: int) -> None:

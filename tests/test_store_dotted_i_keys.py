@@ -96,7 +96,7 @@ def test_a_paper_cleaned_by_migration_15_is_found_by_its_clean_titles_new_key(db
     """Migration 14 -> 15 adds the key of a cleaned title when the paper was stored under its
     title's key, as keys were made then: compared with the new key, a title with a dotted I
     never was, and the paper was stored again when listed with its clean title."""
-    from test_store_cleanup import add_paper, version_14
+    from helpers.version_14 import add_paper, version_14
 
     from digest.store_papers import title_key_before_21
 
