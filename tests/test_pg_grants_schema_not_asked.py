@@ -12,21 +12,11 @@ from __future__ import annotations
 import socket
 
 import psycopg
-from helpers.pg_roles import run_as_said
+from helpers.pg_roles import refusal, run_as_said, told
 from helpers.pg_schema import PASSWORD, reader_in_schema
 
 from digest.pggrants import NOT_ASKED, no_schema_usable, write_refused
 from digest.store import Store
-
-
-def refusal(reader: str, statement: str) -> psycopg.Error:
-    """PostgreSQL's refusal of ``statement`` to the role of the URL ``reader``."""
-    with psycopg.connect(reader, password=PASSWORD) as conn:
-        try:
-            conn.execute(statement)
-        except psycopg.Error as e:
-            return e
-    raise AssertionError(f"not refused: {statement}")
 
 
 def unanswered(reader: str, options: str = "") -> str:
@@ -36,11 +26,6 @@ def unanswered(reader: str, options: str = "") -> str:
         port = s.getsockname()[1]
     role, name = reader.split("//", 1)[1].split("@", 1)[0], reader.rsplit("/", 1)[1]
     return f"postgresql://{role}@127.0.0.1:{port}/{name}" + (f"?options={options}" if options else "")
-
-
-def told(explain, refused: psycopg.Error, url: str) -> str:
-    """What ``explain`` (write_refused, no_schema_usable) says of ``refused`` for ``url``."""
-    return " ".join(str(explain(refused, url, url)).split())
 
 
 def test_the_grants_said_unasked_name_the_schema_of_the_urls_search_path(tmp_path):

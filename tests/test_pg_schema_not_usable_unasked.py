@@ -8,10 +8,9 @@ hangs up on it (a server gone)."""
 
 from __future__ import annotations
 
-from helpers.pg_roles import run_as_said
+from helpers.pg_roles import refusal, run_as_said, told
 from helpers.pg_schema import reader_in_schema
 from helpers.slow_proxy import slow_proxy
-from test_pg_grants_schema_not_asked import refusal, told
 
 from digest.pggrants import NOT_ASKED, no_schema_usable
 from digest.store import Store

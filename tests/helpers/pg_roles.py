@@ -1,7 +1,8 @@
 """PostgreSQL roles for the tests of what a role may do: one granted reads only (reader_of), a database
 owned by a new role beside another (owned_database), a statement run as the superuser in a database
 (run_as_said), and the real `digest` run through them (digest, ada_ingested); a database as release 35
-left it, granted to a role before its upgrade (as_release_35, granted_before_upgrade, psql, said)."""
+left it, granted to a role before its upgrade (as_release_35, granted_before_upgrade, psql, said);
+PostgreSQL's refusal of a statement to a role, and what digest says of it (refusal, told)."""
 
 from __future__ import annotations
 
@@ -147,3 +148,18 @@ def granted_before_upgrade(tmp_path: Path) -> Iterator[tuple[Workspace, str, str
         as_release_35(url, owner)
         psql(url, owner, f"GRANT {WRITES} ON ALL TABLES IN SCHEMA public TO {worker}")
         yield ws, url, owner, worker, as_role
+
+
+def refusal(reader: str, statement: str) -> psycopg.Error:
+    """PostgreSQL's refusal of ``statement`` to the role of the URL ``reader``."""
+    with psycopg.connect(reader, password=PASSWORD) as conn:
+        try:
+            conn.execute(statement)
+        except psycopg.Error as e:
+            return e
+    raise AssertionError(f"not refused: {statement}")
+
+
+def told(explain, refused: psycopg.Error, url: str) -> str:
+    """What ``explain`` (write_refused, no_schema_usable) says of ``refused`` for ``url``."""
+    return " ".join(str(explain(refused, url, url)).split())
