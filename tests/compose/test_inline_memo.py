@@ -9,7 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from test_preinline import random_digests
+from helpers.hostile_digests import random_digests
 
 from digest.compose import inline_memo
 from digest.compose.inline_memo import InlineMemo
