@@ -65,12 +65,24 @@ def email_template_files(folder: Path | None) -> list[str]:
     """The files of the ``templates:`` folder the email may be made from: every one, in its
     subfolders too (a base template digest.html.j2 extends, the macros it imports, a file it or
     digest.txt.j2 includes, read by Jinja as they change), but those of ``web/`` (the pages, made
-    again at each request) and hidden ones (``.git``, an editor's swap file). The built-in ones are
-    this process's, read as it started (BUILTIN): none."""
+    again at each request) and hidden ones (``.git``, an editor's swap file). A subfolder that is a
+    symbolic link is looked in, as Jinja reads through it (``parts -> ../shared-parts``), each
+    folder once (a link back up, ``loop -> ..``, is not walked round). The built-in ones are this
+    process's, read as it started (BUILTIN): none."""
     if folder is None or not folder.is_dir():
         return []
-    found = []
-    for top, dirs, files in os.walk(folder):
+    found: list[str] = []
+    seen: set[tuple[int, int]] = set()
+    for top, dirs, files in os.walk(folder, followlinks=True):
+        try:
+            st = os.stat(top)
+        except OSError:
+            dirs[:] = []
+            continue
+        if (st.st_dev, st.st_ino) in seen:  # reached again through a link
+            dirs[:] = []
+            continue
+        seen.add((st.st_dev, st.st_ino))
         dirs[:] = sorted(d for d in dirs if not d.startswith(".") and (top, d) != (str(folder), "web"))
         found += [os.path.join(top, f) for f in sorted(files) if not f.startswith(".")]
     return found

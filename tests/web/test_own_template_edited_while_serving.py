@@ -12,6 +12,7 @@ import urllib.request
 from pathlib import Path
 
 from digest.compose.render import builtin_templates
+from digest.web.versions import email_template_files
 
 from conftest import make_dump
 
@@ -139,3 +140,42 @@ def test_a_template_the_users_template_extends_or_imports_reloads_the_open_page(
                 assert json.load(polled)["content"] != before, edited.name  # the open page reloads
             with urllib.request.urlopen(url) as page:
                 assert text in page.read().decode()  # made with it
+
+
+def test_macros_in_a_linked_subfolder_reload_the_open_page(web_workspace):
+    # Review: before, the folder's files were walked without following a subfolder that is a
+    # symbolic link (parts -> ../shared-parts, macros shared by several configs), which Jinja reads
+    # through: an edit of parts/macros.j2 was used at the next load, but the open page's poll
+    # answered the same content version, as README says it would not
+    ws = web_workspace
+    template, url = own_templates_page(ws)
+    shared = ws.root / "shared-parts"
+    shared.mkdir()
+    macros = shared / "macros.j2"
+    macros.write_text("{% macro mark() %}Mark one: {% endmacro %}")
+    (template.parent / "parts").symlink_to(shared, target_is_directory=True)
+    (shared / "up").symlink_to(template.parent, target_is_directory=True)  # a loop: walked once
+    builtin = (builtin_templates() / "digest.html.j2").read_text()
+    template.write_text('{% import "parts/macros.j2" as m %}' + builtin.replace(H1, H1 + "{{ m.mark() }}", 1))
+    with ws.serve():
+        with urllib.request.urlopen(url) as page:
+            assert "Mark one: " in page.read().decode()
+        with urllib.request.urlopen(ws.page_url() + "/version") as polled:  # the live page's poll
+            before = json.load(polled)["content"]
+        macros.write_text("{% macro mark() %}Mark two: {% endmacro %}")
+        touch(macros)
+        with urllib.request.urlopen(ws.page_url() + "/version") as polled:
+            assert json.load(polled)["content"] != before  # the open page reloads
+        with urllib.request.urlopen(url) as page:
+            assert "Mark two: " in page.read().decode()
+
+
+def test_the_files_watched_are_each_listed_once_through_a_looping_link(tmp_path):
+    (tmp_path / "parts").mkdir()
+    (tmp_path / "parts" / "macros.j2").write_text("")
+    (tmp_path / "parts" / "up").symlink_to(tmp_path, target_is_directory=True)
+    (tmp_path / "web").mkdir()
+    (tmp_path / "web" / "prefs.html.j2").write_text("")
+    (tmp_path / "digest.html.j2").write_text("")
+    found = email_template_files(tmp_path)
+    assert found == [str(tmp_path / "digest.html.j2"), str(tmp_path / "parts" / "macros.j2")]
