@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from digest.ingest.fetch import FAILED, GONE, config_file
+from digest.ingest.missed_days import any_day
 from digest.store import Store
 
 if TYPE_CHECKING:
@@ -109,12 +109,10 @@ def url_fetched(
     missed_days.last_fetched (by its names) misses of a source renamed, its url the same: the same
     source (README), whose stop is caught up as before; a source added beside another of its url is
     new (before, the other's fetch over a week ago was said its own: "today: not fetched since ...")."""
-    address = source.url.replace("{categories}", "+".join(source.categories))
-    like = re.sub(r"([!%_])", r"!\1", address).replace("{date}", "%")  # holds' candidates; it decides
     sql = (
         "SELECT attempted_at, url, source FROM fetches WHERE url LIKE ? ESCAPE '!' ORDER BY attempted_at DESC"
     )
-    rows = store.db.execute(sql, (like,)).fetchall()
+    rows = store.db.execute(sql, (any_day(source),)).fetchall()
     held = (r for r in rows if source.holds(r[1]) and not _anothers(r[2], r[1], source, sources))
     return next(((dt.datetime.fromisoformat(at), url) for at, url, _ in held), None)
 

@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -205,6 +206,24 @@ def _asked(
     return asked
 
 
+def any_day(source: SourceConfig) -> str:
+    """A LIKE pattern (escaped with ``!``) of ``source``'s url of any day: SourceConfig.holds'
+    candidates; it decides."""
+    address = source.url.replace("{categories}", "+".join(source.categories))
+    return re.sub(r"([!%_])", r"!\1", address).replace("{date}", "%")
+
+
+def first_asked(store: Store, source: SourceConfig) -> dt.date | None:
+    """The earliest day whose list ``source``'s address (SourceConfig.holds) was asked for, under
+    whatever name (another source of it: one API asked for yesterday's list and today's, `day:`);
+    None: none, or its url has no ``{date}``."""
+    at = source.url.replace("{categories}", "+".join(source.categories)).find("{date}")
+    sql = "SELECT url FROM fetches WHERE url LIKE ? ESCAPE '!'"
+    rows = store.db.execute(sql, (any_day(source),)).fetchall() if at >= 0 else []
+    days = [url[at : at + 10] for (url,) in rows if source.holds(url)]
+    return dt.date.fromisoformat(min(days)) if days else None
+
+
 def _by_day(source: SourceConfig) -> bool:
     """Whether ``source`` keeps each day's list at its own address: a daily papers API's ``{date}``."""
     return source.kind == "hf_daily" and "{date}" in source.url
@@ -343,9 +362,14 @@ def missed_days(
             say_lost(LOST, source.name, since, lost)
     # the last day asked for (none in the week: the day before it): those after it never were
     last = max(got) if got else days[-1] - dt.timedelta(days=1)
+    # and one before it never asked for either, once its address was (another source of it asked for the
+    # days after it: `day: today` beside `day: yesterday`); before its address's first day: not its own
+    unasked = [d for d in days if d < last and d not in got]
+    first = first_asked(store, source) if unasked else None
+    never = {d for d in unasked if first is not None and d > first}
     # asked once more, once over (not out yet when asked: at once)
     early = {d for d, a in asked.items() if a.early and (a.empty or now >= day_over(d))}
-    missed = sorted(d for d in days if d > last or not got.get(d, True) or d in early)
+    missed = sorted(d for d in days if d > last or not got.get(d, True) or d in early or d in never)
     if missed:
         said = ", ".join(d.isoformat() for d in missed)
         log.info(MISSING, source.name, said)
