@@ -134,7 +134,7 @@ def test_the_readers_a_killed_worker_ahead_held_go_to_the_others_after_a_lease(t
     (as its row in the workers table is). Here strace kills it as it opens the user's template."""
     if shutil.which("strace") is None:
         pytest.skip("no strace to kill a worker as it builds the digests")
-    from test_failures_every_machine import two_machines
+    from helpers.failing_template import two_machines
 
     from digest.daemon.claims import claim_readers
     from digest.daemon.status import collect_status
@@ -203,7 +203,7 @@ def test_the_message_a_killed_worker_ahead_was_sending_goes_from_another_after_a
     the in-step worker's passes a lease on sent nothing (and `digest status` said the dead worker
     "holds 1 message"). A daemon's message leases are times of the database server's clock now,
     as its readers' leases are: the in-step worker's next pass sends ada's digest."""
-    from test_failures_every_machine import two_machines
+    from helpers.failing_template import two_machines
 
     from digest.daemon.service import Daemon
     from digest.daemon.status import collect_status
@@ -235,7 +235,7 @@ def test_a_worker_ahead_leaves_a_message_another_worker_holds(tmp_path):
     """A worker 5 min ahead took a message another still held (its lease of 2 min ended, on the
     clock ahead) and sent it: ada got her digest twice once the other's send went on. Its pass
     judges the lease on the database server's clock now, and leaves the message to its holder."""
-    from test_failures_every_machine import two_machines
+    from helpers.failing_template import two_machines
 
     from digest.daemon.service import Daemon
     from digest.deliver.outbox import Outbox

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+from helpers.failing_template import two_machines
 from helpers.paused_send import one_day_ahead, send_paused_while
-from test_failures_every_machine import two_machines
 
 from digest.daemon.service import Daemon
 from digest.daemon.status import collect_status

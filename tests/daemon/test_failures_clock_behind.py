@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 
-from test_failures_every_machine import failures_listed, two_machines
+from helpers.failing_template import failures_listed, two_machines
 
 from digest.daemon.service import Daemon
 

@@ -8,8 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from helpers.machines import machine
-from test_unbuilt_said import trap
+from helpers.failing_template import failures_listed, trap, two_machines
 
 from digest.daemon.claims import claim_readers
 from digest.daemon.service import Daemon
@@ -17,33 +16,7 @@ from digest.db import wall_clock
 from digest.files import write_atomic
 from digest.store import Store
 
-from conftest import Workspace, make_dump, postgres_database
-
-
-def failures_listed(ws: Workspace) -> list[str]:
-    text = ws.cli("status").output
-    if "Readers whose digest could not be made" not in text:
-        return []
-    lines = text.split("Readers whose digest could not be made", 1)[1].splitlines()[1:] + [""]
-    return [line.split(":")[0].strip() for line in lines[: lines.index("")]]
-
-
-def two_machines(tmp_path, port: int, url: str) -> tuple[Workspace, Workspace]:
-    """db1 and app2, one database; ada, bob and cy due, the template failing for bob and cy."""
-    (tmp_path / "db1").mkdir()
-    a = Workspace(tmp_path / "db1", port, database=url)
-    (a.root / "tpl").mkdir()
-    trap(a, "no_such_value")
-    a.config_path.write_text(a.config_path.read_text() + "templates: tpl\n")
-    b = machine(a, tmp_path / "app2")
-    send_at = (dt.datetime.now(dt.UTC) - dt.timedelta(minutes=5)).strftime("%H:%M")
-    for user in ("ada", "bob", "cy"):
-        a.profile(user, f"email: {user}@example.org\ninterests: [neuromorphic]\nsend_at: '{send_at}'\n")
-    a.dump("day.txt", make_dump("Mar 14", [("Neuromorphic chip", "An event-driven chip.")]))
-    (a.root / "tpl" / "digest.txt.j2").write_text(
-        (a.root / "tpl" / "digest.txt.j2").read_text().replace("'bob'", "'bob' or profile.user == 'cy'")
-    )
-    return a, b
+from conftest import Workspace, postgres_database
 
 
 def failed_then_cy_paused(a: Workspace, b: Workspace, now: list[dt.datetime]) -> None:

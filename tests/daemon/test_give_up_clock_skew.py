@@ -13,8 +13,8 @@ import subprocess
 import sys
 
 import pytest
+from helpers.failing_template import two_machines
 from test_clock_skew import AHEAD, KillingMailbox, due_on_server
-from test_failures_every_machine import two_machines
 
 from digest.daemon.service import Daemon
 from digest.daemon.status import collect_status

@@ -10,9 +10,9 @@ import signal
 import subprocess
 import sys
 
+from helpers.failing_template import two_machines
 from helpers.leases import times_past
 from test_clock_skew import LEASE, KillingMailbox, due_on_server
-from test_failures_every_machine import two_machines
 
 from digest.daemon.service import Daemon
 from digest.daemon.status import collect_status

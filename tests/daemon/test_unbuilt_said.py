@@ -7,25 +7,12 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import os
 
-from digest.compose.render import builtin_templates
+from helpers.failing_template import trap
+
 from digest.daemon.service import Daemon
 
 from conftest import make_dump
-
-TEXT = (builtin_templates() / "digest.txt.j2").read_text()
-
-
-def trap(ws, name: str | None) -> None:
-    """The user's text template; ``name``: an undefined value it reads for bob (None: it does not)."""
-    path = ws.root / "tpl" / "digest.txt.j2"
-    stamp = path.stat().st_mtime_ns + 10**9 if path.exists() else None
-    path.write_text(
-        ("" if name is None else f"{{% if profile.user == 'bob' %}}{{{{ {name} }}}}{{% endif %}}") + TEXT
-    )
-    if stamp is not None:  # a change the renderer sees, however quick the test
-        os.utime(path, ns=(stamp, stamp))
 
 
 def failing_for_bob(ws, now: list[dt.datetime]) -> Daemon:

@@ -17,8 +17,7 @@ import threading
 import time
 
 import pytest
-from test_failures_every_machine import two_machines
-from test_unbuilt_said import trap
+from helpers.failing_template import trap, two_machines
 
 from digest.daemon.service import Daemon
 
