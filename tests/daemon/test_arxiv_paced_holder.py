@@ -13,9 +13,9 @@ import datetime as dt
 
 import pytest
 from daemon_processes import workers_share
+from helpers.fetch_holders import fetch_holding_the_lock, status_then_a_pass
 from helpers.fetch_sources import configure, fixture
-from test_frozen_holder import fetch_holding_the_lock, status_then_a_pass
-from test_send_fetches import CY
+from helpers.sends_that_fetch import CY
 
 from digest.demo.http_server import LocalHttpServer, Route
 

@@ -10,7 +10,7 @@ status`'s collect_status, aiosmtpd."""
 from __future__ import annotations
 
 import pytest
-from test_frozen_holder import (
+from helpers.fetch_holders import (
     a_pass_beside_a_frozen_worker,
     cy_due_as_workers_fetch,
     fetch_holding_the_lock,

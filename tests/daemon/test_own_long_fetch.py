@@ -12,7 +12,7 @@ import datetime as dt
 import time
 
 import pytest
-from test_send_fetches import CY, FROM_HF, fetch_the_sources, text_of
+from helpers.sends_that_fetch import CY, FROM_HF, fetch_the_sources, text_of
 
 from digest.daemon.service import Daemon
 from digest.deliver.transports import SmtpSender

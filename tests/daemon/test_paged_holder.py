@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from test_frozen_holder import cy_due_as_workers_fetch, fetch_holding_the_lock, status_then_a_pass
+from helpers.fetch_holders import cy_due_as_workers_fetch, fetch_holding_the_lock, status_then_a_pass
 
 from digest.demo.http_server import LocalHttpServer, Route
 

@@ -10,7 +10,7 @@ import datetime as dt
 
 import pytest
 from daemon_processes import another_worker_at, workers_share
-from test_send_fetches import CY, FROM_FEED, FROM_HF, digest, fetch_the_sources, text_of
+from helpers.sends_that_fetch import CY, FROM_FEED, FROM_HF, digest, fetch_the_sources, text_of
 
 from digest.demo.http_server import LocalHttpServer
 

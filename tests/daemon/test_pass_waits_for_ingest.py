@@ -10,7 +10,7 @@ import datetime as dt
 
 import pytest
 from daemon_processes import another_worker_at, workers_share
-from test_send_fetches import digest, text_of
+from helpers.sends_that_fetch import digest, text_of
 
 from conftest import a_minute_ago, make_dump
 

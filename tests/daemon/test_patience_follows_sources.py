@@ -14,8 +14,8 @@ import logging
 import subprocess
 
 import pytest
-from test_frozen_holder import at_its_fetch, cy_due_as_workers_fetch
-from test_send_fetches import FROM_FEED, FROM_HF, digest, text_of
+from helpers.fetch_holders import at_its_fetch, cy_due_as_workers_fetch
+from helpers.sends_that_fetch import FROM_FEED, FROM_HF, digest, text_of
 
 from digest.daemon import tick
 from digest.daemon.service import Daemon

@@ -18,7 +18,7 @@ import threading
 
 import pytest
 from helpers.disks import exfat_disk
-from test_frozen_holder import cy_due_as_workers_fetch, fetch_holding_the_lock
+from helpers.fetch_holders import cy_due_as_workers_fetch, fetch_holding_the_lock
 from test_hung_ingest_holder import fuse_pid
 
 from digest.demo.http_server import LocalHttpServer

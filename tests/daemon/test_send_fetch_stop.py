@@ -14,7 +14,7 @@ import threading
 import time
 
 import pytest
-from test_send_fetches import CY, FROM_HF, digest, fetch_the_sources, text_of
+from helpers.sends_that_fetch import CY, FROM_HF, digest, fetch_the_sources, text_of
 
 from digest.demo.http_server import LocalHttpServer
 

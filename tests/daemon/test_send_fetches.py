@@ -7,13 +7,11 @@ period. Real parts: the sources on a loopback HTTP server (the fetch tests' fixt
 from __future__ import annotations
 
 import datetime as dt
-import subprocess
-import sys
 
 import pytest
 from daemon_processes import another_worker_at, workers_share
 from helpers.faked import digest_at, needs_faketime
-from helpers.fetch_sources import HF, RSS, configure, hf_and_feed
+from helpers.sends_that_fetch import CY, FROM_FEED, FROM_HF, digest, fetch_the_sources, text_of
 
 from digest.config import load_config
 from digest.daemon.lease_holders import utc_at
@@ -26,22 +24,7 @@ from digest.store import Store
 
 pytestmark = pytest.mark.backends
 
-CY = "email: cy@example.org\ninterests: [spiking attention, low-rank adapters]\n"
-FROM_HF, FROM_FEED = "Spiking Attention Without Softmax", "Quiet Channels"
 DAY_AFTER = dt.datetime(2026, 11, 28, 6, 0, tzinfo=dt.UTC)  # the day after the fixtures' (2026-11-27)
-
-
-def fetch_the_sources():
-    return HF, RSS, configure, hf_and_feed
-
-
-def digest(ws, *args: str) -> subprocess.CompletedProcess[str]:
-    command = [sys.executable, "-m", "digest", "--config", str(ws.config_path), *args]
-    return subprocess.run(command, capture_output=True, text=True, timeout=120)
-
-
-def text_of(received) -> str:
-    return received.message.get_body(("plain",)).get_content()
 
 
 def cy_due_soon(ws, now: dt.datetime | None = None) -> dt.datetime:

@@ -15,7 +15,7 @@ import time
 
 import psycopg
 import pytest
-from test_frozen_holder import cy_due_as_workers_fetch
+from helpers.fetch_holders import cy_due_as_workers_fetch
 
 from digest.db import lock_key
 from digest.demo.http_server import LocalHttpServer
