@@ -12,18 +12,18 @@ import datetime as dt
 from collections import Counter
 
 import pytest
-import test_smtp_sender
+from helpers import smtp_login
+from helpers.fresh_messages import deliver, plain
 from helpers.refusing import Refusing
-from test_refusals import (
+from helpers.refusing_relay import (
     READERS,
     Relay,
     fixed_then_sent_once,
     nobody_suppressed_or_failed,
     readers,
+    refused_at_every_rcpt_after_one_taken,
 )
-from test_refusals_bare import refused_at_every_rcpt_after_one_taken
-from test_smtp_sender import sender_for
-from test_taken_since import deliver, plain
+from helpers.smtp_login import sender_for
 
 from digest.deliver.outbox import Outbox
 from digest.deliver.suppressions import Suppressions
@@ -35,7 +35,7 @@ from conftest import NOW
 
 pytestmark = pytest.mark.backends
 
-auth_server = test_smtp_sender.auth_server  # the fixture: an aiosmtpd server with a login
+auth_server = smtp_login.auth_server  # the fixture: an aiosmtpd server with a login
 
 DISABLED = "550 5.7.13 User account disabled"
 

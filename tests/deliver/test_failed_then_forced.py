@@ -8,9 +8,8 @@ from collections import Counter
 
 import pytest
 from helpers.faked import digest_at, needs_faketime
-from test_refusals import READERS
-from test_refusals import readers as workspace_of_readers
-from test_refusals_after_data import RefusingData, delivered
+from helpers.refusing_relay import READERS, RefusingData, delivered
+from helpers.refusing_relay import readers as workspace_of_readers
 
 from digest.demo.smtp_server import LocalSmtpServer
 

@@ -5,83 +5,31 @@ server is fixed, the next `send` delivers every digest once."""
 
 from __future__ import annotations
 
-import threading
 from collections import Counter
 
 import pytest
 from helpers.refusing import Refusing
+from helpers.refusing_relay import (
+    BOUNCE,
+    NEITHER,
+    OURS,
+    READERS,
+    Relay,
+    fixed_then_sent_once,
+    nobody_suppressed_or_failed,
+    readers,
+)
 
 from digest.config import load_config
 from digest.deliver.outbox import Outbox
 from digest.deliver.suppressions import Suppressions
 from digest.deliver.transports import Envelope, SmtpSender
-from digest.demo.smtp_server import LocalSmtpServer, Mailbox
+from digest.demo.smtp_server import LocalSmtpServer
 from digest.store import FAILED, QUEUED, SENT, Store
 
-from conftest import Workspace, make_dump
+from conftest import Workspace
 
 pytestmark = pytest.mark.backends  # the tests that take a database run on SQLite and PostgreSQL
-
-READERS = [f"r{i}" for i in range(6)]
-
-
-class Relay(Mailbox):
-    """A relay that, while ``refusing``, answers every RCPT TO with ``rcpt`` (``{}``: the
-    address) or every MAIL FROM with ``mail``; it counts both commands and keeps what it accepts."""
-
-    def __init__(self, rcpt: str | None = None, mail: str | None = None) -> None:
-        super().__init__()
-        self.rcpt, self.mail, self.refusing = rcpt, mail, True
-        self.mails = self.rcpts = 0
-        self.count = threading.Lock()
-
-    async def handle_MAIL(self, server, session, envelope, address, options):  # noqa: ANN001
-        with self.count:
-            self.mails += 1
-        if self.refusing and self.mail is not None:
-            return self.mail
-        envelope.mail_from = address
-        return "250 OK"
-
-    async def handle_RCPT(self, server, session, envelope, address, options):  # noqa: ANN001
-        with self.count:
-            self.rcpts += 1
-        if self.refusing and self.rcpt is not None:
-            return self.rcpt.format(address)
-        envelope.rcpt_tos.append(address)
-        return "250 OK"
-
-    def received(self) -> Counter[str]:
-        return Counter(r for m in self.messages for r in m.rcpt_tos)
-
-
-def readers(tmp_path, server: LocalSmtpServer, database: str, connections: int = 1) -> Workspace:
-    ws = Workspace(tmp_path, server.port, database=database)
-    ws.config_path.write_text(ws.config_path.read_text() + f"delivery:\n  connections: {connections}\n")
-    ws.dump("day.txt", make_dump("Mar 14", [("Robots", "About robots.")]))
-    assert ws.cli("ingest").exit_code == 0
-    for user in READERS:
-        ws.profile(user, f"email: {user}@example.org\ninterests: [robots]\n")
-    return ws
-
-
-def nobody_suppressed_or_failed(ws: Workspace) -> None:
-    assert ws.cli("suppressed").output == "No suppressed readers.\n"
-    with Store(ws.config.database) as store:
-        assert Suppressions(store).all() == []
-        assert Outbox(store).counts()[FAILED] == 0
-
-
-def fixed_then_sent_once(ws: Workspace, handler: Relay) -> None:
-    """The server fixed: the next `send` delivers every reader's digest, once, and says so."""
-    handler.refusing = False
-    result = ws.cli("send")
-    assert result.exit_code == 0, result.output
-    assert handler.received() == Counter({f"{u}@example.org": 1 for u in READERS})
-    with Store(ws.config.database) as store:
-        assert Outbox(store).counts() == {QUEUED: 0, SENT: len(READERS), FAILED: 0}
-    assert ws.cli("send").exit_code == 0  # and a third `send` sends nothing again
-    assert sum(handler.received().values()) == len(READERS)
 
 
 def test_relaying_denied_to_every_recipient_stops_the_pass_and_suppresses_nobody(tmp_path, database):
@@ -179,7 +127,6 @@ def test_policy_refusals_after_the_server_took_a_message_are_of_those_readers_al
 # Each reply at RCPT TO, and whose fault it is: the address's (a bounce: failed, suppressed), ours
 # (waits, retried: nobody suppressed), or neither (that message fails, nobody suppressed: a
 # server that answers it to every recipient must not suppress the whole list).
-BOUNCE, OURS, NEITHER = "bounce", "ours", "neither"
 AT_RCPT = {
     "550 5.1.1 <r@example.org>: Recipient address rejected: User unknown": BOUNCE,
     "550 5.1.0 Address rejected": BOUNCE,

@@ -9,63 +9,31 @@ from __future__ import annotations
 from collections import Counter
 
 import pytest
-from test_refusals import (
+from helpers.refusing_relay import (
     BOUNCE,
     NEITHER,
     OURS,
     READERS,
-    Relay,
+    DataRelay,
+    RefusingData,
+    TurningAway,
+    delivered,
     fixed_then_sent_once,
     nobody_suppressed_or_failed,
 )
-from test_refusals import readers as workspace_of_readers
+from helpers.refusing_relay import readers as workspace_of_readers
 
 from digest.config import load_config
 from digest.deliver.outbox import Outbox
 from digest.deliver.pacing import Circuit
 from digest.deliver.suppressions import Suppressions
 from digest.deliver.transports import Envelope, SendResult, SmtpSender
-from digest.demo.smtp_server import LocalSmtpServer, Mailbox
+from digest.demo.smtp_server import LocalSmtpServer
 from digest.store import FAILED, QUEUED, SENT, Store
 
 from conftest import Workspace
 
 pytestmark = pytest.mark.backends
-
-
-class DataRelay(Relay):
-    """A relay that takes every RCPT TO but, while ``refusing``, answers the end of every
-    message's data with ``data``; it counts the messages whose data it was sent."""
-
-    def __init__(self, data: str) -> None:
-        super().__init__()
-        self.data, self.datas = data, 0
-
-    async def handle_DATA(self, server, session, envelope):  # noqa: ANN001
-        with self.count:
-            self.datas += 1
-        if self.refusing:
-            return self.data
-        return await super().handle_DATA(server, session, envelope)
-
-
-class RefusingData(Mailbox):
-    """Takes every message but those to ``refused``, each answered after its data with ``reply``
-    (``refusals``: how many)."""
-
-    def __init__(self, refused: set[str], reply: str) -> None:
-        super().__init__()
-        self.refused, self.reply, self.refusals = refused, reply, 0
-
-    async def handle_DATA(self, server, session, envelope):  # noqa: ANN001
-        if set(envelope.rcpt_tos) & self.refused:
-            self.refusals += 1
-            return self.reply
-        return await super().handle_DATA(server, session, envelope)
-
-
-def delivered(handler: Mailbox) -> Counter[str]:
-    return Counter(r for m in handler.messages for r in m.rcpt_tos)
 
 
 def test_a_relay_refusing_every_message_after_data_stops_the_pass_and_burns_no_digest(tmp_path, database):
@@ -275,16 +243,6 @@ def test_the_stop_and_what_to_check_are_said_once(tmp_path, database, caplog):
         assert result.exit_code == 1
         assert result.output.count("check smtp.from") == 1
         assert not [r for r in caplog.records if "check smtp.from" in r.getMessage()]
-
-
-class TurningAway(DataRelay):
-    """Takes the first message, then (while ``refusing``) answers every message's data with ``data``:
-    a relay that stops taking our mail mid-pass (our account's threshold reached, suspended)."""
-
-    async def handle_DATA(self, server, session, envelope):  # noqa: ANN001
-        if not self.messages:
-            return await Mailbox.handle_DATA(self, server, session, envelope)
-        return await super().handle_DATA(server, session, envelope)
 
 
 @pytest.mark.parametrize(

@@ -13,7 +13,12 @@ from collections import Counter
 
 import pytest
 from helpers.refusing import Refusing
-from test_refusals import READERS, Relay, fixed_then_sent_once, nobody_suppressed_or_failed, readers
+from helpers.refusing_relay import (
+    READERS,
+    nobody_suppressed_or_failed,
+    readers,
+    refused_at_every_rcpt_after_one_taken,
+)
 
 from digest.config import load_config
 from digest.deliver.outbox import Outbox
@@ -62,36 +67,6 @@ def test_a_bare_policy_refusal_at_rcpt_fails_that_message_when_it_comes_again_af
             (failed,) = Outbox(store).messages(status=FAILED)
             assert Outbox(store).counts() == {QUEUED: 0, SENT: len(READERS) - 1, FAILED: 1}
         assert failed.user == "r2" and failed.attempts == 2
-
-
-class TurningAwayAtRcpt(Relay):
-    """Takes the first message, then (while ``refusing``) answers every RCPT TO with ``rcpt``: a
-    relay that stops taking our mail mid-pass."""
-
-    async def handle_RCPT(self, server, session, envelope, address, options):  # noqa: ANN001
-        if not self.messages:
-            envelope.rcpt_tos.append(address)
-            return "250 OK"
-        return await super().handle_RCPT(server, session, envelope, address, options)
-
-
-def refused_at_every_rcpt_after_one_taken(tmp_path, database, reply: str) -> None:
-    """r0's digest taken, then ``reply`` to every recipient: each waits (nobody suppressed, nothing
-    failed), in this pass and the next (nothing taken since), which stops at 3 refusals in a row;
-    the server fixed, every digest goes once."""
-    handler = TurningAwayAtRcpt(rcpt=reply)
-    with LocalSmtpServer(handler) as server:
-        ws = readers(tmp_path, server, database)
-        first = ws.cli("send").output
-        assert (
-            "FAILED" not in first
-            and first.count("refused our mail, not the address; waits until") == len(READERS) - 1
-        )
-        nobody_suppressed_or_failed(ws)
-        again = ws.cli("send").output
-        assert "FAILED" not in again and "refused 3 recipients in a row at RCPT TO" in again
-        nobody_suppressed_or_failed(ws)
-        fixed_then_sent_once(ws, handler)
 
 
 def test_a_relay_refusing_everyone_at_rcpt_with_a_bare_code_after_taking_one_message_burns_no_digest(

@@ -6,7 +6,7 @@ that met the refusal exited 1). A real aiosmtpd server on loopback that refuses 
 
 from __future__ import annotations
 
-from test_refusals import Refusing
+from helpers.refusing import Refusing
 
 from digest.demo.smtp_server import LocalSmtpServer
 

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import contextlib
 import smtplib
 
 import pytest
-from helpers.smtp_login import login_server, refusing_logins
+from helpers import smtp_login
+from helpers.smtp_login import refusing_logins, sender_for
 
 from digest.config import load_config
 from digest.deliver.data_sent import WITHDRAWN, data
@@ -15,6 +15,8 @@ from digest.demo.smtp_server import LocalSmtpServer
 from digest.errors import DeliveryError
 
 from conftest import Workspace
+
+auth_server = smtp_login.auth_server  # the fixture: an aiosmtpd server with a login
 
 BODIES = {
     "plain": b"Subject: plain\r\n\r\nNo line starts with a period here.\r\n",
@@ -131,22 +133,6 @@ def test_ready_is_not_asked_when_the_server_refuses_the_recipient(tmp_path):
             result = sender.send(envelope(config), ready=lambda: asked.append(True) or True)
     assert result.permanent and result.reply.startswith("550")
     assert asked == []
-
-
-@pytest.fixture
-def auth_server():
-    """Starts an aiosmtpd server on a free loopback port whose login (AUTH) goes to
-    ``authenticator`` (helpers.smtp_login.login_server), stopped at the test's end: its port."""
-    with contextlib.ExitStack() as servers:
-        yield lambda **options: servers.enter_context(login_server(**options))
-
-
-def sender_for(tmp_path, port, monkeypatch) -> SmtpSender:
-    ws = Workspace(tmp_path, port)
-    text = ws.config_path.read_text().replace("  timeout: 5\n", "  timeout: 1\n")
-    ws.config_path.write_text(text + "  username: digest\n  password_env: DIGEST_TEST_SMTP_PW\n")
-    monkeypatch.setenv("DIGEST_TEST_SMTP_PW", "secret")
-    return SmtpSender(load_config(ws.config_path).smtp)
 
 
 def test_a_server_that_never_answers_the_login_is_not_said_to_be_unreachable(

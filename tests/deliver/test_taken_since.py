@@ -11,13 +11,12 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from test_refusals_after_data import TurningAway
+from helpers.fresh_messages import deliver, plain
+from helpers.refusing_relay import TurningAway
 
 from digest.db import POSTGRESQL
 from digest.deliver.alone import refused_alone
-from digest.deliver.delivery import deliver_due
-from digest.deliver.outbox import FAILED, QUEUED, SENT, NewMessage, Outbox
-from digest.deliver.pacing import RetryPolicy
+from digest.deliver.outbox import FAILED, QUEUED, SENT, Outbox
 from digest.deliver.transports import Refused
 from digest.demo.smtp_server import LocalSmtpServer
 from digest.store import SCHEMA_VERSION, Store, iso
@@ -27,26 +26,6 @@ from conftest import NOW
 pytestmark = pytest.mark.backends
 
 REJECTED = "554 5.7.1 Rejected"
-
-
-def plain(n: int) -> NewMessage:
-    return NewMessage(
-        f"r{n}", f"r{n}@example.org", f"<m{n}@example.org>", "S", b"Subject: s\r\n\r\nx\r\n", ()
-    )
-
-
-def deliver(workspace, store, port: int, now: dt.datetime, fresh: list[NewMessage] | None = None):
-    workspace.config_path.write_text(workspace.config_path.read_text().replace("port: 2525", f"port: {port}"))
-    return deliver_due(
-        workspace.config,
-        store,
-        None,
-        now,
-        policy=RetryPolicy(first_seconds=60),
-        fresh=iter(fresh) if fresh is not None else None,
-        fresh_count=len(fresh or ()),
-        connections=1,
-    )
 
 
 def test_a_message_accepted_before_the_refusal_but_recorded_after_it_is_not_mail_taken_since(workspace):
