@@ -13,8 +13,7 @@ import datetime as dt
 import logging
 
 import pytest
-from test_commit_conflicts import in_thread, waiting
-from test_names_first import readers
+from helpers.at_once import in_thread, readers, waiting
 
 from digest.daemon.names import look
 from digest.daemon.renamed import carry, pending

@@ -10,13 +10,12 @@ however late the test's own steps come (PostgreSQL looks once, a second after a 
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 import threading
 from functools import partial
 
 import pytest
-from test_commit_conflicts import MIME, in_thread, waiting
+from helpers.at_once import LEASE, in_thread, queued, waiting
 
 from digest.deliver.claims import lease_holder
 from digest.deliver.lines import Pass
@@ -33,20 +32,7 @@ from conftest import NOW
 
 pytestmark = pytest.mark.backends
 
-LEASE = dt.timedelta(minutes=5)
 TOUCH = "UPDATE outbox SET last_error = last_error WHERE id = ?"  # the row held to the transaction's end
-
-
-def queued(store: Store, users: list[str], for_files: bool = False) -> list[int]:
-    outbox = Outbox(store)
-    with store.transaction():
-        for user in users:
-            outbox.enqueue(
-                user=user, recipient=f"{user}@example.org", message_id=f"<{user}@example.org>",
-                subject="Digest", mime=MIME.replace(b"{to}", f"{user}@example.org".encode()),
-                paper_ids=[], now=NOW, for_files=for_files,
-            )  # fmt: skip
-    return outbox.due_ids(NOW)
 
 
 def retried(caplog: pytest.LogCaptureFixture, what: str) -> bool:

@@ -10,9 +10,9 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import threading
-from collections.abc import Callable
 
 import pytest
+from helpers.at_once import MIME, in_thread, waiting
 
 from digest.deliver.claims import lease_holder
 from digest.deliver.lines import Line, Pass
@@ -30,38 +30,6 @@ from digest.worker_ids import worker_id
 from conftest import NOW, make_dump
 
 pytestmark = pytest.mark.backends
-
-MIME = b"From: digest@example.org\r\nTo: {to}\r\nSubject: Digest\r\n\r\nPapers.\r\n"
-
-
-def waiting(watcher: Store, n: int) -> None:
-    """Until ``n`` sessions of the test's database wait for a lock (a condition polled, not a time
-    waited: the bound only ends a hang)."""
-    sql = (
-        "SELECT COUNT(*) FROM pg_stat_activity "
-        "WHERE datname = current_database() AND wait_event_type = 'Lock'"
-    )
-    for _ in range(30000):
-        if watcher.db.execute(sql).fetchone()[0] >= n:
-            return
-        threading.Event().wait(0.01)
-    raise AssertionError(f"no {n} transactions waiting")
-
-
-def in_thread(work: Callable[[], object]) -> tuple[threading.Thread, list[object], list[BaseException]]:
-    """``work`` started on a thread: (the thread, what it returned, what it raised)."""
-    done: list[object] = []
-    errors: list[BaseException] = []
-
-    def run() -> None:
-        try:
-            done.append(work())
-        except BaseException as e:  # noqa: BLE001 - reported to the test
-            errors.append(e)
-
-    thread = threading.Thread(target=run)
-    thread.start()
-    return thread, done, errors
 
 
 def test_a_delivery_commit_ended_by_a_deadlock_with_a_merge_is_tried_again_in_place(

@@ -11,7 +11,7 @@ import datetime as dt
 import re
 
 import pytest
-from test_failed_first_day import Refusing
+from helpers.bobs_week import Refusing
 
 from digest.compose.preview import preview
 from digest.daemon.service import Daemon

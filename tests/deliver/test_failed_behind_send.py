@@ -15,8 +15,8 @@ import threading
 
 import psycopg
 import pytest
-from test_commit_conflicts import in_thread
-from test_failed_behind import BOB, Deferring, received
+from helpers.at_once import in_thread
+from helpers.bobs_week import BOB, Deferring, received
 
 from digest.db import wall_clock
 from digest.deliver.outbox import FAILED, QUEUED, SENT, Outbox

@@ -10,12 +10,13 @@ import datetime as dt
 import re
 
 import pytest
+from helpers.bobs_week import Refusing
 
 from digest.compose.preview import preview
 from digest.daemon.sendnow import send_now
 from digest.daemon.service import Daemon
 from digest.deliver.transports import SmtpSender
-from digest.demo.smtp_server import LocalSmtpServer, Mailbox
+from digest.demo.smtp_server import LocalSmtpServer
 from digest.profiles.load import load_profiles
 from digest.store import Store
 
@@ -27,19 +28,6 @@ THU_0730 = dt.datetime(2026, 3, 19, 7, 30, tzinfo=dt.UTC)
 BOB = 'name: Bob\nemail: bob@example.org\ninterests:\n  robotics: 2\nsend_at: "07:30"\n'
 THURSDAY = dt.date(2026, 3, 19)
 HOUR = dt.timedelta(hours=1)
-
-
-class Refusing(Mailbox):
-    """Refuses every message for good ("550 5.2.2 mailbox full") until ``reply`` is None."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.reply: str | None = "550 5.2.2 mailbox full"
-
-    async def handle_DATA(self, server, session, envelope) -> str:
-        if self.reply is not None:
-            return self.reply
-        return await super().handle_DATA(server, session, envelope)
 
 
 @pytest.fixture

@@ -11,11 +11,10 @@ the failure's transaction open as the digest's is stored: either waits for the o
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
 
 import pytest
-from test_commit_conflicts import in_thread
-from test_failed_behind import BOB, DAY, THU_0730, Deferring, bobs_week, received
+from helpers.at_once import in_thread
+from helpers.bobs_week import BOB, DAY, MINUTE, THU_0730, Deferring, received, up_to_friday
 
 from digest.compose.outgoing import prepare
 from digest.compose.render import Renderer
@@ -38,22 +37,11 @@ from conftest import Workspace
 
 pytestmark = pytest.mark.backends
 
-MINUTE = dt.timedelta(minutes=1)
-
 
 @pytest.fixture
 def server():
     with LocalSmtpServer(Deferring()) as server:
         yield server
-
-
-def up_to_friday(ws: Workspace) -> Callable[[dt.timedelta], None]:
-    """Bob's week on a real daemon's passes (bobs_week's ``at``) up to Friday 07:29: Thursday's
-    digest deferred twice (451), Friday's listing taken in."""
-    at = bobs_week(ws, retry_for_hours=48)
-    at(MINUTE)  # Thursday 07:31: Thursday's digest made; 451: tried again later
-    at(DAY - MINUTE)  # Friday 07:29: Friday's listing taken in, Thursday's tried again: 451
-    return at
 
 
 def on_friday_two_workers(tmp_path, server, database: str) -> Workspace:

@@ -12,9 +12,8 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from test_commit_conflicts import in_thread
-from test_failed_behind import DAY, THU_0730, received, server  # noqa: F401  (the fixture)
-from test_failed_meanwhile import up_to_friday
+from helpers.at_once import in_thread
+from helpers.bobs_week import DAY, THU_0730, received, server, up_to_friday  # noqa: F401  (the fixture)
 
 from digest.daemon.sendnow import NEW, send_now
 from digest.deliver.outbox import FAILED, QUEUED, SENT, Outbox

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from test_failed_behind import BOB, DAY, THU_0730, Deferring, received
+from helpers.bobs_week import BOB, DAY, THU_0730, Deferring, received
 
 from digest.daemon.sendnow import send_now
 from digest.daemon.service import Daemon

@@ -13,8 +13,7 @@ import datetime as dt
 import json
 
 import pytest
-from test_failed_behind import DAY, THU_0730, received, server  # noqa: F401  (the fixture)
-from test_failed_meanwhile import up_to_friday
+from helpers.bobs_week import DAY, THU_0730, received, server, up_to_friday  # noqa: F401  (the fixture)
 
 from digest.compose.outgoing import prepare
 from digest.compose.render import Renderer

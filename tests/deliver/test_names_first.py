@@ -14,7 +14,7 @@ import datetime as dt
 import logging
 
 import pytest
-from test_commit_conflicts import MIME, in_thread, waiting
+from helpers.at_once import ADA, MIME, in_thread, readers, waiting
 
 from digest.daemon.names import look
 from digest.daemon.renamed import carry, pending
@@ -34,8 +34,6 @@ from digest.worker_ids import worker_id
 from conftest import Workspace
 
 pytestmark = pytest.mark.backends
-
-ADA = "email: ada@example.org\ninterests: [robotics]\n"
 
 
 @pytest.mark.parametrize(
@@ -163,18 +161,6 @@ def sending_the_due_one(ws: Workspace, store: Store, outbox: Outbox, tmp_path) -
     line.take(outbox.get(outbox.claim(outbox.due_ids(wall_clock()), me, wall_clock(), lease)[0]))
     assert len(line.held) == 1
     return line
-
-
-def readers(tmp_path, database: str, names: tuple[str, ...]) -> tuple[Workspace, list[Store]]:
-    """A workspace with a profile file for each of ``names`` (abe: the folder never empty, an empty
-    one is not looked at), and four connections to its PostgreSQL database (SQLite: skipped, its
-    write lock puts two transactions one after the other)."""
-    if not database.startswith("postgresql://"):
-        pytest.skip("SQLite's write lock puts the two one after the other")
-    ws = Workspace(tmp_path, 2525, database)
-    for name in names:
-        ws.profile(name, ADA.replace("ada@", f"{name}@"))
-    return ws, [Store(ws.config.database) for _ in range(4)]
 
 
 def test_a_delivery_sending_two_removed_readers_earlier_digests_and_a_look_wait_without_a_deadlock(

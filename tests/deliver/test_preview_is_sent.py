@@ -16,8 +16,8 @@ from collections.abc import Iterator
 from zoneinfo import ZoneInfo
 
 import pytest
+from helpers.bobs_week import Deferring
 from helpers.fetch_sources import HF, RSS, configure, hf_and_feed
-from test_failed_behind import Deferring
 
 from digest.compose.preview import preview
 from digest.daemon.service import Daemon

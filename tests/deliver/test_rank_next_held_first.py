@@ -11,8 +11,13 @@ import subprocess
 import sys
 
 import pytest
-from test_readdressed_retry import BOB, FRI_0730, PAPERS, bobs_daemon
-from test_still_wanted import Greylisting  # bob@example.org's first RCPT answered 451
+from helpers.greylisted_bob import (
+    BOB,
+    FRI_0730,
+    PAPERS,
+    Greylisting,  # bob@example.org's first RCPT answered 451
+    bobs_daemon,
+)
 
 from digest.demo.smtp_server import LocalSmtpServer
 from digest.files import write_atomic

@@ -11,7 +11,7 @@ message's data "221 2.0.0 bye", real profile files, SQLite and PostgreSQL."""
 from __future__ import annotations
 
 import pytest
-from test_readdressed_retry import BOB, bobs_daemon
+from helpers.greylisted_bob import BOB, bobs_daemon
 
 from digest.deliver.outbox import FAILED, Outbox
 from digest.demo.smtp_server import LocalSmtpServer, Mailbox

@@ -10,7 +10,13 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from test_still_wanted import Greylisting  # bob@example.org's first RCPT answered 451
+from helpers.greylisted_bob import (
+    BOB,
+    FRI_0730,
+    PAPERS,
+    Greylisting,  # bob@example.org's first RCPT answered 451
+    bobs_daemon,
+)
 
 from digest.daemon.sendnow import ALREADY, SendReport, send_now
 from digest.daemon.service import Daemon
@@ -28,29 +34,11 @@ from conftest import Workspace, make_dump
 
 pytestmark = pytest.mark.backends
 
-FRI_0730 = dt.datetime(2026, 3, 20, 7, 30, tzinfo=dt.UTC)
-BOB = 'name: Bob\nemail: bob@example.org\ninterests:\n  robotics: 2\nsend_at: "07:30"\n'
-PAPERS = [("Robotics Today", "Robots."), ("Soup", "Cooking.")]
-
 
 @pytest.fixture
 def greylisting():
     with LocalSmtpServer(Greylisting()) as server:
         yield server
-
-
-def bobs_daemon(ws: Workspace, when: list[dt.datetime] | None = None) -> tuple[Path, Callable[[float], None]]:
-    """Bob's profile file, the day's listing, and a real daemon's pass at FRI_0730 + minutes."""
-    path = ws.profile("bob", BOB)
-    ws.dump("day.txt", make_dump("Mar 19", PAPERS), mtime=FRI_0730 - dt.timedelta(hours=6))
-    now = when if when is not None else [FRI_0730]
-    d = Daemon(ws.config, lambda: now[0], sender_factory=lambda config: SmtpSender(config.smtp))
-
-    def at(minutes: float) -> None:
-        now[0] = FRI_0730 + dt.timedelta(minutes=minutes)
-        d.run_once()
-
-    return path, at
 
 
 def test_a_retry_held_for_a_new_address_is_made_again_for_it_the_same_morning(

@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from test_readdressed_retry import BOB, FRI_0730, bobs_daemon, greylisting  # noqa: F401 (a fixture)
+from helpers.greylisted_bob import BOB, FRI_0730, bobs_daemon, greylisting  # noqa: F401 (a fixture)
 
 from digest.daemon.status import collect_status, format_status
 from digest.deliver.outbox import FAILED, QUEUED, SENT, Outbox

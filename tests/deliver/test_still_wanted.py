@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 
 import pytest
+from helpers.greylisted_bob import Greylisting
 
 from digest.config import load_config
 from digest.daemon.names import name_taken_over, start_afresh
@@ -20,7 +21,7 @@ from digest.deliver.delivery import deliver_due
 from digest.deliver.outbox import FAILED, QUEUED, Outbox, OutboxMessage
 from digest.deliver.transports import SmtpSender
 from digest.deliver.wanted import lookback
-from digest.demo.smtp_server import LocalSmtpServer, Mailbox
+from digest.demo.smtp_server import LocalSmtpServer
 from digest.profiles.load import load_profile, load_profiles
 from digest.store import Store
 
@@ -30,21 +31,6 @@ pytestmark = pytest.mark.backends
 
 ADA = "name: Ada\nemail: ada@example.org\ninterests:\n  robotics: 2\n"
 BOB = "name: Bob\nemail: bob@example.org\ninterests:\n  robotics: 2\n"
-
-
-class Greylisting(Mailbox):
-    """Accepts every message, but answers bob's first RCPT with a 451 (tried again later)."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.greylisted = False
-
-    async def handle_RCPT(self, server, session, envelope, address, options) -> str:
-        if address == "bob@example.org" and not self.greylisted:
-            self.greylisted = True
-            return "451 4.7.1 greylisted, try again later"
-        envelope.rcpt_tos.append(address)
-        return "250 OK"
 
 
 @pytest.fixture

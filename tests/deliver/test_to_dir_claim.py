@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from test_claim_conflicts import LEASE, queued
+from helpers.at_once import LEASE, queued
 
 from digest.deliver.outbox import Outbox
 from digest.store import Store
