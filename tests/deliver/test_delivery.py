@@ -12,26 +12,21 @@ import threading
 from collections import Counter
 
 import pytest
+from helpers.delivery_readers import queue_all, workspace
 
 from digest.checkpoints import BULK_CHECKPOINT_PAGES
 from digest.config import load_config
 from digest.db import SQLITE
 from digest.deliver.delivery import RateLimiter, RetryPolicy, deliver_due
 from digest.deliver.outbox import FAILED, QUEUED, SENT, Outbox
-from digest.deliver.queue import queue_digests
 from digest.deliver.transports import SendResult
 from digest.demo.smtp_server import LocalSmtpServer, free_port
 from digest.errors import ConfigError
-from digest.ingest.dumps import ingest
-from digest.profiles.load import load_profiles
-from digest.select.digests import next_digests
 from digest.store import Store
 
-from conftest import NOW, Workspace, make_dump
+from conftest import NOW
 
 pytestmark = pytest.mark.backends  # the tests that take a workspace run on SQLite and PostgreSQL
-
-PAPERS = [(f"Neuromorphic Result {i}", f"An event-driven neuromorphic chip, take {i}.") for i in range(3)]
 
 
 class Faulty:
@@ -73,25 +68,6 @@ class Faulty:
         with self.lock:
             self.accepted.append((rcpt, bytes(envelope.content), session.peer))
         return "250 2.0.0 queued"
-
-
-def workspace(tmp_path, port: int, readers: int, extra: str = "") -> Workspace:
-    """A workspace of ``readers`` readers (r00, r01, …) asking for neuromorphic chips, delivering
-    over three connections to the server on ``port`` (a timeout of 1 s), the day's dump in its inbox."""
-    ws = Workspace(tmp_path, port)
-    text = ws.config_path.read_text().replace("timeout: 5", "timeout: 1")
-    ws.config_path.write_text(text + "delivery:\n  connections: 3\n" + extra)
-    ws.dump("day.txt", make_dump("Mar 14", PAPERS))
-    for i in range(readers):
-        ws.profile(f"r{i:02d}", f"email: r{i:02d}@example.org\ninterests: [neuromorphic]\n")
-    return ws
-
-
-def queue_all(ws: Workspace, store: Store) -> None:
-    """The day's dump ingested and every reader's digest queued, as a pass of the daemon queues them."""
-    config = ws.config
-    ingest(store, [config.inbox / "day.txt"], NOW)
-    queue_digests(config, store, next_digests(store, load_profiles(config), NOW, config=config), NOW)
 
 
 def drain(config, store, start=NOW, step=dt.timedelta(minutes=30), passes=60):

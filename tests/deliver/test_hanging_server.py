@@ -7,7 +7,7 @@ import asyncio
 import datetime as dt
 import threading
 
-from test_delivery import queue_all, workspace
+from helpers.delivery_readers import queue_all, workspace
 
 from digest.deliver.delivery import RateLimiter, RetryPolicy, deliver_due
 from digest.deliver.outbox import QUEUED, Outbox

@@ -17,47 +17,13 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
+from helpers.database_disk import FillingMailbox, fill, small_disk
 
 from digest.daemon.service import Daemon
 from digest.deliver.unrecorded import SPARE_BYTES
-from digest.demo.smtp_server import LocalSmtpServer, Received
+from digest.demo.smtp_server import LocalSmtpServer
 
 from conftest import Workspace, make_dump, postgres_database, read_only_file
-
-
-@contextlib.contextmanager
-def small_disk(where: Path) -> Iterator[Path]:
-    where.mkdir()
-    mounted = subprocess.run(
-        ["mount", "-t", "tmpfs", "-o", "size=16m", "tmpfs", str(where)], capture_output=True
-    )
-    if mounted.returncode:
-        pytest.skip(f"cannot mount a small disk here: {mounted.stderr.decode().strip()}")
-    try:
-        yield where
-    finally:
-        subprocess.run(["umount", str(where)], check=True)
-
-
-def fill(disk: Path) -> None:
-    with open(disk / "filler", "wb", buffering=0) as f, contextlib.suppress(OSError):
-        while True:
-            f.write(b"x" * 4096)
-
-
-class FillingMailbox:
-    """Accepts every message; as the first arrives, another program fills the database's disk."""
-
-    def __init__(self, disk: Path) -> None:
-        self.disk, self.messages = disk, []
-
-    async def handle_DATA(self, server, session, envelope):
-        if not self.messages:
-            fill(self.disk)
-        self.messages.append(Received(envelope.mail_from, list(envelope.rcpt_tos), envelope.content))
-        return "250 OK"
-
 
 # root as another user meets a file not its own: without the capabilities that pass over its mode
 NOT_OVERRIDING = ("setpriv", "--bounding-set=-dac_override,-dac_read_search,-fowner")

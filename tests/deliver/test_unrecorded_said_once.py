@@ -8,14 +8,16 @@ from __future__ import annotations
 import logging
 
 import pytest
-from test_unrecorded import NOW, fill, setup
-from test_unrecorded_disk_full import FillingMailbox, small_disk
+from helpers.database_disk import FillingMailbox, small_disk
+from helpers.unrecorded_outbox import fill, setup
 
 from digest.deliver.delivery import STORE_BATCH, RateLimiter, deliver_due
 from digest.deliver.outbox import SENT, Outbox
 from digest.deliver.unrecorded import DeliveryHalted
 from digest.demo.smtp_server import LocalSmtpServer
 from digest.store import Store
+
+from conftest import NOW
 
 
 def test_a_full_disk_halting_a_pass_mid_way_is_said_once_and_loses_nothing(tmp_path, caplog):
