@@ -11,19 +11,17 @@ import shutil
 import signal
 import subprocess
 import sys
-import time
 
 import pytest
+from helpers.clock_ahead import AHEAD, LEASE, KillingMailbox, due_on_server
 from helpers.leases import times_past
 
 from digest.daemon.clocks import SKEW_SAID, SkewSaid, clock_skew, skew_note
 from digest.db import wall_clock
-from digest.demo.smtp_server import LocalSmtpServer, Mailbox
+from digest.demo.smtp_server import LocalSmtpServer
 from digest.store import Store
 
 from conftest import Workspace, postgres_database
-
-LEASE = dt.timedelta(seconds=120)
 
 
 def test_a_clock_five_minutes_ahead_of_the_database_servers_is_said_with_what_it_risks():
@@ -113,20 +111,6 @@ def test_a_worker_a_day_ahead_keeps_the_others_rows_and_one_a_lease_behind_is_se
             assert [w.there for w in status.workers] == [True, True, True], status.workers
 
 
-# a worker's pass on a machine whose clock is argv[2] s ahead, every reading of it (its leases' too)
-AHEAD = """
-import datetime as dt, sys
-import digest.daemon.tick, digest.db, digest.deliver.delivery, digest.deliver.lines
-from digest.config import load_config
-from digest.daemon.service import Daemon
-real = digest.db.wall_clock
-clock = lambda: real() + dt.timedelta(seconds=float(sys.argv[2]))
-digest.db.wall_clock = digest.daemon.tick.wall_clock = clock
-digest.deliver.delivery.wall_clock = digest.deliver.lines.wall_clock = clock
-Daemon(load_config(sys.argv[1]), clock=clock, wall=clock).run_once()
-"""
-
-
 def test_the_readers_a_killed_worker_ahead_held_go_to_the_others_after_a_lease(tmp_path, smtp_server):
     """The readers' leases were times of each worker's own clock: a worker 5 min ahead, killed
     (SIGKILL, the OOM killer) while it held ada, bob and cy, held them 5 min and a lease, and
@@ -162,39 +146,6 @@ def test_the_readers_a_killed_worker_ahead_held_go_to_the_others_after_a_lease(t
                 "bob",
                 "cy",
             ]
-
-
-class KillingMailbox(Mailbox):
-    """A real SMTP server that defers the first message, SIGKILLs ``pid`` as the second one's data
-    comes (the worker killed while the server has it), and takes every later one."""
-
-    pid = 0
-    deferred = False
-
-    async def handle_DATA(self, server, session, envelope):
-        if not self.deferred:
-            self.deferred = True
-            return "451 4.3.0 try again later"
-        if self.pid:
-            os.kill(self.pid, signal.SIGKILL)
-            self.pid = 0
-            return "451 4.3.0 try again later"
-        return await super().handle_DATA(server, session, envelope)
-
-
-def due_on_server(url, user: str, within: float = 10.0) -> None:
-    """Wait until ``user``'s deferred message is due on the database server's clock, which every
-    worker judges a message's due time on (a worker ahead too), ``within`` seconds at the most."""
-    end = time.monotonic() + within
-    due = f"SELECT next_attempt_at FROM outbox WHERE \"user\" = '{user}'"
-    with Store(url) as store:
-        while True:
-            (at,) = store.db.execute(due).fetchone()
-            (server,) = store.db.execute("SELECT clock_timestamp()").fetchone()
-            if dt.datetime.fromisoformat(at) <= server:
-                return
-            assert time.monotonic() < end, f"{user}'s message not due on the server's clock within {within} s"
-            time.sleep(0.05)
 
 
 def test_the_message_a_killed_worker_ahead_was_sending_goes_from_another_after_a_lease(tmp_path):

@@ -10,9 +10,9 @@ import signal
 import subprocess
 import sys
 
+from helpers.clock_ahead import AHEAD, KillingMailbox
 from helpers.failing_template import two_machines
 from helpers.leases import times_past
-from test_clock_skew import AHEAD, KillingMailbox
 
 from digest.daemon.service import Daemon
 from digest.db import wall_clock

@@ -13,8 +13,8 @@ import subprocess
 import sys
 
 import pytest
+from helpers.clock_ahead import AHEAD, KillingMailbox, due_on_server
 from helpers.failing_template import two_machines
-from test_clock_skew import AHEAD, KillingMailbox, due_on_server
 
 from digest.daemon.service import Daemon
 from digest.daemon.status import collect_status

@@ -18,9 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
-from helpers.send_process import said_until
-from test_send_interrupted import digest
-from test_send_quit_at_once import workspace
+from helpers.send_process import digest, said_until, workspace
 
 from digest.deliver.data_lost import answer_lost
 from digest.demo.smtp_server import LocalSmtpServer

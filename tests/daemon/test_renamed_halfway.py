@@ -12,8 +12,8 @@ import sys
 from pathlib import Path
 
 import pytest
+from helpers.renamed_eve import MON_0700, add_dump, yesterday
 from helpers.writers import written_in_two_parts
-from test_renamed_profile import MON_0700, add_dump, yesterday
 
 from digest.signing import Signer
 from digest.store import Store

@@ -9,61 +9,34 @@ import datetime as dt
 
 import pytest
 import yaml
+from helpers.renamed_eve import DAY_1, EVE, MON_0700, add_dump, rename, send, yesterday
 
 from digest.compose.preview import preview
 from digest.daemon.renamed import carry_over, pending
-from digest.daemon.sendnow import ALREADY, send_now
+from digest.daemon.sendnow import ALREADY
 from digest.daemon.status import collect_status, format_status
 from digest.daemon.tick import run_once
 from digest.db import wall_clock
 from digest.deliver.outbox import Outbox
 from digest.deliver.suppressions import Suppressions
 from digest.deliver.transports import SmtpSender
-from digest.ingest.dumps import ingest
 from digest.profiles.load import load_profiles, load_profiles_lenient
 from digest.signing import Signed, Signer
 from digest.store import Store
 from digest.web.app import create_app
 from digest.web.identity import link_reader
 
-from conftest import Workspace, make_dump
+from conftest import Workspace
 
 pytestmark = pytest.mark.backends
 
-MON_0700 = dt.datetime(2026, 3, 16, 7, 0, tzinfo=dt.UTC)
-EVE = 'email: Eve@Example.org\ninterests: [neuromorphic]\nsend_at: "07:00"\n'
-DAY_1 = [("Neuromorphic Day One", "Spikes."), ("Neuromorphic Other", "Spikes too.")]
 DAY_2 = [("Neuromorphic Day Two", "More spikes."), ("Neuromorphic Day One", "Spikes again.")]
-
-
-def add_dump(ws: Workspace, name: str, day: str, papers, now: dt.datetime) -> None:
-    with Store(ws.config.database) as store:
-        ingest(store, [ws.dump(name, make_dump(day, papers), where="dumps", mtime=now)], now)
-
-
-def send(ws: Workspace, now: dt.datetime):
-    config = ws.config
-    with Store(config.database) as store:
-        return send_now(config, store, load_profiles(config), None, now)
 
 
 def tick(ws: Workspace, now: dt.datetime):
     config = ws.config
     with Store(config.database) as store, SmtpSender(config.smtp) as sender:
         return run_once(config, store, load_profiles(config), sender, now)
-
-
-def rename(ws: Workspace, old: str, new: str) -> None:
-    folder = ws.root / "profiles"
-    (folder / f"{old}.yaml").rename(folder / f"{new}.yaml")
-
-
-def yesterday(ws: Workspace, user: str, now: dt.datetime = MON_0700) -> None:
-    """``user`` had yesterday's digest (at eve@example.org)."""
-    with Store(ws.config.database) as store, store.transaction():
-        at = now - dt.timedelta(days=1)
-        store.set_schedule_state(user, at.date().isoformat(), at)
-        store.record_delivery(user, "<1@x>", "eve@example.org", [], at, in_transaction=True)
 
 
 def titles(received) -> list[str]:

@@ -9,7 +9,7 @@ import datetime as dt
 import threading
 
 import pytest
-from test_renamed_profile import DAY_1, EVE, MON_0700, add_dump, rename, send, yesterday
+from helpers.renamed_eve import DAY_1, EVE, MON_0700, add_dump, rename, send, yesterday
 
 from digest.daemon.due import DueIndex
 from digest.daemon.renamed import carry, carry_over, pending

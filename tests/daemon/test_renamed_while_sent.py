@@ -10,9 +10,9 @@ import subprocess
 import sys
 import threading
 
+from helpers.clock_ahead import SEND_AHEAD
 from helpers.machines import machine
-from test_renamed_profile import rename, yesterday
-from test_send_clock_skew import SEND_AHEAD
+from helpers.renamed_eve import rename, yesterday
 
 from digest.daemon.names import name_taken_over
 from digest.daemon.service import Daemon

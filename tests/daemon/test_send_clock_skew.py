@@ -10,9 +10,9 @@ import signal
 import subprocess
 import sys
 
+from helpers.clock_ahead import LEASE, SEND_AHEAD, KillingMailbox, due_on_server
 from helpers.failing_template import two_machines
 from helpers.leases import times_past
-from test_clock_skew import LEASE, KillingMailbox, due_on_server
 
 from digest.daemon.service import Daemon
 from digest.daemon.status import collect_status
@@ -22,18 +22,6 @@ from digest.demo.smtp_server import LocalSmtpServer, Mailbox
 from digest.store import Store
 
 from conftest import postgres_database
-
-# `digest send ARGS...` on a machine whose clock is argv[2] s ahead: every reading of it
-SEND_AHEAD = """
-import datetime as dt, sys
-import digest.db
-real = digest.db.wall_clock
-clock = lambda: real() + dt.timedelta(seconds=float(sys.argv[2]))
-digest.db.wall_clock = clock  # before any module takes it
-import digest.cli, digest.cli.daily
-digest.cli.daily.now_utc = clock
-digest.cli.main(["--config", sys.argv[1], "send", *sys.argv[3:]])
-"""
 
 
 def send_ahead(config_path, *args: str) -> subprocess.Popen:

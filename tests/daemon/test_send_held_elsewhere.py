@@ -13,7 +13,7 @@ import sys
 from collections.abc import Iterator
 
 import psycopg
-from test_send_clock_skew import SEND_AHEAD
+from helpers.clock_ahead import SEND_AHEAD
 
 from digest.daemon.claims import heartbeat
 from digest.db import wall_clock

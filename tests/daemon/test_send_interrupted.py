@@ -10,70 +10,17 @@ import collections
 import datetime as dt
 import signal
 import subprocess
-import sys
-from dataclasses import dataclass
 
 import pytest
 from helpers.held_answers import HeldAnswers
-from helpers.send_process import said_until
+from helpers.send_process import digest, interrupted, workspace_of
 
 from digest.deliver.held_said import ANSWER_LOST
 from digest.demo.smtp_server import LocalSmtpServer
 
-from conftest import Workspace, make_dump
+from conftest import Workspace
 
 pytestmark = pytest.mark.backends
-
-
-def workspace_of(
-    tmp_path, server: LocalSmtpServer, database: str, readers: list[str], profile: str = ""
-) -> Workspace:
-    """A workspace whose ``readers`` all want the one paper of its dump (``profile``: more of each
-    profile's YAML)."""
-    ws = Workspace(tmp_path, server.port, database=database)
-    for user in readers:
-        ws.profile(user, f"email: {user}@example.org\ninterests: [neuromorphic]\n{profile}")
-    ws.dump("day.txt", make_dump("Mar 14", [("Neuromorphic Chips", "About neuromorphic chips.")]))
-    return ws
-
-
-@dataclass(frozen=True)
-class Stopped:
-    code: int  # the command's exit code
-    said: str  # its stderr up to the line that says the stop was taken (or all of it, if it died)
-    out: str
-    rest: str  # its stderr after ``said``
-
-    @property
-    def err(self) -> str:
-        return self.said + self.rest
-
-
-def interrupted(command: list[str], mailbox: HeldAnswers, *signums: signal.Signals) -> Stopped:
-    """``command`` run as its own process until the server holds the first message's answer; then
-    the first of ``signums``, and once the command says it stops, the others. With one signal the
-    server then answers (the command waits for that answer); with more, only once the command
-    has ended (it must quit without it)."""
-    first = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    try:
-        assert mailbox.holding.wait(60), "the first message never reached the server"
-        first.send_signal(signums[0])  # while the server has the data, not yet answered
-        said = said_until(first, "stopping")  # the process has taken the signal (or died of it)
-        for signum in signums[1:]:
-            first.send_signal(signum)
-        if len(signums) == 1:
-            mailbox.release.set()
-        out, err = first.communicate(timeout=60)
-    finally:
-        mailbox.release.set()
-        if first.poll() is None:
-            first.kill()
-            first.wait()
-    return Stopped(first.returncode, said, out, err)
-
-
-def digest(ws: Workspace, *args: str) -> list[str]:
-    return [sys.executable, "-m", "digest", "--config", str(ws.config_path), *args]
 
 
 def again(ws: Workspace, *args: str) -> subprocess.CompletedProcess:

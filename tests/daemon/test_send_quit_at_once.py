@@ -18,7 +18,7 @@ import time
 
 import pytest
 from helpers.held_answers import HeldAnswers
-from test_send_interrupted import digest, said_until, workspace_of
+from helpers.send_process import SMTP_TIMEOUT, digest, said_until, workspace
 
 from digest.deliver.data_lost import answer_lost
 from digest.deliver.held_said import ANSWER_LOST
@@ -27,8 +27,6 @@ from digest.demo.smtp_server import LocalSmtpServer
 from digest.store import Store
 
 pytestmark = pytest.mark.backends
-
-SMTP_TIMEOUT = 30  # s: how long the command waited for the server after the second signal
 
 
 def quit_twice(command: list[str], mailbox: HeldAnswers) -> tuple[subprocess.CompletedProcess, float]:
@@ -54,14 +52,6 @@ def quit_twice(command: list[str], mailbox: HeldAnswers) -> tuple[subprocess.Com
             process.kill()
             process.wait()
     return subprocess.CompletedProcess(command, process.returncode, out, said + err), took
-
-
-def workspace(tmp_path, server, database, readers, profile="", connections=1):
-    ws = workspace_of(tmp_path, server, database, readers, profile)
-    text = ws.config_path.read_text().replace("  timeout: 5\n", f"  timeout: {SMTP_TIMEOUT}\n")
-    text += f"delivery:\n  connections: {connections}\n"
-    ws.config_path.write_text(text)
-    return ws
 
 
 def unanswered(ws) -> list[tuple[str, str, int]]:

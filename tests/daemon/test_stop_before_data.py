@@ -11,7 +11,7 @@ import subprocess
 
 import pytest
 from helpers.held_answers import HeldAnswers
-from test_send_interrupted import digest, said_until, workspace_of
+from helpers.send_process import digest, said_until, workspace_of
 
 from digest.demo.smtp_server import LocalSmtpServer
 

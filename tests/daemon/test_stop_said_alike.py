@@ -16,7 +16,7 @@ import subprocess
 import pytest
 from daemon_processes import stop_all, wait_until, worker_rows
 from helpers.held_answers import HeldAnswers
-from test_send_interrupted import digest, interrupted, said_until, workspace_of
+from helpers.send_process import digest, interrupted, said_until, workspace_of
 
 from digest.demo.smtp_server import LocalSmtpServer
 

@@ -9,7 +9,7 @@ import signal
 import subprocess
 import time
 
-from test_send_interrupted import digest
+from helpers.send_process import digest
 
 from conftest import Workspace, make_dump
 

@@ -14,9 +14,10 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from digest.demo.smtp_server import Mailbox
+from digest.demo.smtp_server import LocalSmtpServer, Mailbox
 from digest.store import Store
 from helpers.faked import clock_at, digest_at
+from helpers.held_answers import HeldAnswers
 
 from conftest import Workspace, make_dump
 
@@ -120,3 +121,69 @@ def row(output: str, user: str) -> str:
     """``user``'s one row in `digest send`'s table (``output``), its columns one space apart."""
     (line,) = [line for line in output.splitlines() if line.startswith(f"{user} ")]
     return " ".join(line.split())
+
+
+def workspace_of(
+    tmp_path, server: LocalSmtpServer, database: str, readers: list[str], profile: str = ""
+) -> Workspace:
+    """A workspace whose ``readers`` all want the one paper of its dump (``profile``: more of each
+    profile's YAML)."""
+    ws = Workspace(tmp_path, server.port, database=database)
+    for user in readers:
+        ws.profile(user, f"email: {user}@example.org\ninterests: [neuromorphic]\n{profile}")
+    ws.dump("day.txt", make_dump("Mar 14", [("Neuromorphic Chips", "About neuromorphic chips.")]))
+    return ws
+
+
+@dataclass(frozen=True)
+class Stopped:
+    """What a command stopped by a signal (interrupted) did."""
+
+    code: int  # the command's exit code
+    said: str  # its stderr up to the line that says the stop was taken (or all of it, if it died)
+    out: str
+    rest: str  # its stderr after ``said``
+
+    @property
+    def err(self) -> str:
+        return self.said + self.rest
+
+
+def interrupted(command: list[str], mailbox: HeldAnswers, *signums: signal.Signals) -> Stopped:
+    """``command`` run as its own process until the server holds the first message's answer; then
+    the first of ``signums``, and once the command says it stops, the others. With one signal the
+    server then answers (the command waits for that answer); with more, only once the command
+    has ended (it must quit without it)."""
+    first = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert mailbox.holding.wait(60), "the first message never reached the server"
+        first.send_signal(signums[0])  # while the server has the data, not yet answered
+        said = said_until(first, "stopping")  # the process has taken the signal (or died of it)
+        for signum in signums[1:]:
+            first.send_signal(signum)
+        if len(signums) == 1:
+            mailbox.release.set()
+        out, err = first.communicate(timeout=60)
+    finally:
+        mailbox.release.set()
+        if first.poll() is None:
+            first.kill()
+            first.wait()
+    return Stopped(first.returncode, said, out, err)
+
+
+def digest(ws: Workspace, *args: str) -> list[str]:
+    """The command of a real `digest ARGS` on ``ws``' config."""
+    return [sys.executable, "-m", "digest", "--config", str(ws.config_path), *args]
+
+
+SMTP_TIMEOUT = 30  # s: how long the command waited for the server after the second signal
+
+
+def workspace(tmp_path, server, database, readers, profile="", connections=1):
+    """workspace_of's, its SMTP timeout SMTP_TIMEOUT and its delivery over ``connections``."""
+    ws = workspace_of(tmp_path, server, database, readers, profile)
+    text = ws.config_path.read_text().replace("  timeout: 5\n", f"  timeout: {SMTP_TIMEOUT}\n")
+    text += f"delivery:\n  connections: {connections}\n"
+    ws.config_path.write_text(text)
+    return ws
