@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 from daemon_processes import SlowMailbox, start, stop_all, wait_until
+from helpers.machines import workspace
 
 from digest.daemon.agree import differences, disagreement, worker_settings
 from digest.daemon.claims import heartbeat
@@ -37,14 +38,6 @@ def due_now(zone: str = "UTC") -> str:
     """A send time ten minutes ago in ``zone``, on the same day there (just after midnight: 00:00)."""
     now = dt.datetime.now(zoneinfo.ZoneInfo(zone))
     return max(now - dt.timedelta(minutes=10), now.replace(hour=0, minute=0)).strftime("%H:%M")
-
-
-def workspace(root: Path, port: int, url: str, extra: str = "") -> Workspace:
-    root.mkdir()
-    ws = Workspace(root, port, database=url)
-    with ws.config_path.open("a") as f:
-        f.write(f"scheduler:\n  poll_seconds: 0.5\n  settle_seconds: 1\n{extra}")
-    return ws
 
 
 def test_a_worker_with_another_profiles_folder_and_time_zone_queues_nothing_and_moves_no_history(

@@ -10,30 +10,15 @@ from __future__ import annotations
 import datetime as dt
 
 from helpers.failing_template import two_machines
-from helpers.paused_send import one_day_ahead, send_paused_while
+from helpers.paused_send import DefersTwice, one_day_ahead, send_paused_while
 
 from digest.daemon.service import Daemon
 from digest.daemon.status import collect_status
 from digest.db import wall_clock
 from digest.deliver.held_said import retry_said
-from digest.demo.smtp_server import LocalSmtpServer, Mailbox
+from digest.demo.smtp_server import LocalSmtpServer
 
 from conftest import postgres_database
-
-
-class DefersTwice(Mailbox):
-    """A real SMTP server that defers the first two messages (451) and takes the later ones;
-    ``tries``: when each came."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.tries: list[dt.datetime] = []
-
-    async def handle_DATA(self, server, session, envelope):
-        self.tries.append(wall_clock())
-        if len(self.tries) <= 2:
-            return "451 4.3.0 try again later"
-        return await super().handle_DATA(server, session, envelope)
 
 
 def test_a_message_deferred_by_another_worker_after_the_look_is_not_tried_before_its_retry_time(

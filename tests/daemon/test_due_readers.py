@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from helpers.hand_clock import Clock, edit_in_place
 from helpers.smtp_login import refusing_logins
 
 from digest.daemon.service import Daemon
@@ -24,14 +25,6 @@ PAPERS = [("Neuromorphic Chips", "Spikes."), ("Soup", "Cooking.")]
 
 def profile_text(user: str, send_at: str) -> str:
     return f'email: {user}@example.org\ninterests: [neuromorphic]\nsend_at: "{send_at}"\n'
-
-
-class Clock:
-    def __init__(self, now: dt.datetime) -> None:
-        self.now = now
-
-    def __call__(self) -> dt.datetime:
-        return self.now
 
 
 def daemon(ws: Workspace, clock: Clock) -> Daemon:
@@ -217,12 +210,6 @@ def tick(d: Daemon, clock: Clock, minutes: float) -> None:
     """A poll of the running daemon (it keeps what it learnt, a refused login, between polls)."""
     clock.now = MON_0700 + dt.timedelta(minutes=minutes)
     d.tick()
-
-
-def edit_in_place(path, text: str) -> None:
-    """As some editors save (and `echo >>`): the folder's time stays as it was."""
-    with path.open("w") as f:
-        f.write(text)
 
 
 def test_an_address_edited_in_place_just_before_the_send_time_gets_that_days_digest(

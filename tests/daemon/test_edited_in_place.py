@@ -10,7 +10,7 @@ import time
 from pathlib import Path
 
 import pytest
-from test_due_readers import Clock, edit_in_place
+from helpers.hand_clock import MON_0700, Clock, edit_in_place, passes, run_once
 
 from digest.daemon.service import Daemon
 from digest.deliver.transports import SmtpSender
@@ -21,15 +21,8 @@ from conftest import make_dump
 
 pytestmark = pytest.mark.backends  # on SQLite and PostgreSQL
 
-MON_0700 = dt.datetime(2026, 3, 16, 7, 0, tzinfo=dt.UTC)
 FRI_0600 = dt.datetime(2026, 11, 27, 6, 0, tzinfo=dt.UTC)
 FIXTURES = Path(__file__).parents[1] / "ingest" / "fixtures"
-
-
-def passes(d: Daemon, clock: Clock, start: dt.datetime, *minutes: float) -> None:
-    for m in minutes:
-        clock.now = start + dt.timedelta(minutes=m)
-        d.run_once()
 
 
 def test_a_send_time_moved_earlier_in_place_counts_at_the_next_pass(mail_workspace, smtp_server):
@@ -230,12 +223,6 @@ def test_a_new_file_is_kept_back_one_pass_at_the_most(workspace):
 
 
 HEAD = 'email: ada@example.org\nsend_at: "07:20"\n'
-
-
-def run_once(ws, minutes: float) -> None:
-    """A timer's `digest run --once` at 07:00 + ``minutes``: a Daemon of its own, started afresh."""
-    clock = Clock(MON_0700 + dt.timedelta(minutes=minutes))
-    Daemon(ws.config, clock, sender_factory=lambda config: SmtpSender(config.smtp), once=True).run_once()
 
 
 def ada_read_by_a_run_at_0717(ws, monkeypatch) -> Path:

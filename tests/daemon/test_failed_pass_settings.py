@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from test_agree import workspace
+from helpers.machines import workspace
 
 from digest.daemon.service import Daemon
 from digest.store import Store

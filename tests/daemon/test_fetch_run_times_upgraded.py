@@ -9,8 +9,7 @@ tables taken back to schema 37 as its release left them."""
 from __future__ import annotations
 
 import pytest
-from helpers.hf_days import at, hf_source
-from test_status_failed_catch_up import api_failing
+from helpers.hf_days import api_failing, at, hf_source
 
 from digest.store import Store
 

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 
 import psycopg
 from daemon_processes import start, stop_all, wait_until
-from test_workers import setup
+from helpers.many_workers import setup
 
 from digest.demo.smtp_server import LocalSmtpServer, Mailbox
 

@@ -18,7 +18,7 @@ import time
 
 import pytest
 from daemon_processes import workers_share
-from helpers.disks import exfat_disk
+from helpers.disks import exfat_disk, fuse_pid
 
 from digest.daemon import tick
 from digest.daemon.holders import holders, long_held
@@ -30,15 +30,6 @@ from conftest import make_dump
 pytestmark = pytest.mark.backends
 
 WAIT = 60 + FROZEN_AFTER + 10  # an ingest silent at work at most (speaking.INGEST_QUIET), ten words missed
-
-
-def fuse_pid(disk) -> int:
-    """The pid of the exfat-fuse process serving ``disk`` (started by the exfat_disk fixture)."""
-    out = subprocess.run(["ps", "-ww", "-eo", "pid=,args="], capture_output=True, text=True).stdout
-    (pid,) = [
-        int(line.split()[0]) for line in out.splitlines() if "mount.exfat" in line and str(disk) in line
-    ]
-    return pid
 
 
 def test_a_worker_hung_on_its_inbox_is_named_though_its_thread_speaks(mail_workspace, tmp_path):

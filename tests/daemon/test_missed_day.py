@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from helpers.daily_papers import as_the_api_sends
+from helpers.daily_papers import page
 from helpers.hf_days import at, hf_source
 
 from digest.daemon.tick import run_once
@@ -18,13 +18,6 @@ from digest.demo.http_server import Route
 from digest.ingest.http import Http
 from digest.profiles.load import load_profiles
 from digest.store import Store
-
-
-def page(day: int) -> bytes:
-    """The daily page of 2026-12-<day>: two papers of the arXiv day before."""
-    on = dt.date(2026, 12, day)
-    titles = [f"Graph topic {day} one", f"Graph topic {day} two"]
-    return as_the_api_sends(on, on - dt.timedelta(days=1), titles, 10000 + 10 * day)
 
 
 def test_the_list_of_a_day_the_daemon_was_down_reaches_the_reader_the_next_day(mail_workspace, smtp_server):

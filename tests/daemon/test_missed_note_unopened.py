@@ -16,8 +16,8 @@ from pathlib import Path
 import psycopg
 import pytest
 from helpers.faked import digest_started_at, needs_faketime
-from helpers.missed_history import at, reader, sunday_served_monday_waiting
-from test_missed_said_killed import MISSED, Silent
+from helpers.missed_history import MISSED, at, reader, sunday_served_monday_waiting
+from helpers.silent_server import Silent
 
 pytestmark = [pytest.mark.backends, needs_faketime]
 

@@ -10,20 +10,11 @@ set` does (its file rewritten), a real store (SQLite and PostgreSQL), aiosmtpd."
 
 from __future__ import annotations
 
-import datetime as dt
-
 import pytest
-from helpers.missed_history import at, reader, sunday_served_monday_waiting
+from helpers.missed_history import ada_in_status, at, reader, sunday_served_monday_waiting
 from helpers.ticks import tick
 
-from digest.daemon.status import collect_status, format_status
-
 pytestmark = pytest.mark.backends
-
-
-def ada_in_status(ws, now: dt.datetime) -> str:
-    status = format_status(collect_status(ws.config, now))
-    return next(x for x in status.splitlines() if x.startswith("ada "))
 
 
 def test_a_send_time_passed_while_paused_is_not_missed_once_unpaused(mail_workspace, smtp_server):

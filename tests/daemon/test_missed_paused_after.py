@@ -10,9 +10,8 @@ of the readers not paused (bob). Real passes (helpers.ticks), a real store, aios
 from __future__ import annotations
 
 import pytest
-from helpers.missed_history import at, reader, sunday_served_monday_waiting
+from helpers.missed_history import ada_in_status, at, reader, sunday_served_monday_waiting
 from helpers.ticks import tick
-from test_missed_paused import ada_in_status
 
 pytestmark = pytest.mark.backends
 

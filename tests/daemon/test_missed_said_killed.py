@@ -8,50 +8,16 @@ and a loopback server that takes the connection and never answers."""
 
 from __future__ import annotations
 
-import contextlib
 import os
 import signal
-import socket
-import threading
 import time
 
 import pytest
 from helpers.faked import digest_at, digest_started_at, needs_faketime
-from helpers.missed_history import at, reader, sunday_served_monday_waiting
+from helpers.missed_history import MISSED, at, reader, sunday_served_monday_waiting
+from helpers.silent_server import Silent
 
 pytestmark = [pytest.mark.backends, needs_faketime]
-
-MISSED = "ada's digest of 2026-12-07 00:00 UTC not sent within the 240-minute grace"
-
-
-class Silent:
-    """A loopback server that takes connections and never says a word (``connected`` once one came)."""
-
-    def __init__(self) -> None:
-        self.sock = socket.create_server(("127.0.0.1", 0))
-        self.port = self.sock.getsockname()[1]
-        self.connected = threading.Event()
-        self.taken: list[socket.socket] = []
-        self.thread = threading.Thread(target=self._accept, daemon=True)
-        self.thread.start()
-
-    def _accept(self) -> None:
-        try:
-            while True:
-                self.taken.append(self.sock.accept()[0])
-                self.connected.set()
-        except OSError:  # closed
-            return
-
-    def close(self) -> None:
-        # shutdown wakes the accept() under way in the thread (close alone does not, on Linux): no
-        # thread is left running, which would keep a later test from forking
-        with contextlib.suppress(OSError):
-            self.sock.shutdown(socket.SHUT_RDWR)
-        self.sock.close()
-        self.thread.join(timeout=5)
-        for s in self.taken:
-            s.close()
 
 
 def test_a_pass_killed_before_it_said_a_missed_send_time_leaves_it_to_the_next(mail_workspace, smtp_server):

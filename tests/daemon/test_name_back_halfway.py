@@ -12,8 +12,7 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
-from test_due_readers import Clock
-from test_edited_in_place import MON_0700, passes, run_once
+from helpers.hand_clock import MON_0700, Clock, passes, run_once
 
 from digest.daemon.service import Daemon
 from digest.deliver.suppressions import Suppressions

@@ -6,9 +6,8 @@ from __future__ import annotations
 import time
 
 import pytest
+from helpers.hand_clock import MON_0700, Clock, passes, run_once
 from helpers.writers import written_in_two_parts
-from test_due_readers import Clock
-from test_edited_in_place import MON_0700, passes, run_once
 
 from digest.daemon.service import Daemon
 from digest.deliver.transports import SmtpSender

@@ -17,9 +17,8 @@ import sys
 import threading
 
 import pytest
-from helpers.disks import exfat_disk
+from helpers.disks import exfat_disk, fuse_pid
 from helpers.fetch_holders import cy_due_as_workers_fetch, fetch_holding_the_lock
-from test_hung_ingest_holder import fuse_pid
 
 from digest.demo.http_server import LocalHttpServer
 

@@ -8,8 +8,8 @@ from __future__ import annotations
 import datetime as dt
 import importlib
 
+from helpers.daily_papers import page
 from helpers.hf_days import hf_source
-from test_missed_day import page
 
 from digest.daemon.tick import run_once
 from digest.deliver.transports import SmtpSender

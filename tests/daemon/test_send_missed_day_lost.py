@@ -8,42 +8,8 @@ chosen clock, a loopback API, aiosmtpd; the next day's send shows what is asked 
 from __future__ import annotations
 
 import datetime as dt
-import importlib
 
-from helpers.hf_days import hf_source
-from test_missed_day import page
-
-from digest.demo.http_server import Route
-
-AGAIN = "the daemon asks for that day again at the source's next fetch"
-
-
-def sends(
-    ws, monkeypatch, bad: dict[int, int], days: tuple[int, ...]
-) -> tuple[list[str], list[list[dt.date]]]:
-    """`digest send` at 07:00 UTC of each of ``days`` (December 2026), the API answering
-    ``bad[day]`` (a status) for that day's list; what each send printed and the days it asked for."""
-    lists = {dt.date(2026, 12, d): page(d) for d in range(1, 31)}
-    asked: list[dt.date] = []
-
-    def api(query: dict[str, str]) -> Route:
-        day = dt.date.fromisoformat(query["date"])
-        asked.append(day)
-        if day.day in bad:
-            return Route(b"no", status=bad[day.day], content_type="text/plain")
-        return Route(b"[]" if query.get("p", "0") != "0" else lists.get(day, b"[]"))
-
-    said, each = [], []
-    with hf_source(ws, api):
-        ws.profile("ada", 'email: ada@example.org\ninterests: ["graph"]\nsend_at: "07:00"\n')
-        daily = importlib.import_module("digest.cli.daily")  # the module, not its command
-        for day in days:
-            at = dt.datetime(2026, 12, day, 7, 0, tzinfo=dt.UTC)
-            monkeypatch.setattr(daily, "now_utc", lambda at=at: at)
-            del asked[:]
-            said.append(ws.cli("send").output)
-            each.append(sorted(set(asked)))
-    return said, each
+from helpers.hf_days import AGAIN, sends
 
 
 def test_a_missed_day_answered_410_is_said_not_to_be_asked_for_again(mail_workspace, monkeypatch):

@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import importlib
 
-from test_send_missed_day_lost import AGAIN, sends
+from helpers.hf_days import AGAIN, sends
 
 
 def test_a_later_failed_day_is_said_to_wait_for_the_days_before_it(mail_workspace, monkeypatch):

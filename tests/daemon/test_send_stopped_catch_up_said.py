@@ -10,8 +10,7 @@ for the 9th and the 10th (not the server's failure, as a 503 is, which would sto
 
 from __future__ import annotations
 
-from helpers.hf_days import sends_stopped_in_catch_up
-from test_send_missed_day_lost import AGAIN
+from helpers.hf_days import AGAIN, sends_stopped_in_catch_up
 
 
 def test_a_send_stopped_in_its_catch_up_says_when_the_failed_days_are_asked_again(

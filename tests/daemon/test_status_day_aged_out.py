@@ -8,17 +8,7 @@ chosen moments, a loopback API shaped like the real one that fails for one day."
 
 from __future__ import annotations
 
-from helpers.daily_papers import graph_page
-from helpers.hf_days import at, busy, failed_days, hf_source
-
-from digest.demo.http_server import Route
-
-
-def ninth_fails(query: dict[str, str]) -> Route:
-    """The API: the page of the 9th fails, every other answers."""
-    if query["date"] == "2026-12-09":
-        return busy(query)
-    return Route(graph_page(query))
+from helpers.hf_days import at, busy, failed_days, hf_source, ninth_fails
 
 
 def test_a_failed_day_past_its_week_with_no_fetch_since_is_said_to_have_never_come(workspace, monkeypatch):

@@ -7,38 +7,9 @@ chosen moments, a loopback API shaped like the real one."""
 
 from __future__ import annotations
 
-import datetime as dt
-import importlib
-from collections.abc import Callable
+from helpers.hf_days import HF, api_failing, at
 
-from helpers.daily_papers import as_the_api_sends
-
-from digest.demo.http_server import LocalHttpServer, Route
-
-HF = "sources:\n  - kind: hf_daily\n    url: {base}/api/daily_papers?date={date}\n    retries: 0\n"
-
-
-def api_failing(down: set[str]) -> Callable[[dict[str, str]], Route]:
-    """The daily papers API's route: the list of a day in ``down`` (ISO dates, read at each ask)
-    fails (503), any other day's is two papers, "Graph topic <day> one" and "two"."""
-
-    def api(query: dict[str, str]) -> Route:
-        if query["date"] in down:
-            return Route(b"busy", status=503, content_type="text/plain")
-        day = dt.date.fromisoformat(query["date"])
-        titles = [f"Graph topic {day.day} one", f"Graph topic {day.day} two"]
-        first_page = as_the_api_sends(day, day - dt.timedelta(days=1), titles, 10000 + 10 * day.day)
-        return Route(first_page if query.get("p", "0") == "0" else b"[]")
-
-    return api
-
-
-def run_at(workspace, monkeypatch, module: str, day: int, hour: int) -> str:
-    """`digest <module>` (fetch, status) run in this process with its clock at December 2026's
-    ``day``, ``hour``:00 UTC: its output."""
-    at = dt.datetime(2026, 12, day, hour, 0, tzinfo=dt.UTC)
-    monkeypatch.setattr(importlib.import_module(f"digest.cli.{module}"), "now_utc", lambda: at)
-    return workspace.cli(module).output
+from digest.demo.http_server import LocalHttpServer
 
 
 def test_status_says_the_day_whose_catch_up_failed_and_until_when_it_is_asked(workspace, monkeypatch):
@@ -53,7 +24,7 @@ def test_status_says_the_day_whose_catch_up_failed_and_until_when_it_is_asked(wo
             ("status", 11, 7),
             ("fetch", 11, 8),
         ):
-            said.append(run_at(workspace, monkeypatch, module, day, hour))  # Thursday: nothing ran
+            said.append(at(workspace, monkeypatch, module, day, hour))  # Thursday: nothing ran
             down.clear() if module == "status" else None  # the API answers again after it
         after = workspace.cli("status").output  # at 08:00, after it was caught up
     shown = said[2]  # a catch-up, recorded a second before its day's own fetch, said at that fetch's time

@@ -8,8 +8,7 @@ fails for one day."""
 
 from __future__ import annotations
 
-from helpers.hf_days import at, failed_days, hf_source
-from test_status_day_aged_out import ninth_fails
+from helpers.hf_days import at, failed_days, hf_source, ninth_fails
 
 
 def test_a_failed_day_asked_for_the_last_time_today_is_not_said_to_be_asked_again(workspace, monkeypatch):

@@ -9,7 +9,7 @@ the real one."""
 from __future__ import annotations
 
 import pytest
-from test_status_failed_catch_up import HF, api_failing, run_at
+from helpers.hf_days import HF, api_failing, at
 
 from digest.demo.http_server import LocalHttpServer
 
@@ -24,7 +24,7 @@ def test_a_catch_up_that_went_well_in_the_failed_fetch_is_said_at_that_fetch_s_t
             workspace.config_path.read_text() + HF.replace("{base}", server.url(""))
         )
         for module, day, hour in (("fetch", 9, 6), ("fetch", 11, 6), ("status", 11, 7)):
-            said.append(run_at(workspace, monkeypatch, module, day, hour))  # Thursday: nothing ran
+            said.append(at(workspace, monkeypatch, module, day, hour))  # Thursday: nothing ran
     assert "hf_daily: 2 papers of 2026-12-09: 2 new, 0 known" in said[1], said[1]  # caught up at 06:00
     line = next(line for line in said[2].splitlines() if line.startswith("Source hf_daily:"))
     assert line.startswith("Source hf_daily: FETCH FAILED at 2026-12-11 06:00 UTC: "), said[2]

@@ -11,8 +11,7 @@ real one."""
 from __future__ import annotations
 
 import pytest
-from helpers.hf_days import at, hf_source
-from test_status_failed_catch_up import api_failing
+from helpers.hf_days import api_failing, at, hf_source
 
 pytestmark = pytest.mark.backends  # the fetches' records are the store's
 

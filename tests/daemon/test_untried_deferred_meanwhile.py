@@ -13,8 +13,7 @@ from __future__ import annotations
 import datetime as dt
 
 from helpers.failing_template import two_machines
-from helpers.paused_send import one_day_ahead, send_paused_while
-from test_deferred_meanwhile import DefersTwice
+from helpers.paused_send import DefersTwice, one_day_ahead, send_paused_while
 
 from digest.daemon.service import Daemon
 from digest.daemon.status import collect_status

@@ -6,27 +6,20 @@ flight on each of the killed worker's connections, re-sent with the same Message
 from __future__ import annotations
 
 import collections
-import datetime as dt
 import os
 import signal
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import psycopg
 import pytest
 from daemon_processes import SlowMailbox, start, stop_all, wait_until
+from helpers.many_workers import LEASE, READERS, WORKERS, setup
 
 from digest.demo.smtp_server import LocalSmtpServer, Received
-from digest.store import Store
 
-from conftest import Workspace, a_minute_ago, make_dump, postgres_database
-
-READERS, WORKERS, LEASE = 2000, 4, 30
-PAPERS = [
-    (f"Neuromorphic Paper {i}", f"An abstract about neuromorphic chips, number {i}.") for i in range(15)
-]
+from conftest import postgres_database
 
 
 def received_by(messages: list[Received]) -> dict[str, list[str]]:
@@ -44,26 +37,6 @@ def holders(url: str) -> dict[str, int]:
             "GROUP BY claimed_by"
         ).fetchall()
     return dict(rows)
-
-
-def setup(root: Path, port: int, url: str, readers: int = READERS) -> Workspace:
-    ws = Workspace(root, port, database=url)
-    with ws.config_path.open("a") as f:
-        f.write(
-            f"scheduler:\n  poll_seconds: 0.5\n  settle_seconds: 1\ndelivery:\n  lease_seconds: {LEASE}\n"
-        )
-    # ten minutes ago, but today: just after midnight, "ten minutes ago" is yesterday's slot,
-    # which a worker sends for yesterday's period while `send` makes today's (two digests)
-    now = dt.datetime.now(dt.UTC)
-    send_at = max(now - dt.timedelta(minutes=10), now.replace(hour=0, minute=0)).strftime("%H:%M")
-    for i in range(readers):
-        ws.profile(
-            f"r{i:04d}", f'email: r{i:04d}@example.org\ninterests: [neuromorphic]\nsend_at: "{send_at}"\n'
-        )
-    ws.dump("day.txt", make_dump("Mar 14", PAPERS), mtime=a_minute_ago())
-    with Store(url):  # migrated once, before the workers start (they would wait for each other)
-        pass
-    return ws
 
 
 def test_four_workers_one_killed_mid_batch_every_reader_gets_one_digest(tmp_path):

@@ -97,3 +97,10 @@ def down_while(down: Path) -> Callable[[dict[str, str]], Route]:
         )
 
     return answer
+
+
+def page(day: int) -> bytes:
+    """The daily page of 2026-12-<day>: two papers of the arXiv day before."""
+    on = dt.date(2026, 12, day)
+    titles = [f"Graph topic {day} one", f"Graph topic {day} two"]
+    return as_the_api_sends(on, on - dt.timedelta(days=1), titles, 10000 + 10 * day)

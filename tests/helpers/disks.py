@@ -75,3 +75,12 @@ def quota_disk(tmp_path: Path, limit: str) -> Iterator[Path]:
         yield disk / "limited"
     finally:
         subprocess.run(["umount", "-l", str(disk)], capture_output=True, check=False)
+
+
+def fuse_pid(disk) -> int:
+    """The pid of the exfat-fuse process serving ``disk`` (started by the exfat_disk fixture)."""
+    out = subprocess.run(["ps", "-ww", "-eo", "pid=,args="], capture_output=True, text=True).stdout
+    (pid,) = [
+        int(line.split()[0]) for line in out.splitlines() if "mount.exfat" in line and str(disk) in line
+    ]
+    return pid

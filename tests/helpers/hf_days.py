@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 from digest.demo.http_server import LocalHttpServer, Route
-from helpers.daily_papers import graph_page
+from helpers.daily_papers import as_the_api_sends, graph_page, page
 
 HF = "sources:\n  - kind: hf_daily\n    url: {base}/api/daily_papers?date={date}\n    retries: 0\n"
 
@@ -74,3 +74,57 @@ def sends_stopped_in_catch_up(workspace, monkeypatch, send_at: str) -> Iterator[
             monkeypatch.setattr(daily, "now_utc", lambda when=when: when)
             said.append(workspace.cli("send").output)
         yield said
+
+
+def api_failing(down: set[str]) -> Callable[[dict[str, str]], Route]:
+    """The daily papers API's route: the list of a day in ``down`` (ISO dates, read at each ask)
+    fails (503), any other day's is two papers, "Graph topic <day> one" and "two"."""
+
+    def api(query: dict[str, str]) -> Route:
+        if query["date"] in down:
+            return Route(b"busy", status=503, content_type="text/plain")
+        day = dt.date.fromisoformat(query["date"])
+        titles = [f"Graph topic {day.day} one", f"Graph topic {day.day} two"]
+        first_page = as_the_api_sends(day, day - dt.timedelta(days=1), titles, 10000 + 10 * day.day)
+        return Route(first_page if query.get("p", "0") == "0" else b"[]")
+
+    return api
+
+
+# what `digest send` says of a missed day's list it will ask for again
+AGAIN = "the daemon asks for that day again at the source's next fetch"
+
+
+def sends(
+    ws, monkeypatch, bad: dict[int, int], days: tuple[int, ...]
+) -> tuple[list[str], list[list[dt.date]]]:
+    """`digest send` at 07:00 UTC of each of ``days`` (December 2026), the API answering
+    ``bad[day]`` (a status) for that day's list; what each send printed and the days it asked for."""
+    lists = {dt.date(2026, 12, d): page(d) for d in range(1, 31)}
+    asked: list[dt.date] = []
+
+    def api(query: dict[str, str]) -> Route:
+        day = dt.date.fromisoformat(query["date"])
+        asked.append(day)
+        if day.day in bad:
+            return Route(b"no", status=bad[day.day], content_type="text/plain")
+        return Route(b"[]" if query.get("p", "0") != "0" else lists.get(day, b"[]"))
+
+    said, each = [], []
+    with hf_source(ws, api):
+        ws.profile("ada", 'email: ada@example.org\ninterests: ["graph"]\nsend_at: "07:00"\n')
+        daily = importlib.import_module("digest.cli.daily")  # the module, not its command
+        for day in days:
+            at = dt.datetime(2026, 12, day, 7, 0, tzinfo=dt.UTC)
+            monkeypatch.setattr(daily, "now_utc", lambda at=at: at)
+            del asked[:]
+            said.append(ws.cli("send").output)
+            each.append(sorted(set(asked)))
+    return said, each
+
+
+def ninth_fails(query: dict[str, str]) -> Route:
+    """The API: the page of the 9th fails, every other answers."""
+    if query["date"] == "2026-12-09":
+        return busy(query)
+    return Route(graph_page(query))

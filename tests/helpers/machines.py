@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from conftest import Workspace
 
 
@@ -17,3 +19,13 @@ def machine(ws: Workspace, folder) -> Workspace:
         .replace("templates: tpl", f"templates: {ws.root / 'tpl'}")
     )
     return other
+
+
+def workspace(root: Path, port: int, url: str, extra: str = "") -> Workspace:
+    """A worker's config folder at ``root`` on the database ``url``, polling every 0.5 s (``extra``:
+    more of its YAML)."""
+    root.mkdir()
+    ws = Workspace(root, port, database=url)
+    with ws.config_path.open("a") as f:
+        f.write(f"scheduler:\n  poll_seconds: 0.5\n  settle_seconds: 1\n{extra}")
+    return ws

@@ -4,6 +4,9 @@ for Monday's, so a Monday midnight no pass ran over is missed (papers wait for t
 
 from __future__ import annotations
 
+import datetime as dt
+
+from digest.daemon.status import collect_status, format_status
 from helpers.faked import at
 from helpers.ticks import tick
 
@@ -27,3 +30,13 @@ def sunday_served_monday_waiting(ws) -> None:
     tick(ws, at(6, 0, 1))  # Sunday's digests, on time
     ws.dump("d2.txt", make_dump("Dec 6", DAY_2), mtime=at(6, 11))
     tick(ws, at(6, 12))
+
+
+def ada_in_status(ws, now: dt.datetime) -> str:
+    """ada's line of `digest status` at ``now``."""
+    status = format_status(collect_status(ws.config, now))
+    return next(x for x in status.splitlines() if x.startswith("ada "))
+
+
+# what the daemon says of ada's Monday midnight missed
+MISSED = "ada's digest of 2026-12-07 00:00 UTC not sent within the 240-minute grace"

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from digest.db import wall_clock
+from digest.demo.smtp_server import Mailbox
 
 # `digest send ARGS...` that pauses after its look for the due messages, before it claims them:
 # it writes "paused" in the file argv[2] and goes on once the file says "go"
@@ -64,3 +65,18 @@ def one_day_ahead(within: dt.timedelta) -> None:
     midnight = dt.datetime.combine(now.date() + dt.timedelta(days=1), dt.time(), dt.UTC)
     if midnight - now < within:
         time.sleep((midnight - now).total_seconds() + 1)
+
+
+class DefersTwice(Mailbox):
+    """A real SMTP server that defers the first two messages (451) and takes the later ones;
+    ``tries``: when each came."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.tries: list[dt.datetime] = []
+
+    async def handle_DATA(self, server, session, envelope):
+        self.tries.append(wall_clock())
+        if len(self.tries) <= 2:
+            return "451 4.3.0 try again later"
+        return await super().handle_DATA(server, session, envelope)
