@@ -10,33 +10,24 @@ import datetime as dt
 import pytest
 import yaml
 from helpers.renamed_eve import DAY_1, EVE, MON_0700, add_dump, rename, send, yesterday
+from helpers.scheduled_days import tick
 
 from digest.compose.preview import preview
 from digest.daemon.renamed import carry_over, pending
 from digest.daemon.sendnow import ALREADY
 from digest.daemon.status import collect_status, format_status
-from digest.daemon.tick import run_once
 from digest.db import wall_clock
 from digest.deliver.outbox import Outbox
 from digest.deliver.suppressions import Suppressions
-from digest.deliver.transports import SmtpSender
 from digest.profiles.load import load_profiles, load_profiles_lenient
 from digest.signing import Signed, Signer
 from digest.store import Store
 from digest.web.app import create_app
 from digest.web.identity import link_reader
 
-from conftest import Workspace
-
 pytestmark = pytest.mark.backends
 
 DAY_2 = [("Neuromorphic Day Two", "More spikes."), ("Neuromorphic Day One", "Spikes again.")]
-
-
-def tick(ws: Workspace, now: dt.datetime):
-    config = ws.config
-    with Store(config.database) as store, SmtpSender(config.smtp) as sender:
-        return run_once(config, store, load_profiles(config), sender, now)
 
 
 def titles(received) -> list[str]:

@@ -8,6 +8,7 @@ import re
 from zoneinfo import ZoneInfo
 
 import pytest
+from helpers.scheduled_days import EARLIER, MON_0700, PAPERS_1, PAPERS_2, tick, titles
 
 from digest.daemon.claims import mark_period
 from digest.daemon.lock import AlreadyRunning, RunLock
@@ -19,29 +20,13 @@ from digest.demo.smtp_server import LocalSmtpServer, Mailbox
 from digest.profiles.load import load_profiles
 from digest.store import Store
 
-from conftest import Workspace, failing_inserts, make_dump
+from conftest import failing_inserts, make_dump
 
 pytestmark = pytest.mark.backends  # each test that takes a database runs on SQLite and PostgreSQL
-
-MON_0700 = dt.datetime(2026, 3, 16, 7, 0, tzinfo=dt.UTC)
-EARLIER = MON_0700 - dt.timedelta(hours=6)
-PAPERS_1 = [("Neuromorphic Day One", "Spikes."), ("Unrelated One", "Soup.")]
-PAPERS_2 = [("Neuromorphic Day Two", "More spikes."), ("Neuromorphic Day One", "Spikes again.")]
-
-
-def tick(ws: Workspace, now: dt.datetime):
-    config = ws.config
-    with Store(config.database) as store, SmtpSender(config.smtp) as sender:
-        return run_once(config, store, load_profiles(config), sender, now)
 
 
 def subjects(server) -> list[tuple[str, str]]:
     return [(m.message["X-Digest-User"], m.message["Subject"]) for m in server.messages]
-
-
-def titles(received) -> list[str]:
-    text = received.message.get_body(("plain",)).get_content()
-    return [line.split(". ", 1)[1] for line in text.splitlines() if line[:1].isdigit() and ". " in line]
 
 
 def test_a_digest_holds_what_arrived_since_the_previous_one_and_goes_out_once(mail_workspace, smtp_server):

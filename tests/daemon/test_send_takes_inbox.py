@@ -8,7 +8,7 @@ import datetime as dt
 import re
 
 import pytest
-from test_scheduled_send import EARLIER, MON_0700, PAPERS_1, PAPERS_2, tick, titles
+from helpers.scheduled_days import EARLIER, MON_0700, PAPERS_1, PAPERS_2, tick, titles
 
 from digest.daemon.sendnow import send_now
 from digest.deliver.transports import SmtpSender
