@@ -10,69 +10,22 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import time
 import urllib.error
 import urllib.request
 
 import pytest
+from helpers import newcomer_name
+from helpers.newcomer_name import ADA, ZED, archived, kim_removed_by_a_worker_ahead, records, zed_after_ada
 
 from digest.daemon.archive import is_archived
-from digest.daemon.sendnow import send_now
 from digest.db import wall_clock
-from digest.deliver.suppressions import Suppressions
 from digest.profiles.load import load_profiles
 from digest.signing import Signer
 from digest.store import Store
 
-from conftest import SECRET, WebWorkspace, make_dump
-
 pytestmark = pytest.mark.backends
 
-PAPERS = [("Robotics Today", "Robots that grasp."), ("Planning for Robots", "Planning grasps.")]
-ADA = "email: ada@example.org\ninterests: [robotics]\n"
-ZED = "email: zed@example.net\ninterests: [robotics]\n"
-
-
-@pytest.fixture
-def ws(tmp_path, smtp_server, database, monkeypatch):
-    """ada and eve, each sent a digest of both papers; ada rated one up and bounced (a 5xx)."""
-    monkeypatch.setenv("DIGEST_TEST_SECRET", SECRET)
-    web_workspace = WebWorkspace(tmp_path, smtp_server.port, database)
-    web_workspace.profile("ada", ADA)
-    web_workspace.profile("eve", ADA.replace("ada@", "eve@"))
-    web_workspace.dump("day.txt", make_dump("Mar 14", PAPERS))
-    assert web_workspace.cli("ingest").exit_code == 0
-    web_workspace.ada_signed = wall_clock().replace(microsecond=0)  # ada's emails' links
-    assert web_workspace.cli("send").exit_code == 0
-    assert sorted(m.rcpt_tos[0] for m in smtp_server.messages) == ["ada@example.org", "eve@example.org"]
-    with Store(web_workspace.config.database) as store:
-        web_workspace.ids = {p.title: p.id for p in store.papers()}
-        Suppressions(store).add("ada", "ada@example.org", "550 mailbox gone", wall_clock())
-    assert web_workspace.cli("feedback", "ada", str(web_workspace.ids["Robotics Today"]), "up").exit_code == 0
-    return web_workspace
-
-
-def records(ws, user: str) -> dict[str, int]:
-    tables = (
-        "schedule_state",
-        "period_digests",
-        "outbox",
-        "deliveries",
-        "sent_papers",
-        "ratings",
-        "suppressions",
-    )
-    with Store(ws.config.database) as store:
-        counts = {
-            t: store.db.execute(f"SELECT COUNT(*) FROM {t} WHERE user = ?", (user,)).fetchone()[0]
-            for t in tables
-        }
-    return {t: n for t, n in counts.items() if n}
-
-
-def archived(ws) -> list[str]:
-    with Store(ws.config.database) as store:
-        return sorted({u for (u,) in store.db.execute("SELECT user FROM schedule_state")} - {"ada", "eve"})
+ws = newcomer_name.ws  # the fixture: ada and eve served, ada rated and bounced
 
 
 def page(ws, user: str, signed: dt.datetime) -> tuple[int, str]:
@@ -200,7 +153,6 @@ def test_the_daemons_pass_moves_the_history_aside_before_it_serves_the_newcomer(
     from digest.daemon.names import Looked
     from digest.daemon.tick import run_once
     from digest.deliver.transports import SmtpSender
-    from digest.profiles.load import load_profiles
 
     def tick() -> None:
         config = ws.config
@@ -255,7 +207,6 @@ def test_a_file_renamed_onto_a_removed_readers_name_continues_its_own_reader(ws,
     from digest.daemon.names import Looked
     from digest.daemon.tick import run_once
     from digest.deliver.transports import SmtpSender
-    from digest.profiles.load import load_profiles
 
     def a_pass() -> None:
         if by == "send":
@@ -283,30 +234,6 @@ def test_a_file_renamed_onto_a_removed_readers_name_continues_its_own_reader(ws,
     with Store(ws.config.database) as store:
         renames = store.db.execute("SELECT old_user, user FROM reader_renames").fetchall()
     assert renames == [("eve", "ada")]  # eve's links open ada's page
-
-
-def zed_after_ada(ws) -> None:
-    """ada's file removed and found gone by a send, then a new ada.yaml made by hand for zed, in a
-    later second than the removal (links are signed to the whole second), no pass since."""
-    (ws.root / "profiles" / "ada.yaml").unlink()
-    assert ws.cli("send").exit_code == 0  # ada's file found gone
-    with Store(ws.config.database) as store:
-        (gone,) = store.db.execute("SELECT gone_at FROM reader_names WHERE user = 'ada'").fetchone()
-    while wall_clock().replace(microsecond=0) <= dt.datetime.fromisoformat(gone):
-        time.sleep(0.05)  # zed's link signed in a later second than the removal (whole seconds)
-    ws.profile("ada", ZED)
-
-
-def kim_removed_by_a_worker_ahead(ws) -> None:
-    """kim's digest made by a worker whose clock is 1.5 s ahead, kim's file removed and found gone
-    by a send (as late as that digest: its links are the removed kim's), in a later second than
-    now; a new kim.yaml for zed made by hand at once, no pass since."""
-    ws.profile("kim", ADA.replace("ada@", "kim@"))
-    with Store(ws.config.database) as store:
-        send_now(ws.config, store, load_profiles(ws.config), None, wall_clock() + dt.timedelta(seconds=1.5))
-    (ws.root / "profiles" / "kim.yaml").unlink()
-    assert ws.cli("send").exit_code == 0
-    ws.profile("kim", ZED)
 
 
 def test_profile_url_right_after_the_removal_is_noted_prints_a_link_that_opens(ws):

@@ -9,8 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from test_name_newcomer import archived, records, ws, zed_after_ada  # noqa: F401  (the fixture)
-from test_name_newcomer_serve import HANG, until_link
+from helpers.newcomer_name import HANG, archived, records, until_link, ws, zed_after_ada  # noqa: F401  (the fixture)
 
 from digest.daemon.agree import worker_settings
 from digest.daemon.claims import heartbeat

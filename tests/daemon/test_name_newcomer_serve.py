@@ -5,39 +5,20 @@ SQLite and PostgreSQL)."""
 
 from __future__ import annotations
 
-import os
-import select
-import subprocess
 import urllib.request
 
 import pytest
-from test_name_newcomer import (  # noqa: F401  (ws: the fixture)
+from helpers.newcomer_name import (  # noqa: F401  (ws: the fixture)
+    HANG,
     archived,
     kim_removed_by_a_worker_ahead,
     records,
+    until_link,
     ws,
     zed_after_ada,
 )
 
 pytestmark = pytest.mark.backends
-
-HANG = 300  # seconds: ends a server that hangs, times nothing
-
-
-def until_link(proc: subprocess.Popen[str], user: str) -> list[str]:
-    """The lines `digest serve` prints up to ``user``'s link (waits for them: nothing is timed).
-    Read from the pipe as they come: a readline could take more lines than it returns into its
-    buffer, which select() does not see, and wait for more that never come."""
-    printed = ""
-    while True:
-        lines = [line for line in printed.splitlines(keepends=True) if line.endswith("\n")]  # whole
-        for i, line in enumerate(lines):
-            if line.strip().startswith(f"{user} "):
-                return lines[: i + 1]
-        assert select.select([proc.stdout], [], [], HANG)[0], "digest serve printed no link"
-        more = os.read(proc.stdout.fileno(), 65536).decode()
-        assert more, printed + proc.stderr.read()
-        printed += more
 
 
 def test_serve_moves_a_removed_readers_history_aside_before_printing_the_newcomers_link(ws):  # noqa: F811
