@@ -137,9 +137,10 @@ class Suppressions:
         except Exception as e:
             if getattr(e, "sqlstate", None) != "55P03":  # lock_not_available: waited LIFT_WAIT_MS
                 raise
+            held = _holders(self.store, user)
             raise StoreError(
                 f"{shown(self.store.path)}: {user}'s suppression stayed locked by another session for "
-                f"{LIFT_WAIT_MS // 1000} s ({_holders(self.store)}); nothing was changed: wait for it to "
+                f"{LIFT_WAIT_MS // 1000} s ({held}); nothing was changed: wait for it to "
                 f"end its transaction (commit or roll back) and try again ({str(e).splitlines()[0]})"
             ) from None
 
@@ -158,15 +159,19 @@ _COLUMNS = "user, recipient, reply, at, kind"
 LIFT_WAIT_MS = 30_000  # a suppression another session holds, waited for (SQLite's busy timeout: 30 s)
 
 
-def _holders(store: Store) -> str:
-    """The other sessions in a transaction holding a lock on the suppressions table, as
-    pg_stat_activity says them (a row lock shows there as its table's lock)."""
+def _holders(store: Store, user: str) -> str:
+    """The sessions whose transaction holds ``user``'s suppression, as pg_stat_activity says them:
+    the one whose transaction id the row's xmax is (a FOR UPDATE, an UPDATE or DELETE not yet
+    ended), not the others that merely read the table or hold another reader's row."""
     try:
         rows = store.db.execute(
-            "SELECT a.pid, a.application_name, a.state, a.xact_start FROM pg_locks l"
+            "SELECT a.pid, a.application_name, a.state, a.state_change FROM pg_locks l"
             " JOIN pg_stat_activity a ON a.pid = l.pid"
-            " WHERE l.relation = 'suppressions'::regclass AND l.granted AND a.pid <> pg_backend_pid()"
-            " AND a.xact_start IS NOT NULL ORDER BY a.xact_start"
+            " WHERE l.locktype = 'transactionid' AND l.mode = 'ExclusiveLock' AND l.granted"
+            " AND a.pid <> pg_backend_pid()"
+            " AND l.transactionid IN (SELECT xmax FROM suppressions WHERE user = ?)"
+            " ORDER BY a.pid",
+            (user,),
         ).fetchall()
     except Exception:  # noqa: BLE001 - not known who: said so
         rows = []
@@ -174,8 +179,8 @@ def _holders(store: Store) -> str:
         return "a session that may have ended since"
     said = [
         f"pid {pid}{f', application {name!r}' if name else ''}, {state} since "
-        f"{start.astimezone(dt.UTC):%Y-%m-%d %H:%M:%S} UTC"
-        for pid, name, state, start in rows
+        f"{since.astimezone(dt.UTC):%Y-%m-%d %H:%M:%S} UTC"
+        for pid, name, state, since in rows
     ]
     return "held by " + "; ".join(said)
 

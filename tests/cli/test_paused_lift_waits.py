@@ -72,8 +72,15 @@ def test_a_suppression_held_longer_than_the_wait_is_said_with_who_holds_it(works
     path = workspace.profile("ada", ADA)
     with Store(workspace.config.database) as store:
         Suppressions(store).unsubscribe("ada", NOW)
+        Suppressions(store).unsubscribe("bob", NOW)
+    # sessions in a transaction that do not hold ada's row, begun first: one that read the table,
+    # one holding bob's row (before, each said as a holder of hers too)
+    reader = psycopg.connect(str(database), application_name="a reader")
+    bobs = psycopg.connect(str(database), application_name="holding bob")
     other = psycopg.connect(str(database), application_name="held by the test")
     try:
+        assert reader.execute("SELECT count(*) FROM suppressions").fetchall()
+        assert bobs.execute("SELECT * FROM suppressions WHERE \"user\" = 'bob' FOR UPDATE").fetchall()
         assert other.execute("SELECT * FROM suppressions WHERE \"user\" = 'ada' FOR UPDATE").fetchall()
         holder = other.info.backend_pid
         done = subprocess.run(
@@ -84,14 +91,16 @@ def test_a_suppression_held_longer_than_the_wait_is_said_with_who_holds_it(works
             timeout=HANG,
         )
     finally:
-        other.rollback()
-        other.close()
+        for session in (other, bobs, reader):
+            session.rollback()
+            session.close()
     said = " ".join(done.stderr.split())
     assert done.returncode == 1, done.stdout + done.stderr
     assert (
         f"ada's suppression stayed locked by another session for 30 s (held by pid {holder}, application "
         "'held by the test', idle in transaction since "
     ) in said, said
+    assert said.count("pid ") == 1, said  # hers alone: not the reader's, nor bob's holder
     assert (
         "idle in transaction since " in said
         and " UTC); nothing was changed: wait for it to end its transaction (commit or roll back) and try "
