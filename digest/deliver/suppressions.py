@@ -130,29 +130,48 @@ class Suppressions:
             sql, args = sql + " AND kind = ?", (user, kind)
         try:
             with self.store.transaction():
-                if self.store.dialect == POSTGRESQL:  # SQLite's busy timeout bounds its wait alike
-                    self.db.execute(f"SET LOCAL lock_timeout = {LIFT_WAIT_MS}")
+                self._bound_the_wait()
                 deleted = self.db.execute(sql, args).rowcount > 0
                 yield deleted
         except Exception as e:
-            if getattr(e, "sqlstate", None) != "55P03":  # lock_not_available: waited LIFT_WAIT_MS
+            if (said := self._gave_up(e, user)) is None:
                 raise
-            held = _holders(self.store, user)
-            raise StoreError(
-                f"{shown(self.store.path)}: {user}'s suppression stayed locked by another session for "
-                f"{LIFT_WAIT_MS // 1000} s ({held}); nothing was changed: wait for it to "
-                f"end its transaction (commit or roll back) and try again ({str(e).splitlines()[0]})"
-            ) from None
+            raise said from None
 
     def release_all(self, users: Sequence[str]) -> list[str]:
         """Lift the suppressions of every one of ``users``, all or none (one transaction): the
         names with none, in order (then nothing is lifted), or [] once all are lifted."""
-        with self.store.transaction():
-            missing = [u for u in dict.fromkeys(users) if self.get(u) is None]
-            if not missing:
-                for user in users:
-                    self.db.execute("DELETE FROM suppressions WHERE user = ?", (user,))
+        user = ""
+        try:
+            with self.store.transaction():
+                self._bound_the_wait()
+                missing = [u for u in dict.fromkeys(users) if self.get(u) is None]
+                if not missing:
+                    for user in users:
+                        self.db.execute("DELETE FROM suppressions WHERE user = ?", (user,))
+        except Exception as e:
+            if (said := self._gave_up(e, user)) is None:
+                raise
+            raise said from None
         return missing
+
+    def _bound_the_wait(self) -> None:
+        """In a lift's transaction, on PostgreSQL: a row another session holds waited for
+        LIFT_WAIT_MS at most, in this transaction only (SQLite's busy timeout bounds its wait alike)."""
+        if self.store.dialect == POSTGRESQL:
+            self.db.execute(f"SET LOCAL lock_timeout = {LIFT_WAIT_MS}")
+
+    def _gave_up(self, e: Exception, user: str) -> StoreError | None:
+        """``e`` as said to the user if it is the lift's wait for ``user``'s row ended (PostgreSQL's
+        lock_not_available, the transaction rolled back), else None."""
+        if getattr(e, "sqlstate", None) != "55P03":
+            return None
+        held = _holders(self.store, user)
+        return StoreError(
+            f"{shown(self.store.path)}: {user}'s suppression stayed locked by another session for "
+            f"{LIFT_WAIT_MS // 1000} s ({held}); nothing was changed: wait for it to "
+            f"end its transaction (commit or roll back) and try again ({str(e).splitlines()[0]})"
+        )
 
 
 _COLUMNS = "user, recipient, reply, at, kind"

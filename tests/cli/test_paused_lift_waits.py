@@ -110,3 +110,37 @@ def test_a_suppression_held_longer_than_the_wait_is_said_with_who_holds_it(works
     assert path.read_text() == ADA  # not written: the unsubscribe not lifted
     with Store(workspace.config.database) as store:
         assert Suppressions(store).unsubscribed("ada") is not None
+
+
+def test_a_release_of_a_suppression_held_longer_than_the_wait_is_said_with_who_holds_it(workspace, database):
+    """`digest suppressed --release` gives up as `digest profile set ... paused false` does, nothing
+    released. Before, on PostgreSQL, it waited as long as the row was held, saying nothing."""
+    if not is_postgres(database):
+        pytest.skip("a row held by another session: PostgreSQL (SQLite's wait is test_locked_store's)")
+    with Store(workspace.config.database) as store:
+        Suppressions(store).unsubscribe("ada", NOW)
+        Suppressions(store).unsubscribe("bob", NOW)
+    other = psycopg.connect(str(database), application_name="held by the test")
+    try:
+        assert other.execute("SELECT * FROM suppressions WHERE \"user\" = 'bob' FOR UPDATE").fetchall()
+        holder = other.info.backend_pid
+        done = subprocess.run(
+            [sys.executable, "-m", "digest", "--config", str(workspace.config_path)]
+            + ["suppressed", "--release", "ada", "--release", "bob"],
+            capture_output=True,
+            text=True,
+            timeout=HANG,
+        )
+    finally:
+        other.rollback()
+        other.close()
+    said = " ".join(done.stderr.split())
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert (
+        f"bob's suppression stayed locked by another session for 30 s (held by pid {holder}, application "
+        "'held by the test', idle in transaction since "
+    ) in said, said
+    assert "; nothing was changed: wait for it to end its transaction" in said, said
+    assert "released" not in done.stdout, done.stdout
+    with Store(workspace.config.database) as store:  # all or none: ada's kept too
+        assert [s.user for s in Suppressions(store).all()] == ["ada", "bob"]
