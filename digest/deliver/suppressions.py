@@ -70,6 +70,7 @@ class Suppressions:
     def __init__(self, store: Store) -> None:
         self.store = store
         self.db = store.db
+        self.waited_ms = LIFT_WAIT_MS  # a lift's bound on a row another session holds (PostgreSQL)
 
     def add(self, user: str, recipient: str, reply: str, now: dt.datetime) -> None:
         """Suppress ``recipient`` for ``user``; call inside the transaction recording the refusal."""
@@ -157,9 +158,15 @@ class Suppressions:
 
     def _bound_the_wait(self) -> None:
         """In a lift's transaction, on PostgreSQL: a row another session holds waited for
-        LIFT_WAIT_MS at most, in this transaction only (SQLite's busy timeout bounds its wait alike)."""
+        LIFT_WAIT_MS at most, in this transaction only (SQLite's busy timeout bounds its wait alike),
+        or for the session's own lock_timeout where the operator set a shorter one (their role's or
+        database's setting, PGOPTIONS' -c lock_timeout=)."""
         if self.store.dialect == POSTGRESQL:
-            self.db.execute(f"SET LOCAL lock_timeout = {LIFT_WAIT_MS}")
+            own = int(
+                self.db.execute("SELECT setting FROM pg_settings WHERE name = 'lock_timeout'").fetchone()[0]
+            )
+            self.waited_ms = min(own, LIFT_WAIT_MS) if own > 0 else LIFT_WAIT_MS  # 0: no bound of theirs
+            self.db.execute(f"SET LOCAL lock_timeout = {self.waited_ms}")
 
     def _gave_up(self, e: Exception, user: str) -> StoreError | None:
         """``e`` as said to the user if it is the lift's wait for ``user``'s row ended (PostgreSQL's
@@ -169,7 +176,7 @@ class Suppressions:
         held = _holders(self.store, user)
         return StoreError(
             f"{shown(self.store.path)}: {user}'s suppression stayed locked by another session for "
-            f"{LIFT_WAIT_MS // 1000} s ({held}); nothing was changed: wait for it to "
+            f"{self.waited_ms / 1000:g} s ({held}); nothing was changed: wait for it to "
             f"end its transaction (commit or roll back) and try again ({str(e).splitlines()[0]})"
         )
 

@@ -8,6 +8,7 @@ session holding her row (FOR UPDATE)."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import time
@@ -26,6 +27,8 @@ pytestmark = pytest.mark.backends
 
 ADA = "email: ada@example.org\ninterests: [robotics]\npaused: true\n"
 HANG = 120  # seconds: only a command that hangs takes this long
+# the operator's own lock_timeout, shorter than the lift's 30 s (SQLite's busy timeout): the one kept
+SHORTER = {**os.environ, "PGOPTIONS": "-c lock_timeout=2s"}
 
 
 def test_unpausing_writes_the_file_only_once_the_unsubscribe_is_lifted(workspace, database):
@@ -64,9 +67,10 @@ def test_unpausing_writes_the_file_only_once_the_unsubscribe_is_lifted(workspace
 
 
 def test_a_suppression_held_longer_than_the_wait_is_said_with_who_holds_it(workspace, database):
-    """Held past the wait (30 s, SQLite's busy timeout), the command gives up, the file as it was,
-    and says who holds the row and what to do. Before, on PostgreSQL (no lock_timeout) it waited as
-    long as the row was held, saying nothing (still waiting after 60 s)."""
+    """Held past the wait (30 s, SQLite's busy timeout; here the operator's shorter one), the
+    command gives up, the file as it was, and says who holds the row and what to do. Before, on
+    PostgreSQL (no lock_timeout) it waited as long as the row was held, saying nothing (still
+    waiting after 60 s)."""
     if not is_postgres(database):
         pytest.skip("a row held by another session: PostgreSQL (SQLite's wait is test_locked_store's)")
     path = workspace.profile("ada", ADA)
@@ -87,6 +91,7 @@ def test_a_suppression_held_longer_than_the_wait_is_said_with_who_holds_it(works
             [sys.executable, "-m", "digest", "--config", str(workspace.config_path)]
             + ["profile", "set", "ada", "paused", "false"],
             capture_output=True,
+            env=SHORTER,
             text=True,
             timeout=HANG,
         )
@@ -97,7 +102,7 @@ def test_a_suppression_held_longer_than_the_wait_is_said_with_who_holds_it(works
     said = " ".join(done.stderr.split())
     assert done.returncode == 1, done.stdout + done.stderr
     assert (
-        f"ada's suppression stayed locked by another session for 30 s (held by pid {holder}, application "
+        f"ada's suppression stayed locked by another session for 2 s (held by pid {holder}, application "
         "'held by the test', idle in transaction since "
     ) in said, said
     assert said.count("pid ") == 1, said  # hers alone: not the reader's, nor bob's holder
@@ -128,6 +133,7 @@ def test_a_release_of_a_suppression_held_longer_than_the_wait_is_said_with_who_h
             [sys.executable, "-m", "digest", "--config", str(workspace.config_path)]
             + ["suppressed", "--release", "ada", "--release", "bob"],
             capture_output=True,
+            env=SHORTER,
             text=True,
             timeout=HANG,
         )
@@ -137,10 +143,28 @@ def test_a_release_of_a_suppression_held_longer_than_the_wait_is_said_with_who_h
     said = " ".join(done.stderr.split())
     assert done.returncode == 1, done.stdout + done.stderr
     assert (
-        f"bob's suppression stayed locked by another session for 30 s (held by pid {holder}, application "
+        f"bob's suppression stayed locked by another session for 2 s (held by pid {holder}, application "
         "'held by the test', idle in transaction since "
     ) in said, said
     assert "; nothing was changed: wait for it to end its transaction" in said, said
     assert "released" not in done.stdout, done.stdout
     with Store(workspace.config.database) as store:  # all or none: ada's kept too
         assert [s.user for s in Suppressions(store).all()] == ["ada", "bob"]
+
+
+def test_a_lift_waits_30_s_at_most_in_its_own_transaction_or_the_operators_shorter_bound(workspace, database):
+    """The lift's lock_timeout: 30 s, or the session's own if shorter (a role's or database's
+    setting, PGOPTIONS'), in the lift's transaction only: the connection's next statements keep
+    the session's. Before, the operator's 2 s was made 30 s (said "for 30 s")."""
+    if not is_postgres(database):
+        pytest.skip("lock_timeout: PostgreSQL's")
+    with Store(workspace.config.database) as store:
+        for own, inside in (("0", "30s"), ("2s", "2s"), ("1min", "30s")):
+            store.db.execute(f"SET lock_timeout = '{own}'")
+            Suppressions(store).unsubscribe("ada", NOW)
+            with Suppressions(store).releasing("ada") as found:
+                assert found
+                assert store.db.execute("SHOW lock_timeout").fetchone()[0] == inside, own
+            assert store.db.execute("SHOW lock_timeout").fetchone()[0] == own
+            assert Suppressions(store).release_all(["ada"]) == ["ada"]  # none left: its own transaction
+            assert store.db.execute("SHOW lock_timeout").fetchone()[0] == own
