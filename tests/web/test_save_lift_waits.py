@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import threading
 import time
+import urllib.error
 import urllib.parse
 import urllib.request
 
@@ -76,3 +77,40 @@ def test_a_save_that_lifts_a_kept_unsubscribe_writes_the_file_only_once_it_is_li
     assert yaml.safe_load(path.read_text())["send_at"] == "08:15"
     with Store(ws.config.database) as store:
         assert Suppressions(store).unsubscribed("ada") is None
+
+
+def test_an_undo_of_the_unsubscribe_held_past_the_wait_is_a_503_nothing_changed(
+    tmp_path, smtp_server, database, monkeypatch, caplog
+):
+    """The undo-unsubscribe page lifts the reader's suppressions before it writes the file
+    (web.unsubscribe._Releasing): a row another session holds past the lift's bound (30 s, or the
+    operator's shorter lock_timeout, here PGOPTIONS' 2 s) is the 503 that asks to try again, the
+    file still pausing the reader, the unsubscribe kept; the log says who holds it."""
+    if not is_postgres(database):
+        pytest.skip("a row held by another session: PostgreSQL")
+    monkeypatch.setenv("DIGEST_TEST_SECRET", SECRET)
+    monkeypatch.setenv("PGOPTIONS", "-c lock_timeout=2s")  # the served app's sessions: the operator's
+    ws = WebWorkspace(tmp_path, smtp_server.port, database)
+    path = ws.profile("ada", ADA + "paused: true\n")
+    with Store(ws.config.database) as store:
+        Suppressions(store).unsubscribe("ada", NOW)
+    signer = Signer.from_config(ws.config)
+    token = signer.token("ada", NOW)
+    data = urllib.parse.urlencode({"csrf": signer.form_token(token)}).encode()
+    with ws.serve():
+        other = psycopg.connect(str(database), application_name="held by the test")
+        try:
+            assert other.execute("SELECT * FROM suppressions WHERE \"user\" = 'ada' FOR UPDATE").fetchall()
+            with pytest.raises(urllib.error.HTTPError) as refused:
+                urllib.request.urlopen(f"{ws.base_url}/u/{token}/resubscribe", data=data, timeout=HANG)
+        finally:
+            other.rollback()
+            other.close()
+    assert refused.value.code == 503 and refused.value.headers["Retry-After"], refused.value.headers
+    assert "try again" in refused.value.read().decode().lower()
+    assert path.read_text() == ADA + "paused: true\n"  # not written: still paused
+    with Store(ws.config.database) as store:
+        assert Suppressions(store).unsubscribed("ada") is not None
+    assert "ada's suppression stayed locked by another session for 2 s (held by pid " in caplog.text, (
+        caplog.text
+    )
