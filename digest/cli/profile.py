@@ -18,6 +18,7 @@ from digest.cli.common import (
     say_profile_notes,
     secho,
 )
+from digest.cli.dash_values import DashValues
 from digest.cli.profile_try import profile_test
 from digest.keyword_checks import MAX_WEIGHT
 
@@ -146,7 +147,7 @@ def profile_show(obj: Context, user: str) -> None:
     say_profile_notes(p)
 
 
-@profile.command("add")
+@profile.command("add", cls=DashValues)  # a KEYWORD of -foo: said to go after --
 @click.argument("user")
 @click.argument("keyword")
 @click.option(
@@ -189,7 +190,7 @@ def profile_add(obj: Context, user: str, keyword: str, weight: float | None) -> 
         one_keyword(edited.profile.source, user, keyword)
 
 
-@profile.command("remove")
+@profile.command("remove", cls=DashValues)
 @click.argument("user")
 @click.argument("keyword")
 @click.pass_obj
@@ -212,7 +213,7 @@ def profile_remove(obj: Context, user: str, keyword: str) -> None:
     _saved(edited, f"Removed {keyword!r} from {user}'s interests")
 
 
-@profile.command("exclude")
+@profile.command("exclude", cls=DashValues)
 @click.argument("user")
 @click.argument("term")
 @click.option("--remove", is_flag=True, help="Stop excluding TERM.")

@@ -5,12 +5,13 @@ from __future__ import annotations
 import click
 
 from digest.cli.common import Context, PositiveNumber, echo, handle_errors, now_utc, say_profile_notes
+from digest.cli.dash_values import DashValues
 from digest.keyword_checks import MAX_WEIGHT
 
 DAYS, SHOW = 30, 10  # --days, --show by default: left out of the command said again for a renamed file
 
 
-@click.command("test")
+@click.command("test", cls=DashValues)  # a KEYWORD of -foo: said to go after --
 @click.argument("user")
 @click.argument("keyword")
 @click.option(
