@@ -84,6 +84,31 @@ def config_zone_note(path: object, zone: str) -> str:
 OFFSET = re.compile(r"(?:UTC|GMT)?\s*[-+\u2212]\s*\d{1,2}(?::?\d{2})?", re.IGNORECASE)
 
 
+# the zone database's areas, which its places' names begin with (not US/, Canada/: kept for old systems)
+AREAS = (
+    "Africa/", "America/", "Antarctica/", "Asia/", "Atlantic/", "Australia/", "Europe/", "Indian/",
+    "Pacific/",
+)  # fmt: skip
+
+
+def _places(typed: str, names: dict[str, str]) -> list[str]:
+    """The zones whose place (the name's last part) is ``typed``, written without its area (Paris,
+    new york, Sao Paulo), else close to it (Pari, Londn): those of the areas (Europe/Paris) where
+    there are some, not the names kept for old systems (US/Pacific for Pacific, EST); [] for none."""
+    place = typed.lower().replace(" ", "_")
+    last: dict[str, list[str]] = {}
+    for lowered, name in sorted(names.items()):
+        if "/" in name and not legacy_note(name):
+            last.setdefault(lowered.rsplit("/", 1)[1], []).append(name)
+    if place not in last:
+        close = difflib.get_close_matches(place, list(last), n=1, cutoff=0.8)
+        if not close:
+            return []
+        place = close[0]
+    found = last[place]
+    return [name for name in found if name.startswith(AREAS)] or found
+
+
 def zone_hint(value: Any) -> str:
     """'did you mean Europe/Paris?' for a name close to a known one (case and spaces aside), the
     place of an abbreviation, what to write for an offset; else an example. A name close to one
@@ -103,6 +128,9 @@ def zone_hint(value: Any) -> str:
             "you mean, e.g. Europe/Paris"
         )
     names = {name.lower(): name for name in available_timezones()}
+    # Paris: a zone's place, its area left out (not utc, a name whole in another case)
+    if "/" not in typed and typed.lower() not in names and (places := _places(typed, names)):
+        return f"did you mean {' or '.join(places)}?"
     close = difflib.get_close_matches(typed.lower().replace(" ", "_"), list(names), n=1, cutoff=0.8)
     if close and (note := legacy_note(names[close[0]])):  # est: not EST, which the profile is then told of
         return f"{names[close[0]]} {note}"
