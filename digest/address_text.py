@@ -61,6 +61,8 @@ def _mended(text: str, valid: Callable[[str], bool]) -> str:
         return f"{count} @: an address has one, before its domain"
     if at and "," in domain and valid(fixed := f"{local}@{domain.replace(',', '.')}"):
         return f"a comma for a point? {fixed}"
+    if text and not at:  # ada.example.org, ada: no name@domain at all
+        return "no @: an address has one, before its domain: name@example.org"
     return ""
 
 

@@ -267,6 +267,16 @@ ZONE = "is not a known IANA time zone"
             f"{ADDRESS} (one address a profile: give each reader a profile of their own)",
         ),
         ("email: []", f"[] {ADDRESS}"),  # was told "(one address a profile)", of no address
+        # with no @ at all, each was told only "is not a valid email address"
+        *(
+            (f"email: {no_at}", f"{ADDRESS} (no @: an address has one, before its domain: name@example.org)")
+            for no_at in ("ada.example.org", "ada")
+        ),
+        (
+            "email: mailto:ada.example.org",
+            f"{ADDRESS} (write the address alone, without mailto:; no @: an address has one, before its "
+            "domain: name@example.org)",
+        ),
         ("email: ada@example", ADDRESS),
     ],
 )
