@@ -4,8 +4,9 @@ for each option it leaves out, with the value the reader gets without it."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 
-from digest import yaml_edit
+from digest import yaml_edit, yamlio
 from digest.config import Config
 from digest.errors import ProfileError
 from digest.files import write_atomic
@@ -14,7 +15,7 @@ from digest.models import Profile
 from digest.options import declared
 from digest.profiles.changes import clean_keyword
 from digest.profiles.edit import profile_lock, what_to_do
-from digest.profiles.load import check_user_id, folder_missing, parse_profile_text, profile_path
+from digest.profiles.load import check_user_id, folder_missing, parse_profile, profile_path
 
 NEW_PROFILE = """\
 # Reader profile for {user}. Edit with `digest profile edit {user}` or by hand.
@@ -71,7 +72,7 @@ def create_profile(
             defaults=commented_defaults(config),
             interests="\n".join(lines),
         )
-        profile = parse_profile_text(text, path, config)
+        profile = _checked(text, path, config)
         if not dry_run:
             try:
                 write_atomic(path, text, whole=True, new=True)
@@ -86,3 +87,16 @@ def create_profile(
                     f"cannot make {path}: {e.strerror or e}; {fix}; no profile was made"
                 ) from None
     return profile
+
+
+def _checked(text: str, path: Path, config: Config) -> Profile:
+    """The profile ``text`` makes, checked as the file at ``path`` would be; refused as a file not made:
+    its problems said by key alone (`email: ...` is `--email`'s), not at a line of a file that is not
+    there ("profiles/carl.yaml: invalid profile: - line 2: email: ..." sent the user to look for it)."""
+    try:
+        return parse_profile(yamlio.load(text, path, ProfileError), path, config, lines=False)
+    except ProfileError as e:
+        header = f"{path}: invalid profile:"
+        if not str(e).startswith(header):
+            raise
+        raise ProfileError(f"{path} not made (nothing written):{str(e)[len(header) :]}") from None
