@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import itertools
 import re
 from pathlib import Path
 
@@ -99,6 +100,8 @@ def parse(lines: list[str], path: Path, mtime: dt.datetime) -> Listing:
         raise
     if not body:
         raise DumpError(f"{path}:{day_line}: the listing has a day but no papers after it")
+    if stray := list(itertools.takewhile(lambda para: para.text.casefold() in HEADER, body)):
+        raise _header_after_day(paras[i], stray, path)  # "Subscribe" read as a title, or "new" as one
     if len(body) > 2 * MAX_ENTRIES:
         raise DumpError(f"{path}: more than {MAX_ENTRIES:,} papers in one dump; refused whole")
     for para in body:
@@ -182,6 +185,23 @@ def _day_as_title(day: Paragraph, after: Paragraph, path: Path) -> DumpError:
         "paper's title, put the day the page shows on a line of its own before the first title "
         f"({DAY_FORMS}); if it is the day, the first paper's title is missing. The dump is "
         "refused whole: mend it and drop it in the inbox again"
+    )
+
+
+def _header_after_day(day: Paragraph, stray: list[Paragraph], path: Path) -> DumpError:
+    """Lines of the page's header (``stray``) right after the day line, where the first title goes:
+    one was read as a title with no abstract, two as a paper ("new", its abstract "Subscribe")."""
+    said = (
+        " and ".join(f"{para.text!r} (line {para.line})" for para in stray)
+        if stray[1:]
+        else repr(stray[0].text)
+    )
+    which = "is a line" if len(stray) == 1 else "are lines"
+    return DumpError(
+        f"{path}:{stray[0].line}: {said} {which} of the page's header, found after the day line "
+        f"({day.text!r}, line {day.line}), where the first paper's title goes: remove "
+        f"{'it' if len(stray) == 1 else 'them'} (or move {'it' if len(stray) == 1 else 'them'} before "
+        "the day line). The dump is refused whole: mend it and drop it in the inbox again"
     )
 
 
