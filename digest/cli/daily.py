@@ -143,7 +143,7 @@ def send(obj: Context, users: tuple[str, ...], dry_run: bool, force: bool, to_di
     from digest.ingest.fetch_records import sources_fetches
     from digest.ingest.inbox import InboxError, wait_settled
     from digest.local_day import day_at
-    from digest.profiles.load import load_profiles_lenient
+    from digest.profiles.load import load_profiles_lenient, of_the_folder, skipped_line
     from digest.select.embedding_lock import stopping
     from digest.signing import secret_unnamed
     from digest.store import QUEUED, Store
@@ -169,7 +169,7 @@ def send(obj: Context, users: tuple[str, ...], dry_run: bool, force: bool, to_di
     else:  # a broken profile file is that reader's problem: everybody else is served
         profiles, problems = load_profiles_lenient(config)
         for problem in problems:
-            secho(f"profile skipped: {problem}", fg="red", err=True)
+            secho(skipped_line(config.profiles, problem), fg="red", err=True)
         if not profiles and not problems:
             say_no_readers(config)
     now = now_utc()
@@ -251,8 +251,10 @@ def send(obj: Context, users: tuple[str, ...], dry_run: bool, force: bool, to_di
                     fg="red",
                     err=True,
                 )
-            if problems:  # as `send` would: a pre-flight check that names the broken profiles fails
-                secho(f"{len(problems)} profile(s) skipped: see above", fg="red", err=True)
+            # as `send` would: a pre-flight check that names the broken profiles fails (a folder not
+            # there is no profile skipped: its error is said above)
+            if skipped := [p for p in problems if not of_the_folder(config.profiles, p)]:
+                secho(f"{len(skipped)} profile(s) skipped: see above", fg="red", err=True)
             if problems or refusal is not None:
                 sys.exit(1)
             return

@@ -127,7 +127,7 @@ def serve(obj: Context, host: str | None, port: int | None) -> None:
 
     from digest.cli.afresh import start_afresh_before_links
     from digest.cli.preload import preload
-    from digest.profiles.load import load_profiles_lenient
+    from digest.profiles.load import load_profiles_lenient, skipped_line
     from digest.signing import Signer, add_secret_env
     from digest.web.app import create_app
     from digest.web.prefix import url_path
@@ -191,7 +191,7 @@ def serve(obj: Context, host: str | None, port: int | None) -> None:
     echo(f"Serving on {local}  (Ctrl-C to stop). Each reader's page:")
     profiles, problems = load_profiles_lenient(config)
     for problem in problems:
-        secho(f"profile skipped: {problem}", fg="red", err=True)
+        secho(skipped_line(config.profiles, problem), fg="red", err=True)
     start_afresh_before_links(config, profiles, now_utc(), "serve", "under a name given to a new file")
     now = now_utc()  # (after: a newcomer's link is signed past the removal's second)
     for p in profiles:

@@ -108,13 +108,14 @@ def run(obj: Context, once: bool) -> None:
         unnoted = None
         try:  # the missed send times noted once said (echo flushes): a pass killed before says them next time
             with daemon.saying_missed(report) as report:
-                said = daemon.describe(report, BUG, stopped=stop.is_set(), faults=False)
+                folder = obj.config.profiles  # its own problem said as an error, not a profile skipped
+                said = daemon.describe(report, BUG, stopped=stop.is_set(), faults=False, folder=folder)
                 if said:
                     echo(said)
         except StoreError as e:  # not opened again, or the connection lost: said after the pass's other lines
             unnoted = e
         if not report.profile_problems and profile_names(obj.config) is None:  # none, as `send` says
-            say_no_readers(obj.config)  # (a folder it cannot list: said as a profile skipped)
+            say_no_readers(obj.config)  # (a folder it cannot list: said as an error, above)
         for f in report.fetched:  # one that failed: on stderr, as `digest send` says it
             if f.outcome == FETCH_FAILED:
                 secho(f.line(BUG), fg="yellow" if f.stopped else "red", err=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from pathlib import Path
 
 from digest.daemon.failures import TickFailures
 from digest.daemon.first import MOVED, STUCK
@@ -13,6 +14,7 @@ from digest.deliver.held_said import held_for, reply_said, retry_said
 from digest.files import counted
 from digest.ingest import told
 from digest.ingest.fetch import FAILED
+from digest.profiles.load import skipped_line
 
 
 def say_faults(
@@ -47,14 +49,17 @@ def say_missed(log: logging.Logger, report: TickReport) -> None:
         log.warning("%s", missed_said(report.missed, report.grace))
 
 
-def describe(report: TickReport, bug: str = "", stopped: bool = False, faults: bool = True) -> str:
+def describe(
+    report: TickReport, bug: str = "", stopped: bool = False, faults: bool = True, folder: Path | None = None
+) -> str:
     """The pass in lines, for `digest run --once`; ``bug``: what a line of a dump reader's bug
     adds (in parentheses); ``stopped`` (SIGTERM, Ctrl-C): none for what it did not get to, not
     "nothing to do" (a reader due, a dump waiting: left to the next pass, which says them);
     not ``faults``: the fetches that failed, the dumps rejected or still written and the inbox's
     problems left out (the command says them on stderr), and not "nothing to do" for them. The send
-    times it found missed past the grace: a line of their own, or in "nothing to do"'s."""
-    lines = [f"profile skipped: {p}" for p in report.profile_problems]
+    times it found missed past the grace: a line of their own, or in "nothing to do"'s. ``folder``: the
+    profiles folder, whose own problem (not there) is said as an error, not as a profile skipped."""
+    lines = [skipped_line(folder, p) if folder else f"profile skipped: {p}" for p in report.profile_problems]
     wrong = [f.line(bug) for f in report.fetched if f.outcome == FAILED and not faults]
     lines += [f.line(bug) for f in report.fetched if f.outcome != FAILED or faults]
     ingested = report.ingested  # as `digest ingest` and `digest send` say them (digest.ingest.told)

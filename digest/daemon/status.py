@@ -38,7 +38,7 @@ from digest.ingest.fetch import FAILED as FETCH_FAILED
 from digest.ingest.fetch_records import FetchRecord, last_fetches, rekeyed, sources_fetches
 from digest.ingest.stored_days import CATCH_UP
 from digest.models import Profile
-from digest.profiles.load import load_profiles_lenient
+from digest.profiles.load import load_profiles_lenient, of_the_folder
 from digest.select.collection import CollectionStats
 from digest.slots import due_slot, missed_slot, next_slot
 from digest.store import Store, iso
@@ -263,9 +263,11 @@ def format_status(s: Status, every_reader: bool = False) -> str:
     if not s.readers:
         empty = s.profiles_folder is not None and not s.profile_problems
         lines.append(f"(no readers: {s.profiles_folder} holds no <user>.yaml)" if empty else "(no readers)")
+    folder = [p for p in s.profile_problems if s.profiles_folder and of_the_folder(s.profiles_folder, p)]
     sections = [
         ("Configuration notes", list(s.config_notes)),
-        ("Profiles with errors (skipped)", list(s.profile_problems)),
+        ("Profiles folder problem (no reader's file read)", folder),  # not there: no profile skipped
+        ("Profiles with errors (skipped)", [p for p in s.profile_problems if p not in folder]),
         ("Renamed profiles (carried over by the next `digest send` or daemon pass)", list(s.continued)),
         ("New profiles with a live reader's address (a copy made to rename?)", list(s.copies)),
         (

@@ -79,6 +79,19 @@ def read_profiles(
 ADD_READERS = "add one <user>.yaml per reader (`digest profile new USER --email ADDR -i KEYWORD`)"
 
 
+def of_the_folder(folder: Path, problem: str) -> bool:
+    """Whether ``problem`` (one of :func:`load_profiles_lenient`'s) is the profiles folder's own (not
+    there, a file, not listable: its messages begin with its whole path), not a file's: no profile
+    was read to be skipped, so it is said as an error, not as "profile skipped", nor counted as one."""
+    return problem.startswith(f"{folder.absolute()}: ")
+
+
+def skipped_line(folder: Path, problem: str) -> str:
+    """``problem`` as `send`, `run --once` and `serve` say it: a file's, "profile skipped: ...", the
+    folder's, "error: ..." (every reader's file unread)."""
+    return f"error: {problem}" if of_the_folder(folder, problem) else f"profile skipped: {problem}"
+
+
 def folder_missing(folder: Path, then: str, config_file: Path | None = None) -> str:
     """Why the profiles folder cannot be read: not there, a link to nothing, or a file in its
     place; named in full, with the config file that names it (as the inbox's, inbox.problem)."""

@@ -103,7 +103,7 @@ def test_a_profiles_folder_not_there_is_named_in_full_with_the_config_file_that_
     )
     here = [sys.executable, "-m", "digest"]  # the config found in the folder, as ./config.yaml
     status = subprocess.run([*here, "status"], capture_output=True, text=True, cwd=tmp_path, timeout=120)
-    assert f"Profiles with errors (skipped):\n  {said}\n" in status.stdout, status.stdout
+    assert f"Profiles folder problem (no reader's file read):\n  {said}\n" in status.stdout, status.stdout
     made = subprocess.run(
         [*here, "profile", "new", "ada", "--email", "ada@example.org", "-i", "robots"],
         capture_output=True,

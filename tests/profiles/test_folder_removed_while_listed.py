@@ -6,7 +6,7 @@ to see the traceback, and please report it)": a real `digest serve` hit it 4 tim
 beside a loop moving the folder away and back.
 
 Chosen: said as a folder missing when it is looked at, in the same words ("the profiles folder
-does not exist; create it ..."): `digest serve` goes on and says it (profile skipped: ...), as it
+does not exist; create it ..."): `digest serve` goes on and says it (error: ...), as it
 does for a folder missing before it starts; a send refuses with it. Here the folder is really
 removed just before it is listed (os.scandir wrapped: the race made certain)."""
 
