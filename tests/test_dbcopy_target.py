@@ -175,9 +175,35 @@ def test_the_copy_says_that_ratings_made_before_database_is_switched_stay_in_the
         assert result.exit_code == 0, result.output
         said = " ".join(result.output.split())
         assert (
-            f"Until it is set, the ratings `digest serve`'s pages and `digest feedback` record go to "
+            f"Until it is set, the ratings that `serve`'s pages and `feedback` record go to "
             f"{ws.config.database} only, not to the copy."
         ) in said, result.output
     assert "Stop the daemon and `digest serve` first" in " ".join(
         ws.cli("db", "migrate", "--help").output.split()
     )
+
+
+def test_the_copys_closing_words_name_serve_and_feedback_not_as_command_lines(workspace, monkeypatch):
+    """Run with `--config` (as README's "Moving from SQLite" runs it, as root, the program by its whole
+    path), the closing note named the two commands as lines to copy, "`digest --config /etc/...
+    serve`'s pages and `digest --config /etc/... feedback` record", the --config of every suggested
+    command put in: neither is a command to run then (serve is to be stopped first), and `digest` is not
+    on root's PATH. They are named as commands, `serve`'s pages and `feedback`."""
+    import subprocess
+    import sys
+
+    ws = workspace
+    monkeypatch.delenv("DIGEST_CONFIG")  # the config given by --config, from another folder
+    with Store(ws.config.database) as store:
+        ingest(store, [ws.dump("a.txt", make_dump("Mar 12", [("Paper A", "a.")]))], NOW)
+    with postgres_database() as url:
+        command = [sys.executable, "-m", "digest", "--config", str(ws.config_path)]
+        command += ["db", "migrate", "--to", url]
+        result = subprocess.run(command, capture_output=True, text=True, timeout=300, cwd=ws.root.parent)
+        assert result.returncode == 0, result
+        said = " ".join(result.stdout.split())
+        assert (
+            f"Until it is set, the ratings that `serve`'s pages and `feedback` record go to "
+            f"{ws.config.database} only, not to the copy."
+        ) in said, result.stdout
+        assert "`digest --config" not in result.stdout

@@ -102,7 +102,9 @@ def migrate(obj: Context, target: str) -> None:
     url, note = for_config(target)
     echo(
         f"Now set `database: {url}` in {config.path}{note}, and start the workers. Until it is set, "
-        f"the ratings `digest serve`'s pages and `digest feedback` record go to {report.source} only, "
+        # the commands named, not suggested to run: written without "digest ", which would have them
+        # carry the --config given (digest.cli.suggested), as a command line to copy
+        f"the ratings that `serve`'s pages and `feedback` record go to {report.source} only, "
         "not to the copy."
     )
     if report.unindexed is not None:
