@@ -203,12 +203,12 @@ def profile_remove(obj: Context, user: str, keyword: str) -> None:
       digest profile remove ada neuromorphic
     """
     from digest.cli.renamed_user import Value, found_named, typed
-    from digest.profiles.changes import remove_interest
+    from digest.profiles.changes import remove_keyword
     from digest.profiles.edit import RUN_AGAIN, apply_edit
 
     found_named(obj.config, user, now_utc(), typed("profile", "remove", "{}", Value(keyword)))
     edited = apply_edit(
-        obj.config, user, lambda data, path: remove_interest(data, keyword, path), then=RUN_AGAIN
+        obj.config, user, lambda data, path: remove_keyword(data, keyword, path, user), then=RUN_AGAIN
     )
     _saved(edited, f"Removed {keyword!r} from {user}'s interests")
 

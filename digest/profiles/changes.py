@@ -99,6 +99,22 @@ def remove_interest(data: Data, keyword: str, path: Path) -> None:
     yaml_comments.remove(data, "interests", keys.index(existing) if isinstance(interests, list) else existing)
 
 
+def remove_keyword(data: Data, keyword: str, path: Path, user: str) -> None:
+    """`digest profile remove`: :func:`remove_interest`, refused for the profile's last keyword with
+    what to do instead (a profile needs one): not "invalid profile: interests: empty", of a file
+    that stays valid. (The preferences page's save replaces the list whole: it may remove the last
+    one as it adds another, :func:`set_interests`.)"""
+    interests = data.get("interests")
+    keys = list(interests) if isinstance(interests, list | dict) else []
+    if len(keys) == 1 and (last := _find(keys, keyword)) is not None:
+        raise ProfileError(
+            f"{path}: interests: {str(last)!r} is the last keyword, and a profile needs at least one: "
+            f"add another first (`digest profile add {user} KEYWORD`), then remove this one; or, to stop "
+            f"{user}'s digests, `digest profile set {user} paused true`. Nothing was saved"
+        )
+    remove_interest(data, keyword, path)
+
+
 def add_exclude(data: Data, term: str, path: Path, one: bool = False) -> None:
     """Add an excluded term; ``one``: it was given as one term whatever commas it holds (the
     preferences page's "Smith, J."), so it is written in quotes, which say so to its reader."""

@@ -108,10 +108,20 @@ def test_a_file_the_reader_reads_but_an_edit_in_place_cannot_is_told_where_and_w
 
 
 def test_removing_the_last_keyword_is_refused(workspace):
+    # said before: "profiles/ada.yaml: invalid profile:\n  - interests: empty; add at least one keyword",
+    # of a file left valid, with no word of what was saved or of the way to stop ada's digests
     path = workspace.profile("ada", "email: ada@example.org\ninterests: [robotics]\n")
-    result = workspace.cli("profile", "remove", "ada", "robotics")
-    assert result.exit_code == 1 and "interests: empty; add at least one keyword" in result.output
+    result = workspace.cli("profile", "remove", "ada", "Robotics")
+    assert result.exit_code == 1
+    assert result.stderr == (
+        f"error: {path}: interests: 'robotics' is the last keyword, and a profile needs at least one: add "
+        "another first (`digest profile add ada KEYWORD`), then remove this one; or, to stop ada's "
+        "digests, `digest profile set ada paused true`. Nothing was saved\n"
+    ), result.stderr
     assert path.read_text() == "email: ada@example.org\ninterests: [robotics]\n"
+    assert workspace.cli("profile", "add", "ada", "drones").exit_code == 0  # as said
+    assert workspace.cli("profile", "remove", "ada", "robotics").exit_code == 0
+    assert path.read_text() == "email: ada@example.org\ninterests: [drones]\n"
 
 
 def test_removing_the_last_keyword_of_a_new_profile_says_what_is_missing(workspace):
@@ -121,7 +131,10 @@ def test_removing_the_last_keyword_of_a_new_profile_says_what_is_missing(workspa
     path = workspace.root / "profiles" / "eve.yaml"
     before = path.read_text()
     result = workspace.cli("profile", "remove", "eve", "robotics")
-    assert result.exit_code == 1 and "interests: empty; add at least one keyword" in result.output
+    assert (
+        result.exit_code == 1
+        and "'robotics' is the last keyword, and a profile needs at least one" in result.output
+    )
     assert "not valid YAML" not in result.output and path.read_text() == before
 
 
