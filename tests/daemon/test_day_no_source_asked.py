@@ -1,11 +1,12 @@
 """A day of a daily papers source's week that no source of its address ever asked for, older than
 the last day asked: asked for at the source's next fetch. Two sources of one API (README, `day:`):
-`yesterday` last fetched on the 10th (the 9th's list), `today` added beside it and first fetched on
-the 19th, over a week later: it asks for its week, the 12th to the 18th, and says the days before
-it lost to itself. The 11th is still in `yesterday`'s week (the 11th to the 17th), never asked for
-by either; before, `yesterday`'s catch-up took it for fetched (the days after it were) and its
-papers reached no one, nothing said of it by the source whose week it was. Real `digest fetch`
-under libfaketime, a loopback API, on SQLite and PostgreSQL."""
+`yesterday` last fetched on the 10th (the 9th's list); `today` added beside it on the 17th, over a
+week later, and fetched alone (`digest fetch --source today`): new beside an idle source, it begins
+at its own day, the 17th (test_new_source_beside_an_idle_one). `yesterday` fetched on the 19th: its
+week is the 11th to the 17th, and the 17th was asked (by `today`: a day's list is the address's).
+The 11th to the 16th were never asked for by either; before, `yesterday`'s catch-up took them for
+fetched (the day after them was) and their papers reached no one, nothing said of them. Real
+`digest fetch` under libfaketime, a loopback API, on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
@@ -29,16 +30,17 @@ def test_a_day_of_the_week_no_source_of_its_address_asked_for_is_asked_for(works
     ws, text = workspace, workspace.config_path.read_text()
     with LocalHttpServer({"/api/daily_papers": lambda query: Route(graph_page(query))}) as server:
         ws.config_path.write_text(text + _sources(server.url(""), "yesterday"))
-        digest_at(ws, "fetch", at=at(10, 6))  # the 9th's list
+        digest_at(ws, "fetch", at=at(10, 6))  # the 9th's list; then `yesterday` idle
         ws.config_path.write_text(text + _sources(server.url(""), "today", "yesterday"))
-        fetched = digest_at(ws, "fetch", at=at(19, 6)).stdout
-        asked = [r.path for r in server.requests if "p=0" in r.path]
-    # today: the 12th to the 19th; yesterday: the 18th is asked already
-    assert "today: 2 papers of 2026-12-12: 2 new, 0 known" in fetched, fetched
-    # before: not asked, nothing said ("yesterday: 2 papers of 2026-12-18: already ingested" only)
+        first = digest_at(ws, "fetch", "--source", "today", at=at(17, 6)).stdout
+        del server.requests[:]
+        fetched = digest_at(ws, "fetch", "--source", "yesterday", at=at(19, 6)).stdout
+        asked = [r.path.split("date=")[1][:10] for r in server.requests if "p=0" in r.path]
+    assert first == "today: 2 papers of 2026-12-17: 2 new, 0 known\n", first  # its own day only
+    # before: the 17th (asked by `today` that morning, before it was over: asked once more) and the 18th
+    assert asked == [f"2026-12-{d}" for d in range(11, 19)], (asked, fetched)
     assert "yesterday: 2 papers of 2026-12-11: 2 new, 0 known" in fetched, fetched
-    assert sum("date=2026-12-11&" in path for path in asked) == 1, asked
-    assert not any("date=2026-12-10&" in path for path in asked), asked  # out of both weeks
+    assert "yesterday: 2 papers of 2026-12-16: 2 new, 0 known" in fetched, fetched
 
 
 def test_a_source_does_not_ask_for_the_days_before_its_address_was_first_asked_for(workspace):
