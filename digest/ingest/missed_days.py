@@ -326,8 +326,11 @@ def missed_days(
     got = {d: a.got for d, a in asked.items()}
     if not got and (before is None or before[1] >= days[-1] or not _by_day(source)):
         return []  # a new source (fetched for its own day only, if at all): it begins at its own day
-    if not got:  # fetched before, but nothing asked for in a week: the week, and the days before it said
-        at, then = before  # type: ignore[misc]
+    # fetched before, but not for over a week: the week, and the days before it said; also when another
+    # source of its address asked for a day of the week since (`day: today` beside it: its records are
+    # the address's), else the days before the week, never asked for by either, went unsaid
+    if before is not None and before[1] < days[-1] and _by_day(source):
+        at, then = before
         lost = [then + dt.timedelta(days=n) for n in range(1, (days[-1] - then).days)]
         in_part = [d for d in lost if first_papers_only(store, source.kind, d)]  # some came, not "again"
         lost = [d for d in lost if not stored(store, source.kind, d)]  # loaded by hand: they came (or some)
