@@ -65,10 +65,11 @@ def email_template_files(folder: Path | None) -> list[str]:
     """The files of the ``templates:`` folder the email may be made from: every one, in its
     subfolders too (a base template digest.html.j2 extends, the macros it imports, a file it or
     digest.txt.j2 includes, read by Jinja as they change), but those of ``web/`` (the pages, made
-    again at each request) and hidden ones (``.git``, an editor's swap file). A subfolder that is a
-    symbolic link is looked in, as Jinja reads through it (``parts -> ../shared-parts``), each
-    folder once (a link back up, ``loop -> ..``, is not walked round). The built-in ones are this
-    process's, read as it started (BUILTIN): none."""
+    again at each request), hidden ones (``.git``) and those an editor leaves beside a template
+    (:func:`left_by_an_editor`: an unsaved edit's auto-save does not reload the open page). A
+    subfolder that is a symbolic link is looked in, as Jinja reads through it (``parts ->
+    ../shared-parts``), each folder once (a link back up, ``loop -> ..``, is not walked round).
+    The built-in ones are this process's, read as it started (BUILTIN): none."""
     if folder is None or not folder.is_dir():
         return []
     found: list[str] = []
@@ -84,8 +85,15 @@ def email_template_files(folder: Path | None) -> list[str]:
             continue
         seen.add((st.st_dev, st.st_ino))
         dirs[:] = sorted(d for d in dirs if not d.startswith(".") and (top, d) != (str(folder), "web"))
-        found += [os.path.join(top, f) for f in sorted(files) if not f.startswith(".")]
+        found += [os.path.join(top, f) for f in sorted(files) if not left_by_an_editor(f)]
     return found
+
+
+def left_by_an_editor(name: str) -> bool:
+    """A file an editor leaves beside the one edited, not a template saved: hidden ones (vim's
+    ``.x.swp``, Emacs's lock ``.#x``), Emacs's auto-save ``#x#`` (written again every few hundred
+    keystrokes of an unsaved edit) and the backups ``x~`` (Emacs, vim, gedit, nano)."""
+    return name.startswith(".") or name.endswith("~") or (len(name) > 1 and name[0] == name[-1] == "#")
 
 
 def readable(path: Path, known: Versions) -> bool:

@@ -179,3 +179,26 @@ def test_the_files_watched_are_each_listed_once_through_a_looping_link(tmp_path)
     (tmp_path / "digest.html.j2").write_text("")
     found = email_template_files(tmp_path)
     assert found == [str(tmp_path / "digest.html.j2"), str(tmp_path / "parts" / "macros.j2")]
+
+
+def test_an_editors_autosave_and_backup_do_not_reload_the_open_page_its_save_does(web_workspace):
+    # Before: Emacs's auto-save #digest.html.j2# of an unsaved edit (written again every few
+    # hundred keystrokes) and the backup digest.html.j2~ each changed the poll's content version:
+    # the open live page reloaded at each auto-save, showing the template as last saved
+    ws = web_workspace
+    template, url = own_templates_page(ws)
+    edition(template, "one")
+    with ws.serve():
+
+        def polled() -> str:
+            with urllib.request.urlopen(ws.page_url() + "/version") as answer:
+                return json.load(answer)["content"]
+
+        before = polled()
+        for left in ("#digest.html.j2#", "digest.html.j2~", ".#digest.html.j2", ".digest.html.j2.swp"):
+            (template.parent / left).write_text("{% if %}an unsaved edit\n")
+            assert polled() == before, left
+        edition(template, "two")  # saved
+        assert polled() != before
+        with urllib.request.urlopen(url) as page:
+            assert "Edition two: " in page.read().decode()
