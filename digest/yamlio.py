@@ -100,7 +100,7 @@ def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> Any:
             numbers[key] = value_node.value
         else:
             numbers.pop(key, None)
-        written = _null_written(loader, value_node)
+        written = _null_written(loader, key_node, value_node)
         if written:
             nulls[key] = written
         else:
@@ -108,19 +108,24 @@ def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> Any:
     data.lines, data.numbers, data.nulls, data.braced = lines, numbers, nulls, bool(node.flow_style)
 
 
-def _null_written(loader: _Loader, node: yaml.Node) -> str | None:
-    """A null value's text as written (``~``, ``Null``, ``!!null ''``, its tag with it), none for
-    nothing written (`key:`) or an anchor alone (`key: &a`): a mapping may be written under those,
-    not under the others (`key: !!null` with a line under it is "expected a scalar node")."""
+def _null_written(loader: _Loader, key: yaml.Node, node: yaml.Node) -> str | None:
+    """A null value's text as written (``~``, ``Null``, ``!!null ''``, its tag with it; an alias,
+    ``*n``, as it is written after ``key``, not the anchored null it stands for), none for nothing
+    written (`key:`) or an anchor alone (`key: &a`): a mapping may be written under those, not
+    under the others (`key: !!null` with a line under it is "expected a scalar node")."""
     if not isinstance(node, yaml.ScalarNode) or node.tag != _NULL_TAG:
         return None
     if loader.text is None:
         return node.value or None
+    if node.start_mark.index < key.end_mark.index:  # written before its key: reached by an alias
+        alias = _ALIAS.match(loader.text, key.end_mark.index)
+        return alias.group(1) if alias else None
     written = loader.text[node.start_mark.index : node.end_mark.index]
     return written.strip() if _ANCHOR.sub("", written, count=1).strip() else None
 
 
 _ANCHOR = re.compile(r"^&\S+\s*")
+_ALIAS = re.compile(r"\s*:\s*(\*[^\s,\[\]{}]+)")
 
 
 def _construct_sequence(loader: _Loader, node: yaml.SequenceNode) -> Any:

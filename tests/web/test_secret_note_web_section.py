@@ -177,3 +177,26 @@ def test_a_written_null_is_told_alike_in_a_config_saved_with_a_byte_order_mark(w
         ws.config_path.write_text(text, encoding="utf-8")
         done = dry_run(ws, DIGEST_SECRET=SECRET)
         assert done.returncode == 0 and "secret" not in done.stderr, done.stderr
+
+
+def test_a_web_section_null_by_an_alias_is_told_to_replace_the_alias_it_is_written_as(workspace):
+    # Before: `templates: &n ~` ... `web: *n` was told "replace the config's `web: &n ~`", a line
+    # the config does not hold (the null's text was taken where it is anchored); `web: *a` of an
+    # anchor alone (`templates: &a`) was told "add `secret_env: DIGEST_SECRET` under the config's
+    # `web:`", a line under an alias YAML refuses
+    ws = workspace
+    ws.profile("ada", "email: ada@example.org\ninterests: [neuromorphic]\n")
+    plain = ws.config_path.read_text()
+    aliased = (("&n ~", "*n"), ("&n null", "*n"), ("&empty", "*empty"), ("&n ~", "*n  # no web"))
+    for anchored, alias in aliased:
+        ws.config_path.write_text(f"templates: {anchored}\n" + plain + f"web: {alias}\n")
+        said = dry_run(ws, DIGEST_SECRET=SECRET)
+        written = alias.split()[0]
+        replace = f"replace the config's `web: {written}` with `web: {{secret_env: DIGEST_SECRET}}`"
+        assert said.returncode == 0, said.stderr
+        assert f"web.secret_env: {replace}, and add base_url (" in said.stderr, said.stderr
+        # done as said
+        text = f"templates: {anchored}\n" + plain + "web: {secret_env: DIGEST_SECRET}\n"
+        ws.config_path.write_text(text + "base_url: https://digest.example.org\n")
+        done = dry_run(ws, DIGEST_SECRET=SECRET)
+        assert done.returncode == 0 and "secret" not in done.stderr, done.stderr
