@@ -166,7 +166,7 @@ def add_unsubscribe_routes(app: Flask, parts: WebParts) -> None:
         with ExitStack() as lifting:
             lifted = _Releasing(parts.config(), user, lifting)
             try:
-                apply_edit(parts.config(), user, _set_paused(False), before_write=lifted)
+                apply_edit(parts.config(), user, _unpaused, before_write=lifted)
             except ProfileNotSaved as e:  # a sound file its disk refused: logged, not said as a broken file
                 unreadable(user, e, posted=True)
                 if current.paused:  # the file still pauses them: not done, until the operator makes room
@@ -212,6 +212,15 @@ def _holds_profiles(folder: Path) -> bool:
         return any(p.suffix in (".yaml", ".yml") for p in folder.iterdir())
     except OSError:
         return False
+
+
+def _unpaused(data: Data, path: Path) -> None:
+    """The undo's change: ``paused: false`` where the file pauses the reader; a file that does not
+    (an unsubscribe kept while its disk was full) is left as it is, not written: the undo is then
+    the release alone, done where the file could not be written (a full disk, a folder this account
+    may not make files in), not refused as a change not saved."""
+    if data.get("paused"):
+        data["paused"] = False
 
 
 def _set_paused(value: bool) -> Change:

@@ -96,9 +96,10 @@ def test_a_one_click_unsubscribe_kept_out_of_the_file_stops_the_next_send_and_sa
 
 def test_undoing_a_kept_unsubscribe_on_a_full_disk_says_what_was_done(web_workspace):
     """ada unsubscribed while the disk was full (kept in the database, the file without paused);
-    her undo lifts it, so her digests go again, though the file cannot take ``paused: false``.
-    The page said "The file that holds your digest's settings has a mistake ... your change was
-    not saved", a 503, of a sound file, while the undo had been done."""
+    her undo lifts it, so her digests go again; her file, which does not pause her, is left as it
+    is (before, ``paused: false`` was tried and refused by the disk, in the log). The page said "The file
+    that holds your digest's settings has a mistake ... your change was not saved", a 503, of a
+    sound file, while the undo had been done."""
     from digest.deliver.suppressions import Suppressions, kept_unsubscribe_reason
     from digest.store import Store
     from digest.web.unsubscribe import kept_unsubscribe
@@ -109,7 +110,36 @@ def test_undoing_a_kept_unsubscribe_on_a_full_disk_says_what_was_done(web_worksp
     assert kept_unsubscribe(web_workspace.config, "ada") is None  # her digests go again
     said = " ".join(page.split())
     assert status == 200 and "has a mistake" not in said, said[-3000:]
-    assert "No space left on device" in out, out
+    assert "not saved" not in out and "No space left on device" not in out, out  # no write needed
+    assert out.partition(SEEN)[2].split() == [".ada.yaml.lock", "ada.yaml", *ADA.split()], out
+
+
+# the profiles folder another account's (nobody's), digest serve run by root without the
+# capabilities that pass over a folder's permissions: it may read the files, not make one there
+NOT_WRITABLE = (
+    'set -e; touch "$1/.ada.yaml.lock"; chown nobody "$1"; chmod 755 "$1"; shift; set +e; '
+    'setpriv --bounding-set -dac_override,-dac_read_search,-fowner "$@" 2>&1; echo "exit $?"; '
+    'echo "' + SEEN + '"; ls -A "$0"; cat "$0/ada.yaml"'
+)
+
+
+def test_undoing_a_kept_unsubscribe_in_a_folder_it_may_not_write_releases_it_and_says_so(web_workspace):
+    """ada unsubscribed while the disk was full (kept in the database, the file without paused);
+    the profiles folder is now one `digest serve`'s account may not make files in. Her undo needs
+    no write: it is the release alone, done, and said ("Welcome back"). Was: the 503 "The file
+    that holds your digest's settings has a mistake ... your change was not saved", her
+    unsubscribe still kept (``paused: false`` was to be written, refused with EACCES first)."""
+    from digest.deliver.suppressions import Suppressions, kept_unsubscribe_reason
+    from digest.store import Store
+    from digest.web.unsubscribe import kept_unsubscribe
+
+    with Store(web_workspace.config.database) as store:
+        Suppressions(store).unsubscribe("ada", dt.datetime.now(dt.UTC), kept_unsubscribe_reason(unsaved=True))
+    status, page, out = posted_on_a_full_disk(web_workspace, "/resubscribe", {}, NOT_WRITABLE)
+    said = " ".join(page.split())
+    assert status == 200 and "Welcome back: your digests are on again." in said, said[-3000:]
+    assert kept_unsubscribe(web_workspace.config, "ada") is None  # her digests go again
+    assert "cannot be read" not in out and "Permission denied" not in out, out
     assert out.partition(SEEN)[2].split() == [".ada.yaml.lock", "ada.yaml", *ADA.split()], out
 
 
