@@ -332,6 +332,9 @@ def create_app(
     @app.get("/u/<token>/version")
     def version(token: str) -> Response:
         user, path = reader(token)
+        # the `templates:` folder gone: the 503 its pages answer (a 200 reloaded an open page onto
+        # its 503 page, and that page again once a minute, until the folder was back)
+        site().renderer.check_folder()
         answer = json_answer(versions(cfg(), user, path, site().profiles, site().renderer.spliced()))
         outages.answered(log)
         return answer
