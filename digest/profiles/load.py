@@ -358,7 +358,20 @@ def read_profile_text(path: Path) -> str:
     try:
         return path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as e:
-        raise ProfileError(f"{path}: cannot read the profile: {yamlio.read_problem(e)}") from None
+        raise ProfileError(profile_unread(path, e)) from None
+
+
+def profile_unread(path: Path, e: OSError | UnicodeDecodeError) -> str:
+    """Why a profile file cannot be read, and what to do: one this account may not read (mode 000,
+    another account's 0600) is said with the mode to give, not as Python's "[Errno 13] Permission
+    denied: '<the path again>'"."""
+    if isinstance(e, PermissionError):
+        named = shell_word(str(path))
+        return (
+            f"{path}: this account may not read the profile ({e.strerror}); run this as the account "
+            f"that owns the file, or let this one read it (chmod a+r {named}, or a group of both with g+r)"
+        )
+    return f"{path}: cannot read the profile: {yamlio.read_problem(e)}"
 
 
 def parse_profile_text(text: str, path: Path, config: Config) -> Profile:

@@ -14,12 +14,11 @@ from pathlib import Path
 
 from werkzeug.exceptions import HTTPException
 
-from digest import yamlio
 from digest.config import Config
 from digest.errors import ProfileError
 from digest.models import Profile
 from digest.profiles.edit import ProfileNotSaved
-from digest.profiles.load import load_profile
+from digest.profiles.load import load_profile, profile_unread
 
 log = logging.getLogger(__name__)
 
@@ -68,5 +67,5 @@ def current_text(path: Path, user: str, posted: bool = False) -> str:
     try:
         return path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as e:
-        problem = ProfileError(f"{path}: cannot read the profile: {yamlio.read_problem(e)}")
+        problem = ProfileError(profile_unread(path, e))
         raise unreadable(user, problem, posted) from None
