@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import dataclasses
+import re
 import smtplib
 
-from digest.deliver.replies import SendResult
+from digest.deliver.replies import SendResult, enhanced
 
 NO_FEWER = "a digest cannot hold fewer papers"  # a one-paper digest over SIZE: none fits the server
 
@@ -44,3 +46,33 @@ def over_size(conn: smtplib.SMTP, message: bytes, papers: int = 0) -> SendResult
         "not sent; fewer papers (max_papers in the reader's profile) make a smaller digest",
         permanent=True,
     )
+
+
+# RFC 3463's codes of a message too big: 5.3.4 for the system, 5.2.3 over an administrative limit
+TOO_BIG_CODES = frozenset({(3, 4), (2, 3)})
+# with no enhanced code, a 552's words of its size ("552 Message size exceeds fixed maximum")
+TOO_BIG_TEXT = re.compile(r"too (big|large)|\bsize\b|message length", re.IGNORECASE)
+
+
+def refused_as_too_big(result: SendResult, message: bytes, papers: int = 0) -> SendResult:
+    """A final refusal after the data of a message too big (552 5.3.4), from a server that said
+    no SIZE we could read (:func:`over_size` stops the message otherwise): the server's words,
+    then the message's size and what makes a digest fit, as over_size says it; else ``result``."""
+    status = enhanced(result.reply)
+    too_big = status in TOO_BIG_CODES or (
+        status is None and result.reply.startswith("552") and TOO_BIG_TEXT.search(result.reply, 4) is not None
+    )
+    if not (result.final and too_big):
+        return result
+    if papers == 1:
+        then = (
+            f"the message was {len(message):,} bytes with one paper: {NO_FEWER}: the server's message "
+            "size limit has to be raised (by its administrator), or the digest's templates made "
+            "smaller (templates: in the config)"
+        )
+    else:
+        then = (
+            f"the message was {len(message):,} bytes: fewer papers (max_papers in the reader's "
+            "profile) make a smaller digest"
+        )
+    return dataclasses.replace(result, reply=f"{result.reply}; {then}")

@@ -16,7 +16,7 @@ from digest.deliver.certificates import greeted, smtp_server, tls_context, tls_r
 from digest.deliver.data_lost import DATA_COMMAND, DATA_CUT, cut_unheard, during, unconfirmed, unheard
 from digest.deliver.data_sent import WITHDRAWN, DataCut, _Gate, _Withdrawn, ask_data, send_data
 from digest.deliver.login_methods import case_blind, other_methods, what_to_do
-from digest.deliver.oversize import over_size
+from digest.deliver.oversize import over_size, refused_as_too_big
 from digest.deliver.replies import (
     ACCOUNT_DISABLED,
     ACCOUNT_OFF,
@@ -283,6 +283,8 @@ class SmtpSender:
             self.drop()
             return SendResult(False, unconfirmed(f"{code} {reply_text(text)}".strip()))
         result = refusal(self.config, mail.sender, stage, code, text)
+        if stage == "DATA":  # 552 5.3.4 from a server whose SIZE said no limit: said with what fits
+            result = refused_as_too_big(result, mail.data, mail.papers)
         if result.permanent:
             try:
                 conn.rset()
