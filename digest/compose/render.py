@@ -121,7 +121,9 @@ class Renderer:
         self.check_folder()
         try:
             return self._render(digest, links)
-        except TemplateError as e:
+        except ConfigError:  # a file of the folder unreadable (UsersLoader): said so already
+            raise
+        except Exception as e:  # Jinja's, or Python's in a template of theirs: {{ 1 // 0 }}, a filter's
             raise users_template_error(e, self.user_templates) or e from None
 
     def check_folder(self) -> None:

@@ -23,10 +23,11 @@ class IncludeNotFound(TemplateNotFound):
         self.filename, self.lineno = filename, lineno
 
 
-def users_template_error(error: TemplateError, folder: Path | None) -> ConfigError | None:
+def users_template_error(error: Exception, folder: Path | None) -> ConfigError | None:
     """``error`` as a :class:`ConfigError` naming the file of ``folder`` and the line it arose
     at: a syntax error's own, else the last line of that template Jinja's traceback passes
-    through (a value the template asks for that is not there, a filter given the wrong thing);
+    through (a value the template asks for that is not there, a filter given the wrong thing, an
+    error of Python's it raised: a division by zero, a number that is not one);
     a file it includes, imports or extends that is nowhere (no built-in template's name): the file
     that asks, where known, and the one to add. None when no template of ``folder`` is in it (the
     built-in ones)."""
@@ -51,6 +52,8 @@ def users_template_error(error: TemplateError, folder: Path | None) -> ConfigErr
     if where is None:
         return None
     what = getattr(error, "message", None) or str(error) or type(error).__name__
+    if not isinstance(error, TemplateError):  # Python's, raised by the template: "ZeroDivisionError: ..."
+        what = f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
     return ConfigError(
         f"{where[0]}, line {where[1]}: {what} (a template of your `templates:` folder: fix it, or "
         "remove it to use the built-in one)"
