@@ -11,6 +11,8 @@ from typing import Any
 
 # mailto:ADDRESS, or ADDRESS in <> with or without a name before it: (mailto's, the name, the <>'s)
 _WRAPPED = re.compile(r"(?i:mailto:)(\S+)|([^<>]*)<([^<>\s]+)>")
+# several addresses, in one text or in a list ([bob@example.org, al@example.org])
+SEVERAL = " (one address a profile: give each reader a profile of their own)"
 
 
 def address_slip(value: Any, valid: Callable[[str], bool]) -> str:
@@ -18,10 +20,10 @@ def address_slip(value: Any, valid: Callable[[str], bool]) -> str:
     if isinstance(value, list):
         if not value:  # [] holds no address: nothing to add
             return ""
-        return " (one address, without brackets)" if len(value) == 1 else " (one address a profile)"
+        return " (one address, without brackets)" if len(value) == 1 else SEVERAL
     text = value.strip() if isinstance(value, str) else ""
     if sum("@" in part for part in re.split(r"[,;\s]+", text)) > 1:  # not bob@@example,org
-        return " (one address a profile: give each reader a profile of their own)"
+        return SEVERAL
     if wrapped := _WRAPPED.fullmatch(text):
         return _unwrapped(wrapped, valid)
     return f" ({note})" if (note := _mended(text, valid)) else ""

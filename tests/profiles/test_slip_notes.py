@@ -257,6 +257,10 @@ ZONE = "is not a known IANA time zone"
             f"{ADDRESS} (one address a profile: give each reader a profile of their own)",
         ),
         ("email: [ada@example.org]", f"{ADDRESS} (one address, without brackets)"),
+        (  # was told "(one address a profile)", not what to do
+            "email: [ada@example.org, al@example.org]",
+            f"{ADDRESS} (one address a profile: give each reader a profile of their own)",
+        ),
         ("email: mailto:ada@example.org", f"{ADDRESS} (write the address alone: ada@example.org)"),
         ('email: "ada@@example.org"', f"{ADDRESS} (two @: an address has one: ada@example.org?)"),
         ("email: ada@example.org@example.org", f"{ADDRESS} (two @: an address has one, before its domain)"),
