@@ -16,6 +16,8 @@ from digest.compose.render import builtin_templates
 
 from conftest import make_dump
 
+pytestmark = pytest.mark.backends
+
 FOR_BOB = '{% if name == "bob" %}{{ 1 // 0 }}{% endif %}\n'
 
 

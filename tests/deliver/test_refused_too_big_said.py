@@ -17,6 +17,8 @@ from digest.demo.smtp_server import Mailbox, free_port
 
 from conftest import Workspace, make_dump
 
+pytestmark = pytest.mark.backends
+
 FIT = "fewer papers (max_papers in the reader's profile) make a smaller digest"
 
 
@@ -33,14 +35,14 @@ class RefusingOneAsTooBig(Mailbox):
         return await super().handle_DATA(server, session, envelope)
 
 
-def pass_with(tmp_path, reply: str, papers: int) -> tuple[Mailbox, Workspace, str]:
+def pass_with(tmp_path, database: str, reply: str, papers: int) -> tuple[Mailbox, Workspace, str]:
     """ada, bob and cy due, ``papers`` papers each at most; one `digest run --once` (a real
     process) to a server refusing bob's message with ``reply``: the server, the workspace, what it said."""
     handler = RefusingOneAsTooBig(reply)
     server = Controller(handler, hostname="127.0.0.1", port=free_port("127.0.0.1"))
     server.start()
     try:
-        ws = Workspace(tmp_path, server.port)
+        ws = Workspace(tmp_path, server.port, database=database)
         ws.dump(
             "day.txt", make_dump("Mar 14", [(f"Neuromorphic {i}", "An event-driven chip.") for i in range(3)])
         )
@@ -59,11 +61,11 @@ def pass_with(tmp_path, reply: str, papers: int) -> tuple[Mailbox, Workspace, st
 @pytest.mark.parametrize(
     "reply", ["552 5.3.4 Message too big for system", "552 Message size exceeds fixed maximum"]
 )
-def test_a_message_refused_as_too_big_is_said_with_its_size_and_what_makes_it_fit(tmp_path, reply):
+def test_a_message_refused_as_too_big_is_said_with_its_size_and_what_makes_it_fit(tmp_path, database, reply):
     """`digest run --once` said "FAILED bob: 552 5.3.4 Message too big for system", and `digest
     status` the same: the server's words alone, neither the size nor what to do (bob's papers go
     into his next digest, a bigger one, refused alike)."""
-    handler, ws, said = pass_with(tmp_path, reply, papers=3)
+    handler, ws, said = pass_with(tmp_path, database, reply, papers=3)
     assert sorted(m.rcpt_tos[0] for m in handler.messages) == ["ada@example.org", "cy@example.org"]
     assert f"FAILED bob: {reply}; the message was " in said, said
     assert f" bytes: {FIT}" in said
@@ -71,14 +73,14 @@ def test_a_message_refused_as_too_big_is_said_with_its_size_and_what_makes_it_fi
     assert "Messages that failed for good:" in status and f"{reply}; the message was " in status, status
 
 
-def test_a_one_paper_message_refused_as_too_big_says_fewer_papers_cannot_help(tmp_path):
-    handler, ws, said = pass_with(tmp_path, "552 5.3.4 Message too big for system", papers=1)
+def test_a_one_paper_message_refused_as_too_big_says_fewer_papers_cannot_help(tmp_path, database):
+    handler, ws, said = pass_with(tmp_path, database, "552 5.3.4 Message too big for system", papers=1)
     assert sorted(m.rcpt_tos[0] for m in handler.messages) == ["ada@example.org", "cy@example.org"]
     assert "FAILED bob: 552 5.3.4 Message too big for system; the message was " in said, said
     assert "bytes with one paper: a digest cannot hold fewer papers: the server's message size limit" in said
     assert FIT not in said
 
 
-def test_a_full_mailbox_is_not_said_as_a_message_too_big(tmp_path):
-    handler, ws, said = pass_with(tmp_path, "552 5.2.2 Mailbox full", papers=3)
+def test_a_full_mailbox_is_not_said_as_a_message_too_big(tmp_path, database):
+    handler, ws, said = pass_with(tmp_path, database, "552 5.2.2 Mailbox full", papers=3)
     assert "FAILED bob: 552 5.2.2 Mailbox full" in said and "the message was" not in said, said

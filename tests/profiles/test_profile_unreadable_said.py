@@ -13,6 +13,8 @@ import pytest
 
 from conftest import make_dump
 
+pytestmark = pytest.mark.backends
+
 # root, without CAP_DAC_OVERRIDE and CAP_DAC_READ_SEARCH: a file's mode holds for it as for any account
 NOT_READING_ALL = ("setpriv", "--bounding-set=-dac_override,-dac_read_search")
 
