@@ -120,7 +120,7 @@ def describe_already(
         then = (
             ""
             if not fits_no_digest(entry.last_error or "")
-            else "once a digest fits the server's SIZE (as said before), "
+            else "once a digest fits the server's size limit (as said before), "
         )
         return (  # a one-paper digest over SIZE: --force meets the same refusal until then
             f"already attempted {day_at(zone, entry.created_at, now)}: {entry.last_error}; not tried "

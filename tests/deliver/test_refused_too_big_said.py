@@ -6,18 +6,20 @@ does (test_smtp_size). Real `digest run --once` processes, aiosmtpd on loopback.
 from __future__ import annotations
 
 import datetime as dt
-import subprocess
-import sys
 from typing import Any
 
 import pytest
 from aiosmtpd.controller import Controller
+from helpers.faked import digest_at, needs_faketime
 
 from digest.demo.smtp_server import Mailbox, free_port
 
 from conftest import Workspace, make_dump
 
-pytestmark = pytest.mark.backends
+pytestmark = [pytest.mark.backends, needs_faketime]
+
+SAVED = dt.datetime(2026, 3, 14, 9, 0, tzinfo=dt.UTC)  # the listing of Mar 14, saved that morning
+SENT = dt.datetime(2026, 3, 14, 12, 0, tzinfo=dt.UTC)  # the pass, ten minutes after the send time
 
 FIT = "fewer papers (max_papers in the reader's profile) make a smaller digest"
 
@@ -43,18 +45,14 @@ def pass_with(tmp_path, database: str, reply: str, papers: int) -> tuple[Mailbox
     server.start()
     try:
         ws = Workspace(tmp_path, server.port, database=database)
-        ws.dump(
-            "day.txt", make_dump("Mar 14", [(f"Neuromorphic {i}", "An event-driven chip.") for i in range(3)])
-        )
-        send_at = (dt.datetime.now(dt.UTC) - dt.timedelta(minutes=10)).strftime("%H:%M")
+        papers_of_day = [(f"Neuromorphic {i}", "An event-driven chip.") for i in range(3)]
+        ws.dump("day.txt", make_dump("Mar 14", papers_of_day), mtime=SAVED)
         for user in ("ada", "bob", "cy"):
             text = f"email: {user}@example.org\ninterests: [neuromorphic]\nmax_papers: {papers}\n"
-            ws.profile(user, text + f"send_at: '{send_at}'\n")
-        command = [sys.executable, "-m", "digest", "--config", str(ws.config_path), "run", "--once"]
-        done = subprocess.run(command, capture_output=True, text=True, timeout=120)
+            ws.profile(user, text + "send_at: '11:50'\n")
+        done = digest_at(ws, "run", "--once", at=SENT, code=1)
     finally:
         server.stop()
-    assert done.returncode == 1, done.stdout + done.stderr
     return handler, ws, done.stdout + done.stderr
 
 
@@ -69,7 +67,7 @@ def test_a_message_refused_as_too_big_is_said_with_its_size_and_what_makes_it_fi
     assert sorted(m.rcpt_tos[0] for m in handler.messages) == ["ada@example.org", "cy@example.org"]
     assert f"FAILED bob: {reply}; the message was " in said, said
     assert f" bytes: {FIT}" in said
-    status = ws.cli("status").output
+    status = digest_at(ws, "status", at=SENT + dt.timedelta(minutes=1)).stdout
     assert "Messages that failed for good:" in status and f"{reply}; the message was " in status, status
 
 
@@ -79,6 +77,11 @@ def test_a_one_paper_message_refused_as_too_big_says_fewer_papers_cannot_help(tm
     assert "FAILED bob: 552 5.3.4 Message too big for system; the message was " in said, said
     assert "bytes with one paper: a digest cannot hold fewer papers: the server's message size limit" in said
     assert FIT not in said
+    again = digest_at(ws, "send", at=SENT + dt.timedelta(minutes=1)).stdout  # the server stopped
+    assert (
+        "not tried again: once a digest fits the server's size limit (as said before), bob's next "
+        "digest will include its papers"
+    ) in again, again
 
 
 def test_a_full_mailbox_is_not_said_as_a_message_too_big(tmp_path, database):

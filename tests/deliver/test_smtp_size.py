@@ -71,7 +71,7 @@ def test_a_send_again_after_a_one_paper_digest_over_size_does_not_offer_force_al
     again = digest_at(ws, "send", at=SENT + dt.timedelta(minutes=1)).stdout
     assert "already attempted today at 12:00 UTC: " in again, again
     assert (
-        "; not tried again: once a digest fits the server's SIZE (as said before), ada's next digest "
+        "; not tried again: once a digest fits the server's size limit (as said before), ada's next digest "
         "will include its papers, or send them now with `digest send --user ada --force`"
     ) in again, again
     # before the server's limit is raised
