@@ -7,10 +7,15 @@ Real parts: real `digest ingest` processes, the inbox and SQLite database on dis
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import subprocess
 import sys
 
+import pytest
+
+from digest.errors import DumpError
+from digest.ingest.sources.trending import parse
 from digest.store import Store
 
 from conftest import make_dump
@@ -58,3 +63,16 @@ def test_a_header_line_after_the_day_line_is_said_as_such(workspace):
     assert done.returncode == 0 and f"{inbox}/one.txt: 2026-03-14, 2 entries: 2 new papers" in done.stdout, (
         done
     )
+
+
+def test_three_header_lines_after_the_day_line_are_listed_as_a_list_is(tmp_path):
+    """The header copied again after the day line: its lines named "a, b and c", not "a and b and c"."""
+    stray = "new\n\nGet trending papers in your email inbox!\n\nSubscribe\n\n"
+    dump = make_dump("Mar 14", PAPERS).replace("Mar 14\n\n", "Mar 14\n\n" + stray)
+    path = tmp_path / "three.txt"
+    with pytest.raises(DumpError) as refused:
+        parse(dump.splitlines(), path, dt.datetime(2026, 3, 14, 12, tzinfo=dt.UTC))
+    assert str(refused.value).startswith(
+        f"{path}:11: 'new' (line 11), 'Get trending papers in your email inbox!' (line 13) and 'Subscribe' "
+        "(line 15) are lines of the page's header, found after the day line ('Mar 14', line 9), "
+    ), refused.value

@@ -191,11 +191,8 @@ def _day_as_title(day: Paragraph, after: Paragraph, path: Path) -> DumpError:
 def _header_after_day(day: Paragraph, stray: list[Paragraph], path: Path) -> DumpError:
     """Lines of the page's header (``stray``) right after the day line, where the first title goes:
     one was read as a title with no abstract, two as a paper ("new", its abstract "Subscribe")."""
-    said = (
-        " and ".join(f"{para.text!r} (line {para.line})" for para in stray)
-        if stray[1:]
-        else repr(stray[0].text)
-    )
+    named = [f"{para.text!r} (line {para.line})" for para in stray]  # 'new' (line 11), ... and 'Subscribe'
+    said = f"{', '.join(named[:-1])} and {named[-1]}" if stray[1:] else repr(stray[0].text)
     which = "is a line" if len(stray) == 1 else "are lines"
     return DumpError(
         f"{path}:{stray[0].line}: {said} {which} of the page's header, found after the day line "
