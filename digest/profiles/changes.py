@@ -107,10 +107,15 @@ def remove_keyword(data: Data, keyword: str, path: Path, user: str) -> None:
     interests = data.get("interests")
     keys = list(interests) if isinstance(interests, list | dict) else []
     if len(keys) == 1 and (last := _find(keys, keyword)) is not None:
+        stop = (  # paused already: no way to stop what is stopped
+            f"{user} is paused already (nothing is sent)"
+            if str(data.get("paused")).strip().lower() in ("true", "yes", "on")  # `paused: yes` read so too
+            else f"or, to stop {user}'s digests, `digest profile set {user} paused true`"
+        )
         raise ProfileError(
             f"{path}: interests: {str(last)!r} is the last keyword, and a profile needs at least one: "
-            f"add another first (`digest profile add {user} KEYWORD`), then remove this one; or, to stop "
-            f"{user}'s digests, `digest profile set {user} paused true`. Nothing was saved"
+            f"add another first (`digest profile add {user} KEYWORD`), then remove this one; {stop}. "
+            "Nothing was saved"
         )
     remove_interest(data, keyword, path)
 

@@ -124,6 +124,21 @@ def test_removing_the_last_keyword_is_refused(workspace):
     assert path.read_text() == "email: ada@example.org\ninterests: [drones]\n"
 
 
+def test_removing_the_last_keyword_of_a_paused_profile_does_not_say_to_pause_it(workspace):
+    # said before: "...; or, to stop ada's digests, `digest profile set ada paused true`", of a profile
+    # that has `paused: true` already
+    path = workspace.profile("ada", "email: ada@example.org\ninterests: [robotics]\npaused: true\n")
+    result = workspace.cli("profile", "remove", "ada", "robotics")
+    assert result.exit_code == 1
+    assert result.stderr == (
+        f"error: {path}: interests: 'robotics' is the last keyword, and a profile needs at least one: add "
+        "another first (`digest profile add ada KEYWORD`), then remove this one; ada is paused already "
+        "(nothing is sent). Nothing was saved\n"
+    ), result.stderr
+    path.write_text("email: ada@example.org\ninterests: [robotics]\npaused: yes\n")  # read as paused too
+    assert "ada is paused already" in workspace.cli("profile", "remove", "ada", "robotics").stderr
+
+
 def test_removing_the_last_keyword_of_a_new_profile_says_what_is_missing(workspace):
     assert (
         workspace.cli("profile", "new", "eve", "--email", "eve@example.org", "-i", "robotics").exit_code == 0
