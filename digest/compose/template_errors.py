@@ -40,6 +40,9 @@ def users_template_error(error: Exception, folder: Path | None) -> ConfigError |
         for frame in traceback.extract_tb(error.__traceback__):
             if frame.filename.endswith(".j2"):
                 where = (frame.filename, frame.lineno)
+            elif where is not None and not isinstance(error, TemplateError) and _ours(frame.filename):
+                where = None  # Python's, raised in digest's own code the template calls (a filter,
+                # the pre-inlined template's): digest's fault, said as before, not the template's
     if where is not None and not _inside(Path(where[0]), folder):
         where = None
     if isinstance(error, TemplateNotFound) and str(error.name) not in SHIPPED:  # only theirs name it
@@ -58,6 +61,14 @@ def users_template_error(error: Exception, folder: Path | None) -> ConfigError |
         f"{where[0]}, line {where[1]}: {what} (a template of your `templates:` folder: fix it, or "
         "remove it to use the built-in one)"
     )
+
+
+_PACKAGE = Path(__file__).resolve().parent.parent
+
+
+def _ours(filename: str) -> bool:
+    """A frame of digest's own Python code (not Jinja's, not a template's)."""
+    return filename.endswith(".py") and _inside(Path(filename), _PACKAGE)
 
 
 def _inside(path: Path, folder: Path) -> bool:

@@ -13,7 +13,7 @@ from markupsafe import escape
 
 from digest.compose.highlight import escape_text, highlight, highlight_spans, trim_point
 from digest.compose.message import build_message, message_id, unsubscribe_links
-from digest.compose.render import Renderer
+from digest.compose.render import Renderer, format_day
 from digest.config import load_config
 from digest.demo import SAMPLE
 from digest.ingest.sources import read_dump
@@ -194,3 +194,25 @@ def test_a_link_in_an_abstract_stays_whole_on_its_line_in_the_text_part():
     text = Renderer().render(dataclasses.replace(digest, matches=(match,))).text
     assert f"\n   {url}.\n" in text
     assert "state-of-the-art" in text  # nor is a hyphenated word cut at its hyphens
+
+
+def test_a_fault_of_digests_own_filter_called_from_the_users_template_is_not_said_as_theirs(tmp_path):
+    """A filter of digest's (here `day`, made to fail as a bug of digest's would) raising an error
+    of Python's as the user's template calls it: said as before (raised, its type said: a bug to
+    report), not as a fault of their template to fix; {{ 1 // 0 }} in the template is theirs."""
+    (tmp_path / "digest.txt.j2").write_text("Custom\n{{ day | day }}\n")
+    digest = Digest(profile=_profile("kurt"), matches=(), day=dt.date(2026, 3, 14))
+    renderer = Renderer(tmp_path, fast=False)
+
+    renderer.env.filters["day"] = lambda day: format_day(object())  # as a bug of digest's would
+    try:
+        renderer.render(digest)
+    except Exception as e:  # noqa: BLE001
+        error = e
+    assert type(error) is TypeError, error
+    (tmp_path / "digest.txt.j2").write_text("Custom\n{{ 1 // 0 }}\n")
+    try:
+        Renderer(tmp_path, fast=False).render(digest)
+    except Exception as e:  # noqa: BLE001
+        error = e
+    assert f"{tmp_path / 'digest.txt.j2'}, line 2: ZeroDivisionError" in str(error), error
