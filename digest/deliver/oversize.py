@@ -52,6 +52,9 @@ def over_size(conn: smtplib.SMTP, message: bytes, papers: int = 0) -> SendResult
 TOO_BIG_CODES = frozenset({(3, 4), (2, 3)})
 # with no enhanced code, a 552's words of its size ("552 Message size exceeds fixed maximum")
 TOO_BIG_TEXT = re.compile(r"too (big|large)|\bsize\b|message length", re.IGNORECASE)
+# ... but not of the recipient's mailbox full ("552 Mailbox size limit exceeded", "quota"): RFC 5321's
+# 552 is also "exceeded storage allocation", which fewer papers do not mend
+MAILBOX_TEXT = re.compile(r"mailbox|quota|storage|over ?quota|disk", re.IGNORECASE)
 
 
 def refused_as_too_big(result: SendResult, message: bytes, papers: int = 0) -> SendResult:
@@ -60,7 +63,10 @@ def refused_as_too_big(result: SendResult, message: bytes, papers: int = 0) -> S
     then the message's size and what makes a digest fit, as over_size says it; else ``result``."""
     status = enhanced(result.reply)
     too_big = status in TOO_BIG_CODES or (
-        status is None and result.reply.startswith("552") and TOO_BIG_TEXT.search(result.reply, 4) is not None
+        status is None
+        and result.reply.startswith("552")
+        and TOO_BIG_TEXT.search(result.reply, 4) is not None
+        and MAILBOX_TEXT.search(result.reply, 4) is None
     )
     if not (result.final and too_big):
         return result
