@@ -163,10 +163,14 @@ def add_unsubscribe_routes(app: Flask, parts: WebParts) -> None:
         # resubscribing also lifts a hard bounce; before the file is written, so that a database error
         # leaves the reader paused, in a transaction held open while it is: not written while the
         # file pauses them, not lifted either (the 503 says nothing of their settings was changed)
+        # an unsubscribe kept while the disk was full, the file not pausing them: undone by the
+        # release alone, the file left as it is, said in the log (the operator was told to write
+        # `paused true` once the disk takes it)
+        kept = not current.paused and kept_unsubscribe(parts.config(), user) is not None
         with ExitStack() as lifting:
             lifted = _Releasing(parts.config(), user, lifting)
             try:
-                apply_edit(parts.config(), user, _unpaused, before_write=lifted)
+                edited = apply_edit(parts.config(), user, _unpaused, before_write=lifted)
             except ProfileNotSaved as e:  # a sound file its disk refused: logged, not said as a broken file
                 unreadable(user, e, posted=True)
                 if current.paused:  # the file still pauses them: not done, until the operator makes room
@@ -180,6 +184,11 @@ def add_unsubscribe_routes(app: Flask, parts: WebParts) -> None:
                 raise unreadable(user, e, posted=True) from None
             else:
                 written(path, g.held_since)
+                if kept and not edited.changed:
+                    log.info(
+                        "%s undid their unsubscribe (kept in the database; their file does not pause them)",
+                        user,
+                    )
         return redirect(f"{request.script_root}/u/{token}?done=resubscribed", code=303)
 
 
