@@ -117,6 +117,7 @@ class Line:
         self.taken: list[OutboxMessage | NewMessage] = []  # not stored or sent yet (fewer than batch)
         self.flight: OutboxMessage | None = None  # stored, its data's end with the server, not answered
         self.lost: OutboxMessage | None = None  # the flight a command quitting at once recorded (give_up)
+        self.given_up = False  # a command quitting at once took this connection's results (give_up)
         # ``held`` changed under it, and ``flight`` ended with its answer held: a command quitting at
         # once takes what this connection holds and waits for (:func:`~digest.deliver.line_ends.abandon`),
         # not what its thread is recording (:meth:`_commit`), nor an answer it holds as well
@@ -286,6 +287,7 @@ class Line:
         the server accepted the message (:meth:`_result`). Not a file being written: no server may
         have it, and the next send writes it again, the same file (it stays queued)."""
         with self.lock:
+            self.given_up = True
             held, self.held = self.held, []
             if self.flight is not None and not isinstance(self.sender, FileSender):
                 held.append((self.flight, UNANSWERED, self.run.clock()))
@@ -301,8 +303,8 @@ class Line:
         with self.committing:
             with self.lock:
                 held, self.held = self.held, []
-            try:
-                return commit(self.run, held, items)
+            try:  # once given up, no message stored or held again: the lease is given back next
+                return commit(self.run, held, [] if self.given_up else items)
             except DeliveryHalted:  # what was accepted is noted and said: not again at the pass's end
                 self._hold_again([one for one in held if not one[1].ok])
                 raise
