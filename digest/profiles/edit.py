@@ -70,16 +70,19 @@ SAVE_AGAIN, RUN_AGAIN = "save again", "run this again"  # the web page's user sa
 @contextlib.contextmanager
 def locked(path: Path, then: str = SAVE_AGAIN) -> Iterator[None]:
     """:func:`profile_lock` held for a change to ``path``; a lock file the disk refuses (a read-only
-        folder or disk, a full one or a quota) is ProfileNotSaved, said as a refused write
-        of the profile is (the web page shows it to the reader with what they typed; an editor's
-        draft is kept), not a bare DigestError naming the lock's path. ``then``: what the user does once
-    the disk is mended (:func:`not_saved`)."""
+    folder or disk, a full one or a quota, a folder this account may not make it in) is
+    ProfileNotSaved, said as a refused write of the profile is (the web page shows it to the reader
+    with what they typed; an editor's draft is kept), not a bare DigestError naming the lock's
+    path. ``then``: what the user does once the disk is mended (:func:`not_saved`)."""
     lock = profile_lock(path)
     try:
         lock.acquire()
     except DigestError as e:
         cause = e.__context__  # the OSError the lock's message was made from
-        if not isinstance(cause, OSError) or cause.errno not in (errno.EROFS, errno.ENOSPC, errno.EDQUOT):
+        unmade = isinstance(cause, PermissionError) and not lock.path.exists()  # a folder it may not write
+        if not unmade and (
+            not isinstance(cause, OSError) or cause.errno not in (errno.EROFS, errno.ENOSPC, errno.EDQUOT)
+        ):
             raise  # another's lock file this account may not open: its owner, mode and cure, as said
         raise ProfileNotSaved(not_saved(path, cause, then)) from None
     try:
@@ -122,7 +125,7 @@ def apply_edit(
         profile = parse_profile(reread, path, config, lines=False)  # raises: the file stays as it was
         if dry_run:
             return Edited(profile, new, new != text, reread)
-        tmp = _spare(path) if new != text else None  # a folder it may not write: said, nothing done
+        tmp = _spare(path, then) if new != text else None  # a folder it may not write: said, nothing done
         try:
             if before_write is not None:
                 before_write(profile)  # raises: the file stays as it was
@@ -152,14 +155,13 @@ def what_to_do(error: OSError, then: str) -> str:
     return f"{disk_fix(error, 'the profiles folder')}, then {then}"
 
 
-def _spare(path: Path) -> Path:
+def _spare(path: Path, then: str) -> Path:
     """The temporary file the new text is written to, made before anything that goes with the
-    write (apply_edit's ``before_write``): a folder this account may not write is said, nothing
-    done, not an internal error after a carry-over was made."""
+    write (apply_edit's ``before_write``): a folder this account may not write (or a full or
+    read-only disk) is ProfileNotSaved, said as a refused write of the file is (:func:`not_saved`:
+    the folder made writable for this account), nothing done; not an internal error after a
+    carry-over was made, nor the web page's "its file has a mistake" (the file is sound)."""
     try:
         return spare_beside(path)
     except OSError as e:
-        raise ProfileError(
-            f"cannot write {path}: {e.strerror or e} in {path.parent} (this account must be able to "
-            "make files in the profiles folder to save a change); nothing was saved"
-        ) from None
+        raise ProfileNotSaved(not_saved(path, e, then)) from None
