@@ -3,7 +3,6 @@ GET's such page follow its link until it can (templates/web/broken.js)."""
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
 from typing import Any
 
@@ -13,8 +12,6 @@ from digest.config import ConfigError
 from digest.errors import StoreError, StoreUnusable
 from digest.web.answers import NEEDS_FIX, NeedsFixing, ReaderGone
 from digest.web.unreadable import ProfileUnreadable
-
-log = logging.getLogger("digest.web.app")  # the server's log names the app, as before the move
 
 POLL, SLOW_POLL = 1.5, 60.0  # s: as the open pages poll (templates/web/prefs.js); a removed reader's, a
 # lasting trouble's (no Retry-After): once a minute
@@ -61,8 +58,9 @@ def add_trouble_pages(
     @app.errorhandler(ConfigError)
     def misconfigured(e: ConfigError) -> Response:
         """503 until the operator fixes it (a template of their `templates:` folder that fails for
-        this reader): the file, line and fix in the server's log, none of it on the page."""
-        log.error("%s %s: %s%s", request.method, request.path, e, NEEDS_FIX)
+        this reader, the folder gone): the file, line and fix in the server's log, none of it on the
+        page; the open pages' polls (once a minute each) say it once until one is answered."""
+        logged(f"{request.method} {request.path}: {e}{NEEDS_FIX}", trouble=str(e))
         return page("unavailable.html.j2", 503, lasting=True, templates=True, **following("", SLOW_POLL))
 
     @app.errorhandler(ProfileUnreadable)
