@@ -92,8 +92,18 @@ def email_template_files(folder: Path | None) -> list[str]:
 def left_by_an_editor(name: str) -> bool:
     """A file an editor leaves beside the one edited, not a template saved: hidden ones (vim's
     ``.x.swp``, Emacs's lock ``.#x``), Emacs's auto-save ``#x#`` (written again every few hundred
-    keystrokes of an unsaved edit) and the backups ``x~`` (Emacs, vim, gedit, nano)."""
-    return name.startswith(".") or name.endswith("~") or (len(name) > 1 and name[0] == name[-1] == "#")
+    keystrokes of an unsaved edit), the backups ``x~`` (Emacs, vim, gedit, nano) and vim's probe
+    (:func:`vims_probe`). Not ``x.bak`` nor ``x.orig``: no editor writes them unasked (a copy
+    someone made, patch's), files of the folder as any other."""
+    hidden = name.startswith(".") or name.endswith("~")
+    return hidden or (len(name) > 1 and name[0] == name[-1] == "#") or vims_probe(name)
+
+
+def vims_probe(name: str) -> bool:
+    """The file vim's `:w` makes beside the file it saves and removes at once, to try whether it
+    may make files there (its 'backupcopy' auto, the default): ``4913``, or ``5036``, ``5159``, ...
+    (123 more at each try) where that name is taken (vim's bufwrite.c)."""
+    return name.isascii() and name.isdigit() and int(name) >= 4913 and (int(name) - 4913) % 123 == 0
 
 
 def readable(path: Path, known: Versions) -> bool:

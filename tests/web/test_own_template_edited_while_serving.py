@@ -202,3 +202,29 @@ def test_an_editors_autosave_and_backup_do_not_reload_the_open_page_its_save_doe
         assert polled() != before
         with urllib.request.urlopen(url) as page:
             assert "Edition two: " in page.read().decode()
+
+
+def test_vims_probe_file_beside_a_template_it_saves_does_not_reload_the_open_page(web_workspace):
+    # vim's `:w` of a template (backupcopy=auto, as it is by default) makes the file 4913 beside
+    # it and removes it at once (it tries whether it may make files there; 5036, 5159, ... where
+    # that name is taken), then renames the template to digest.html.j2~ and writes it anew
+    # (strace of vim 9.0). Before: a poll that met the probe found the content changed and the
+    # open page reloaded, the template not yet written: once for nothing, and again once it was.
+    # A backup copy someone makes (digest.html.j2.bak) or patch's digest.html.j2.orig is not an
+    # editor's: it is a file of the folder as any other (a template may include it)
+    ws = web_workspace
+    template, _ = own_templates_page(ws)
+    edition(template, "one")
+    with ws.served():
+
+        def polled() -> str:
+            with urllib.request.urlopen(ws.page_url() + "/version", timeout=60) as answer:
+                return json.load(answer)["content"]
+
+        before = polled()
+        for probe in ("4913", "5036"):
+            (template.parent / probe).write_bytes(b"")
+            assert polled() == before, probe
+            (template.parent / probe).unlink()
+        (template.parent / "2024").write_text("")  # a name of digits that is not vim's: a file of the folder
+        assert polled() != before
