@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import hashlib
+import logging
 from collections.abc import Callable, Iterator, MutableMapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,6 +26,8 @@ from digest.filelock import FileLock
 from digest.files import disk_fix, spare_beside, write_atomic
 from digest.models import Profile
 from digest.profiles.load import find_profile_file, parse_profile, read_profile_text
+
+log = logging.getLogger(__name__)
 
 Data = MutableMapping[Any, Any]  # the profile document being edited (ruamel.yaml, comments kept)
 Change = Callable[[Data, Path], None]
@@ -100,13 +103,17 @@ def apply_edit(
     dry_run: bool = False,
     before_write: Callable[[Profile], None] | None = None,
     then: str = SAVE_AGAIN,
+    settle: contextlib.ExitStack | None = None,
 ) -> Edited:
     """Lock, read, change, validate, write. ``expect_version``: refuse if the file changed since.
     ``dry_run``: validate and return the would-be profile, write nothing (for previews).
     ``before_write``: given the would-be profile, under the lock, before the file is written (or
     left as it is); what it raises leaves the file as it was (a change that goes with the file's
-    and may be refused, made first: the command does all of it or nothing). ``then``: what a refused
-    write tells the user to do once the disk is mended (RUN_AGAIN from a command)."""
+    and may be refused, made first: the command does all of it or nothing). ``settle``: what
+    ``before_write`` holds open (a database transaction), closed (committed) once the file is
+    written, still under the lock; what that raises (the commit refused: its disk full) puts the
+    file back as it was (:func:`_put_back`) and is raised: not saved is so. ``then``: what a
+    refused write tells the user to do once the disk is mended (RUN_AGAIN from a command)."""
     path = find_profile_file(config, user)
     with locked(path, then):
         text = read_profile_text(path)  # not UTF-8: said so, not an internal error
@@ -134,10 +141,32 @@ def apply_edit(
                     write_atomic(path, new, whole=True, tmp=tmp)
                 except OSError as e:  # a full disk, a quota: said, the file as it was
                     raise ProfileNotSaved(not_saved(path, e, then)) from None
+                if settle is not None:
+                    try:
+                        settle.close()
+                    except BaseException:
+                        _put_back(path, text)
+                        raise
         finally:
             if tmp is not None:
                 tmp.unlink(missing_ok=True)
     return Edited(profile, new, new != text, reread)
+
+
+def _put_back(path: Path, text: str) -> None:
+    """``path`` written again with ``text``, what it held before a change whose companion (a
+    database's commit) was refused after the file was written; one the disk refuses is said in
+    the log (the file keeps the change, the database does not)."""
+    try:
+        write_atomic(path, text, whole=True)
+    except OSError as e:
+        log.error(
+            "%s: written, but what goes with it in the database was not stored, and the file could "
+            "not be put back as it was: %s; %s, then look at it",
+            path,
+            e.strerror or e,
+            disk_fix(e, "the profiles folder"),
+        )
 
 
 def not_saved(path: Path, error: OSError, then: str = SAVE_AGAIN) -> str:

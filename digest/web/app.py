@@ -286,7 +286,7 @@ def create_app(
             with ExitStack() as lifting:  # a kept unsubscribe lifted first, undone if the file is not written
                 first = lift_first(user, lifting)
                 base = request.form.get("base_version")
-                apply_edit(cfg(), user, change, expect_version=base, before_write=first)
+                apply_edit(cfg(), user, change, expect_version=base, before_write=first, settle=lifting)
         except ProfileConflict as e:
             notice = public_error(e, path) + _CONFLICT
             return _resubmit(token, user, path, edit, 409, notice=notice, conflicted=edit)

@@ -170,7 +170,7 @@ def add_unsubscribe_routes(app: Flask, parts: WebParts) -> None:
         with ExitStack() as lifting:
             lifted = _Releasing(parts.config(), user, lifting)
             try:
-                edited = apply_edit(parts.config(), user, _unpaused, before_write=lifted)
+                edited = apply_edit(parts.config(), user, _unpaused, before_write=lifted, settle=lifting)
             except ProfileNotSaved as e:  # a sound file its disk refused: logged, not said as a broken file
                 unreadable(user, e, posted=True)
                 if current.paused:  # the file still pauses them: not done, until the operator makes room
