@@ -1,0 +1,102 @@
+"""What a weight does, and what adding an interest does, to the papers of a reader's other
+interests, as README's "Using it" steps do them (`profile new ada -i "spiking neural networks"`,
+then `profile add ada "event cameras" --weight 2`) on the shared dumps, a real store: a weight
+raises its own interest's papers and leaves the others' scores as they were; the new interest, at
+any weight, lowers them (the profile's words are one query divided by the sum of their idfs). The
+README, docs/scoring.md and `profile add --help` say so with these figures."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+
+from conftest import ROOT, SHARED, Workspace
+
+ALONE = "Learning Delays in Spiking Neural Networks using Dilated Convolutions with Learnable Spacings"
+WORDS_ONLY = "How do neurons operate on sparse distributed representations?"
+
+
+def scores(ws: Workspace) -> dict[str, tuple[float, list[str], list[str]]]:
+    done = ws.cli("rank", "ada", "--json", "--limit", "1000")
+    assert done.exit_code == 0, done.output
+    return {p["title"]: (p["score"], p["matched"], p["partly"]) for p in json.loads(done.output)}
+
+
+@pytest.fixture(scope="module")
+def rankings(tmp_path_factory) -> dict[str, dict[str, tuple[float, list[str], list[str]]]]:
+    dumps = sorted((SHARED / "dumps").glob("*")) if (SHARED / "dumps").is_dir() else []
+    if not dumps:
+        pytest.skip(f"the shared dumps are not at {SHARED / 'dumps'}")
+    ws = Workspace(tmp_path_factory.mktemp("weights"))
+    done = ws.cli("ingest", *map(str, dumps))
+    assert done.exit_code == 0, done.output
+    done = ws.cli("profile", "new", "ada", "--email", "ada@example.org", "-i", "spiking neural networks")
+    assert done.exit_code == 0, done.output
+    found = {"alone": scores(ws)}
+    for weight in ("1", "2", "3"):
+        done = ws.cli("profile", "add", "ada", "event cameras", "--weight", weight)
+        assert done.exit_code == 0, done.output
+        found[weight] = scores(ws)
+    return found
+
+
+def test_a_weight_raises_its_interest_and_leaves_the_others_papers_as_they_were(rankings):
+    with_it = {t for t, (_, matched, partly) in rankings["1"].items() if "event cameras" in matched + partly}
+    others = [t for t in rankings["1"] if t not in with_it]
+    assert ALONE in others and len(others) > 50
+    for title in others:
+        assert rankings["1"][title][0] == rankings["2"][title][0] == rankings["3"][title][0], title
+    raised = sorted(with_it)
+    assert raised
+    for title in raised:
+        assert rankings["1"][title][0] < rankings["2"][title][0] < rankings["3"][title][0], title
+
+
+def test_adding_an_interest_lowers_the_others_papers_at_any_weight(rankings):
+    for title in (ALONE, next(t for t in rankings["alone"] if t.startswith(WORDS_ONLY))):
+        before, after = rankings["alone"][title][0], rankings["2"][title][0]
+        assert after < 0.5 * before, (title, before, after)
+
+
+def said(text: str) -> tuple[float, float, float, float]:
+    quote = re.search(
+        r"from (\d+\.\d+) to (\d+\.\d+) once .event cameras. (?:is|was) added"
+        r".*?.partly.\) from (\d+\.\d+) to (\d+\.\d+)",
+        " ".join(text.split()),
+    )
+    assert quote, "no figures of a paper of spiking neural networks before and after 'event cameras' is added"
+    return tuple(float(x) for x in quote.groups())  # type: ignore[return-value]
+
+
+def test_the_readme_and_docs_say_it_with_these_figures(rankings):
+    words_only = next(t for t in rankings["alone"] if t.startswith(WORDS_ONLY))
+    real = tuple(
+        round(rankings[profile][title][0], 3) for title in (ALONE, words_only) for profile in ("alone", "2")
+    )
+    # before: README and docs/scoring.md said "A weight multiplies its interest's share" and a
+    # fixed scale, not that the interest added lowers the papers of the others
+    over = len(rankings["alone"])  # `rank` lists the papers over min_score (the config's 0.1)
+    fell = sum(title not in rankings["2"] for title in rankings["alone"])
+    for doc in ("README.md", "docs/scoring.md"):
+        text = " ".join((ROOT / doc).read_text(encoding="utf-8").split())
+        assert said(text) == real, doc
+        counts = re.search(
+            r"of the (\d+) papers over the default `min_score` 0\.1 in \S+ ranking, (\d+) fell", text
+        )
+        assert counts and (int(counts.group(1)), int(counts.group(2))) == (over, fell), doc
+
+
+def test_profile_add_help_says_what_a_weight_and_a_new_keyword_do(workspace_help):
+    text = " ".join(workspace_help.split())
+    # before: "How much it counts (default 1); changes the weight if present."
+    assert "the other keywords' papers keep their scores" in text, text
+    assert "lowers the scores of papers that match only the others" in text, text
+
+
+@pytest.fixture
+def workspace_help(tmp_path) -> str:
+    done = Workspace(tmp_path).cli("profile", "add", "--help")
+    assert done.exit_code == 0, done.output
+    return done.output
