@@ -170,10 +170,12 @@ def test_a_dump_without_a_day_line_whose_title_is_a_day_with_a_short_abstract_is
     with pytest.raises(DumpError) as info:
         parse(make_dump("Mar 14", papers).replace("Mar 14\n\n", "", 1))
     assert str(info.value) == (
-        "day.txt:11: the title 'A film about one day in spring' has no abstract after it (the next "
-        "paragraph, line 13, begins the next paper), or 'May 2' (line 9) is a paper's title, not "
-        "the listing's day, and this its abstract: the titles and abstracts pair up either way. If "
-        "'May 2' is the listing's day, put the abstract back after this title; if it is a paper's "
+        "day.txt:11: 'A film about one day in spring' stands where the first title goes, "
+        "with no abstract after it "
+        "(the next paragraph, line 13, begins the next paper): it is a title whose abstract is lost, or "
+        "a stray line that is no title (a line of the page), or 'May 2' (line 9) is a paper's title, not "
+        "the listing's day, and this its abstract: the titles and abstracts pair up each way. If it is a "
+        "title, put its abstract back after it; if a stray line, remove it; if 'May 2' is a paper's "
         "title, put the day the page shows on a line of its own before it (" + DAY_FORMS_SAID + "). "
         "The dump is refused whole: mend it and drop it in the inbox again"
     )
@@ -199,10 +201,12 @@ def test_a_dump_with_its_day_line_whose_first_abstract_is_lost_is_told_so_at_the
     with pytest.raises(DumpError) as info:
         parse(text)
     assert str(info.value) == (
-        "day.txt:11: the title 'Gliders That Learn to Soar' has no abstract after it (the next "
-        "paragraph, line 13, begins the next paper), or 'Mar 14' (line 9) is a paper's title, not "
-        "the listing's day, and this its abstract: the titles and abstracts pair up either way. If "
-        "'Mar 14' is the listing's day, put the abstract back after this title; if it is a paper's "
+        "day.txt:11: 'Gliders That Learn to Soar' stands where the first title goes, "
+        "with no abstract after it "
+        "(the next paragraph, line 13, begins the next paper): it is a title whose abstract is lost, or "
+        "a stray line that is no title (a line of the page), or 'Mar 14' (line 9) is a paper's title, not "
+        "the listing's day, and this its abstract: the titles and abstracts pair up each way. If it is a "
+        "title, put its abstract back after it; if a stray line, remove it; if 'Mar 14' is a paper's "
         "title, put the day the page shows on a line of its own before it (" + DAY_FORMS_SAID + "). "
         "The dump is refused whole: mend it and drop it in the inbox again"
     )

@@ -76,3 +76,29 @@ def test_three_header_lines_after_the_day_line_are_listed_as_a_list_is(tmp_path)
         f"{path}:11: 'new' (line 11), 'Get trending papers in your email inbox!' (line 13) and 'Subscribe' "
         "(line 15) are lines of the page's header, found after the day line ('Mar 14', line 9), "
     ), refused.value
+
+
+def test_a_stray_line_after_the_day_line_that_is_no_header_line_is_told_to_be_removed_if_so(workspace):
+    """A line after the day line whose words are not the page's header lines (`Subscribe now`): it
+    may be a title whose abstract is lost, or a stray line of the page; both are said, with the
+    cure of each. Before, it was told only "the title 'Subscribe now' has no abstract after it ...,
+    or 'Mar 14' (line 9) is a paper's title", and a stray line was in neither reading."""
+    ws = workspace
+    dump = make_dump("Mar 14", PAPERS)
+    drop(ws, "one.txt", dump.replace("Mar 14\n\n", "Mar 14\n\nSubscribe now\n\n"))
+    said, inbox = ingest(ws), ws.config.inbox
+    assert said.returncode == 1, said
+    assert (
+        f"rejected: {inbox}/one.txt:11: 'Subscribe now' stands where the first title goes, with no abstract "
+        "after it (the next paragraph, line 13, begins the next paper): it is a title whose abstract is "
+        "lost, or a stray line that is no title (a line of the page), or 'Mar 14' (line 9) is a paper's "
+        "title, not the listing's day, and this its abstract: the titles and abstracts pair up each way. "
+        "If it is a title, put its abstract back after it; if a stray line, remove it; if 'Mar 14' is a "
+        "paper's title, put the day the page shows on a line of its own before it ("
+    ) in said.stderr, said.stderr
+
+    drop(ws, "one.txt", dump)  # the stray line removed, as said
+    done = ingest(ws)
+    assert done.returncode == 0 and f"{inbox}/one.txt: 2026-03-14, 2 entries: 2 new papers" in done.stdout, (
+        done
+    )

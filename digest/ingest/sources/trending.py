@@ -203,17 +203,20 @@ def _header_after_day(day: Paragraph, stray: list[Paragraph], path: Path) -> Dum
 
 
 def _first_abstract_lost(day: Paragraph, body: list[Paragraph], path: Path) -> DumpError:
-    """The body pairs up with its first paragraph, which reads as a title, left out (its abstract
-    lost: a dump with its day line), and with the "day" a title and that paragraph its abstract
-    (a day as a title, "May 2", in a dump with no day line): both said, the first where it is."""
+    """The body pairs up with its first paragraph, which reads as a title, left out: a title whose
+    abstract was lost (a dump with its day line), or a stray line copied after the day line that is
+    no title (a line of the page whose words are not HEADER's: "Subscribe now"); and with the "day" a
+    title and that paragraph its abstract (a day as a title, "May 2", in a dump with no day line).
+    The three are said, at that paragraph, the day line's readings first."""
     first, after = body[0], body[1]
     return DumpError(
-        f"{path}:{first.line}: the title {_clip(first.text)!r} has no abstract after it (the next "
-        f"paragraph, line {after.line}, begins the next paper), or {day.text!r} (line {day.line}) is "
-        "a paper's title, not the listing's day, and this its abstract: the titles and abstracts "
-        f"pair up either way. If {day.text!r} is the listing's day, put the abstract back after "
-        "this title; if it is a paper's title, put the day the page shows on a line of its own "
-        f"before it ({DAY_FORMS}). The dump is refused whole: mend it and drop it in the inbox again"
+        f"{path}:{first.line}: {_clip(first.text)!r} stands where the first title goes, with no abstract "
+        f"after it (the next paragraph, line {after.line}, begins the next paper): it is a title whose "
+        f"abstract is lost, or a stray line that is no title (a line of the page), or {day.text!r} "
+        f"(line {day.line}) is a paper's title, not the listing's day, and this its abstract: the titles "
+        "and abstracts pair up each way. If it is a title, put its abstract back after it; if a stray "
+        f"line, remove it; if {day.text!r} is a paper's title, put the day the page shows on a line of "
+        f"its own before it ({DAY_FORMS}). The dump is refused whole: mend it and drop it in the inbox again"
     )
 
 
