@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import io
 import math
+import re
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -50,10 +51,22 @@ def inline(value: Any, quote: bool = False) -> str:
         return _float_text(value)
     if not isinstance(value, str):
         return str(value)
-    quoted = scalar(value, quote)
+    quoted = scalar(value, quote or bool(_ESCAPED.search(value)))
     if isinstance(quoted, DoubleQuotedScalarString):
-        return '"' + quoted.replace("\\", "\\\\").replace('"', '\\"') + '"'
+        text = quoted.replace("\\", "\\\\").replace('"', '\\"')
+        return '"' + _ESCAPED.sub(_escape, text) + '"'
     return quoted
+
+
+# What a double-quoted YAML string cannot hold as it is: control characters (refused by the loader:
+# "unacceptable character #x0001") and line breaks (folded into a space), and a tab, for its reader
+_ESCAPED = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\ufeff\ufffe\uffff\ud800-\udfff]")
+
+
+def _escape(found: re.Match[str]) -> str:
+    """``found`` as a double-quoted YAML string's escape: the loader reads it back as it is."""
+    code = ord(found[0])
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
 
 
 class _Representer(RoundTripRepresenter):
