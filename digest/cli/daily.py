@@ -254,7 +254,7 @@ def send(obj: Context, users: tuple[str, ...], dry_run: bool, force: bool, to_di
             # as `send` would: a pre-flight check that names the broken profiles fails (a folder not
             # there is no profile skipped: its error is said above)
             if skipped := [p for p in problems if not of_the_folder(config.profiles, p)]:
-                secho(f"{len(skipped)} profile(s) skipped: see above", fg="red", err=True)
+                secho(f"{counted(len(skipped), 'profile')} skipped: see above", fg="red", err=True)
             if problems or refusal is not None:
                 sys.exit(1)
             return
@@ -363,8 +363,9 @@ def send(obj: Context, users: tuple[str, ...], dry_run: bool, force: bool, to_di
         when = f" from {retry_said(first)}" if first else ""
         why = outcomes[0].reply.removeprefix(NOT_TRIED).removesuffix(TRIED_LATER)  # when: said next
         raise DeliveryError(
-            f"{why}; {len(outcomes)} digest(s) wait in the "
-            f"outbox and are retried{when} by the next `digest send` or scheduler tick"
+            f"{why}; {counted(len(outcomes), 'digest')} {'waits' if len(outcomes) == 1 else 'wait'} in the "
+            f"outbox and {'is' if len(outcomes) == 1 else 'are'} retried{when} by the next `digest send` or "
+            "scheduler tick"
         )
     inbox = report.ingested  # a dump it took in unreadable, or the inbox not usable: 1, as `ingest` exits
     if problems or inbox.failures or inbox.problems or any(not o.ok for o in outcomes):

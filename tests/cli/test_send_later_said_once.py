@@ -1,6 +1,6 @@
 """`digest send` whose every digest failed at the connection (a server busy at its greeting, one
-that fell silent after it) ends with one error line: why, then "N digest(s) wait in the outbox and
-are retried from <when> by the next `digest send` or scheduler tick". The reason's own words end
+that fell silent after it) ends with one error line: why, then "1 digest waits in the outbox and
+is retried from <when> by the next `digest send` or scheduler tick". The reason's own words end
 "; tried again later" (the row of each digest says that and when), which the line would say twice:
 before, "...; it is busy, or takes no connections for now; tried again later; 1 digest(s) wait in
 the outbox and are retried from ...". Now the "when" is said once. Real raw socket servers that
@@ -23,6 +23,6 @@ def test_the_error_line_says_when_once(tmp_path):
     (error,) = [line for line in done.stderr.splitlines() if line.startswith("error: ")]
     assert "tried again later" not in error, error
     assert (
-        "it is busy, or takes no connections for now; 1 digest(s) wait in the outbox and are retried from 20"
+        "it is busy, or takes no connections for now; 1 digest waits in the outbox and is retried from 20"
         in error
     )

@@ -133,7 +133,7 @@ def test_a_dry_run_lists_the_others_and_fails_on_a_broken_profile_file_as_send_w
     mail_workspace.cli("ingest", str(mail_workspace.root / "inbox" / "day.txt"))
     result = mail_workspace.cli("send", "--dry-run")
     assert result.exit_code == 1, result.output
-    assert "broken.yaml" in result.output and "1 profile(s) skipped" in result.output
+    assert "broken.yaml" in result.output and "1 profile skipped: see above" in result.output
     assert all(f"r{i}@example.org" in result.output for i in range(3))
     assert "Dry run: nothing was sent." in result.output and smtp_server.messages == []
 
