@@ -291,6 +291,7 @@ class Config:
     web_given: bool = False  # a `web:` key in the file, whatever it sets (signing.add_secret_env)
     web_braced: bool = False  # written `web: {...}` (flow style): a line under it is not read
     web_null: str | None = None  # written `web: ~` (or null): a line under it is not read either
+    web_null_aliases: tuple[int, ...] = ()  # lines of the aliases of its anchor (`web: &a ~`, `*a`)
 
 
 def find_config_path(explicit: str | os.PathLike[str] | None) -> Path:
@@ -323,6 +324,13 @@ def parse_config(data: Any, path: Path) -> Config:
     smtp_given = isinstance(smtp, dict) and smtp.get("from") is not None
     braced = isinstance(web := data.get("web"), yamlio.Mapping) and web.braced
     null = data.null_written("web") if isinstance(data, yamlio.Mapping) else None
+    aliases = data.null_aliases("web") if isinstance(data, yamlio.Mapping) else ()
     return Config(
-        path=path, smtp_given=smtp_given, web_given="web" in data, web_braced=braced, web_null=null, **values
+        path=path,
+        smtp_given=smtp_given,
+        web_given="web" in data,
+        web_braced=braced,
+        web_null=null,
+        web_null_aliases=aliases,
+        **values,
     )

@@ -164,6 +164,18 @@ def secret_unnamed(config: Config) -> str | None:
     )
 
 
+def _aliases_said(config: Config) -> str:
+    """The aliases of an anchored null `web:` (`web: &a ~`, `templates: *a`), each to be written as
+    the null it stood for: the anchor goes with the line replaced, and an alias of no anchor is
+    refused ("found undefined alias")."""
+    lines = config.web_null_aliases
+    if not lines or not config.web_null:
+        return ""
+    anchor = next(word for word in config.web_null.split() if word.startswith("&"))
+    where = f"line {lines[0]}" if len(lines) == 1 else f"lines {', '.join(map(str, lines))}"
+    return f" and `*{anchor[1:]}` ({where}) with `~`"
+
+
 def add_secret_env(config: Config, also: str = "") -> str:
     """The line that names $DIGEST_SECRET in the config (and ``also``, another key to add): `web:
     {secret_env: ...}` where it has no web: section, or under the one it has (host, port...), where a
@@ -174,7 +186,8 @@ def add_secret_env(config: Config, also: str = "") -> str:
     if config.web_null:  # nor one under `web: ~`: the line replaced
         added = f", and add {also} to the config" if also else ""
         return (
-            f"replace the config's `web: {config.web_null}` with `web: {{secret_env: DIGEST_SECRET}}`{added}"
+            f"replace the config's `web: {config.web_null}` with `web: {{secret_env: DIGEST_SECRET}}`"
+            f"{_aliases_said(config)}{added}"
         )
     also = f", and {also} to the config" if also else ""
     if config.web_braced:  # a line under `web: {port: 8081}` is not valid YAML

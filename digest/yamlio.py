@@ -41,11 +41,13 @@ class Mapping(dict):
     of each unquoted number as written (``written(key)``: ``0700`` where the value is 448), and
     whether it is written in braces (``braced``: `{port: 8081}`, where a key goes inside them), and
     the text of each null written (``null_written(key)``: ``~``, ``null``, ``!!null ''``; none for a
-    bare `key:`, nor for one with an anchor alone, `key: &a`, where a mapping may go under it)."""
+    bare `key:`, nor for one with an anchor alone, `key: &a`, where a mapping may go under it), and
+    the lines of the aliases that name such a null's anchor (``null_aliases(key)``: `*a` of `&a ~`)."""
 
     lines: dict[Any, int]
     numbers: dict[Any, str]
     nulls: dict[Any, str]
+    aliases: dict[Any, tuple[int, ...]]
     braced: bool = False
 
     def line(self, key: Any) -> int | None:
@@ -56,6 +58,9 @@ class Mapping(dict):
 
     def null_written(self, key: Any) -> str | None:
         return getattr(self, "nulls", {}).get(key)
+
+    def null_aliases(self, key: Any) -> tuple[int, ...]:
+        return getattr(self, "aliases", {}).get(key, ())
 
 
 class Sequence(list):
@@ -92,6 +97,7 @@ def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> Any:
     lines: dict[Any, int] = {}
     numbers: dict[Any, str] = {}
     nulls: dict[Any, str] = {}
+    aliases: dict[Any, tuple[int, ...]] = {}
     for key_node, value_node in node.value:
         key = loader.construct_object(key_node)
         # the last of a key: one given beside a merge (<<) overrides the merged one (its value is the dict's)
@@ -105,7 +111,9 @@ def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> Any:
             nulls[key] = written
         else:
             nulls.pop(key, None)
+        aliases[key] = _aliases_of(loader.text, written) if written and loader.text else ()
     data.lines, data.numbers, data.nulls, data.braced = lines, numbers, nulls, bool(node.flow_style)
+    data.aliases = aliases
 
 
 def _null_written(loader: _Loader, key: yaml.Node, node: yaml.Node) -> str | None:
@@ -125,6 +133,23 @@ def _null_written(loader: _Loader, key: yaml.Node, node: yaml.Node) -> str | Non
 
 
 _ANCHOR = re.compile(r"^&\S+\s*")
+_ANCHOR_NAMED = re.compile(r"(?:^|\s)&([^\s,\[\]{}]+)")
+
+
+def _aliases_of(text: str, written: str) -> tuple[int, ...]:
+    """The 1-based lines of the aliases (`*a`) that name the anchor of a null ``written`` with one
+    (`&a ~`, `!!null &a ''`), none for one without: a comment's `*a` is no alias."""
+    anchor = _ANCHOR_NAMED.search(written)
+    if not anchor:
+        return ()
+    found = []
+    for alias in re.finditer(rf"(?<![^\s:\-\[{{,])\*{re.escape(anchor[1])}(?![^\s,\]}}])", text):
+        before = text[text.rfind("\n", 0, alias.start()) + 1 : alias.start()]
+        if not re.search(r"(?:^|\s)#", before):
+            found.append(text.count("\n", 0, alias.start()) + 1)
+    return tuple(found)
+
+
 _ALIAS = re.compile(r"\s*:\s*(\*[^\s,\[\]{}]+)")
 
 

@@ -200,3 +200,30 @@ def test_a_web_section_null_by_an_alias_is_told_to_replace_the_alias_it_is_writt
         ws.config_path.write_text(text + "base_url: https://digest.example.org\n")
         done = dry_run(ws, DIGEST_SECRET=SECRET)
         assert done.returncode == 0 and "secret" not in done.stderr, done.stderr
+
+
+def test_an_anchored_null_web_section_names_the_aliases_of_its_anchor_to_write_as_null(workspace):
+    # Before: `web: &a !!null` with `templates: *a` below was told "replace the config's `web: &a
+    # !!null` with `web: {secret_env: DIGEST_SECRET}`", and the config so mended was refused by every
+    # command: "not valid YAML, line 10, column 12: found undefined alias" (the anchor went with the
+    # line). Now the aliases are named, with the null they stood for; with none, the line alone.
+    ws = workspace
+    ws.profile("ada", "email: ada@example.org\ninterests: [neuromorphic]\n")
+    plain = ws.config_path.read_text()  # 8 lines: `web:` on line 9
+    for null, aliases, where in (
+        ("&a !!null", "templates: *a\n", " and `*a` (line 10) with `~`"),
+        ('!!null &a ""', "templates: *a  # *a\nbase_url: *a\n", " and `*a` (lines 10, 11) with `~`"),
+        ("&a ~", "# templates: *a\n", ""),
+    ):
+        ws.config_path.write_text(plain + f"web: {null}\n" + aliases)
+        said = dry_run(ws, DIGEST_SECRET=SECRET)
+        replace = f"replace the config's `web: {null}` with `web: {{secret_env: DIGEST_SECRET}}`{where}"
+        assert said.returncode == 0, said.stderr
+        assert f"web.secret_env: {replace}, and " in said.stderr, said.stderr
+        # done as said
+        text = plain + "web: {secret_env: DIGEST_SECRET}\n" + aliases.replace("*a", "~")
+        ws.config_path.write_text(
+            text + ("" if "base_url" in aliases else "base_url: https://digest.example.org\n")
+        )
+        done = dry_run(ws, DIGEST_SECRET=SECRET)
+        assert done.returncode == 0 and "secret" not in done.stderr, done.stderr
