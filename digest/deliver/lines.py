@@ -187,8 +187,7 @@ class Line:
                 failed.append(e)
                 raise
             go = bool(committed) and not (run.stopping or run.circuit.refused)
-            self.flight = committed[0] if go else None
-            return go
+            return self._in_flight(committed[0] if go else None)
 
         try:
             result = self._hand_over(item, ready, failed)
@@ -230,6 +229,17 @@ class Line:
             self.flight = None
         else:
             self._result(msg, result)  # the flight ended there
+
+    def _in_flight(self, msg: OutboxMessage | None) -> bool:
+        """``msg`` (None: none) the message whose data's end goes to the server now (a ``ready``'s
+        word): not once a command quitting at once took what this connection has (:meth:`give_up`,
+        under the same lock: one or the other), as it may have, its thread paused since it found the
+        pass not stopping. The command recorded nothing of it: its data's end is withdrawn, and it
+        stays queued (sent, the server would take it, nothing record it, and the next send send it
+        again, unsaid)."""
+        with self.lock:
+            self.flight = None if self.given_up else msg
+            return self.flight is not None
 
     def _hand_over(
         self,
@@ -329,8 +339,7 @@ class Line:
 
         def ready() -> bool:  # asked to stop before the data's end: withdrawn (it stays queued)
             go = not (run.stopping or run.circuit.refused)
-            self.flight = msg if go else None
-            return go
+            return self._in_flight(msg if go else None)
 
         self._send(msg, ready if isinstance(self.sender, SmtpSender) else None)
         accepted = [one for one in self.held if one[1].ok]
