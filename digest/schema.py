@@ -183,6 +183,17 @@ MIGRATIONS: tuple[str | DataMigration, ...] = FIRST_MIGRATIONS + (
     # address again (`digest status`'s "last success", a pass's "its fetch failed at"); rows stored
     # before are given their fetch's time while its own record is still there (schema_steps)
     fetch_run_times,
+    # 38 -> 39: every source that fetched a listing (listings.source keeps the one whose fetch stored
+    # it): the same bytes fetched by two sources (a mirror) are both's, so either taken out of the
+    # config leaves the listing the other's (store_sources); each listing stored before, its own
+    "CREATE TABLE listing_fetches (\n"
+    "    listing_id BIGINT NOT NULL REFERENCES listings(id),\n"
+    "    source     TEXT NOT NULL,\n"
+    "    fetched_at TEXT NOT NULL,\n"
+    "    PRIMARY KEY (listing_id, source)\n"
+    ");\n"
+    "INSERT INTO listing_fetches (listing_id, source, fetched_at)\n"
+    "    SELECT id, source, ingested_at FROM listings;",
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 

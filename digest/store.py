@@ -238,13 +238,14 @@ class Store(CarriedPapers, ReaderRatings, PaperEmbeddings, ListingSources):
     def _add_listing(self, listing: Listing, stamp: str) -> IngestResult:
         with self.transaction() as db:
             self.serialize("listings")
-            if known := db.execute(
-                "SELECT id, source FROM listings WHERE sha256 = ?", (listing.sha256,)
-            ).fetchone():
-                if fetched_source(str(listing.source)) not in ("", fetched_source(known[1])):
-                    # fetched again by a source renamed in the config: its listing now (a new
-                    # reader's first digest takes the config's sources': latest_listing_papers)
-                    db.execute("UPDATE listings SET source = ? WHERE id = ?", (str(listing.source), known[0]))
+            fetched = "INSERT INTO listing_fetches (listing_id, source, fetched_at) VALUES (?,?,?)"
+            if known := db.execute("SELECT id FROM listings WHERE sha256 = ?", (listing.sha256,)).fetchone():
+                had = db.execute("SELECT source FROM listing_fetches WHERE listing_id = ?", known).fetchall()
+                if fetched_source(str(listing.source)) not in {fetched_source(path) for (path,) in had}:
+                    # the same bytes fetched by another source (a mirror, a source renamed in the
+                    # config): its listing too, kept when either is taken out of the config
+                    # (store_sources); listings.source stays the one whose fetch stored it
+                    db.execute(fetched, (known[0], str(listing.source), stamp))
                 return IngestResult(listing.source, listing.day, True, len(listing.entries), 0, 0)
             row = (listing.sha256, listing.day.isoformat(), str(listing.source), len(listing.entries))
             listing_id = db.execute(
@@ -252,6 +253,7 @@ class Store(CarriedPapers, ReaderRatings, PaperEmbeddings, ListingSources):
                 "VALUES (?,?,?,?,?,?)",
                 (*row, stamp, listing.format),
             ).lastrowid
+            db.execute(fetched, (listing_id, str(listing.source), stamp))
             new = known = other = 0
             for position, entry in enumerate(listing.entries):
                 paper_id, added = upsert_paper(db, entry, listing.day, stamp)

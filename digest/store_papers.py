@@ -116,11 +116,12 @@ def other_abstract(db: Any, paper_id: int, entry: Entry, source: str, listing_id
         or " ".join(row[0].split()).startswith(" ".join(entry.abstract.split()))
     ):
         return False
-    sql = "SELECT l.source FROM listing_papers lp JOIN listings l ON l.id = lp.listing_id "
-    first = db.execute(
-        sql + "WHERE lp.paper_id = ? AND l.id <> ? ORDER BY l.id LIMIT 1", (paper_id, listing_id)
-    ).fetchone()
-    return first is not None and fetched_source(first[0]) == source
+    sql = "SELECT MIN(listing_id) FROM listing_papers WHERE paper_id = ? AND listing_id <> ?"
+    first = db.execute(sql, (paper_id, listing_id)).fetchone()
+    if first is None or first[0] is None:
+        return False
+    fetched = db.execute("SELECT source FROM listing_fetches WHERE listing_id = ?", first).fetchall()
+    return source in {fetched_source(path) for (path,) in fetched}  # a mirror's same bytes: its too
 
 
 def _another_id(row: tuple, entry: Entry) -> bool:

@@ -22,7 +22,8 @@ _CATEGORIES = r"([A-Za-z.+-]*)"  # a url's {categories}: cs.CL+cs.LG
 
 
 class ListingSources:
-    """The ``fetches`` and ``listings`` tables read by source; the connection is the Store's."""
+    """The ``fetches``, ``listings`` and ``listing_fetches`` tables read by source; the connection is
+    the Store's."""
 
     db: Any  # sqlite3.Connection, or digest.db.PgConnection that speaks like one
 
@@ -45,12 +46,20 @@ class ListingSources:
         """The listings (id, source, day) dated on or before ``up_to`` and ingested by ``ingested_by``,
         the newest day first (of a day, the last stored first), read a page at a time along the index
         listings_day: a caller that stops at the week it keeps reads no more of the archive (on
-        PostgreSQL a query's rows all come at once, whether read or not)."""
+        PostgreSQL a query's rows all come at once, whether read or not). A listing fetched by two
+        sources by then (the same bytes: a mirror) comes once for each (listing_fetches), the
+        latest fetch first."""
         after: tuple[str, int] = ((up_to or dt.date.max).isoformat(), LAST_ID)
         bound, page = ingested_bound(ingested_by), 64
         while True:
             rows = self.db.execute(NEWEST_LISTINGS, (*after, bound, page)).fetchall()
-            yield from rows
+            fetched: dict[int, list[str]] = {}
+            for chunk, marks in in_chunks([row[0] for row in rows]):
+                found = self.db.execute(LISTING_FETCHES.format(marks=marks), (*chunk, bound)).fetchall()
+                for listing, path in found:
+                    fetched.setdefault(int(listing), []).append(path)
+            for listing, _, day in rows:
+                yield from ((listing, each, day) for each in fetched.get(int(listing), ()))
             if len(rows) < page:
                 return
             after, page = (rows[-1][2], rows[-1][0]), page * 2
@@ -162,10 +171,11 @@ class ListingSources:
         ids = sorted(set(paper_ids))
         listed: set[tuple[int, str]] = set()
         for chunk, marks in in_chunks(ids):
-            rows = self.db.execute(
-                "SELECT DISTINCT lp.paper_id, l.source FROM listings l "
+            rows = self.db.execute(  # each source that fetched the listing by then (listing_fetches)
+                "SELECT DISTINCT lp.paper_id, f.source FROM listings l "
                 "JOIN listing_papers lp ON lp.listing_id = l.id "
-                f"WHERE lp.paper_id IN ({marks}) AND l.day <= ? AND l.ingested_at <= ?",
+                "JOIN listing_fetches f ON f.listing_id = l.id "
+                f"WHERE lp.paper_id IN ({marks}) AND l.day <= ? AND f.fetched_at <= ?",
                 [*chunk, (up_to or dt.date.max).isoformat(), ingested_bound(ingested_by)],
             ).fetchall()
             listed.update((int(paper), fetched_source(path)) for paper, path in rows)
@@ -177,6 +187,10 @@ LAST_ID = 2**63 - 1  # above any id (a BIGINT's greatest): the first page starts
 NEWEST_LISTINGS = (
     "SELECT id, source, day FROM listings WHERE (day, id) < (?, ?) AND ingested_at <= ? "
     "ORDER BY day DESC, id DESC LIMIT ?"
+)
+LISTING_FETCHES = (  # the sources that fetched those listings by then, the latest first
+    "SELECT listing_id, source FROM listing_fetches WHERE listing_id IN ({marks}) AND fetched_at <= ? "
+    "ORDER BY fetched_at DESC, source DESC"
 )
 
 

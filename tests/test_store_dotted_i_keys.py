@@ -52,7 +52,7 @@ def test_a_paper_stored_under_the_old_key_is_found_by_the_new_one_after_the_upgr
     db.execute(sql, other)
     db.close()
     with Store(db_at) as store:
-        assert store.schema_version == SCHEMA_VERSION == 38
+        assert store.schema_version == SCHEMA_VERSION == 39
         listed(store, tmp_path, "Traffic in İstanbul", "Traffic in Istanbul", "A Bridge")
         assert sorted(p.title for p in store.papers()) == ["A Bridge", "Traffic in İstanbul"]
         assert store.db.execute("SELECT key FROM papers ORDER BY id").fetchall() == [

@@ -45,7 +45,8 @@ def test_the_latest_listings_are_read_along_an_index_made_by_a_migration(db_at, 
 def taken_back(store: Store, version: int, *indexes: str) -> None:
     """The store as schema ``version`` left it: without ``indexes``, which later migrations made
     (nor, below 35, outbox.queued_on_server, which 34 -> 35 adds with its indexes; below 36, missed_said;
-    below 37, outbox.for_files; below 38, fetches.run_at and succeeded_run_at)."""
+    below 37, outbox.for_files; below 38, fetches.run_at and succeeded_run_at; below 39,
+    listing_fetches)."""
     with store.transaction():
         for index in indexes:
             store.db.execute(f"DROP INDEX {index}")
@@ -58,6 +59,8 @@ def taken_back(store: Store, version: int, *indexes: str) -> None:
         if version < 38:
             store.db.execute("ALTER TABLE fetches DROP COLUMN run_at")
             store.db.execute("ALTER TABLE fetches DROP COLUMN succeeded_run_at")
+        if version < 39:
+            store.db.execute("DROP TABLE listing_fetches")
         if store.dialect == "postgresql":
             store.db.execute("UPDATE schema_version SET version = ?", (version,))
     if store.dialect != "postgresql":
@@ -157,10 +160,7 @@ def two_years_before(store: Store) -> list[str]:
     with store.transaction():
         for n in range(730):
             day = (dt.date(2024, 3, 1) + dt.timedelta(days=n)).isoformat()
-            store.db.execute(
-                "INSERT INTO listings (sha256, day, source, entries, ingested_at) VALUES (?,?,?,?,?)",
-                (f"old{n}", day, f"inbox/processed/{day}.txt", 0, f"{day}T06:00:00+00:00"),
-            )
+            stored(store, f"old{n}", day, f"inbox/processed/{day}.txt", f"{day}T06:00:00+00:00")
     store.db.execute("ANALYZE listings")
     plans: list[str] = []
     store.db.raw.add_notice_handler(lambda notice: plans.append(notice.message_primary or ""))
@@ -168,6 +168,15 @@ def two_years_before(store: Store) -> list[str]:
     for setting in ("log_min_duration = 0", "log_analyze = on", "log_level = notice"):
         store.db.execute(f"SET auto_explain.{setting}")
     return plans
+
+
+def stored(store: Store, sha256: str, day: str, source: str, stamp: str) -> None:
+    """A listing (of no papers) as the store keeps it: its row, and its source's fetch of it."""
+    listing = store.db.execute(
+        "INSERT INTO listings (sha256, day, source, entries, ingested_at) VALUES (?,?,?,?,?)",
+        (sha256, day, source, 0, stamp),
+    ).lastrowid
+    store.db.execute("INSERT INTO listing_fetches VALUES (?,?,?)", (listing, source, stamp))
 
 
 def listings_read(plans: list[str]) -> list[int]:
@@ -183,10 +192,7 @@ def test_the_listings_are_read_newest_first_page_after_page_as_one_query_would(d
             for n in range(400):  # 3 a day, stored out of order; some ingested later
                 day = (dt.date(2026, 1, 1) + dt.timedelta(days=(n * 7) % 133)).isoformat()
                 stamp = f"{day}T0{n % 3 + 6}:00:00+00:00"
-                store.db.execute(
-                    "INSERT INTO listings (sha256, day, source, entries, ingested_at) VALUES (?,?,?,?,?)",
-                    (f"sha{n}", day, f"inbox/processed/{n}.txt", 0, stamp),
-                )
+                stored(store, f"sha{n}", day, f"inbox/processed/{n}.txt", stamp)
         for up_to, by in ((None, None), (dt.date(2026, 4, 1), dt.datetime(2026, 3, 1, 7, tzinfo=dt.UTC))):
             whole = store.db.execute(
                 "SELECT id, source, day FROM listings WHERE day <= ? AND ingested_at <= ? "

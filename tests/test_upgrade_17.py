@@ -48,9 +48,9 @@ def ws(tmp_path, database) -> Workspace:
 def test_the_upgrade_says_from_which_version_to_which_on_both_databases(ws, db_at, caplog):
     released_17(ws, db_at)
     with caplog.at_level(logging.INFO), Store(load_config(ws.config_path).database) as store:
-        assert store.schema_version == SCHEMA_VERSION == 38
+        assert store.schema_version == SCHEMA_VERSION == 39
     (said,) = [r.getMessage() for r in caplog.records if "schema version" in r.getMessage()]
-    assert said.endswith("migrated from schema version 17 to 38")
+    assert said.endswith("migrated from schema version 17 to 39")
 
 
 def test_the_first_pass_after_the_upgrade_keeps_every_old_link_with_its_reader(ws, db_at):

@@ -69,9 +69,9 @@ def stored_by(store: Store, source: str, url: str, kind: str, day: dt.date) -> s
     that address was fetched under before: renamed in the config since): the source whose fetch
     stored the last (its name as its files' names have it: another of the same API, a mirror), or ''
     (a dump loaded by hand); None: one is ``source``'s, or there is none."""
-    sql = (
-        "SELECT source FROM listings WHERE day = ? AND format = ? AND entries > 0 "
-        "ORDER BY ingested_at DESC, id DESC"
+    sql = (  # each source that fetched such a listing (listing_fetches: a mirror's same bytes too)
+        "SELECT f.source FROM listings l JOIN listing_fetches f ON f.listing_id = l.id "
+        "WHERE l.day = ? AND l.format = ? AND l.entries > 0 ORDER BY f.fetched_at DESC, l.id DESC"
     )
     names = [fetched_source(path) for (path,) in store.db.execute(sql, (day.isoformat(), kind)).fetchall()]
     earlier = store.db.execute("SELECT source FROM fetch_names WHERE url = ?", (url,)).fetchall()

@@ -88,7 +88,7 @@ def test_the_upgrade_keeps_the_last_removal_of_each_name_whose_reader_is_not_kno
     workspace.profile("ada", ADA)
     config = workspace.config
     with Store(config.database) as store:
-        assert store.schema_version == SCHEMA_VERSION == 38
+        assert store.schema_version == SCHEMA_VERSION == 39
         rows = store.db.execute("SELECT user, gone_at, address FROM reader_name_removals").fetchall()
         assert rows == [("eve", "2026-03-16T08:00:00+00:00", None)]
         workspace.profile("eve", ADA.replace("ada@", "eve@"))
