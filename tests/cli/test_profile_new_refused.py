@@ -6,13 +6,7 @@ Real parts: real `digest` processes, the profiles folder on disk."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
-
-
-def digest(ws, *args: str) -> subprocess.CompletedProcess[str]:
-    command = [sys.executable, "-m", "digest", "--config", str(ws.config_path), *args]
-    return subprocess.run(command, capture_output=True, text=True, timeout=120)
+from helpers.digest_command import digest
 
 
 def test_a_new_profile_refused_is_said_not_made_by_its_keys(workspace):

@@ -6,15 +6,9 @@ Real parts: real `digest` processes, the profile file on disk."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
+from helpers.digest_command import digest
 
 from digest.profiles.load import load_profile
-
-
-def digest(ws, *args: str) -> subprocess.CompletedProcess[str]:
-    command = [sys.executable, "-m", "digest", "--config", str(ws.config_path), *args]
-    return subprocess.run(command, capture_output=True, text=True, timeout=120)
 
 
 def test_a_value_of_dash_h_is_told_and_set_after_double_dash(workspace):

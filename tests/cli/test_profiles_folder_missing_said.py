@@ -8,13 +8,8 @@ Real parts: real `digest` processes, the config, inbox and SQLite database on di
 from __future__ import annotations
 
 import shutil
-import subprocess
-import sys
 
-
-def digest(ws, *args: str) -> subprocess.CompletedProcess[str]:
-    command = [sys.executable, "-m", "digest", "--config", str(ws.config_path), *args]
-    return subprocess.run(command, capture_output=True, text=True, timeout=120)
+from helpers.digest_command import digest
 
 
 def test_a_profiles_folder_not_there_is_said_as_an_error_not_a_profile_skipped(workspace):

@@ -7,15 +7,9 @@ Real parts: real `digest` processes, the profile file on disk."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
+from helpers.digest_command import digest
 
 from digest.profiles.load import load_profile
-
-
-def digest(ws, *args: str) -> subprocess.CompletedProcess[str]:
-    command = [sys.executable, "-m", "digest", "--config", str(ws.config_path), *args]
-    return subprocess.run(command, capture_output=True, text=True, timeout=120)
 
 
 def test_a_place_without_its_area_is_told_the_zone_to_write(workspace):
