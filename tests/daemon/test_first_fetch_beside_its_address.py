@@ -7,34 +7,25 @@ fetch` under libfaketime, a loopback API."""
 
 from __future__ import annotations
 
-from helpers.daily_papers import graph_page
+from helpers.days_asked import noting_days, source
 from helpers.faked import at, digest_at, needs_faketime
 
-from digest.demo.http_server import LocalHttpServer, Route
+from digest.demo.http_server import LocalHttpServer
 
 from conftest import ROOT
 
 pytestmark = needs_faketime
 
 
-def _source(name: str, url: str, day: str = "yesterday") -> str:
-    return f"  - kind: hf_daily\n    name: {name}\n    day: {day}\n    url: {url}\n    retries: 0\n"
-
-
 def test_a_new_source_of_an_address_asked_before_asks_the_days_after_the_last_one_asked(workspace):
     asked: list[str] = []
-
-    def api(query: dict[str, str]) -> Route:
-        if query.get("p", "0") == "0":
-            asked.append(query["date"])
-        return Route(graph_page(query))
-
+    api = noting_days(asked)
     ws, text = workspace, workspace.config_path.read_text()
     with LocalHttpServer({"/api/daily_papers": api, "/mirror/api/daily_papers": api}) as server:
         url, mirror = (server.url(f"{path}/api/daily_papers") + "?date={date}" for path in ("", "/mirror"))
-        ws.config_path.write_text(text + "sources:\n" + _source("hf_daily", url))
+        ws.config_path.write_text(text + "sources:\n" + source("hf_daily", url))
         digest_at(ws, "fetch", at=at(10, 6, 0))  # the 9th; then nothing until the 13th
-        added = _source("hf_daily", url) + _source("today", url, "today") + _source("mirror", mirror)
+        added = source("hf_daily", url) + source("today", url, "today") + source("mirror", mirror)
         ws.config_path.write_text(text + "sources:\n" + added)
         asked.clear()
         fetched = digest_at(ws, "fetch", "--source", "today", at=at(13, 6, 0))

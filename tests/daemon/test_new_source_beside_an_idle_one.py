@@ -10,33 +10,24 @@ a loopback API, on SQLite and PostgreSQL."""
 from __future__ import annotations
 
 import pytest
-from helpers.daily_papers import graph_page
+from helpers.days_asked import noting_days, source
 from helpers.faked import at, digest_at, needs_faketime
 
-from digest.demo.http_server import LocalHttpServer, Route
+from digest.demo.http_server import LocalHttpServer
 
 pytestmark = [needs_faketime, pytest.mark.backends]  # the fetches' records: either database
 
 
-def _source(name: str, url: str, day: str = "yesterday") -> str:
-    return f"  - kind: hf_daily\n    name: {name}\n    day: {day}\n    url: {url}\n    retries: 0\n"
-
-
 def test_a_source_added_beside_one_idle_for_over_a_week_begins_at_its_own_day(workspace):
     asked: list[str] = []
-
-    def api(query: dict[str, str]) -> Route:
-        if query.get("p", "0") == "0":
-            asked.append(query["date"])
-        return Route(graph_page(query))
-
+    api = noting_days(asked)
     ws, text = workspace, workspace.config_path.read_text()
     with LocalHttpServer({"/api/daily_papers": api}) as server:
         url = server.url("/api/daily_papers") + "?date={date}"
-        ws.config_path.write_text(text + "sources:\n" + _source("hf_daily", url))
+        ws.config_path.write_text(text + "sources:\n" + source("hf_daily", url))
         digest_at(ws, "fetch", at=at(1, 6, 0))  # November 30th's; then nothing until the 13th
         ws.config_path.write_text(
-            text + "sources:\n" + _source("hf_daily", url) + _source("today", url, "today")
+            text + "sources:\n" + source("hf_daily", url) + source("today", url, "today")
         )
         asked.clear()
         fetched = digest_at(ws, "fetch", "--source", "today", at=at(13, 6, 0))

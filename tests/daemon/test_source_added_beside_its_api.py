@@ -9,35 +9,26 @@ its name (renamed) the latest record of its url under any name. Real `digest fet
 from __future__ import annotations
 
 import pytest
-from helpers.daily_papers import graph_page
+from helpers.days_asked import noting_days, source
 from helpers.faked import at, digest_at, needs_faketime
 
-from digest.demo.http_server import LocalHttpServer, Route
+from digest.demo.http_server import LocalHttpServer
 
 pytestmark = [needs_faketime, pytest.mark.backends]  # the fetches' records: either database
-
-
-def _source(name: str, url: str, day: str = "yesterday") -> str:
-    return f"  - kind: hf_daily\n    name: {name}\n    day: {day}\n    url: {url}\n    retries: 0\n"
 
 
 def test_a_source_added_beside_another_of_its_api_is_said_never_fetched_and_is_fetched(
     mail_workspace, smtp_server
 ):
     asked: list[str] = []
-
-    def api(query: dict[str, str]) -> Route:
-        if query.get("p", "0") == "0":
-            asked.append(query["date"])
-        return Route(graph_page(query))
-
+    api = noting_days(asked)
     ws, text = mail_workspace, mail_workspace.config_path.read_text()
     ws.profile("ada", 'email: ada@example.org\ninterests: [graph]\nsend_at: "07:00"\n')
     with LocalHttpServer({"/api/daily_papers": api}) as server:
         url = server.url("/api/daily_papers") + "?date={date}"
-        ws.config_path.write_text(text + "sources:\n" + _source("hf_daily", url))
+        ws.config_path.write_text(text + "sources:\n" + source("hf_daily", url))
         digest_at(ws, "fetch", at=at(12, 6, 0))  # the 11th's
-        added = _source("hf_daily", url) + _source("today", url, "today")
+        added = source("hf_daily", url) + source("today", url, "today")
         ws.config_path.write_text(text + "sources:\n" + added)
         status = digest_at(ws, "status", at=at(12, 6, 10)).stdout
         asked.clear()
