@@ -11,29 +11,18 @@ from __future__ import annotations
 
 import datetime as dt
 
+from helpers.kept_unsubscribe import ADA, ada_unsubscribed, kept
+
 from digest.db import wall_clock
-from digest.deliver.suppressions import Suppressions
-from digest.store import Store
 
-from conftest import NOW, WebWorkspace, make_dump
-
-ADA = "name: Ada\nemail: ada@example.org\ninterests:\n  robotics: 2\n"
-
-
-def kept(ws: WebWorkspace):
-    with Store(ws.config.database) as store:
-        return Suppressions(store).unsubscribed("ada")
+from conftest import WebWorkspace
 
 
 def test_a_save_that_would_lift_a_kept_unsubscribe_the_database_cannot_read_saves_nothing(
     web_workspace: WebWorkspace, browser
 ):
     ws = web_workspace
-    path = ws.profile("ada", ADA)
-    ws.dump("day.txt", make_dump("Mar 14", [("Robotics Today", "Robots.")]))
-    assert ws.cli("ingest").exit_code == 0
-    with Store(ws.config.database) as store:
-        Suppressions(store).unsubscribe("ada", NOW)  # a one-click while her file was broken
+    path = ada_unsubscribed(ws)
     database = ws.root / "digest.db"
     with ws.serve():
         page = browser.new_page()

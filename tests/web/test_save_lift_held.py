@@ -14,34 +14,22 @@ from __future__ import annotations
 import sqlite3
 
 import yaml
+from helpers.kept_unsubscribe import ADA, ada_unsubscribed, kept
 
-from digest.deliver.suppressions import Suppressions
-from digest.store import Store
-
-from conftest import NOW, WebWorkspace, make_dump
+from conftest import WebWorkspace
 
 HANG = 300_000  # ms: only a server that hangs takes this long (SQLite's lock wait is 30 s)
 NOT_SAVED = (
     "Your change was not saved: the digest's database is busy or unavailable. Please try again in a "
     "few minutes: go back to the page and send it again."
 )
-ADA = "name: Ada\nemail: ada@example.org\ninterests:\n  robotics: 2\n"
-
-
-def kept(ws: WebWorkspace):
-    with Store(ws.config.database) as store:
-        return Suppressions(store).unsubscribed("ada")
 
 
 def test_a_save_that_lifts_a_kept_unsubscribe_under_a_held_database_saves_nothing(
     web_workspace: WebWorkspace, browser
 ):
     ws = web_workspace
-    path = ws.profile("ada", ADA)
-    ws.dump("day.txt", make_dump("Mar 14", [("Robotics Today", "Robots.")]))
-    assert ws.cli("ingest").exit_code == 0
-    with Store(ws.config.database) as store:
-        Suppressions(store).unsubscribe("ada", NOW)  # a one-click while her file was broken
+    path = ada_unsubscribed(ws)
     with ws.serve():
         page = browser.new_page()
         page.goto(ws.page_url())
