@@ -8,7 +8,6 @@ session holding her row (FOR UPDATE)."""
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 import time
@@ -16,6 +15,7 @@ import time
 import psycopg
 import pytest
 from helpers.pg_waits import waiting_for_a_lock
+from helpers.suppression_locked import HANG, digest_waiting_2_s, given_up
 
 from digest.db import is_postgres
 from digest.deliver.suppressions import Suppressions
@@ -26,9 +26,6 @@ from conftest import NOW
 pytestmark = pytest.mark.backends
 
 ADA = "email: ada@example.org\ninterests: [robotics]\npaused: true\n"
-HANG = 120  # seconds: only a command that hangs takes this long
-# the operator's own lock_timeout, shorter than the lift's 30 s (SQLite's busy timeout): the one kept
-SHORTER = {**os.environ, "PGOPTIONS": "-c lock_timeout=2s"}
 
 
 def test_unpausing_writes_the_file_only_once_the_unsubscribe_is_lifted(workspace, database):
@@ -87,24 +84,12 @@ def test_a_suppression_held_longer_than_the_wait_is_said_with_who_holds_it(works
         assert bobs.execute("SELECT * FROM suppressions WHERE \"user\" = 'bob' FOR UPDATE").fetchall()
         assert other.execute("SELECT * FROM suppressions WHERE \"user\" = 'ada' FOR UPDATE").fetchall()
         holder = other.info.backend_pid
-        done = subprocess.run(
-            [sys.executable, "-m", "digest", "--config", str(workspace.config_path)]
-            + ["profile", "set", "ada", "paused", "false"],
-            capture_output=True,
-            env=SHORTER,
-            text=True,
-            timeout=HANG,
-        )
+        done = digest_waiting_2_s(workspace, "profile", "set", "ada", "paused", "false")
     finally:
         for session in (other, bobs, reader):
             session.rollback()
             session.close()
-    said = " ".join(done.stderr.split())
-    assert done.returncode == 1, done.stdout + done.stderr
-    assert (
-        f"ada's suppression stayed locked by another session for 2 s (held by pid {holder}, application "
-        "'held by the test', idle in transaction since "
-    ) in said, said
+    said = given_up(done, "ada", holder)
     assert said.count("pid ") == 1, said  # hers alone: not the reader's, nor bob's holder
     assert (
         "idle in transaction since " in said
@@ -129,23 +114,11 @@ def test_a_release_of_a_suppression_held_longer_than_the_wait_is_said_with_who_h
     try:
         assert other.execute("SELECT * FROM suppressions WHERE \"user\" = 'bob' FOR UPDATE").fetchall()
         holder = other.info.backend_pid
-        done = subprocess.run(
-            [sys.executable, "-m", "digest", "--config", str(workspace.config_path)]
-            + ["suppressed", "--release", "ada", "--release", "bob"],
-            capture_output=True,
-            env=SHORTER,
-            text=True,
-            timeout=HANG,
-        )
+        done = digest_waiting_2_s(workspace, "suppressed", "--release", "ada", "--release", "bob")
     finally:
         other.rollback()
         other.close()
-    said = " ".join(done.stderr.split())
-    assert done.returncode == 1, done.stdout + done.stderr
-    assert (
-        f"bob's suppression stayed locked by another session for 2 s (held by pid {holder}, application "
-        "'held by the test', idle in transaction since "
-    ) in said, said
+    said = given_up(done, "bob", holder)
     assert "; nothing was changed: wait for it to end its transaction" in said, said
     assert "released" not in done.stdout, done.stdout
     with Store(workspace.config.database) as store:  # all or none: ada's kept too
