@@ -8,6 +8,7 @@ import datetime as dt
 
 import pytest
 from helpers.hand_clock import Clock, edit_in_place
+from helpers.mon_0700 import MON_0700
 from helpers.smtp_login import refusing_logins
 
 from digest.daemon.service import Daemon
@@ -19,7 +20,6 @@ from conftest import Workspace, make_dump
 
 pytestmark = pytest.mark.backends  # each test that takes a database runs on SQLite and PostgreSQL
 
-MON_0700 = dt.datetime(2026, 3, 16, 7, 0, tzinfo=dt.UTC)
 PAPERS = [("Neuromorphic Chips", "Spikes."), ("Soup", "Cooking.")]
 
 

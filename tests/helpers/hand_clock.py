@@ -8,6 +8,7 @@ import datetime as dt
 
 from digest.daemon.service import Daemon
 from digest.deliver.transports import SmtpSender
+from helpers.mon_0700 import MON_0700
 
 
 class Clock:
@@ -24,9 +25,6 @@ def edit_in_place(path, text: str) -> None:
     """As some editors save (and `echo >>`): the folder's time stays as it was."""
     with path.open("w") as f:
         f.write(text)
-
-
-MON_0700 = dt.datetime(2026, 3, 16, 7, 0, tzinfo=dt.UTC)
 
 
 def passes(d: Daemon, clock: Clock, start: dt.datetime, *minutes: float) -> None:

@@ -10,10 +10,10 @@ from digest.daemon.sendnow import send_now
 from digest.ingest.dumps import ingest
 from digest.profiles.load import load_profiles
 from digest.store import Store
+from helpers.mon_0700 import MON_0700
 
 from conftest import Workspace, make_dump
 
-MON_0700 = dt.datetime(2026, 3, 16, 7, 0, tzinfo=dt.UTC)
 EVE = 'email: Eve@Example.org\ninterests: [neuromorphic]\nsend_at: "07:00"\n'
 DAY_1 = [("Neuromorphic Day One", "Spikes."), ("Neuromorphic Other", "Spikes too.")]
 

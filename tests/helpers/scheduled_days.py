@@ -10,10 +10,10 @@ from digest.daemon.tick import run_once
 from digest.deliver.transports import SmtpSender
 from digest.profiles.load import load_profiles
 from digest.store import Store
+from helpers.mon_0700 import MON_0700
 
 from conftest import Workspace
 
-MON_0700 = dt.datetime(2026, 3, 16, 7, 0, tzinfo=dt.UTC)
 EARLIER = MON_0700 - dt.timedelta(hours=6)
 PAPERS_1 = [("Neuromorphic Day One", "Spikes."), ("Unrelated One", "Soup.")]
 PAPERS_2 = [("Neuromorphic Day Two", "More spikes."), ("Neuromorphic Day One", "Spikes again.")]
