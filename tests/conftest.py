@@ -431,24 +431,29 @@ class WebWorkspace(Workspace):
         return [sys.executable, "-m", "digest", "--config", str(self.config_path), "serve", *port]
 
     @contextlib.contextmanager
-    def served(self, hang: float = 300.0) -> Iterator[subprocess.Popen[str]]:
+    def served(
+        self, hang: float = 300.0, env: dict[str, str] | None = None
+    ) -> Iterator[subprocess.Popen[str]]:
         """:meth:`serve_process`, once it said "Serving on ...": its pages can be opened. ``hang``:
-        the longest wait for that line, and for the process to end."""
-        with self.serve_process(hang) as proc:
+        the longest wait for that line, and for the process to end; ``env``: set in its environment
+        besides this process's."""
+        with self.serve_process(hang, env=env) as proc:
             assert select.select([proc.stdout], [], [], hang)[0], "digest serve printed nothing"
             serving = proc.stdout.readline()
             assert serving.startswith("Serving on "), serving + proc.stderr.read()
             yield proc
 
     @contextlib.contextmanager
-    def serve_process(self, hang: float = 300.0, port_option: bool = True) -> Iterator[subprocess.Popen[str]]:
+    def serve_process(
+        self, hang: float = 300.0, port_option: bool = True, env: dict[str, str] | None = None
+    ) -> Iterator[subprocess.Popen[str]]:
         """:meth:`serve_command` run in the background, its output piped to the test; stopped with
         SIGTERM (a SIGINT is ignored when the test run was started in the background by a shell),
-        killed if it hangs ``hang`` seconds, and its pipes closed, whatever failed."""
-        env = {**os.environ, "DIGEST_TEST_SECRET": SECRET}
+        killed if it hangs ``hang`` seconds, and its pipes closed, whatever failed. ``env``: set in
+        its environment besides this process's."""
         proc = subprocess.Popen(
             self.serve_command(port_option),
-            env=env,
+            env={**os.environ, **(env or {}), "DIGEST_TEST_SECRET": SECRET},
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,

@@ -5,13 +5,14 @@ then answers the 503 "This page is not available just now" with `Retry-After: 12
 may pass. That page asks the server again (templates/web/broken.js) first when its Retry-After
 says, not before, and is made again, the reader's page, once the lock is gone: the reader who
 left the tab open sees it come back by itself. The real `digest send` through aiosmtpd, the
-real `digest serve`, a real second SQLite connection holding `BEGIN IMMEDIATE`, Chromium on
-Playwright's fake clock."""
+real `digest serve` (its clock ten times the real pace: the 30 s wait over in 3 s), a real second
+SQLite connection holding `BEGIN IMMEDIATE`, Chromium on Playwright's fake clock."""
 
 from __future__ import annotations
 
 import sqlite3
 
+from helpers.lock_wait_tenfold import TENFOLD, needs_faketime
 from helpers.rated_from_email import HANG, digest
 from playwright.sync_api import expect
 from test_browser_gone_and_unavailable_pages import Polls, run_until
@@ -19,6 +20,8 @@ from test_browser_gone_and_unavailable_pages import Polls, run_until
 from digest.db import wall_clock
 
 from conftest import WebWorkspace, make_dump
+
+pytestmark = needs_faketime  # the server's clock tenfold: SQLite's 30 s lock wait in 3 s
 
 BUSY = "This page is not available just now"
 
@@ -32,7 +35,7 @@ def test_a_page_answered_503_while_the_database_was_locked_comes_back_when_its_r
     assert digest(ws, "send").returncode == 0  # ada has a digest: her name's history to carry over
     link = ws.page_url("ada", wall_clock())
     (ws.root / "profiles" / "ada.yaml").rename(ws.root / "profiles" / "ada-lee.yaml")
-    with ws.served(HANG):
+    with ws.served(HANG, env=TENFOLD):
         page = browser.new_page()
         page.clock.install()
         asked = Polls(page)

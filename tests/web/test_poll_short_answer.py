@@ -3,7 +3,8 @@ of an answer that is not a 200 its script reads only the status (403, 410, 503) 
 poll answered 503 (the database unusable, or locked) or 410 (the reader removed) got the whole HTML
 page a reader's GET gets: 6.6 KB, its broken.js tag and all, at every poll of every open page. It
 gets a short JSON answer, `{"ok": false}`, with the same status and Retry-After; the link itself (a
-GET of the page) still gets the page. The real `digest serve` and `digest send`, real SQLite."""
+GET of the page) still gets the page. The real `digest serve` (its clock ten times the real
+pace: SQLite's 30 s lock wait over in 3 s) and `digest send`, real SQLite."""
 
 from __future__ import annotations
 
@@ -12,11 +13,14 @@ import sqlite3
 import urllib.error
 import urllib.request
 
+from helpers.lock_wait_tenfold import TENFOLD, needs_faketime
 from helpers.rated_from_email import HANG, digest
 
 from digest.db import wall_clock
 
 from conftest import WebWorkspace, make_dump
+
+pytestmark = needs_faketime  # the server's clock tenfold: SQLite's 30 s lock wait in 3 s
 
 PROFILE = "name: Ada\nemail: ada@example.org\ninterests:\n  robotics: 2\n"
 
@@ -40,7 +44,7 @@ def test_a_poll_the_server_cannot_answer_gets_its_status_in_a_short_answer(web_w
     ws.dump("day.txt", make_dump("Mar 14", [("Robotics Today", "Robots.")]))
     assert digest(ws, "send").returncode == 0  # ada has a digest: her name's history to carry over
     ada, bob = ws.page_url("ada", wall_clock()), ws.page_url("bob", wall_clock())
-    with ws.served(HANG):
+    with ws.served(HANG, env=TENFOLD):
         (ws.root / "profiles" / "bob.yaml").unlink()  # bob removed: 410
         status, headers, body = answer(f"{bob}/version")
         assert status == 410 and short(status, headers, body), body[:80]

@@ -6,8 +6,9 @@ says that her change was not saved and to try again, and the file is left as it 
 unsubscribe kept (was: only that the database was busy, not that nothing was saved); once
 the lock is gone, the same save does both.
 Was: the file written (send_at 08:15), then the 503 for the unsubscribe, which stayed: told it
-failed, the reader had a changed file and no digest. The real app on a loopback port, Chromium,
-a real second SQLite connection holding `BEGIN IMMEDIATE`."""
+failed, the reader had a changed file and no digest. The real `digest serve` on a loopback port,
+its clock ten times the real pace (SQLite's 30 s lock wait over in 3 s), Chromium, a real second
+SQLite connection holding `BEGIN IMMEDIATE`."""
 
 from __future__ import annotations
 
@@ -15,8 +16,13 @@ import sqlite3
 
 import yaml
 from helpers.kept_unsubscribe import ADA, ada_unsubscribed, kept
+from helpers.lock_wait_tenfold import TENFOLD, needs_faketime
+
+from digest.db import wall_clock
 
 from conftest import WebWorkspace
+
+pytestmark = needs_faketime  # the server's clock tenfold: SQLite's 30 s lock wait in 3 s
 
 HANG = 300_000  # ms: only a server that hangs takes this long (SQLite's lock wait is 30 s)
 NOT_SAVED = (
@@ -30,9 +36,9 @@ def test_a_save_that_lifts_a_kept_unsubscribe_under_a_held_database_saves_nothin
 ):
     ws = web_workspace
     path = ada_unsubscribed(ws)
-    with ws.serve():
+    with ws.served(HANG / 1000, env=TENFOLD):
         page = browser.new_page()
-        page.goto(ws.page_url())
+        page.goto(ws.page_url(at=wall_clock()))
         assert page.locator("#paused").is_checked()  # ticked for the kept unsubscribe
         page.uncheck("#paused")  # her digests again, and a later hour
         page.fill("#send_at", "08:15")
