@@ -11,20 +11,12 @@ someone came."""
 from __future__ import annotations
 
 import sqlite3
-import urllib.error
-import urllib.request
+
+from helpers.http_status import status
 
 from digest.web.outages import BACK, ONCE
 
 PROFILE = "email: ada@example.org\ninterests:\n  robotics: 2\n"
-
-
-def status(url: str) -> int:
-    try:
-        with urllib.request.urlopen(url, timeout=30) as answer:
-            return answer.status
-    except urllib.error.HTTPError as e:
-        return e.code
 
 
 def test_a_poll_the_server_cannot_answer_is_logged_once_per_outage(web_workspace):

@@ -11,6 +11,7 @@ import json
 import urllib.error
 import urllib.request
 
+from helpers.http_status import status
 from helpers.own_templates import own_prefs_page
 
 from digest.compose.render import builtin_templates
@@ -18,14 +19,6 @@ from digest.compose.render import builtin_templates
 from conftest import WebWorkspace
 
 ADA = "name: Ada\nemail: ada@example.org\ninterests: [robotics]\n"
-
-
-def status(url: str) -> int:
-    try:
-        with urllib.request.urlopen(url, timeout=60) as answer:
-            return answer.status
-    except urllib.error.HTTPError as e:
-        return e.code
 
 
 def test_a_templates_folder_gone_while_serving_is_one_clear_line_in_the_log(web_workspace: WebWorkspace):
