@@ -4,14 +4,10 @@ embeddings semantic matching makes are used, not kept, as a read-only SQLite loo
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
-import os
-import uuid
-from collections.abc import Iterator
 
 import numpy as np
-from helpers.pg_roles import ADA, ada_ingested, digest, owned_database, reader_of
+from helpers.pg_roles import ADA, ada_ingested, digest, granted_nothing, owned_database, reader_of
 from helpers.pg_schema import PASSWORD
 
 from digest.ingest.sources import read_dump
@@ -86,26 +82,8 @@ def test_embeddings_made_through_a_role_that_may_only_read_are_used_not_kept(tmp
             assert list(store.text_embeddings("injected", ["spiking"])) == ["spiking"]
 
 
-@contextlib.contextmanager
-def role_granted_nothing(url: str) -> Iterator[tuple[str, str]]:
-    """A role granted nothing on ``url`` (PUBLIC's connect only): (its name, its URL)."""
-    import psycopg
-
-    role, name = f"digest_none_{uuid.uuid4().hex[:8]}", url.rsplit("/", 1)[1]
-    with psycopg.connect(autocommit=True) as admin:
-        admin.execute(f"CREATE ROLE {role} LOGIN PASSWORD '{PASSWORD}'")
-    try:
-        host = os.environ.get("PGHOST", "127.0.0.1")
-        host = "127.0.0.1" if host.startswith("/") else host
-        yield role, f"postgresql://{role}@{host}:{os.environ.get('PGPORT', '5432')}/{name}"
-    finally:
-        with psycopg.connect(autocommit=True) as admin:
-            admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-            admin.execute(f"DROP ROLE IF EXISTS {role}")
-
-
 def test_a_role_that_may_not_read_is_not_said_to_be_refused_a_write(tmp_path):
-    with postgres_database() as url, role_granted_nothing(url) as (role, other):
+    with postgres_database() as url, granted_nothing(url) as (role, other):
         ws = ada_ingested(tmp_path, url)
         ws.config_path.write_text(ws.config_path.read_text().replace(url, other))
         # Before: "role '...' may not write this database, and this command writes to it; ... grant
@@ -126,7 +104,7 @@ def test_a_role_that_may_not_read_is_not_said_to_be_refused_a_write(tmp_path):
 def test_a_role_that_may_not_make_the_tables_of_a_new_database_is_told_so(tmp_path):
     import psycopg
 
-    with postgres_database() as url, role_granted_nothing(url) as (role, other):
+    with postgres_database() as url, granted_nothing(url) as (role, other):
         ws = Workspace(tmp_path, database=other)
         ws.profile("ada", ADA)
         ws.dump(

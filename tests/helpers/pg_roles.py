@@ -1,8 +1,9 @@
-"""PostgreSQL roles for the tests of what a role may do: one granted reads only (reader_of), a database
-owned by a new role beside another (owned_database), a statement run as the superuser in a database
-(run_as_said), and the real `digest` run through them (digest, ada_ingested); a database as release 35
-left it, granted to a role before its upgrade (as_release_35, granted_before_upgrade, psql, said);
-PostgreSQL's refusal of a statement to a role, and what digest says of it (refusal, told)."""
+"""PostgreSQL roles for the tests of what a role may do: one granted reads only (reader_of), one
+granted nothing (granted_nothing), a database owned by a new role beside another (owned_database), a
+statement run as the superuser in a database (run_as_said), and the real `digest` run through them
+(digest, ada_ingested); a database as release 35 left it, granted to a role before its upgrade
+(as_release_35, granted_before_upgrade, psql, said); PostgreSQL's refusal of a statement to a role,
+and what digest says of it (refusal, told)."""
 
 from __future__ import annotations
 
@@ -30,12 +31,29 @@ ADA = 'email: ada@example.org\ninterests: [neuromorphic, spiking]\nsend_at: "07:
 @contextlib.contextmanager
 def reader_of(url: str) -> Iterator[tuple[str, str]]:
     """A role granted SELECT only on ``url``'s tables: (its name, its URL; PASSWORD its password)."""
-    role, name = f"digest_reader_{uuid.uuid4().hex[:8]}", url.rsplit("/", 1)[1]
+    with _role_on(url, "digest_reader", reads=True) as made:
+        yield made
+
+
+@contextlib.contextmanager
+def granted_nothing(url: str) -> Iterator[tuple[str, str]]:
+    """A role granted nothing on ``url`` (PUBLIC's connect only): (its name, its URL; PASSWORD its
+    password)."""
+    with _role_on(url, "digest_none", reads=False) as made:
+        yield made
+
+
+@contextlib.contextmanager
+def _role_on(url: str, prefix: str, reads: bool) -> Iterator[tuple[str, str]]:
+    """A new login role ``prefix``_<8 hex> with PASSWORD, granted SELECT on ``url``'s tables if
+    ``reads``: (its name, its URL); then ``url``'s database and the role dropped."""
+    role, name = f"{prefix}_{uuid.uuid4().hex[:8]}", url.rsplit("/", 1)[1]
     with psycopg.connect(autocommit=True) as admin:
         admin.execute(f"CREATE ROLE {role} LOGIN PASSWORD '{PASSWORD}'")
     try:
-        with Store(url) as store:
-            store.db.raw.execute(f"GRANT SELECT ON ALL TABLES IN SCHEMA public TO {role}")
+        if reads:
+            with Store(url) as store:
+                store.db.raw.execute(f"GRANT SELECT ON ALL TABLES IN SCHEMA public TO {role}")
         host = os.environ.get("PGHOST", "127.0.0.1")
         host = "127.0.0.1" if host.startswith("/") else host
         yield role, f"postgresql://{role}@{host}:{os.environ.get('PGPORT', '5432')}/{name}"
