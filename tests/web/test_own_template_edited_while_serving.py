@@ -7,9 +7,10 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import urllib.request
 from pathlib import Path
+
+from helpers.live_page import edit_reloads, page_text, touch
 
 from digest.compose.render import builtin_templates
 from digest.web.versions import email_template_files
@@ -26,12 +27,6 @@ def edition(template, n: str) -> None:
     template.write_text(builtin.replace(H1, f"{H1}Edition {n}: ", 1))
     if edited:
         touch(template)
-
-
-def touch(path, seconds: int = 1) -> None:
-    """``path``'s time moved on: a change seen however quick the test."""
-    stamp = path.stat().st_mtime_ns + seconds * 10**9
-    os.utime(path, ns=(stamp, stamp))
 
 
 def own_templates_page(ws) -> tuple[Path, str]:
@@ -87,16 +82,9 @@ def test_a_file_the_users_template_includes_is_read_again_as_it_changes(web_work
     footer = template.parent / "footer.html"
     footer.write_text("Footer one: ")
     with ws.serve():
-        with urllib.request.urlopen(url) as page:
-            assert "Footer one: " in page.read().decode()
-        with urllib.request.urlopen(ws.page_url() + "/version") as polled:  # the live page's poll
-            before = json.load(polled)["content"]
-        footer.write_text("Footer two: ")
-        touch(footer)
-        with urllib.request.urlopen(ws.page_url() + "/version") as polled:
-            assert json.load(polled)["content"] != before  # the live page reloads
-        with urllib.request.urlopen(url) as page:
-            assert "Footer two: " in page.read().decode()  # as `digest preview` and the daemon
+        assert "Footer one: " in page_text(url)
+        # the live page reloads, the page made with it, as `digest preview` and the daemon
+        edit_reloads(ws, url, footer, lambda: footer.write_text("Footer two: "), "Footer two: ")
         # another file included since: watched from then on
         (template.parent / "signature.html").write_text("Signed one: ")
         template.write_text(builtin.replace(H1, H1 + '{% include "signature.html" %}', 1))
@@ -126,20 +114,11 @@ def test_a_template_the_users_template_extends_or_imports_reloads_the_open_page(
         "{% block edition %}Edition one: {% endblock %}"
     )
     with ws.serve():
-        with urllib.request.urlopen(url) as page:
-            assert "Mark one: " in page.read().decode()
-        for edited, text in ((macros, "Mark two: "), (base, "Base two: ")):
-            with urllib.request.urlopen(ws.page_url() + "/version") as polled:  # the live page's poll
-                before = json.load(polled)["content"]
-            if edited is base:
-                base.write_text(base.read_text().replace(H1, H1 + text, 1))
-            else:
-                edited.write_text(edited.read_text().replace("Mark one: ", text))
-            touch(edited)
-            with urllib.request.urlopen(ws.page_url() + "/version") as polled:
-                assert json.load(polled)["content"] != before, edited.name  # the open page reloads
-            with urllib.request.urlopen(url) as page:
-                assert text in page.read().decode()  # made with it
+        assert "Mark one: " in page_text(url)
+        mark = macros.read_text().replace("Mark one: ", "Mark two: ")
+        edit_reloads(ws, url, macros, lambda: macros.write_text(mark), "Mark two: ")
+        based = base.read_text().replace(H1, H1 + "Base two: ", 1)
+        edit_reloads(ws, url, base, lambda: base.write_text(based), "Base two: ")
 
 
 def test_macros_in_a_linked_subfolder_reload_the_open_page(web_workspace):
@@ -158,16 +137,9 @@ def test_macros_in_a_linked_subfolder_reload_the_open_page(web_workspace):
     builtin = (builtin_templates() / "digest.html.j2").read_text()
     template.write_text('{% import "parts/macros.j2" as m %}' + builtin.replace(H1, H1 + "{{ m.mark() }}", 1))
     with ws.serve():
-        with urllib.request.urlopen(url) as page:
-            assert "Mark one: " in page.read().decode()
-        with urllib.request.urlopen(ws.page_url() + "/version") as polled:  # the live page's poll
-            before = json.load(polled)["content"]
-        macros.write_text("{% macro mark() %}Mark two: {% endmacro %}")
-        touch(macros)
-        with urllib.request.urlopen(ws.page_url() + "/version") as polled:
-            assert json.load(polled)["content"] != before  # the open page reloads
-        with urllib.request.urlopen(url) as page:
-            assert "Mark two: " in page.read().decode()
+        assert "Mark one: " in page_text(url)
+        mark = "{% macro mark() %}Mark two: {% endmacro %}"
+        edit_reloads(ws, url, macros, lambda: macros.write_text(mark), "Mark two: ")
 
 
 def test_the_files_watched_are_each_listed_once_through_a_looping_link(tmp_path):
