@@ -7,7 +7,15 @@ from __future__ import annotations
 import datetime as dt
 
 import numpy as np
-from helpers.pg_roles import ADA, ada_ingested, digest, granted_nothing, owned_database, reader_of
+from helpers.pg_roles import (
+    ADA,
+    ada_and_a_dump,
+    ada_ingested,
+    digest,
+    granted_nothing,
+    owned_database,
+    reader_of,
+)
 from helpers.pg_schema import PASSWORD
 
 from digest.ingest.sources import read_dump
@@ -105,13 +113,7 @@ def test_a_role_that_may_not_make_the_tables_of_a_new_database_is_told_so(tmp_pa
     import psycopg
 
     with postgres_database() as url, granted_nothing(url) as (role, other):
-        ws = Workspace(tmp_path, database=other)
-        ws.profile("ada", ADA)
-        ws.dump(
-            "a.txt",
-            make_dump(f"{dt.datetime.now(dt.UTC):%b %d}", [("Neuromorphic Chips", "Spikes.")]),
-            mtime=a_minute_ago(),
-        )
+        ws = ada_and_a_dump(tmp_path, other)
         # Before: "... may not write this database ...; or grant this role writes (GRANT INSERT,
         # UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO ...) (permission denied for schema public)":
         # there were no tables yet to grant writes on

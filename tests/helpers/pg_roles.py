@@ -1,9 +1,9 @@
 """PostgreSQL roles for the tests of what a role may do: one granted reads only (reader_of), one
 granted nothing (granted_nothing), a database owned by a new role beside another (owned_database), a
 statement run as the superuser in a database (run_as_said), and the real `digest` run through them
-(digest, ada_ingested); a database as release 35 left it, granted to a role before its upgrade
-(as_release_35, granted_before_upgrade, psql, said); PostgreSQL's refusal of a statement to a role,
-and what digest says of it (refusal, told)."""
+(digest, ada_ingested, ada_and_a_dump); a database as release 35 left it, granted to a role before
+its upgrade (as_release_35, granted_before_upgrade, psql, said); PostgreSQL's refusal of a statement
+to a role, and what digest says of it (refusal, told)."""
 
 from __future__ import annotations
 
@@ -106,6 +106,14 @@ def digest(ws: Workspace, *args: str, as_reader: bool = True) -> subprocess.Comp
 def ada_ingested(tmp_path, url: str) -> Workspace:
     """A workspace on the database ``url`` with ada's profile and a dump of today's, taken in by a
     real `digest ingest` as the database's owner."""
+    ws = ada_and_a_dump(tmp_path, url)
+    assert digest(ws, "ingest", as_reader=False).returncode == 0
+    return ws
+
+
+def ada_and_a_dump(tmp_path, url: str) -> Workspace:
+    """A workspace on the database ``url`` with ada's profile (ADA) and a dump of today's, a paper
+    of neuromorphic chips, not taken in yet."""
     ws = Workspace(tmp_path, database=url)
     ws.profile("ada", ADA)
     ws.dump(
@@ -113,7 +121,6 @@ def ada_ingested(tmp_path, url: str) -> Workspace:
         make_dump(f"{dt.datetime.now(dt.UTC):%b %d}", [("Neuromorphic Chips", "Spikes.")]),
         mtime=a_minute_ago(),
     )
-    assert digest(ws, "ingest", as_reader=False).returncode == 0
     return ws
 
 
