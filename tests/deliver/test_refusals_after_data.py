@@ -18,6 +18,7 @@ from helpers.refusing_relay import (
     RefusingData,
     TurningAway,
     delivered,
+    each_waits_in_two_passes,
     fixed_then_sent_once,
     nobody_suppressed_or_failed,
 )
@@ -255,15 +256,7 @@ def test_a_server_that_refuses_everyone_after_taking_one_message_burns_no_digest
     handler = TurningAway(reply)
     with LocalSmtpServer(handler) as server:
         ws = workspace_of_readers(tmp_path, server, database)
-        first = ws.cli("send").output
-        assert (
-            "FAILED" not in first
-            and first.count("refused our mail, not the address; waits until") == len(READERS) - 1
-        )
-        nobody_suppressed_or_failed(ws)
-        again = ws.cli("send").output  # retried now: refused again, the server taking nothing since
-        assert "FAILED" not in again and "after DATA as a refusal of us" in again
-        nobody_suppressed_or_failed(ws)
+        each_waits_in_two_passes(ws, "after DATA as a refusal of us")
         fixed_then_sent_once(ws, handler)
 
 
