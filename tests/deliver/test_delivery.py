@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import dataclasses
 import datetime as dt
 import random
-import socket
 import threading
 from collections import Counter
 
 import pytest
 from helpers.delivery_readers import queue_all, workspace
+from helpers.silent_server import Silent
 
 from digest.checkpoints import BULK_CHECKPOINT_PAGES
 from digest.config import load_config
@@ -123,37 +122,6 @@ def test_after_the_retries_every_reader_has_exactly_one_digest_and_the_refused_o
             assert any("hung up" in o.reply or "closed" in o.reply for o in outcomes if not o.ok)
 
 
-class Silent:
-    """Accepts TCP connections and never says a word (no greeting): the client must time out."""
-
-    def __init__(self) -> None:
-        self.sock = socket.socket()
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen(50)
-        self.port = self.sock.getsockname()[1]
-        self.held: list[socket.socket] = []
-        self.thread = threading.Thread(target=self._accept, daemon=True)
-        self.thread.start()
-
-    def _accept(self) -> None:
-        while True:
-            try:
-                conn, _ = self.sock.accept()
-            except OSError:
-                return
-            self.held.append(conn)
-
-    def close(self) -> None:
-        # shutdown wakes the blocked accept() (close alone does not): no thread is left running
-        # (a running thread keeps later tests from forking)
-        with contextlib.suppress(OSError):
-            self.sock.shutdown(socket.SHUT_RDWR)
-        self.sock.close()
-        self.thread.join(timeout=5)
-        for c in self.held:
-            c.close()
-
-
 def test_a_server_that_never_answers_times_out_and_the_digests_wait_for_a_later_run(tmp_path):
     silent = Silent()
     try:
@@ -166,7 +134,7 @@ def test_a_server_that_never_answers_times_out_and_the_digests_wait_for_a_later_
             assert all(o.unreachable and o.retry_at for o in outcomes)
             assert any("timed out" in o.reply for o in outcomes)
             # once each of the 3 connections failed, the rest were not tried (so not 8 timeouts)
-            assert len(silent.held) <= 5
+            assert len(silent.taken) <= 5
             assert sum(o.reply.startswith("not tried: ") for o in outcomes) >= 3
             with LocalSmtpServer() as good:
                 fixed = dataclasses.replace(config, smtp=dataclasses.replace(config.smtp, port=good.port))
