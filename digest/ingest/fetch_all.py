@@ -31,6 +31,7 @@ from digest.ingest.missed_days import (
     leave,
     missed_days,
     not_again,
+    url_day,
 )
 from digest.ingest.stored_days import stored_by
 from digest.progress import NO_PROGRESS, Progress
@@ -57,10 +58,14 @@ def fetch_with_missed(
     server fails one (no answer, no connection, 5xx: missed_days.leave), every day after it is."""
     own = source_day(source, now, config.timezone)
     # when, and the address it asked (its `day` may have changed), by its names or its url (renamed)
-    fetched = (last_fetched(store, source), url_fetched(store, source, config.sources))
-    last = max((f for f in fetched if f), default=None)
+    # (and whether its time is another source's later ask of the address: not its own, its day the url's)
+    found = last_fetched(store, source)
+    fetched = (found, (*url, False) if (url := url_fetched(store, source, config.sources)) else None)
+    last = max((f for f in fetched if f), default=None, key=lambda f: f[0])
     then = last and day_asked(source, last[1], source_day(source, last[0], config.timezone))
-    before = (last[0], then) if last and then else None
+    if last and last[2]:
+        then = url_day(source, last[1]) or then
+    before = (last[0], then, last[2]) if last and then else None
     missed, failed = (
         missed_days(store, source, own, GONE, now, before),
         {a.day for a in failed_before(store, source, own, GONE)},

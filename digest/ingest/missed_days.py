@@ -213,6 +213,16 @@ def any_day(source: SourceConfig) -> str:
     return re.sub(r"([!%_])", r"!\1", address).replace("{date}", "%")
 
 
+def url_day(source: SourceConfig, url: str) -> dt.date | None:
+    """The day whose list ``url``, one of ``source``'s addresses (SourceConfig.holds), asks for;
+    None: its url has no ``{date}``, or ``url`` is not one of them."""
+    at = source.url.replace("{categories}", "+".join(source.categories)).find("{date}")
+    try:
+        return dt.date.fromisoformat(url[at : at + 10]) if at >= 0 and source.holds(url) else None
+    except ValueError:
+        return None
+
+
 def first_asked(store: Store, source: SourceConfig) -> dt.date | None:
     """The earliest day whose list ``source``'s address (SourceConfig.holds) was asked for, under
     whatever name (another source of it: one API asked for yesterday's list and today's, `day:`);
@@ -267,15 +277,18 @@ def early_only(
     return sorted(early, key=lambda a: a.day)
 
 
-def last_fetched(store: Store, source: SourceConfig) -> tuple[dt.datetime, str] | None:
-    """When ``source`` (by any name its addresses were fetched under) was last fetched, and the
-    address it asked; None: never."""
+def last_fetched(store: Store, source: SourceConfig) -> tuple[dt.datetime, str, bool] | None:
+    """When ``source`` (by any name its addresses were fetched under) was last fetched, the address
+    it asked, and whether that time is another name's later ask of the same address (True: the
+    address's record, one a url, was taken by another source of its API since: `day: yesterday`
+    asking for the list `day: today` asked for the day before; its own fetch was before it, when
+    is not kept); None: never."""
     sql = (
-        "SELECT attempted_at, url FROM fetches WHERE source = ? "
+        "SELECT attempted_at, url, source FROM fetches WHERE source = ? "
         "OR url IN (SELECT url FROM fetch_names WHERE source = ?) ORDER BY attempted_at DESC LIMIT 1"
     )
     row = store.db.execute(sql, (source.name, source.name)).fetchone()
-    return (dt.datetime.fromisoformat(row[0]), row[1]) if row else None
+    return (dt.datetime.fromisoformat(row[0]), row[1], row[2] != source.name) if row else None
 
 
 def day_asked(source: SourceConfig, url: str, by_now: dt.date) -> dt.date:
@@ -313,14 +326,15 @@ def missed_days(
     day: dt.date,
     gone: str,
     now: dt.datetime,
-    before: tuple[dt.datetime, dt.date] | None = None,
+    before: tuple[dt.datetime, dt.date, bool] | None = None,
 ) -> list[dt.date]:
     """The days before ``day`` whose daily papers ``source`` never asked for, or asked for and never
     got (every fetch of it failed, the last not a 410: its record's detail holds no ``gone``,
     digest.ingest.fetch.GONE), or last asked before they were over and over at ``now`` (not out
-    then: over or not), oldest first. ``before``: the source's last fetch and its own day then
-    (None: never fetched), for a source idle longer than the week: the whole week, the days
-    before it said lost."""
+    then: over or not), oldest first. ``before``: the source's last fetch, its own day then, and
+    whether that time is another source's later ask of its address (:func:`last_fetched`; None:
+    never fetched), for a source idle longer than the week: the whole week, the days before it
+    said lost."""
     days = [day - dt.timedelta(days=back) for back in range(1, CATCH_UP + 1)]
     asked = _asked(store, source, day, gone)
     got = {d: a.got for d, a in asked.items()}
@@ -330,11 +344,13 @@ def missed_days(
     # source of its address asked for a day of the week since (`day: today` beside it: its records are
     # the address's), else the days before the week, never asked for by either, went unsaid
     if before is not None and before[1] < days[-1] and _by_day(source):
-        at, then = before
+        at, then, taken = before
         lost = [then + dt.timedelta(days=n) for n in range(1, (days[-1] - then).days)]
         in_part = [d for d in lost if first_papers_only(store, source.kind, d)]  # some came, not "again"
         lost = [d for d in lost if not stored(store, source.kind, d)]  # loaded by hand: they came (or some)
-        since = f"{at.astimezone(dt.UTC):%Y-%m-%d %H:%M} UTC"
+        # its last fetch's time not kept (another source's later ask of its address took the record):
+        # the day it asked for, not the other's time (before: "today: not fetched since" yesterday's fetch)
+        since = f"it asked for the list of {then}" if taken else f"{at.astimezone(dt.UTC):%Y-%m-%d %H:%M} UTC"
         # the days that fetch looked back at, and its own, that failed: out of the week now
         looked = _asked(store, source, then + dt.timedelta(days=1), gone, CATCH_UP + 1).values()
         week = sorted((a for a in looked if not stored(store, source.kind, a.day)), key=lambda a: a.day)
