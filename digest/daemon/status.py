@@ -35,7 +35,7 @@ from digest.files import counted
 from digest.ingest import inbox as inbox_folder
 from digest.ingest.fetch import EMPTY, NOT_MODIFIED
 from digest.ingest.fetch import FAILED as FETCH_FAILED
-from digest.ingest.fetch_records import FetchRecord, last_fetches, rekeyed, sources_fetches
+from digest.ingest.fetch_records import FetchRecord, last_fetches, rekeyed, sources_fetches, taken_since
 from digest.ingest.stored_days import CATCH_UP
 from digest.models import Profile
 from digest.profiles.load import load_profiles_lenient, of_the_folder
@@ -65,6 +65,8 @@ class Status:
     # of each failed message: a later digest to the reader that was sent (when, to which address)
     sent_since: dict[int, tuple[dt.datetime, str]] = field(default_factory=dict)
     sources: tuple[tuple[str, FetchRecord | None], ...] = ()  # each configured source, its last fetch
+    # of one without: the day it last asked for, whose record another source of its API took since, when
+    taken: dict[str, tuple[dt.date, str, dt.datetime]] = field(default_factory=dict)
     failed_days: tuple[tuple[str, str], ...] = ()  # (source, line): a day's daily papers failed, not its last
     reader_failures: tuple[tuple[str, str], ...] = ()  # (user, why) from the daemon's last pass
     failures_from: str = LAST_PASS  # whose passes those are (PostgreSQL: each worker's latest)
@@ -127,6 +129,8 @@ def collect_status(config: Config, now: dt.datetime, wall: dt.datetime | None = 
         sources = tuple(
             (s.name, (f := fetches.get(s.name)) and rekeyed(f, s, config)) for s in config.sources
         )
+        unkept = (s for s in config.sources if s.name not in fetches)
+        taken = {s.name: t for s in unkept if (t := taken_since(store, s, config.sources))}
         suppressions = Suppressions(store)
         blocked = {p.user: s for p in profiles if (s := suppressions.blocking(p)) is not None}
         active = [p for p in profiles if not p.paused and p.user not in blocked]
@@ -199,6 +203,7 @@ def collect_status(config: Config, now: dt.datetime, wall: dt.datetime | None = 
             failed=(gone := tuple(m for m in outbox.entries(FAILED) if m.created_at >= listed_since)),
             sent_since=outbox.sent_after(gone),  # a later digest to the same reader, sent
             sources=sources,
+            taken=taken,
             failed_days=tuple(failed_days(store, config, fetches, now)),
             reader_failures=tuple(reader_failures(store).items()),
             failures_from=failures_from(store),
@@ -233,6 +238,10 @@ def _ingested(
     return path, day, next((m for f in fetches.values() if (m := made_at(at, f)) != at), at)
 
 
+# a source whose last fetch's record (one an address) another source of its API took since: its time not kept
+TAKEN = "Source {}: fetched the list of {} (when is not kept: {} fetched that address since, at {})"
+
+
 def format_status(s: Status, every_reader: bool = False) -> str:
     """What `digest status` prints; ``every_reader``: the readers' table whole (--readers)."""
     lines = []
@@ -244,6 +253,10 @@ def format_status(s: Status, every_reader: bool = False) -> str:
     lines.append(f"Papers stored: {s.papers}")
     lines.append(f"Database: {s.database_bytes / 1e6:.1f} MB")
     for name, f in s.sources:
+        if f is None and name in s.taken:  # its last fetch's record taken by another's ask of its address
+            day, other, at = s.taken[name]
+            lines.append(TAKEN.format(name, day, other, shown_at(at)))
+            continue
         if f is None:
             lines.append(f"Source {name}: never fetched")
             continue

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from digest.ingest.fetch import FAILED, GONE, config_file
-from digest.ingest.missed_days import any_day
+from digest.ingest.missed_days import any_day, url_day
 from digest.store import Store
 
 if TYPE_CHECKING:
@@ -98,6 +98,26 @@ def sources_fetches(
         if own is not None:
             out[s.name] = dataclasses.replace(own, source=s.name)
     return out
+
+
+def taken_since(
+    store: Store, source: SourceConfig, sources: Sequence[SourceConfig]
+) -> tuple[dt.date, str, dt.datetime] | None:
+    """For ``source`` (one of ``sources``, the config's) with no record of its own (:func:`sources_fetches`
+    gives none): the day whose list it last asked for, by its name (fetch_names), whose address's
+    record (one a url) another source of its API took since with a later fetch of it (`day:
+    yesterday` asking for the list `day: today` asked for the day before), that source's name and
+    when; None: none. Its own fetch's time is not kept: before, `digest status` said the source
+    "never fetched"."""
+    sql = (
+        "SELECT url, source, attempted_at FROM fetches WHERE source != ? "
+        "AND url IN (SELECT url FROM fetch_names WHERE source = ?) ORDER BY attempted_at DESC"
+    )
+    for url, other, at in store.db.execute(sql, (source.name, source.name)).fetchall():
+        day = url_day(source, url)
+        if day is not None and any(o.name == other and o != source and o.holds(url) for o in sources):
+            return day, other, dt.datetime.fromisoformat(at)
+    return None
 
 
 def url_fetched(

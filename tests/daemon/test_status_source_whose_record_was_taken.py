@@ -1,0 +1,37 @@
+"""Two daily papers sources of one API (`day: yesterday` and `day: today`), `yesterday` fetched alone
+the day after both were: it asks for the list `today` asked for, and its fetch takes the address's
+record (one a url). Before, `digest status` said "Source today: never fetched" of a source fetched
+the day before; now the list it asked for, and whose fetch of that address is the record (its own
+fetch's time is not kept). Real `digest fetch` and `digest status` under libfaketime, a loopback API,
+on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import pytest
+from helpers.daily_papers import graph_page
+from helpers.faked import at, digest_at, needs_faketime
+
+from digest.demo.http_server import LocalHttpServer, Route
+
+pytestmark = [needs_faketime, pytest.mark.backends]  # the fetches' records: either database
+
+
+def _source(name: str, url: str, day: str) -> str:
+    return f"  - kind: hf_daily\n    name: {name}\n    day: {day}\n    url: {url}\n    retries: 0\n"
+
+
+def test_status_says_the_list_a_source_asked_for_once_another_took_its_record(workspace):
+    ws, text = workspace, workspace.config_path.read_text()
+    with LocalHttpServer({"/api/daily_papers": lambda query: Route(graph_page(query))}) as server:
+        url = server.url("/api/daily_papers") + "?date={date}"
+        sources = _source("yesterday", url, "yesterday") + _source("today", url, "today")
+        ws.config_path.write_text(text + "sources:\n" + sources)
+        digest_at(ws, "fetch", at=at(1, 6, 0))  # November 30th's and December 1st's
+        digest_at(ws, "fetch", "--source", "yesterday", at=at(2, 6, 0))  # December 1st's again
+    status = digest_at(ws, "status", at=at(2, 7, 0)).stdout
+    assert "Source today: never fetched" not in status, status
+    assert (
+        "Source today: fetched the list of 2026-12-01 (when is not kept: yesterday fetched that "
+        "address since, at 2026-12-02 06:00 UTC)\n"
+    ) in status, status
+    assert "Source yesterday: fetched at 2026-12-02 06:00 UTC: 2 papers of 2026-12-01" in status, status
