@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 from digest.config import Config, SourceConfig
 from digest.fetched_names import safe
 from digest.ingest.fetch import AT_ITS_TIMES, GONE, FetchOutcome, fetch_source, source_day
-from digest.ingest.fetch_records import url_fetched
+from digest.ingest.fetch_records import url_day, url_fetched
 from digest.ingest.http import Http
 from digest.ingest.missed_days import (
     FAILED,
@@ -31,9 +31,8 @@ from digest.ingest.missed_days import (
     leave,
     missed_days,
     not_again,
-    url_day,
 )
-from digest.ingest.stored_days import stored_by
+from digest.ingest.stored_days import CATCH_UP, stored_by
 from digest.progress import NO_PROGRESS, Progress
 from digest.store import Store
 
@@ -66,8 +65,12 @@ def fetch_with_missed(
     if last and last[2]:
         then = url_day(source, last[1]) or then
     before = (last[0], then, last[2]) if last and then else None
+    # another source of its address whose own day is earlier (`day: yesterday` beside `day: today`):
+    # the days of its week are its to ask for (in this run, or at its next fetch), not lost to this one
+    others = [o for o in config.sources if o != source and o.holds(source.resolved_url(own))]
+    theirs = min((source_day(o, now, config.timezone) for o in others), default=own)
     missed, failed = (
-        missed_days(store, source, own, GONE, now, before),
+        missed_days(store, source, own, GONE, now, before, theirs - dt.timedelta(days=CATCH_UP)),
         {a.day for a in failed_before(store, source, own, GONE)},
     )
     outcomes: list[FetchOutcome] = []

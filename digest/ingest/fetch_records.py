@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from digest.ingest.fetch import FAILED, GONE, config_file
-from digest.ingest.missed_days import any_day, url_day
+from digest.ingest.missed_days import any_day
 from digest.store import Store
 
 if TYPE_CHECKING:
@@ -98,6 +98,16 @@ def sources_fetches(
         if own is not None:
             out[s.name] = dataclasses.replace(own, source=s.name)
     return out
+
+
+def url_day(source: SourceConfig, url: str) -> dt.date | None:
+    """The day whose list ``url``, one of ``source``'s addresses (SourceConfig.holds), asks for;
+    None: its url has no ``{date}``, or ``url`` is not one of them."""
+    at = source.url.replace("{categories}", "+".join(source.categories)).find("{date}")
+    try:
+        return dt.date.fromisoformat(url[at : at + 10]) if at >= 0 and source.holds(url) else None
+    except ValueError:
+        return None
 
 
 def taken_since(

@@ -213,16 +213,6 @@ def any_day(source: SourceConfig) -> str:
     return re.sub(r"([!%_])", r"!\1", address).replace("{date}", "%")
 
 
-def url_day(source: SourceConfig, url: str) -> dt.date | None:
-    """The day whose list ``url``, one of ``source``'s addresses (SourceConfig.holds), asks for;
-    None: its url has no ``{date}``, or ``url`` is not one of them."""
-    at = source.url.replace("{categories}", "+".join(source.categories)).find("{date}")
-    try:
-        return dt.date.fromisoformat(url[at : at + 10]) if at >= 0 and source.holds(url) else None
-    except ValueError:
-        return None
-
-
 def first_asked(store: Store, source: SourceConfig) -> dt.date | None:
     """The earliest day whose list ``source``'s address (SourceConfig.holds) was asked for, under
     whatever name (another source of it: one API asked for yesterday's list and today's, `day:`);
@@ -327,6 +317,7 @@ def missed_days(
     gone: str,
     now: dt.datetime,
     before: tuple[dt.datetime, dt.date, bool] | None = None,
+    others_from: dt.date | None = None,
 ) -> list[dt.date]:
     """The days before ``day`` whose daily papers ``source`` never asked for, or asked for and never
     got (every fetch of it failed, the last not a 410: its record's detail holds no ``gone``,
@@ -334,7 +325,8 @@ def missed_days(
     then: over or not), oldest first. ``before``: the source's last fetch, its own day then, and
     whether that time is another source's later ask of its address (:func:`last_fetched`; None:
     never fetched), for a source idle longer than the week: the whole week, the days before it
-    said lost."""
+    said lost; ``others_from``: the oldest day another source of its address (`day: yesterday` beside
+    `day: today`) asks for at its fetches (its week): not said lost by this one, but asked by it."""
     days = [day - dt.timedelta(days=back) for back in range(1, CATCH_UP + 1)]
     asked = _asked(store, source, day, gone)
     got = {d: a.got for d, a in asked.items()}
@@ -348,6 +340,7 @@ def missed_days(
         lost = [then + dt.timedelta(days=n) for n in range(1, (days[-1] - then).days)]
         in_part = [d for d in lost if first_papers_only(store, source.kind, d)]  # some came, not "again"
         lost = [d for d in lost if not stored(store, source.kind, d)]  # loaded by hand: they came (or some)
+        lost = [d for d in lost if others_from is None or d < others_from]  # the other's week: its to ask
         # its last fetch's time not kept (another source's later ask of its address took the record):
         # the day it asked for, not the other's time (before: "today: not fetched since" yesterday's fetch)
         since = f"it asked for the list of {then}" if taken else f"{at.astimezone(dt.UTC):%Y-%m-%d %H:%M} UTC"

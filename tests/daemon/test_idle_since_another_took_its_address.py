@@ -41,5 +41,5 @@ def test_a_stop_is_not_said_from_another_sources_later_fetch_of_its_address(work
     assert "2026-12-02 06:00" not in fetched.stderr, fetched.stderr  # yesterday's fetch, not its own
     assert (
         "today: not fetched since it asked for the list of 2026-12-01, over a week ago: the daily "
-        "papers of 2026-12-02 to 2026-12-05 were never asked for and are not asked for now"
+        "papers of 2026-12-02 to 2026-12-04 were never asked for and are not asked for now"
     ) in fetched.stderr, fetched.stderr
