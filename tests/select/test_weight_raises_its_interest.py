@@ -18,20 +18,26 @@ ALONE = "Learning Delays in Spiking Neural Networks using Dilated Convolutions w
 WORDS_ONLY = "How do neurons operate on sparse distributed representations?"
 
 
-def scores(ws: Workspace) -> dict[str, tuple[float, list[str], list[str]]]:
-    done = ws.cli("rank", "ada", "--json", "--limit", "1000")
+def scores(ws: Workspace, user: str = "ada") -> dict[str, tuple[float, list[str], list[str]]]:
+    done = ws.cli("rank", user, "--json", "--limit", "1000")
     assert done.exit_code == 0, done.output
     return {p["title"]: (p["score"], p["matched"], p["partly"]) for p in json.loads(done.output)}
 
 
 @pytest.fixture(scope="module")
-def rankings(tmp_path_factory) -> dict[str, dict[str, tuple[float, list[str], list[str]]]]:
+def store(tmp_path_factory) -> Workspace:
     dumps = sorted((SHARED / "dumps").glob("*")) if (SHARED / "dumps").is_dir() else []
     if not dumps:
         pytest.skip(f"the shared dumps are not at {SHARED / 'dumps'}")
     ws = Workspace(tmp_path_factory.mktemp("weights"))
     done = ws.cli("ingest", *map(str, dumps))
     assert done.exit_code == 0, done.output
+    return ws
+
+
+@pytest.fixture(scope="module")
+def rankings(store) -> dict[str, dict[str, tuple[float, list[str], list[str]]]]:
+    ws = store
     done = ws.cli("profile", "new", "ada", "--email", "ada@example.org", "-i", "spiking neural networks")
     assert done.exit_code == 0, done.output
     found = {"alone": scores(ws)}
@@ -100,3 +106,39 @@ def workspace_help(tmp_path) -> str:
     done = Workspace(tmp_path).cli("profile", "add", "--help")
     assert done.exit_code == 0, done.output
     return done.output
+
+
+GROK = "Deep Networks Always Grok and Here is Why"
+
+
+def test_the_scale_said_is_a_lone_one_word_interest_s_a_phrase_gives_about_twice(store, rankings):
+    """README and config.example.yaml said "1.0 is one specific interest clearly in the title and
+    the abstract" and docs/scoring.md that the scale was "a profile of one interest's", next to
+    the 2.101 of "spiking neural networks" alone, its paper clearly about it: 1.0 holds for a
+    one-word interest alone; a phrase's words count again (the bag), about twice; each interest
+    added takes a share of the words' part."""
+    found = {}
+    for user, interests in {"g": ["grokking"], "gm": ["grokking", "memorization"]}.items():
+        done = store.cli(
+            "profile", "new", user, "--email", f"{user}@example.org", *sum((["-i", i] for i in interests), [])
+        )
+        assert done.exit_code == 0, done.output
+        found[user] = scores(store, user)
+    alone, with_two = round(found["g"][GROK][0], 3), round(found["gm"][GROK][0], 3)
+    phrase = rankings["alone"][ALONE][0]
+    assert found["g"][GROK][1] == ["grokking"] and 0.9 < alone < 1.15, alone
+    assert 1.8 < phrase / alone < 2.2 and with_two < alone, (phrase, alone, with_two)
+    docs = " ".join((ROOT / "docs/scoring.md").read_text(encoding="utf-8").split())
+    assert f'"{GROK}", in its title and abstract, at {alone:.3f}' in docs
+    assert f"the grokking paper {with_two:.3f} once `memorization` is added" in docs
+    assert "a profile of one phrase gets about twice as much" in docs
+    readme = " ".join((ROOT / "README.md").read_text(encoding="utf-8").split())
+    # before: "**1.0 is one specific interest clearly in the title and the abstract**, ..., 2 to 3
+    # several interests at once"
+    assert (
+        "**1.0 is one specific one-word interest clearly in the title and the abstract, in a profile of"
+        " that interest alone**" in readme
+    )
+    assert "so a profile of one phrase gives about twice that" in readme
+    example = " ".join((ROOT / "config.example.yaml").read_text(encoding="utf-8").split())
+    assert "(1.0 = one specific word, the # profile's only interest, clearly in title and abstract" in example
