@@ -2,8 +2,9 @@
 interests, as README's "Using it" steps do them (`profile new ada -i "spiking neural networks"`,
 then `profile add ada "event cameras" --weight 2`) on the shared dumps, a real store: a weight
 raises its own interest's papers and leaves the others' scores as they were; the new interest, at
-any weight, lowers them (the profile's words are one query divided by the sum of their idfs). The
-README, docs/scoring.md and `profile add --help` say so with these figures."""
+any weight, lowers them (the profile's words are one query divided by the sum of their idfs).
+docs/scoring.md says so with these figures, README with the demo's (which its reader can run), and
+`profile add --help` in words."""
 
 from __future__ import annotations
 
@@ -11,6 +12,9 @@ import json
 import re
 
 import pytest
+from click.testing import CliRunner
+
+from digest.cli import main
 
 from conftest import ROOT, SHARED, Workspace
 
@@ -85,7 +89,8 @@ def test_the_readme_and_docs_say_it_with_these_figures(rankings):
     # fixed scale, not that the interest added lowers the papers of the others
     over = len(rankings["alone"])  # `rank` lists the papers over min_score (the config's 0.1)
     fell = sum(title not in rankings["2"] for title in rankings["alone"])
-    for doc in ("README.md", "docs/scoring.md"):
+    # README quotes the demo's figures, which its reader can run (test below)
+    for doc in ("docs/scoring.md",):
         text = " ".join((ROOT / doc).read_text(encoding="utf-8").split())
         assert said(text) == real, doc
         counts = re.search(
@@ -142,3 +147,35 @@ def test_the_scale_said_is_a_lone_one_word_interest_s_a_phrase_gives_about_twice
     assert "so a profile of one phrase gives about twice that" in readme
     example = " ".join((ROOT / "config.example.yaml").read_text(encoding="utf-8").split())
     assert "(1.0 = one specific word, the # profile's only interest, clearly in title and abstract" in example
+
+
+def test_the_readme_s_example_is_the_demo_s_which_its_reader_can_run(tmp_path, monkeypatch):
+    """README quoted figures of the shared dumps ("In `docs/scoring.md`'s example, ada's paper ...
+    went from 2.101 to 0.942"), papers a reader of README does not have; now those of the demo's
+    own sample data, as README says to get them: `digest demo`, then `rank ada`, `profile add ada
+    "event cameras" --weight 2` and `profile add ada "language models"` on its config."""
+    monkeypatch.chdir(tmp_path)
+    done = CliRunner().invoke(main, ["demo"])
+    assert done.exit_code == 0, done.output
+    config = ["--config", "digest-demo/config.yaml"]
+    title = "Grokking as a Phase Transition in Weight Norm"
+
+    def score() -> tuple[float, list[str], list[str]]:
+        done = CliRunner().invoke(main, [*config, "rank", "ada", "--json", "--limit", "1000"])
+        assert done.exit_code == 0, done.output
+        (paper,) = [p for p in json.loads(done.output) if p["title"] == title]
+        return round(paper["score"], 3), paper["matched"], paper["partly"]
+
+    found = [score()]
+    for added in (["event cameras", "--weight", "2"], ["language models"]):
+        done = CliRunner().invoke(main, [*config, "profile", "add", "ada", *added])
+        assert done.exit_code == 0, done.output
+        found.append(score())
+    assert [f[1:] for f in found] == [([], ["spiking neural networks"])] * 3, found
+    (before, weighted, added) = (f[0] for f in found)
+    assert before == weighted > added, found
+    readme = " ".join((ROOT / "README.md").read_text(encoding="utf-8").split())
+    assert (
+        f'`rank ada` gives "{title}" (partly "spiking neural networks") {before:.3f}; as much after'
+        f' `profile add ada "event cameras" --weight 2`; {added:.3f} once `profile add ada "language models"`'
+    ) in readme
