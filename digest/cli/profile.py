@@ -157,8 +157,8 @@ def profile_show(obj: Context, user: str) -> None:
     type=PositiveNumber(MAX_WEIGHT),
     metavar="NUMBER",
     help=(
-        "How much it counts (default 1): 2 doubles this keyword's share, the other keywords' "
-        "papers keep their scores; changes the weight if present."
+        "How much it counts (default 1): 2 doubles this keyword's share; a new weight leaves the "
+        "other keywords' papers with their scores. Changes the weight if present."
     ),
 )
 @click.pass_obj
@@ -169,10 +169,11 @@ def profile_add(obj: Context, user: str, keyword: str, weight: float | None) -> 
     A list of keywords stays a list while every weight is 1; a weight other than 1 turns it
     into a mapping keyword -> weight (the other keywords get weight 1).
 
-    A keyword added, at any weight, lowers the scores of papers that match only the others:
-    the words of all the keywords make one query, and its new words take their share (see
-    docs/scoring.md). `digest profile test USER KEYWORD` lists the papers that would drop out
-    of USER's digest before you keep it.
+    A keyword added with words the profile does not have yet, at any weight, lowers the scores
+    of papers that match only the others: the words of all the keywords make one query, and its
+    new words take their share (see docs/scoring.md); one whose words the profile has already
+    ("neural networks" beside "spiking neural networks") lowers nothing. `digest profile test
+    USER KEYWORD` lists the papers that would drop out of USER's digest before you keep it.
 
     \b
     Example:

@@ -102,8 +102,11 @@ def test_the_readme_and_docs_say_it_with_these_figures(rankings):
 def test_profile_add_help_says_what_a_weight_and_a_new_keyword_do(workspace_help):
     text = " ".join(workspace_help.split())
     # before: "How much it counts (default 1); changes the weight if present."
-    assert "the other keywords' papers keep their scores" in text, text
-    assert "lowers the scores of papers that match only the others" in text, text
+    assert "a new weight leaves the other keywords' papers with their scores" in text, text
+    assert (
+        "A keyword added with words the profile does not have yet, at any weight, lowers the scores of"
+        " papers that match only the others" in text
+    ), text
 
 
 @pytest.fixture
@@ -179,3 +182,46 @@ def test_the_readme_s_example_is_the_demo_s_which_its_reader_can_run(tmp_path, m
         f'`rank ada` gives "{title}" (partly "spiking neural networks") {before:.3f}; as much after'
         f' `profile add ada "event cameras" --weight 2`; {added:.3f} once `profile add ada "language models"`'
     ) in readme
+
+
+def test_a_keyword_of_words_the_profile_has_already_lowers_nothing(tmp_path, monkeypatch):
+    """README, docs/scoring.md and `profile add --help` said "Adding an interest, at any weight,
+    lowers" the others' papers; a keyword whose words the profile has already adds nothing to the
+    sum of its words' idfs: in the demo, ada's "neural networks" beside "spiking neural networks"
+    leaves the papers of the others as they were (one of new words, "spiking neurons", lowers)."""
+    monkeypatch.chdir(tmp_path)
+    done = CliRunner().invoke(main, ["demo"])
+    assert done.exit_code == 0, done.output
+    config = ["--config", "digest-demo/config.yaml"]
+
+    def ranked() -> dict[str, tuple[float, list[str], list[str]]]:
+        done = CliRunner().invoke(main, [*config, "rank", "ada", "--json", "--limit", "1000"])
+        assert done.exit_code == 0, done.output
+        return {p["title"]: (p["score"], p["matched"], p["partly"]) for p in json.loads(done.output)}
+
+    def added(keyword: str) -> dict[str, tuple[float, list[str], list[str]]]:
+        for command in ("add", "remove"):
+            done = CliRunner().invoke(main, [*config, "profile", command, "ada", keyword])
+            assert done.exit_code == 0, done.output
+            if command == "add":
+                found = ranked()
+        return found
+
+    before, known, new = ranked(), added("neural networks"), added("spiking neurons")
+    others = [t for t, (_, matched, partly) in known.items() if "neural networks" not in matched + partly]
+    assert len(others) >= 3
+    for title in others:
+        assert known[title][0] == before[title][0] and new[title][0] < before[title][0], title
+    said = {
+        "README.md": (
+            "Adding an interest with words the profile does not have yet, at any weight, lowers the"
+            ' papers of the others (one of words it has, as "neural networks" beside "spiking neural'
+            ' networks", does not)'
+        ),
+        "docs/scoring.md": (
+            "An interest whose words the profile has already (`neural networks` beside `spiking neural"
+            " networks`) adds nothing to that sum and lowers nothing"
+        ),
+    }
+    for doc, words in said.items():
+        assert words in " ".join((ROOT / doc).read_text(encoding="utf-8").split()), doc
