@@ -158,7 +158,8 @@ def profile_show(obj: Context, user: str) -> None:
     metavar="NUMBER",
     help=(
         "How much it counts (default 1): 2 doubles this keyword's share; a new weight leaves the "
-        "other keywords' papers with their scores. Changes the weight if present."
+        "other keywords' papers with their keyword scores (semantic matching, if on, moves a "
+        "little). Changes the weight if present."
     ),
 )
 @click.pass_obj

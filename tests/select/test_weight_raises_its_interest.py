@@ -15,6 +15,7 @@ import pytest
 from click.testing import CliRunner
 
 from digest.cli import main
+from digest.select.semantic import available
 
 from conftest import ROOT, SHARED, Workspace
 
@@ -102,7 +103,10 @@ def test_the_readme_and_docs_say_it_with_these_figures(rankings):
 def test_profile_add_help_says_what_a_weight_and_a_new_keyword_do(workspace_help):
     text = " ".join(workspace_help.split())
     # before: "How much it counts (default 1); changes the weight if present."
-    assert "a new weight leaves the other keywords' papers with their scores" in text, text
+    assert (
+        "a new weight leaves the other keywords' papers with their keyword scores (semantic matching, if on,"
+        " moves a little)" in text
+    ), text
     assert (
         "A keyword added with words the profile does not have yet, at any weight, lowers the scores of"
         " papers that match only the others" in text
@@ -225,3 +229,35 @@ def test_a_keyword_of_words_the_profile_has_already_lowers_nothing(tmp_path, mon
     }
     for doc, words in said.items():
         assert words in " ".join((ROOT / doc).read_text(encoding="utf-8").split()), doc
+
+
+@pytest.mark.skipif(not available(), reason="semantic extra not installed")
+def test_with_semantic_matching_a_weight_that_reorders_the_interests_moves_the_others_a_little(
+    tmp_path, monkeypatch
+):
+    """README said "A weight raises its own interest's papers ... and nothing else: the others keep
+    their scores": with `--semantic` the interests are embedded as one text, heaviest first, so
+    ada's "event cameras" at weight 4 (first, where it was last) moves a paper without it."""
+    monkeypatch.chdir(tmp_path)
+    done = CliRunner().invoke(main, ["demo"])
+    assert done.exit_code == 0, done.output
+    config = ["--config", "digest-demo/config.yaml"]
+    title = "Graph Neural Networks for Power Grid Fault Localization"
+
+    def score(*semantic: str) -> tuple[float, list[str], list[str]]:
+        done = CliRunner().invoke(main, [*config, *semantic, "rank", "ada", "--json", "--limit", "1000"])
+        assert done.exit_code == 0, done.output
+        (paper,) = [p for p in json.loads(done.output) if p["title"] == title]
+        return round(paper["score"], 3), paper["matched"], paper["partly"]
+
+    before = score("--semantic"), score()
+    done = CliRunner().invoke(main, [*config, "profile", "add", "ada", "event cameras", "--weight", "4"])
+    assert done.exit_code == 0, done.output
+    after = score("--semantic"), score()
+    assert before[1] == after[1] and before[0][1:] == after[0][1:] == ([], ["spiking neural networks"])
+    assert before[0][0] != after[0][0], (before, after)
+    readme = " ".join((ROOT / "README.md").read_text(encoding="utf-8").split())
+    assert (
+        f'in the demo with `--semantic`, ada\'s "{title}" goes from {before[0][0]:.3f} to {after[0][0]:.3f}'
+        ' once "event cameras" weighs 4'
+    ) in readme
