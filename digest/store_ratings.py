@@ -9,9 +9,11 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from dataclasses import dataclass
+from typing import Any
 
 from digest.db import db_errors
 from digest.errors import StoreError
+from digest.row_waits import bound_the_wait, gave_up
 from digest.store_readers import ReaderRecords, iso
 
 # a rating's name (the command line's and the web page's) and the value the ratings table holds
@@ -45,21 +47,42 @@ class ReaderRatings(ReaderRecords):
         return self._rate(user, self.current_paper_id(paper_id), rating, now)
 
     def _rate(self, user: str, paper_id: int, rating: int | None, now: dt.datetime) -> int | None:
-        with self.transaction() as db:
-            self.check_paper(paper_id, user)
-            row = db.execute(
-                "SELECT rating FROM ratings WHERE user = ? AND paper_id = ?", (user, paper_id)
-            ).fetchone()
-            if rating is None:
-                db.execute("DELETE FROM ratings WHERE user = ? AND paper_id = ?", (user, paper_id))
-            else:
-                db.execute(
-                    "INSERT INTO ratings (user, paper_id, rating, rated_at) VALUES (?, ?, ?, ?) "
-                    "ON CONFLICT (user, paper_id) DO UPDATE SET rating = excluded.rating, "
-                    "rated_at = excluded.rated_at",
-                    (user, paper_id, rating, iso(now)),
-                )
+        waited = 0
+        try:
+            with self.transaction() as db:
+                waited = bound_the_wait(self)
+                row = self._rated(db, user, paper_id, rating, now)
+        except Exception as e:
+            said = gave_up(
+                self,
+                e,
+                f"{user}'s rating of paper {paper_id}",
+                waited,
+                "ratings",
+                "user = ? AND paper_id = ?",
+                (user, paper_id),
+            )
+            if said is None:
+                raise
+            raise said from None
         return None if row is None else int(row[0])
+
+    def _rated(self, db: Any, user: str, paper_id: int, rating: int | None, now: dt.datetime) -> tuple | None:
+        """The rating written (or cleared) in ``db``'s transaction; the row it had before."""
+        self.check_paper(paper_id, user)
+        row = db.execute(
+            "SELECT rating FROM ratings WHERE user = ? AND paper_id = ?", (user, paper_id)
+        ).fetchone()
+        if rating is None:
+            db.execute("DELETE FROM ratings WHERE user = ? AND paper_id = ?", (user, paper_id))
+        else:
+            db.execute(
+                "INSERT INTO ratings (user, paper_id, rating, rated_at) VALUES (?, ?, ?, ?) "
+                "ON CONFLICT (user, paper_id) DO UPDATE SET rating = excluded.rating, "
+                "rated_at = excluded.rated_at",
+                (user, paper_id, rating, iso(now)),
+            )
+        return row
 
     def unstored_titles(self, titles: tuple[str, ...]) -> list[str]:
         """Those of ``titles`` (a profile's ``like:``) that no stored paper has, compared as the
