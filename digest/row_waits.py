@@ -49,20 +49,13 @@ def gave_up(
 def holders(store: Any, table: str, where: str, args: tuple) -> str:
     """The sessions whose transaction holds the rows of ``table`` that ``where`` selects, as
     pg_stat_activity says them: the one whose transaction id a row's xmax is (a FOR UPDATE or FOR
-    SHARE of one session, an UPDATE or DELETE not yet ended), not the others that merely read the
-    table or hold other rows."""
-    try:
-        rows = store.db.execute(
-            "SELECT a.pid, a.application_name, a.state, a.state_change FROM pg_locks l"
-            " JOIN pg_stat_activity a ON a.pid = l.pid"
-            " WHERE l.locktype = 'transactionid' AND l.mode = 'ExclusiveLock' AND l.granted"
-            " AND a.pid <> pg_backend_pid()"
-            f" AND l.transactionid IN (SELECT xmax FROM {table} WHERE {where})"
-            " ORDER BY a.pid",
-            args,
-        ).fetchall()
-    except Exception:  # noqa: BLE001 - not known who: said so
-        rows = []
+    SHARE of one session, an UPDATE or DELETE not yet ended), or, none being, the members of the
+    multixact it is (several sessions holding it FOR SHARE, or FOR KEY SHARE beside an update); not
+    the others that merely read the table or hold other rows."""
+    held = f"SELECT xmax FROM {table} WHERE {where}"
+    rows = _sessions(store, held, args)
+    if not rows:  # not one transaction's id: a multixact's (asked only then: it reads any number as one)
+        rows = _sessions(store, f"SELECT (pg_get_multixact_members(x.xmax)).xid FROM ({held}) x", args)
     if not rows:
         return "a session that may have ended since"
     said = [
@@ -71,3 +64,19 @@ def holders(store: Any, table: str, where: str, args: tuple) -> str:
         for pid, name, state, since in rows
     ]
     return "held by " + "; ".join(said)
+
+
+def _sessions(store: Any, held: str, args: tuple) -> list[tuple]:
+    """pid, application_name, state, state_change of the other sessions running a transaction
+    whose id ``held`` (a query of ``args``) gives; [] if not known."""
+    try:
+        return store.db.execute(
+            "SELECT a.pid, a.application_name, a.state, a.state_change FROM pg_locks l"
+            " JOIN pg_stat_activity a ON a.pid = l.pid"
+            " WHERE l.locktype = 'transactionid' AND l.mode = 'ExclusiveLock' AND l.granted"
+            f" AND a.pid <> pg_backend_pid() AND l.transactionid IN (SELECT x FROM ({held}) h(x))"
+            " ORDER BY a.pid",
+            args,
+        ).fetchall()
+    except Exception:  # noqa: BLE001 - not known who: said so
+        return []

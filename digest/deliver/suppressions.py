@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from digest.db import POSTGRESQL, shown
 from digest.errors import StoreError
 from digest.models import Profile
+from digest.row_waits import holders
 from digest.store import Store, iso
 
 BOUNCE, UNSUBSCRIBE = "bounce", "unsubscribe"
@@ -186,29 +187,9 @@ LIFT_WAIT_MS = 30_000  # a suppression another session holds, waited for (SQLite
 
 
 def _holders(store: Store, user: str) -> str:
-    """The sessions whose transaction holds ``user``'s suppression, as pg_stat_activity says them:
-    the one whose transaction id the row's xmax is (a FOR UPDATE, an UPDATE or DELETE not yet
-    ended), not the others that merely read the table or hold another reader's row."""
-    try:
-        rows = store.db.execute(
-            "SELECT a.pid, a.application_name, a.state, a.state_change FROM pg_locks l"
-            " JOIN pg_stat_activity a ON a.pid = l.pid"
-            " WHERE l.locktype = 'transactionid' AND l.mode = 'ExclusiveLock' AND l.granted"
-            " AND a.pid <> pg_backend_pid()"
-            " AND l.transactionid IN (SELECT xmax FROM suppressions WHERE user = ?)"
-            " ORDER BY a.pid",
-            (user,),
-        ).fetchall()
-    except Exception:  # noqa: BLE001 - not known who: said so
-        rows = []
-    if not rows:
-        return "a session that may have ended since"
-    said = [
-        f"pid {pid}{f', application {name!r}' if name else ''}, {state} since "
-        f"{since.astimezone(dt.UTC):%Y-%m-%d %H:%M:%S} UTC"
-        for pid, name, state, since in rows
-    ]
-    return "held by " + "; ".join(said)
+    """The sessions whose transaction holds ``user``'s suppression (digest.row_waits.holders: a
+    FOR UPDATE, FOR SHARE, UPDATE or DELETE not yet ended, of one session or several)."""
+    return holders(store, "suppressions", "user = ?", (user,))
 
 
 def _suppression(row: tuple[str, str, str, str, str]) -> Suppression:

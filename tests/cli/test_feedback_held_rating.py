@@ -83,3 +83,42 @@ def test_a_rating_held_by_another_session_is_given_up_with_who_holds_it(workspac
         assert store.ratings("ada") == {paper: 1}  # as it was
     again = workspace.cli("feedback", "ada", str(paper), "down")  # once let go: done
     assert again.output == f"ada: paper {paper} rated down (was up).\n", again.output
+
+
+def test_a_rating_two_sessions_hold_for_share_names_both(workspace, database):
+    """Two sessions holding the row FOR SHARE (PostgreSQL keeps one multixact of both in its
+    xmax, not either's transaction id): both named. Was: "a session that may have ended since"."""
+    if not is_postgres(database):
+        pytest.skip("a row held by another session: PostgreSQL (SQLite's wait is its busy timeout)")
+    workspace.profile("ada", "email: ada@example.org\ninterests: [robotics]\n")
+    workspace.dump("2026-03-14.json", hf_day([("2403.01234", "Robotics at Home")]))
+    assert workspace.cli("ingest").exit_code == 0
+    with Store(workspace.config.database) as store:
+        (paper,) = [p.id for p in store.papers()]
+    assert workspace.cli("feedback", "ada", str(paper), "up").exit_code == 0
+    sharers = [psycopg.connect(str(database), application_name=f"sharer {n}") for n in (1, 2)]
+    first, second = sorted(s.info.backend_pid for s in sharers)
+    try:
+        for session in sharers:
+            assert session.execute("SELECT * FROM ratings WHERE \"user\" = 'ada' FOR SHARE").fetchall()
+        done = subprocess.run(
+            [sys.executable, "-m", "digest", "--config", str(workspace.config_path)]
+            + ["feedback", "ada", str(paper), "down"],
+            capture_output=True,
+            env=SHORTER,
+            text=True,
+            timeout=HANG,
+        )
+    finally:
+        for session in sharers:
+            session.rollback()
+            session.close()
+    said = " ".join(done.stderr.split())
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert f"stayed locked by another session for 2 s (held by pid {first}, application 'sharer " in said, (
+        said
+    )
+    assert f"; pid {second}, application 'sharer " in said, said
+    assert said.count("pid ") == 2, said
+    with Store(workspace.config.database) as store:
+        assert store.ratings("ada") == {paper: 1}

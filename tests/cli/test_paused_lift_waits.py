@@ -141,3 +141,39 @@ def test_a_lift_waits_30_s_at_most_in_its_own_transaction_or_the_operators_short
             assert store.db.execute("SHOW lock_timeout").fetchone()[0] == own
             assert Suppressions(store).release_all(["ada"]) == ["ada"]  # none left: its own transaction
             assert store.db.execute("SHOW lock_timeout").fetchone()[0] == own
+
+
+def test_a_suppression_two_sessions_hold_for_share_names_both(workspace, database):
+    """Two sessions holding her suppression FOR SHARE (its xmax one multixact of both, not either's
+    transaction id): both named. Was: "a session that may have ended since"."""
+    if not is_postgres(database):
+        pytest.skip("a row held by another session: PostgreSQL (SQLite's wait is test_locked_store's)")
+    path = workspace.profile("ada", ADA)
+    with Store(workspace.config.database) as store:
+        Suppressions(store).unsubscribe("ada", NOW)
+    sharers = [psycopg.connect(str(database), application_name=f"sharer {n}") for n in (1, 2)]
+    first, second = sorted(s.info.backend_pid for s in sharers)
+    try:
+        for session in sharers:
+            assert session.execute("SELECT * FROM suppressions WHERE \"user\" = 'ada' FOR SHARE").fetchall()
+        done = subprocess.run(
+            [sys.executable, "-m", "digest", "--config", str(workspace.config_path)]
+            + ["profile", "set", "ada", "paused", "false"],
+            capture_output=True,
+            env=SHORTER,
+            text=True,
+            timeout=HANG,
+        )
+    finally:
+        for session in sharers:
+            session.rollback()
+            session.close()
+    said = " ".join(done.stderr.split())
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert (
+        f"ada's suppression stayed locked by another session for 2 s (held by pid {first}, application "
+        in said
+    )
+    assert f"; pid {second}, application 'sharer " in said, said
+    assert said.count("pid ") == 2, said
+    assert path.read_text() == ADA  # not written: the unsubscribe not lifted
