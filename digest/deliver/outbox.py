@@ -25,6 +25,7 @@ from digest.deliver.claims import UNTRIED
 from digest.deliver.marks import OutboxMarks
 from digest.deliver.outbox_messages import NewMessage, OutboxEntry, OutboxMessage
 from digest.deliver.replies import UNWRITTEN
+from digest.row_waits import bound_the_wait, gave_up
 from digest.store import FAILED, QUEUED, SENT, Store, iso
 from digest.store_chunks import in_chunks
 
@@ -225,14 +226,24 @@ class Outbox(OutboxMarks):
         """Make the queued messages of ``users`` due now (someone asked to send them now); ``untried``:
         not those a mail server deferred (see due_ids)."""
         users = list(users)
-        with self.store.transaction():
-            for chunk, marks in in_chunks(users):
-                self.db.execute(
-                    "UPDATE outbox SET next_attempt_at = ? WHERE status = ? AND next_attempt_at > ? "
-                    + (f"AND {UNTRIED} " if untried else "")
-                    + f"AND user IN ({marks})",
-                    (iso(now), QUEUED, iso(now), *((f"{UNWRITTEN}%",) if untried else ()), *chunk),
-                )
+        waited = 0
+        try:
+            with self.store.transaction():
+                waited = bound_the_wait(self.store)  # a message another session holds: not for ever
+                for chunk, marks in in_chunks(users):
+                    self.db.execute(
+                        "UPDATE outbox SET next_attempt_at = ? WHERE status = ? AND next_attempt_at > ? "
+                        + (f"AND {UNTRIED} " if untried else "")
+                        + f"AND user IN ({marks})",
+                        (iso(now), QUEUED, iso(now), *((f"{UNWRITTEN}%",) if untried else ()), *chunk),
+                    )
+        except Exception as e:
+            whose = f"{users[0]}'s" if len(users) == 1 else f"{len(users)} readers'"
+            held = f"status = ? AND user IN ({', '.join('?' * len(users))})"
+            said = gave_up(self.store, e, f"{whose} queued digests", waited, "outbox", held, (QUEUED, *users))
+            if said is None:
+                raise
+            raise said from None
 
     def get(self, outbox_id: int) -> OutboxMessage:
         row = self.db.execute(f"SELECT {_COLUMNS} FROM {_WITH_BYTES} WHERE id = ?", (outbox_id,)).fetchone()

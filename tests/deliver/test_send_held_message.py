@@ -1,0 +1,64 @@
+"""`digest send --user ada` while another PostgreSQL session holds ada's queued digest (a
+transaction left open over its outbox row) gives up after SQLite's wait (30 s; here the
+operator's own shorter lock_timeout), says who holds the row and what to do, and changes nothing:
+the message waits as it did. Was: the send's making her digest due now (Outbox.retry_now) waited
+as long as the row was held, saying nothing (still waiting when killed after 8 s). A real `digest`
+process, a mail server that refuses (a bound port not listening), a second real session."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+
+import psycopg
+import pytest
+
+from digest.db import is_postgres
+from digest.store import Store
+
+from conftest import Workspace, make_dump
+
+pytestmark = pytest.mark.backends
+
+HANG = 120  # seconds: only a command that hangs takes this long
+SHORTER = {**os.environ, "PGOPTIONS": "-c lock_timeout=2s"}  # the operator's own, kept (< 30 s)
+
+
+def test_a_queued_digest_held_by_another_session_is_given_up_with_who_holds_it(tmp_path, database):
+    if not is_postgres(database):
+        pytest.skip("a row held by another session: PostgreSQL (SQLite's wait is its busy timeout)")
+    with socket.socket() as closed:  # bound, not listening: the mail server refuses
+        closed.bind(("127.0.0.1", 0))
+        ws = Workspace(tmp_path, closed.getsockname()[1], database=database)
+        ws.profile("ada", "email: ada@example.org\ninterests: [robotics]\n")
+        ws.dump("day.txt", make_dump("Mar 14", [("Robotics Today", "Robots.")]))
+        assert ws.cli("ingest").exit_code == 0
+        command = [sys.executable, "-m", "digest", "--config", str(ws.config_path), "send", "--user", "ada"]
+        first = subprocess.run(command, capture_output=True, text=True, timeout=HANG)
+        assert "the mail server could not be reached" in first.stdout, first.stdout + first.stderr
+        with Store(ws.config.database) as store:
+            before = store.db.execute("SELECT id, status, attempts, next_attempt_at FROM outbox").fetchall()
+        assert [row[1] for row in before] == ["queued"]
+        other = psycopg.connect(str(database), application_name="held by the test")
+        try:
+            assert other.execute("SELECT * FROM outbox WHERE \"user\" = 'ada' FOR UPDATE").fetchall()
+            holder = other.info.backend_pid
+            done = subprocess.run(command, capture_output=True, env=SHORTER, text=True, timeout=HANG)
+        finally:
+            other.rollback()
+            other.close()
+    said = " ".join(done.stderr.split())
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert (
+        f"ada's queued digests stayed locked by another session for 2 s (held by pid {holder}, "
+        "application 'held by the test', idle in transaction since "
+    ) in said, said
+    assert (
+        " UTC); nothing was changed: wait for it to end its transaction (commit or roll back) and try "
+        "again (canceling statement due to lock timeout)"
+    ) in said, said
+    with Store(ws.config.database) as store:
+        after = store.db.execute("SELECT id, status, attempts, next_attempt_at FROM outbox").fetchall()
+    assert after == before  # waits as it did
