@@ -56,11 +56,15 @@ def same_address(a: str, b: str) -> bool:
 ONE_CLICK_ASKED, PAGE_ASKED = "one-click", "from their unsubscribe page"
 
 
-def kept_unsubscribe_reason(asked: str = ONE_CLICK_ASKED, unsaved: bool = False) -> str:
+def kept_unsubscribe_reason(asked: str = ONE_CLICK_ASKED, unsaved: bool = False, closed: bool = False) -> str:
     """How an unsubscribe kept here was asked (``asked``: the mail provider's one-click POST, or
     the button of the unsubscribe page) and why the file could not take it: what `digest send`,
-    `digest status` and `digest suppressed` say of it."""
-    why = "could not be written (its disk full or read-only)" if unsaved else "could not be read"
+    `digest status` and `digest suppressed` say of it. ``closed``: not written for the folder's
+    permissions (the web server's account may not make files in it), not for its disk."""
+    if closed:
+        why = "could not be written (the profiles folder not writable for the server's account)"
+    else:
+        why = "could not be written (its disk full or read-only)" if unsaved else "could not be read"
     return f"{asked}, while their profile file {why}"
 
 

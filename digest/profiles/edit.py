@@ -38,7 +38,12 @@ class ProfileConflict(ProfileError):
 
 
 class ProfileNotSaved(ProfileError):
-    """The file, sound, could not be written (a full disk, a quota): it is as it was."""
+    """The file, sound, could not be written (a full disk, a quota, a folder this account may not
+    write): it is as it was. ``error``: what the disk said (its errno says which)."""
+
+    def __init__(self, message: str, error: OSError | None = None) -> None:
+        super().__init__(message)
+        self.error = error
 
 
 @dataclass(frozen=True)
@@ -87,7 +92,7 @@ def locked(path: Path, then: str = SAVE_AGAIN) -> Iterator[None]:
             not isinstance(cause, OSError) or cause.errno not in (errno.EROFS, errno.ENOSPC, errno.EDQUOT)
         ):
             raise  # another's lock file this account may not open: its owner, mode and cure, as said
-        raise ProfileNotSaved(not_saved(path, cause, then)) from None
+        raise ProfileNotSaved(not_saved(path, cause, then), cause) from None
     try:
         yield
     finally:
@@ -140,7 +145,7 @@ def apply_edit(
                 try:
                     write_atomic(path, new, whole=True, tmp=tmp)
                 except OSError as e:  # a full disk, a quota: said, the file as it was
-                    raise ProfileNotSaved(not_saved(path, e, then)) from None
+                    raise ProfileNotSaved(not_saved(path, e, then), e) from None
                 if settle is not None:
                     try:
                         settle.close()
@@ -193,4 +198,4 @@ def _spare(path: Path, then: str) -> Path:
     try:
         return spare_beside(path)
     except OSError as e:
-        raise ProfileNotSaved(not_saved(path, e, then)) from None
+        raise ProfileNotSaved(not_saved(path, e, then), e) from None

@@ -13,6 +13,7 @@ it into the file (`digest profile set USER paused true`) or releases it (`digest
 
 from __future__ import annotations
 
+import errno
 import logging
 from contextlib import ExitStack
 from pathlib import Path
@@ -37,6 +38,7 @@ from digest.web.ratings import WebParts
 from digest.web.unreadable import ProfileUnreadable, current_profile, unreadable
 
 log = logging.getLogger(__name__)
+CLOSED = (errno.EACCES, errno.EPERM)  # a folder this account may not make files in: not its disk
 
 
 def kept_unsubscribe(config: Config, user: str) -> Suppression | None:
@@ -106,17 +108,19 @@ def add_unsubscribe_routes(app: Flask, parts: WebParts) -> None:
             edited = apply_edit(parts.config(), user, _set_paused(True))
         except ProfileError as e:
             unreadable(user, e, posted=True)  # the file, its line and what is wrong: in the log
-            keep(user, one_click, unsaved=isinstance(e, ProfileNotSaved))
+            keep(user, one_click, unsaved=e if isinstance(e, ProfileNotSaved) else None)
             return show(token, None, done=True)
         written(path, g.held_since)
         log.info("unsubscribed %s", user)
         return show(token, edited.profile, done=True)
 
-    def keep(user: str, one_click: bool, unsaved: bool = False) -> None:
+    def keep(user: str, one_click: bool, unsaved: ProfileNotSaved | None = None) -> None:
         """The unsubscribe kept in the database, as it was asked (``one_click``: RFC 8058's POST, else
-        the page's button); ``unsaved``: the file is sound, its disk full or read-only."""
+        the page's button); ``unsaved``: the file is sound, its disk full or read-only, or its folder
+        one this account may not make files in (then said so: no room made nor remount cures it)."""
         asked = ONE_CLICK_ASKED if one_click else PAGE_ASKED
-        how = kept_unsubscribe_reason(asked, unsaved)  # what `send`, `status` and `suppressed` say
+        closed = unsaved is not None and unsaved.error is not None and unsaved.error.errno in CLOSED
+        how = kept_unsubscribe_reason(asked, bool(unsaved), closed)  # what `send`, `status`, `suppressed` say
         try:
             if unsaved:  # a sound file: its address says whom a renamed file continues, carried over first
                 carried_for_write(parts.config(), user, parts.now(), "an unsubscribe")
@@ -136,6 +140,10 @@ def add_unsubscribe_routes(app: Flask, parts: WebParts) -> None:
             if unsaved
             else ("read", "the file is fixed")
         )
+        if closed:
+            when = (
+                "the profiles folder is writable for this account (or now, by an account that may write it)"
+            )
         log.warning(
             "unsubscribe of %s kept in the database (their profile file cannot be %s): no digest goes "
             "to them until they undo it from their page; once %s, "

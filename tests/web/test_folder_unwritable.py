@@ -24,6 +24,9 @@ from helpers.accounts import system_python
 from playwright.sync_api import expect
 from test_folder_unsearched import answer
 
+from digest.deliver.suppressions import Suppressions
+from digest.store import Store
+
 from conftest import AS_NOBODY, ROOT, SECRET, WebWorkspace
 
 CY = "email: cy@example.org\ninterests: [spiking attention]\npaused: true\n"
@@ -88,11 +91,21 @@ def test_a_change_a_profiles_folder_may_not_take_is_said_as_the_folder_to_make_w
         expect(page.locator("main")).not_to_contain_text("has a mistake")
         page.close()
         assert (profiles / "cy.yaml").read_text() == CY
+        with Store(ws.config.database) as store:  # what `digest suppressed` and `status` say of it
+            kept = Suppressions(store).unsubscribed("dee")
     said = log[0]
     assert "Traceback" not in said, said
     assert f"cannot save {profiles}/cy.yaml: Permission denied; {FIX}, then save again" in said, said
     assert f"cannot save {profiles}/dee.yaml: Permission denied; {FIX}, then save again" in said, said
     assert "unsubscribe of dee kept in the database (their profile file cannot be written)" in said, said
+    # the folder's permissions, not a disk: what the log and `digest suppressed` / `status` say
+    writable = (
+        "once the profiles folder is writable for this account (or now, by an account that may write it)"
+    )
+    assert writable in said and "profile set dee paused true` writes it into the file" in said, said
+    assert "remounted read-write" not in said, said
+    assert kept is not None and "the profiles folder not writable for the server's account" in kept.describe()
+    assert "disk full" not in kept.describe(), kept.describe()
     assert "the profile of cy cannot be read" not in said, said
 
 
