@@ -316,6 +316,7 @@ def profile_set(obj: Context, user: str, key: str, value: str) -> None:
             lambda data, path: notes.extend(set_key(data, key, value, path)),
             before_write=first,
             then=RUN_AGAIN,
+            settle=lifting,  # committed under the lock once written; refused: the file put back
         )
     for note in notes:
         echo(note)
