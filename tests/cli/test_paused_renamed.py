@@ -121,7 +121,8 @@ def test_unpausing_in_a_profiles_folder_it_may_not_write_carries_nothing_over(wo
     folder.chmod(0o777)
     assert done.returncode == 1 and done.stdout == "", done.stdout + done.stderr
     path = folder / "ada3.yaml"
-    assert f"error: cannot write {path}: Permission denied in {folder}" in done.stderr
+    fix = "make the profiles folder writable for this account, then run this again"
+    assert f"error: cannot save {path}: Permission denied; {fix}" in done.stderr, done.stderr
     assert "nothing was saved" in done.stderr and "internal error" not in done.stderr
     assert path.read_text() == text and sorted(p.name for p in folder.glob(".*.tmp")) == []
     assert bounced(ws) == [("ada", "bounce")]
