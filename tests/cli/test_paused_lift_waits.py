@@ -15,7 +15,7 @@ import time
 import psycopg
 import pytest
 from helpers.pg_waits import waiting_for_a_lock
-from helpers.suppression_locked import HANG, digest_waiting_2_s, given_up
+from helpers.suppression_locked import HANG, SHORTER, digest_waiting_2_s, given_up
 
 from digest.db import is_postgres
 from digest.deliver.suppressions import Suppressions
