@@ -26,6 +26,7 @@ from digest.db import db_errors, is_postgres, shown
 from digest.dbcopy_again import EMPTY, refuse_copied, refuse_other
 from digest.dbfaults import may_write
 from digest.errors import StoreError, StoreUnusable
+from digest.files import counted
 from digest.pggrants import TABLES_SCHEMA
 from digest.progress import NO_PROGRESS, Progress
 from digest.select.collection import CollectionStats
@@ -88,17 +89,22 @@ def accepted_unrecorded(src: Store) -> None:
         accepted = [a for _, found in notes for a in found]
         who = ", ".join(sorted({f"{a.user} <{a.recipient}>" for a in accepted}))
         raise StoreError(
-            f"{src.path}: the database file is read-only, and {len(accepted)} digest(s) the server "
-            f"accepted ({who}) are noted beside it ({', '.join(str(p) for p, _ in notes)}) but not "
-            "recorded in it yet: copied now, they would be sent again from PostgreSQL. Make it "
-            "writable (and its folder) and run `digest db migrate` again: it records them, then copies"
+            f"{src.path}: the database file is read-only, and {counted(len(accepted), 'digest')} the "
+            f"server accepted ({who}) {'is' if len(accepted) == 1 else 'are'} noted beside it "
+            f"({', '.join(str(p) for p, _ in notes)}) but not recorded in it yet: copied now, "
+            f"{'it' if len(accepted) == 1 else 'they'} would be sent again from PostgreSQL. Make it "
+            f"writable (and its folder) and run `digest db migrate` again: it records "
+            f"{'it' if len(accepted) == 1 else 'them'}, then copies"
         )
     if notes and sqlite_too_old():  # recording them is a mark (RETURNING): SQLite's syntax error
+        n = sum(len(found) for _, found in notes)
+        one, them = n == 1, "it" if n == 1 else "them"
+        noted = counted(n, "digest")
         raise StoreUnusable(
-            f"{src.path}: digest(s) the server accepted are noted beside it but not recorded in it yet; "
-            "recording them needs SQLite 3.35 or newer, and this Python's sqlite3 is "
-            f"{sqlite3.sqlite_version}: run `digest db migrate` with a Python whose sqlite3 has a newer "
-            "SQLite (it records them, then copies)"
+            f"{src.path}: {noted} the server accepted {'is' if one else 'are'} noted beside it but not "
+            f"recorded in it yet; recording {them} needs SQLite 3.35 or newer, and this Python's sqlite3 "
+            f"is {sqlite3.sqlite_version}: run `digest db migrate` with a Python whose sqlite3 has a newer "
+            f"SQLite (it records {them}, then copies)"
         )
     outbox = Outbox(src)
     record_accepted(outbox, unrecorded, sending=False)  # no room for a note kept: it copies

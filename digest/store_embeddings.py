@@ -15,6 +15,7 @@ from contextlib import AbstractContextManager
 from typing import Any
 
 from digest.db import POSTGRESQL, retrying_conflicts
+from digest.files import counted
 from digest.store_chunks import in_chunks
 
 log = logging.getLogger(__name__)
@@ -95,9 +96,10 @@ class PaperEmbeddings:
                 [(pid, model, *vectors[pid]) for pid in kept],
             )
         if len(kept) < len(ids):
+            lost = len(ids) - len(kept)
             log.info(
-                "%d embedding(s) not kept: their papers were merged or changed while they were made "
-                "(made again from the paper as it is now)",
-                len(ids) - len(kept),
+                "%s not kept: %s merged or changed while %s made (made again from the paper as it is now)",
+                counted(lost, "embedding"),
+                *(("its paper was", "it was") if lost == 1 else ("their papers were", "they were")),
             )
         return len(kept)

@@ -171,8 +171,8 @@ def test_a_read_only_file_with_a_killed_pass_journal_beside_it_is_not_copied_and
         assert result.exit_code == 1
         assert "delivery is stopped" not in result.output
         assert (
-            f"{config.database}: the database file is read-only, and 1 digest(s) the server accepted "
-            f"(ada <ada@example.org>) are noted beside it ({journal}) but not recorded in it yet"
+            f"{config.database}: the database file is read-only, and 1 digest the server accepted "
+            f"(ada <ada@example.org>) is noted beside it ({journal}) but not recorded in it yet"
         ) in result.output
         assert "Make it writable (and its folder) and run `digest db migrate` again" in result.output
         with Store(url) as pg:
@@ -333,6 +333,6 @@ def test_a_journal_beside_a_database_named_through_a_linked_folder_is_counted_on
         result = CliRunner().invoke(main, ["--config", str(linked), "db", "migrate", "--to", url])
     assert result.exit_code == 1, result.output
     assert (
-        "the database file is read-only, and 1 digest(s) the server accepted (ada <ada@example.org>) "
-        f"are noted beside it ({journal}) but not recorded in it yet"
+        "the database file is read-only, and 1 digest the server accepted (ada <ada@example.org>) "
+        f"is noted beside it ({journal}) but not recorded in it yet"
     ) in result.output, result.output

@@ -72,6 +72,6 @@ def test_migrate_from_a_file_its_effective_account_may_not_write_says_why_with_a
         assert moved.returncode == 1, out
         assert "delivery is stopped" not in out and "internal error" not in out, out
         assert (
-            f"{ws.config.database}: the database file is read-only, and 1 digest(s) the server accepted "
-            f"(ada <ada@example.org>) are noted beside it ({journal}) but not recorded in it yet"
+            f"{ws.config.database}: the database file is read-only, and 1 digest the server accepted "
+            f"(ada <ada@example.org>) is noted beside it ({journal}) but not recorded in it yet"
         ) in out, out

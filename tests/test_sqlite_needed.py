@@ -147,8 +147,8 @@ def test_an_older_sqlite_does_not_copy_a_database_whose_killed_send_left_digests
         said = " ".join(done.stderr.split())
         assert done.returncode == 1, done.stdout + done.stderr
         assert (
-            f"{ws.config.database}: digest(s) the server accepted are noted beside it but not recorded in "
-            "it yet; recording them needs SQLite 3.35 or newer, and this Python's sqlite3 is 3.31.1"
+            f"{ws.config.database}: 1 digest the server accepted is noted beside it but not recorded in "
+            "it yet; recording it needs SQLite 3.35 or newer, and this Python's sqlite3 is 3.31.1"
         ) in said, said
         assert "syntax error" not in said, said
         with Store(url) as copy:

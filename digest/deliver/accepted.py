@@ -11,6 +11,7 @@ from digest.db import SQLITE, db_errors, shown
 from digest.deliver.outbox import FAILED, QUEUED, Outbox, OutboxMessage
 from digest.deliver.unrecorded import Accepted, DeliveryHalted, Unrecorded, who_of
 from digest.errors import StoreError
+from digest.files import counted
 
 log = logging.getLogger("digest.deliver.unrecorded")  # its lines under the logger they had there
 
@@ -23,14 +24,15 @@ def record_accepted(outbox: Outbox, unrecorded: Unrecorded, *, sending: bool = T
     if pending:  # first: while they cannot be recorded, that is what the user must know (DeliveryHalted)
         marked, before = mark_accepted(outbox, pending)
         if marked:
-            n = len(marked)
-            log.warning("recorded %d digest(s) the server had accepted before delivery stopped", n)
+            log.warning(
+                "recorded %s the server had accepted before delivery stopped", counted(len(marked), "digest")
+            )
         if before:  # the note is every process's
             log.info(
-                "%d digest(s) the server had accepted before delivery stopped (%s) were recorded already: "
+                "%s the server had accepted before delivery stopped (%s) %s recorded already: "
                 "by another process that reads the same note (`digest send`, another worker), or by the "
                 "halted pass itself at its end",
-                len(before), who_of(before),
+                counted(len(before), "digest"), who_of(before), "was" if len(before) == 1 else "were",
             )  # fmt: skip
         unrecorded.clear(pending)
     if sending:
@@ -77,7 +79,8 @@ def mark_accepted(
     except (*db_errors(), StoreError) as e:
         who = who_of(accepted)
         message = (
-            f"delivery is stopped: {len(accepted)} digest(s) the server accepted are still not recorded"
+            f"delivery is stopped: {counted(len(accepted), 'digest')} the server accepted "
+            f"{'is' if len(accepted) == 1 else 'are'} still not recorded"
             f"{noted} ({who}): {e}. "
             + (
                 f"Free space (or make {outbox.store.path} writable); nothing is sent until then."
@@ -95,10 +98,11 @@ def mark_accepted(
         )  # fmt: skip
     if gone:  # no pass removes an outbox row: the database is another (replaced, restored from a copy)
         log.warning(
-            "%d digest(s) the server accepted%s (%s) are not in the outbox of %s any more (not there, or "
-            "another message at their number): nothing recorded of them (was the database replaced, or "
-            "restored from a copy older than them?)",
-            len(gone), noted, who_of(gone), shown(outbox.store.path),
+            "%s the server accepted%s (%s) %s not in the outbox of %s any more (not there, or another "
+            "message at %s number): nothing recorded of %s (was the database replaced, or restored from a "
+            "copy older than %s?)",
+            counted(len(gone), "digest"), noted, who_of(gone), "is" if len(gone) == 1 else "are",
+            shown(outbox.store.path), *(("its", "it", "it") if len(gone) == 1 else ("their", "them", "them")),
         )  # fmt: skip
     return recorded, sent
 

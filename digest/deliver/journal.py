@@ -33,6 +33,7 @@ from digest.db import SQLITE, is_postgres, real_file, sidecar
 from digest.deliver.accepted import mark_accepted
 from digest.deliver.outbox import Outbox
 from digest.deliver.unrecorded import Accepted, from_note, noted
+from digest.files import counted
 from digest.store import Store
 
 log = logging.getLogger(__name__)
@@ -148,5 +149,7 @@ def replay(outbox: Outbox) -> int:
 def _record(outbox: Outbox, path: Path) -> int:
     recorded = len(mark_accepted(outbox, read(path), f" (noted in {path})")[0])
     if recorded:
-        log.warning("recorded %d digest(s) the server accepted before a pass ended (%s)", recorded, path.name)
+        log.warning(
+            "recorded %s the server accepted before a pass ended (%s)", counted(recorded, "digest"), path.name
+        )
     return recorded

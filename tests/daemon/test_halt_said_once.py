@@ -66,7 +66,7 @@ def test_a_database_restart_after_the_server_accepted_a_digest_is_said_once_with
         assert "the connection is lost" not in halted.stderr
         resumed = send(ws)  # the database answering: r0002's recorded, the others sent
         assert resumed.returncode == 0, resumed.stderr
-        assert "recorded 1 digest(s) the server had accepted before delivery stopped" in resumed.stderr
+        assert "recorded 1 digest the server had accepted before delivery stopped" in resumed.stderr
 
 
 def test_a_worker_halted_by_a_database_restart_says_the_halt_once(tmp_path):
@@ -84,7 +84,7 @@ def test_a_worker_halted_by_a_database_restart_says_the_halt_once(tmp_path):
     assert "(terminating connection due to administrator command)" in log, log
     assert "the connection is lost" not in log, log
     assert "tick failed; retrying at the next poll: delivery is stopped (said above, at CRITICAL)" in log, log
-    assert "recorded 1 digest(s) the server had accepted before delivery stopped" in log, log
+    assert "recorded 1 digest the server had accepted before delivery stopped" in log, log
 
 
 def test_a_database_restart_met_by_several_connections_is_said_with_the_servers_reason(tmp_path):

@@ -81,7 +81,7 @@ def test_while_the_disk_stays_full_a_pass_names_the_digests_still_not_recorded_f
         with read_only_file(tmp_path / "full"), pytest.raises(DeliveryHalted) as err:
             deliver_due(ws.config, store, None, NOW, limiter=RateLimiter(None), unrecorded=journal)
         store.close()
-    assert "digest(s) the server accepted are still not recorded" in str(err.value)  # was: the spare's
+    assert "2 digests the server accepted are still not recorded" in str(err.value)  # was: the spare's
     assert "r0 <r0@example.org>" in str(err.value) and "spare" not in str(err.value)
 
 

@@ -1,7 +1,7 @@
 """Two processes of one config folder recording one note at once (PostgreSQL, READ COMMITTED): a
 `digest send` and a worker's next pass each read ada's accepted digest still queued, and each
 marked it sent, the second's UPDATE finding it sent already once the first committed; both said
-"recorded 1 digest(s) the server had accepted before delivery stopped" of the one digest. The one
+"recorded 1 digest the server had accepted before delivery stopped" of the one digest. The one
 whose UPDATE recorded it says so; the other says it was recorded already."""
 
 from __future__ import annotations
@@ -64,9 +64,9 @@ def test_two_processes_recording_one_digest_at_once_say_it_recorded_once(caplog)
         with Store(url) as store:
             assert Outbox(store).get(ada).status == SENT
     said = [r.getMessage() for r in caplog.records if r.name == "digest.deliver.unrecorded"]
-    assert said.count("recorded 1 digest(s) the server had accepted before delivery stopped") == 1, said
-    assert [line for line in said if "were recorded already" in line] == [
-        "1 digest(s) the server had accepted before delivery stopped (ada <ada@example.org>) were "
+    assert said.count("recorded 1 digest the server had accepted before delivery stopped") == 1, said
+    assert [line for line in said if "was recorded already" in line] == [
+        "1 digest the server had accepted before delivery stopped (ada <ada@example.org>) was "
         "recorded already: by another process that reads the same note (`digest send`, another worker), "
         "or by the halted pass itself at its end"
     ], said

@@ -1,7 +1,7 @@
 """The note of digests the server accepted but the database could not record, kept by every process
 of one config folder: a `digest send` run while the workers were halted by a database restart
 recorded the workers' notes ("recorded 2 digest(s) ..."), and each worker's next pass then said
-"recorded 1 digest(s) the server had accepted before delivery stopped" of a digest already recorded
+"recorded 1 digest the server had accepted before delivery stopped" of a digest already recorded
 (from its memory): four recordings said of two digests."""
 
 from __future__ import annotations
@@ -43,10 +43,10 @@ def test_a_worker_says_a_digest_another_process_recorded_was_recorded_already(tm
         record_accepted(Outbox(store), worker, sending=False)  # the worker's next pass
         said = [r.getMessage() for r in caplog.records]
         assert worker.entries() == []
-    assert said_by_send == ["recorded 1 digest(s) the server had accepted before delivery stopped"]
+    assert said_by_send == ["recorded 1 digest the server had accepted before delivery stopped"]
     assert not any(line.startswith("recorded 1") for line in said), said  # was: "recorded 1 digest(s) ..."
     assert said == [
-        "1 digest(s) the server had accepted before delivery stopped (ada <ada@example.org>) were "
+        "1 digest the server had accepted before delivery stopped (ada <ada@example.org>) was "
         "recorded already: by another process that reads the same note (`digest send`, another worker), "
         "or by the halted pass itself at its end"
     ]

@@ -65,13 +65,13 @@ def test_digests_accepted_then_failed_or_gone_are_not_said_recorded(tmp_path, da
         ),
         (
             "WARNING",
-            f"1 digest(s) the server accepted (cy <cy@example.org>) are not in the outbox of {shown(at)} "
-            "any more (not there, or another message at their number): nothing recorded of them (was the "
-            "database replaced, or restored from a copy older than them?)",
+            f"1 digest the server accepted (cy <cy@example.org>) is not in the outbox of {shown(at)} "
+            "any more (not there, or another message at its number): nothing recorded of it (was the "
+            "database replaced, or restored from a copy older than it?)",
         ),
         (
             "INFO",
-            "1 digest(s) the server had accepted before delivery stopped (ada <ada@example.org>) were "
+            "1 digest the server had accepted before delivery stopped (ada <ada@example.org>) was "
             "recorded already: by another process that reads the same note (`digest send`, another "
             "worker), or by the halted pass itself at its end",
         ),
