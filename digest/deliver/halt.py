@@ -38,21 +38,21 @@ def stop_delivery(
         if not accepted:
             raise DeliveryHalted(f"delivery is stopped: {who_of(said)} not recorded (said above)") from None
     noted = unrecorded.add(accepted)
-    who = who_of(accepted)
+    who, it = who_of(accepted), "it" if len(accepted) == 1 else "them"
     if not noted and not unrecorded.lasting:
-        message = _lost_with_the_command(store, unrecorded, who, error)
+        message = _lost_with_the_command(store, unrecorded, who, error, it)
         log.critical(message)
         raise DeliveryHalted(message) from None
     message = (
-        f"the server accepted the digest to {who} but recording it in {store.path} failed ({error}); "
-        "delivery is stopped so that it will not be sent again"
-        + ("" if noted else _unnoted(store, unrecorded))
+        f"the server accepted {_the(it)} to {who} but recording {it} in {store.path} failed "
+        f"({error}); delivery is stopped so that {_they(it)} will not be sent again"
+        + ("" if noted else _unnoted(store, unrecorded, it))
         + (
-            ". Free space (or make the database writable): the next pass records it as sent and resumes."
+            f". Free space (or make the database writable): the next pass records {it} as sent and resumes."
             if store.dialect == SQLITE  # else a lost connection, a timeout: nothing for the disk
-            else ". This worker's next pass records it as sent, once the database answers again, and "
+            else f". This worker's next pass records {it} as sent, once the database answers again, and "
             "resumes (if the database stays away longer than delivery.lease_seconds, another worker "
-            "may send it once more)"
+            f"may send {it} once more)"
         )
     )
     log.critical(message)
@@ -75,30 +75,40 @@ def _ended_by(error: Exception, unrecorded: Unrecorded) -> Exception:
     return error
 
 
-def _lost_with_the_command(store: Store, unrecorded: Unrecorded, who: str, error: Exception) -> str:
+def _lost_with_the_command(store: Store, unrecorded: Unrecorded, who: str, error: Exception, it: str) -> str:
     """A command's halt (`digest send`, `run --once`) whose note could be written nowhere: its memory
     ends with it, so what the server accepted is sent again, which it says (not "the next pass
     records it as sent", true of a daemon's memory alone)."""
     if store.dialect == SQLITE:
-        where, again = "beside the database", "the next pass sends it again"
+        where, again = "beside the database", f"the next pass sends {it} again"
     else:
         where = f"in {unrecorded.path.parent}"
         again = (
-            "a worker sends it again once the database answers and this command's claim on it lapses "
+            f"a worker sends {it} again once the database answers and this command's claim on {it} lapses "
             "(delivery.lease_seconds)"
         )
     return (
-        f"the server accepted the digest to {who} but recording it in {store.path} failed ({error}), "
-        f"and no note of it can be written {where} (see the lines before): delivery is stopped, but this "
-        f"command ends with it in its memory only, so {again}. Free space (a file must be made there: "
+        f"the server accepted {_the(it)} to {who} but recording {it} in {store.path} failed ({error}), "
+        f"and no note of {it} can be written {where} (see the lines before): delivery is stopped, but this "
+        f"command ends with {it} in its memory only, so {again}. Free space (a file must be made there: "
         f"df -h, df -i) or make {unrecorded.path.parent} writable, so that the next halt is noted"
     )
 
 
-def _unnoted(store: Store, unrecorded: Unrecorded) -> str:
+def _the(it: str) -> str:
+    """'the digest' (``it``: one accepted) or 'the digests' (``them``), their readers named after it."""
+    return "the digest" if it == "it" else "the digests"
+
+
+def _they(it: str) -> str:
+    return "it" if it == "it" else "they"
+
+
+def _unnoted(store: Store, unrecorded: Unrecorded, it: str) -> str:
     """What the halt adds when the note could not be written: on SQLite, a full disk's advice; on
     PostgreSQL, where it is in the config's folder (read-only, say: Unrecorded.ready went on)."""
     if store.dialect == SQLITE:
-        return " (and no note of it can be written: restart only once there is space)"
+        return f" (and no note of {it} can be written: restart only once there is space)"
     where = unrecorded.path.parent
-    return f" (and no note of it can be written in {where}: it is in this process's memory only)"
+    are = f"{_they(it)} {'is' if it == 'it' else 'are'}"
+    return f" (and no note of {it} can be written in {where}: {are} in this process's memory only)"

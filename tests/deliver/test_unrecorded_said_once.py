@@ -30,9 +30,11 @@ def test_a_full_disk_halting_a_pass_mid_way_is_said_once_and_loses_nothing(tmp_p
         store.close()
         said = [r.getMessage() for r in caplog.records if r.levelno == logging.CRITICAL]
         assert len(said) == 1, said  # was: 2, the same digests named twice
-        assert said[0].startswith(
-            "the server accepted the digest to r0 <r0@example.org>, r1 <r1@example.org>"
+        assert said[0].startswith(  # was: "the digest to r0 <...>, r1 <...> ... but recording it in"
+            "the server accepted the digests to r0 <r0@example.org>, r1 <r1@example.org>"
         )
+        assert " but recording them in " in said[0] and "so that they will not be sent again" in said[0]
+        assert "the next pass records them as sent and resumes" in said[0], said
         with Store(ws.config.database) as store:  # room again: the next pass records them, sends the rest
             deliver_due(ws.config, store, None, NOW, limiter=RateLimiter(None), connections=1)
             assert Outbox(store).counts()[SENT] == readers
