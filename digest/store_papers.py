@@ -120,7 +120,12 @@ def other_abstract(db: Any, paper_id: int, entry: Entry, source: str, listing_id
     first = db.execute(sql, (paper_id, listing_id)).fetchone()
     if first is None or first[0] is None:
         return False
-    fetched = db.execute("SELECT source FROM listing_fetches WHERE listing_id = ?", first).fetchall()
+    fetched = db.execute(  # and the source that stored it (without a fetch row if stored by a
+        # release before schema 39 as it upgraded)
+        "SELECT source FROM listing_fetches WHERE listing_id = ? "
+        "UNION SELECT source FROM listings WHERE id = ?",
+        (first[0], first[0]),
+    ).fetchall()
     return source in {fetched_source(path) for (path,) in fetched}  # a mirror's same bytes: its too
 
 

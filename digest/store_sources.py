@@ -58,8 +58,10 @@ class ListingSources:
                 found = self.db.execute(LISTING_FETCHES.format(marks=marks), (*chunk, bound)).fetchall()
                 for listing, path in found:
                     fetched.setdefault(int(listing), []).append(path)
-            for listing, _, day in rows:
-                yield from ((listing, each, day) for each in fetched.get(int(listing), ()))
+            for listing, source, day in rows:  # and the source that stored it, by then too: a listing
+                # stored by a release before schema 39 still running as it upgraded has no fetch row
+                own = fetched.get(int(listing), [])
+                yield from ((listing, each, day) for each in own + [source] * (source not in own))
             if len(rows) < page:
                 return
             after, page = (rows[-1][2], rows[-1][0]), page * 2
@@ -171,12 +173,16 @@ class ListingSources:
         ids = sorted(set(paper_ids))
         listed: set[tuple[int, str]] = set()
         for chunk, marks in in_chunks(ids):
-            rows = self.db.execute(  # each source that fetched the listing by then (listing_fetches)
-                "SELECT DISTINCT lp.paper_id, f.source FROM listings l "
+            bounds = [*chunk, (up_to or dt.date.max).isoformat(), ingested_bound(ingested_by)]
+            rows = self.db.execute(  # the source that stored the listing (one stored by a release before
+                # schema 39 as it upgraded has no fetch row) and each that fetched it by then
+                "SELECT lp.paper_id, l.source FROM listings l JOIN listing_papers lp ON lp.listing_id = l.id "
+                f"WHERE lp.paper_id IN ({marks}) AND l.day <= ? AND l.ingested_at <= ? "
+                "UNION SELECT lp.paper_id, f.source FROM listings l "
                 "JOIN listing_papers lp ON lp.listing_id = l.id "
                 "JOIN listing_fetches f ON f.listing_id = l.id "
                 f"WHERE lp.paper_id IN ({marks}) AND l.day <= ? AND f.fetched_at <= ?",
-                [*chunk, (up_to or dt.date.max).isoformat(), ingested_bound(ingested_by)],
+                bounds + bounds,
             ).fetchall()
             listed.update((int(paper), fetched_source(path)) for paper, path in rows)
         return listed

@@ -69,11 +69,15 @@ def stored_by(store: Store, source: str, url: str, kind: str, day: dt.date) -> s
     that address was fetched under before: renamed in the config since): the source whose fetch
     stored the last (its name as its files' names have it: another of the same API, a mirror), or ''
     (a dump loaded by hand); None: one is ``source``'s, or there is none."""
-    sql = (  # each source that fetched such a listing (listing_fetches: a mirror's same bytes too)
-        "SELECT f.source FROM listings l JOIN listing_fetches f ON f.listing_id = l.id "
-        "WHERE l.day = ? AND l.format = ? AND l.entries > 0 ORDER BY f.fetched_at DESC, l.id DESC"
+    sql = (  # the source that stored such a listing (one stored by a release before schema 39 as it
+        # upgraded has no fetch row), and each that fetched it (listing_fetches: a mirror's same bytes)
+        "SELECT source, ingested_at, id FROM listings WHERE day = ? AND format = ? AND entries > 0 "
+        "UNION SELECT f.source, f.fetched_at, l.id FROM listings l "
+        "JOIN listing_fetches f ON f.listing_id = l.id "
+        "WHERE l.day = ? AND l.format = ? AND l.entries > 0 ORDER BY 2 DESC, 3 DESC"
     )
-    names = [fetched_source(path) for (path,) in store.db.execute(sql, (day.isoformat(), kind)).fetchall()]
+    asked = (day.isoformat(), kind) * 2
+    names = [fetched_source(row[0]) for row in store.db.execute(sql, asked).fetchall()]
     earlier = store.db.execute("SELECT source FROM fetch_names WHERE url = ?", (url,)).fetchall()
     own = {safe(name) for name in [source, *(n for (n,) in earlier)]}
     return None if not names or own.intersection(names) else names[0]

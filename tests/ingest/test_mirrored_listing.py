@@ -85,3 +85,26 @@ def test_a_listing_stored_before_the_upgrade_stays_its_fetchers_after_a_mirror_f
     assert [m.message["To"] for m in smtp_server.messages] == ["ada@example.org"]
     with Store(load_config(ws.config_path).database) as store:
         assert store.schema_version == 39
+
+
+def test_a_listing_stored_by_the_release_before_as_the_database_upgraded_still_goes(
+    mail_workspace, smtp_server
+):
+    # a `digest fetch` (a worker's pass) of the release before, begun on schema 38, stores its
+    # listing after another process of this release upgraded the database (README: the workers of
+    # the release before fail from their next pass): the listing has no listing_fetches row. Shown
+    # with real processes of both releases on SQLite: before, ada's send said "0 papers  nothing
+    # new" and `digest status` "0 papers at ... due now", first still in the config
+    ws = mail_workspace
+    ws.profile("ada", ADA)
+    text = ws.config_path.read_text()
+    with LocalHttpServer({"/a/rss": Route(fixture("arxiv_listing.rss"))}) as server:
+        ws.config_path.write_text(text + "sources:\n" + _source("first", server.url("/a/rss")))
+        digest_at(ws, "fetch", "--source", "first", at=at(12, 6, 0))
+    with Store(load_config(ws.config_path).database) as store:  # as the release before wrote it
+        store.db.execute("DELETE FROM listing_fetches")
+    status = digest_at(ws, "status", at=at(12, 7, 0)).stdout
+    sent = digest_at(ws, "send", at=at(12, 7, 0)).stdout
+    assert "3 papers at 2026-12-12 07:00 UTC" in status, status
+    assert "3 papers  sent" in sent, sent
+    assert [m.message["To"] for m in smtp_server.messages] == ["ada@example.org"]
