@@ -5,14 +5,15 @@ then answers the 503 "This page is not available just now" with `Retry-After: 12
 may pass. That page asks the server again (templates/web/broken.js) first when its Retry-After
 says, not before, and is made again, the reader's page, once the lock is gone: the reader who
 left the tab open sees it come back by itself. The real `digest send` through aiosmtpd, the
-real `digest serve` (its clock ten times the real pace: the 30 s wait over in 3 s), a real second
-SQLite connection holding `BEGIN IMMEDIATE`, Chromium on Playwright's fake clock."""
+real `digest serve` (its clock ten times the real pace where libfaketime is installed: the 30 s
+wait over in 3 s), a real second SQLite connection holding `BEGIN IMMEDIATE`, Chromium on
+Playwright's fake clock."""
 
 from __future__ import annotations
 
 import sqlite3
 
-from helpers.lock_wait_tenfold import TENFOLD, needs_faketime
+from helpers.lock_wait_tenfold import TENFOLD
 from helpers.rated_from_email import HANG, digest
 from playwright.sync_api import expect
 from test_browser_gone_and_unavailable_pages import Polls, run_until
@@ -20,8 +21,6 @@ from test_browser_gone_and_unavailable_pages import Polls, run_until
 from digest.db import wall_clock
 
 from conftest import WebWorkspace, make_dump
-
-pytestmark = needs_faketime  # the server's clock tenfold: SQLite's 30 s lock wait in 3 s
 
 BUSY = "This page is not available just now"
 

@@ -4,7 +4,8 @@ poll answered 503 (the database unusable, or locked) or 410 (the reader removed)
 page a reader's GET gets: 6.6 KB, its broken.js tag and all, at every poll of every open page. It
 gets a short JSON answer, `{"ok": false}`, with the same status and Retry-After; the link itself (a
 GET of the page) still gets the page. The real `digest serve` (its clock ten times the real
-pace: SQLite's 30 s lock wait over in 3 s) and `digest send`, real SQLite."""
+pace where libfaketime is installed: SQLite's 30 s lock wait over in 3 s) and `digest send`, real
+SQLite."""
 
 from __future__ import annotations
 
@@ -13,14 +14,12 @@ import sqlite3
 import urllib.error
 import urllib.request
 
-from helpers.lock_wait_tenfold import TENFOLD, needs_faketime
+from helpers.lock_wait_tenfold import TENFOLD
 from helpers.rated_from_email import HANG, digest
 
 from digest.db import wall_clock
 
 from conftest import WebWorkspace, make_dump
-
-pytestmark = needs_faketime  # the server's clock tenfold: SQLite's 30 s lock wait in 3 s
 
 PROFILE = "name: Ada\nemail: ada@example.org\ninterests:\n  robotics: 2\n"
 

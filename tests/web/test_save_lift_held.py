@@ -7,8 +7,8 @@ unsubscribe kept (was: only that the database was busy, not that nothing was sav
 the lock is gone, the same save does both.
 Was: the file written (send_at 08:15), then the 503 for the unsubscribe, which stayed: told it
 failed, the reader had a changed file and no digest. The real `digest serve` on a loopback port,
-its clock ten times the real pace (SQLite's 30 s lock wait over in 3 s), Chromium, a real second
-SQLite connection holding `BEGIN IMMEDIATE`."""
+its clock ten times the real pace where libfaketime is installed (SQLite's 30 s lock wait over in
+3 s), Chromium, a real second SQLite connection holding `BEGIN IMMEDIATE`."""
 
 from __future__ import annotations
 
@@ -16,13 +16,11 @@ import sqlite3
 
 import yaml
 from helpers.kept_unsubscribe import ADA, ada_unsubscribed, kept
-from helpers.lock_wait_tenfold import TENFOLD, needs_faketime
+from helpers.lock_wait_tenfold import TENFOLD
 
 from digest.db import wall_clock
 
 from conftest import WebWorkspace
-
-pytestmark = needs_faketime  # the server's clock tenfold: SQLite's 30 s lock wait in 3 s
 
 HANG = 300_000  # ms: only a server that hangs takes this long (SQLite's lock wait is 30 s)
 NOT_SAVED = (
