@@ -292,6 +292,8 @@ class Config:
     web_braced: bool = False  # written `web: {...}` (flow style): a line under it is not read
     web_null: str | None = None  # written `web: ~` (or null): a line under it is not read either
     web_null_aliases: tuple[int, ...] = ()  # lines of the aliases of its anchor (`web: &a ~`, `*a`)
+    base_url_null: str | None = None  # written `base_url: ~` (or *a, or nothing): a second is refused
+    base_url_null_aliases: tuple[int, ...] = ()  # lines of the aliases of its anchor (`&a ~`, `*a`)
 
 
 def find_config_path(explicit: str | os.PathLike[str] | None) -> Path:
@@ -325,6 +327,7 @@ def parse_config(data: Any, path: Path) -> Config:
     braced = isinstance(web := data.get("web"), yamlio.Mapping) and web.braced
     null = data.null_written("web") if isinstance(data, yamlio.Mapping) else None
     aliases = data.null_aliases("web") if isinstance(data, yamlio.Mapping) else ()
+    written = data.null_text("base_url") if isinstance(data, yamlio.Mapping) else None
     return Config(
         path=path,
         smtp_given=smtp_given,
@@ -332,5 +335,7 @@ def parse_config(data: Any, path: Path) -> Config:
         web_braced=braced,
         web_null=null,
         web_null_aliases=aliases,
+        base_url_null=written,
+        base_url_null_aliases=data.null_aliases("base_url") if written is not None else (),
         **values,
     )

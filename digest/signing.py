@@ -151,12 +151,18 @@ def secret_unnamed(config: Config) -> str | None:
     once the config changes so), as `digest serve` says its own."""
     if not os.environ.get("DIGEST_SECRET") or config.web.secret_env or config.web.secret_file:
         return None
-    add = add_secret_env(
-        config,
-        ""
-        if config.base_url
-        else "base_url (the address `digest serve` is reached at, e.g. `base_url: https://digest.example.org`)",
+    address, example = (
+        "the address `digest serve` is reached at",
+        "e.g. `base_url: https://digest.example.org`",
     )
+    written = config.base_url_null  # `base_url: ~` (or *a, or nothing): a second base_url is refused
+    also = "" if config.base_url or written is not None else f"base_url ({address}, {example})"
+    add = add_secret_env(config, also)
+    if written:
+        aliases = _aliases_said(written, config.base_url_null_aliases)
+        add += f", and replace the config's `base_url: {written}` with {address} ({example}){aliases}"
+    elif written is not None:
+        add += f", and write {address} after the config's `base_url:` ({example})"
     return (
         "no web.secret_env or secret_file: the emails' unsubscribe is a mailto: alone, with no links to the "
         f"reader's pages ($DIGEST_SECRET is set, but the config names no web.secret_env: {add} to sign the "
@@ -164,14 +170,13 @@ def secret_unnamed(config: Config) -> str | None:
     )
 
 
-def _aliases_said(config: Config) -> str:
-    """The aliases of an anchored null `web:` (`web: &a ~`, `templates: *a`), each to be written as
-    the null it stood for: the anchor goes with the line replaced, and an alias of no anchor is
-    refused ("found undefined alias")."""
-    lines = config.web_null_aliases
-    if not lines or not config.web_null:
+def _aliases_said(null: str | None, lines: tuple[int, ...]) -> str:
+    """The aliases of an anchored null (`web: &a ~`, `templates: *a`), each to be written as the
+    null it stood for: the anchor goes with the line replaced, and an alias of no anchor is refused
+    ("found undefined alias")."""
+    if not lines or not null:
         return ""
-    anchor = next(word for word in config.web_null.split() if word.startswith("&"))
+    anchor = next(word for word in null.split() if word.startswith("&"))
     where = f"line {lines[0]}" if len(lines) == 1 else f"lines {', '.join(map(str, lines))}"
     return f" and `*{anchor[1:]}` ({where}) with `~`"
 
@@ -187,7 +192,7 @@ def add_secret_env(config: Config, also: str = "") -> str:
         added = f", and add {also} to the config" if also else ""
         return (
             f"replace the config's `web: {config.web_null}` with `web: {{secret_env: DIGEST_SECRET}}`"
-            f"{_aliases_said(config)}{added}"
+            f"{_aliases_said(config.web_null, config.web_null_aliases)}{added}"
         )
     also = f", and {also} to the config" if also else ""
     if config.web_braced:  # a line under `web: {port: 8081}` is not valid YAML

@@ -41,12 +41,14 @@ class Mapping(dict):
     of each unquoted number as written (``written(key)``: ``0700`` where the value is 448), and
     whether it is written in braces (``braced``: `{port: 8081}`, where a key goes inside them), and
     the text of each null written (``null_written(key)``: ``~``, ``null``, ``!!null ''``; none for a
-    bare `key:`, nor for one with an anchor alone, `key: &a`, where a mapping may go under it), and
-    the lines of the aliases that name such a null's anchor (``null_aliases(key)``: `*a` of `&a ~`)."""
+    bare `key:`, nor for one with an anchor alone, `key: &a`, where a mapping may go under it; those
+    too, all that is written after the key, in ``null_text(key)``: `` `` and ``&a``), and the lines
+    of the aliases that name a null's anchor (``null_aliases(key)``: `*a` of `&a ~`, and of `&a`)."""
 
     lines: dict[Any, int]
     numbers: dict[Any, str]
     nulls: dict[Any, str]
+    null_texts: dict[Any, str]
     aliases: dict[Any, tuple[int, ...]]
     braced: bool = False
 
@@ -58,6 +60,9 @@ class Mapping(dict):
 
     def null_written(self, key: Any) -> str | None:
         return getattr(self, "nulls", {}).get(key)
+
+    def null_text(self, key: Any) -> str | None:
+        return getattr(self, "null_texts", {}).get(key)
 
     def null_aliases(self, key: Any) -> tuple[int, ...]:
         return getattr(self, "aliases", {}).get(key, ())
@@ -97,6 +102,7 @@ def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> Any:
     lines: dict[Any, int] = {}
     numbers: dict[Any, str] = {}
     nulls: dict[Any, str] = {}
+    texts: dict[Any, str] = {}
     aliases: dict[Any, tuple[int, ...]] = {}
     for key_node, value_node in node.value:
         key = loader.construct_object(key_node)
@@ -106,30 +112,33 @@ def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> Any:
             numbers[key] = value_node.value
         else:
             numbers.pop(key, None)
-        written = _null_written(loader, key_node, value_node)
-        if written:
-            nulls[key] = written
-        else:
-            nulls.pop(key, None)
-        aliases[key] = _aliases_of(loader.text, written) if written and loader.text else ()
+        text = _null_text(loader, key_node, value_node)
+        written = text if text and _ANCHOR.sub("", text, count=1).strip() else None
+        for found, value in ((nulls, written), (texts, text)):
+            if value is not None:
+                found[key] = value
+            else:
+                found.pop(key, None)
+        # an anchor alone's too (`web: &a`): a mapping written under it is what its aliases stand for
+        aliases[key] = _aliases_of(loader.text, text) if text and loader.text else ()
     data.lines, data.numbers, data.nulls, data.braced = lines, numbers, nulls, bool(node.flow_style)
-    data.aliases = aliases
+    data.null_texts, data.aliases = texts, aliases
 
 
-def _null_written(loader: _Loader, key: yaml.Node, node: yaml.Node) -> str | None:
+def _null_text(loader: _Loader, key: yaml.Node, node: yaml.Node) -> str | None:
     """A null value's text as written (``~``, ``Null``, ``!!null ''``, its tag with it; an alias,
-    ``*n``, as it is written after ``key``, not the anchored null it stands for), none for nothing
-    written (`key:`) or an anchor alone (`key: &a`): a mapping may be written under those, not
-    under the others (`key: !!null` with a line under it is "expected a scalar node")."""
+    ``*n``, as it is written after ``key``, not the anchored null it stands for; ``""`` for nothing
+    written, `key:`, ``&a`` for an anchor alone, `key: &a`: a mapping may be written under those
+    two, not under the others: `key: !!null` with a line under it is "expected a scalar node");
+    none for a value that is not null."""
     if not isinstance(node, yaml.ScalarNode) or node.tag != _NULL_TAG:
         return None
     if loader.text is None:
-        return node.value or None
+        return node.value
     if node.start_mark.index < key.end_mark.index:  # written before its key: reached by an alias
         alias = _ALIAS.match(loader.text, key.end_mark.index)
         return alias.group(1) if alias else None
-    written = loader.text[node.start_mark.index : node.end_mark.index]
-    return written.strip() if _ANCHOR.sub("", written, count=1).strip() else None
+    return loader.text[node.start_mark.index : node.end_mark.index].strip()
 
 
 _ANCHOR = re.compile(r"^&\S+\s*")

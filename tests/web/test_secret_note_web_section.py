@@ -227,3 +227,43 @@ def test_an_anchored_null_web_section_names_the_aliases_of_its_anchor_to_write_a
         )
         done = dry_run(ws, DIGEST_SECRET=SECRET)
         assert done.returncode == 0 and "secret" not in done.stderr, done.stderr
+
+
+def test_a_base_url_written_null_is_told_to_be_replaced_not_added(workspace):
+    # Before: `base_url: ~` (or `base_url: *a` of a null anchored elsewhere, or `base_url:` with
+    # nothing) was told "add `web: {secret_env: DIGEST_SECRET}` and base_url (...) to the config",
+    # and the config so added to was refused by every command: "'base_url' is given twice"
+    ws = workspace
+    ws.profile("ada", "email: ada@example.org\ninterests: [neuromorphic]\n")
+    plain = ws.config_path.read_text()  # 8 lines
+    address = "the address `digest serve` is reached at (e.g. `base_url: https://digest.example.org`)"
+    url = "https://digest.example.org"
+    for given, said, done_so in (
+        ("base_url: ~\n", f"replace the config's `base_url: ~` with {address}", f"base_url: {url}\n"),
+        (
+            "templates: &a ~\nbase_url: *a\n",
+            f"replace the config's `base_url: *a` with {address}",
+            f"templates: &a ~\nbase_url: {url}\n",
+        ),
+        (
+            "base_url: &a ~\ntemplates: *a\n",
+            f"replace the config's `base_url: &a ~` with {address} and `*a` (line 10) with `~`",
+            f"base_url: {url}\ntemplates: ~\n",
+        ),
+        (
+            "base_url:\n",
+            "write the address `digest serve` is reached at after the config's `base_url:` "
+            "(e.g. `base_url: https://digest.example.org`)",
+            f"base_url: {url}\n",
+        ),
+    ):
+        ws.config_path.write_text(plain + given)
+        note = dry_run(ws, DIGEST_SECRET=SECRET)
+        add = "add `web: {secret_env: DIGEST_SECRET}` to the config"
+        assert note.returncode == 0, note.stderr
+        assert f"web.secret_env: {add}, and {said} to sign the links with it).\n" in note.stderr, note.stderr
+        # done as said
+        text = plain + "web: {secret_env: DIGEST_SECRET}\n" + done_so
+        ws.config_path.write_text(text)
+        done = dry_run(ws, DIGEST_SECRET=SECRET)
+        assert done.returncode == 0 and "secret" not in done.stderr, done.stderr
