@@ -291,6 +291,7 @@ class Config:
     web_given: bool = False  # a `web:` key in the file, whatever it sets (signing.add_secret_env)
     web_braced: bool = False  # written `web: {...}` (flow style): a line under it is not read
     web_null: str | None = None  # written `web: ~` (or null): a line under it is not read either
+    # (and `web: &a` an alias names: a line under it changes what the alias stands for)
     web_null_aliases: tuple[int, ...] = ()  # lines of the aliases of its anchor (`web: &a ~`, `*a`)
     base_url_null: str | None = None  # written `base_url: ~` (or *a, or nothing): a second is refused
     base_url_null_aliases: tuple[int, ...] = ()  # lines of the aliases of its anchor (`&a ~`, `*a`)
@@ -327,6 +328,8 @@ def parse_config(data: Any, path: Path) -> Config:
     braced = isinstance(web := data.get("web"), yamlio.Mapping) and web.braced
     null = data.null_written("web") if isinstance(data, yamlio.Mapping) else None
     aliases = data.null_aliases("web") if isinstance(data, yamlio.Mapping) else ()
+    if aliases and not null:  # `web: &a`, named by `*a`: replaced as a null is, its aliases `~`
+        null = data.null_text("web")
     written = data.null_text("base_url") if isinstance(data, yamlio.Mapping) else None
     return Config(
         path=path,

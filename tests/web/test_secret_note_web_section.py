@@ -267,3 +267,25 @@ def test_a_base_url_written_null_is_told_to_be_replaced_not_added(workspace):
         ws.config_path.write_text(text)
         done = dry_run(ws, DIGEST_SECRET=SECRET)
         assert done.returncode == 0 and "secret" not in done.stderr, done.stderr
+
+
+def test_a_web_section_anchored_alone_that_an_alias_names_is_told_to_replace_the_line(workspace):
+    # Before: `web: &a` (nothing after the anchor) with `templates: *a` below was told "add
+    # `secret_env: DIGEST_SECRET` under the config's `web:`", and the config so mended made
+    # `templates: *a` the web mapping: refused, "templates: must be a folder ...". Now it is told as
+    # `web: &a ~` is; with no alias naming it, the line under it as before.
+    ws = workspace
+    ws.profile("ada", "email: ada@example.org\ninterests: [neuromorphic]\n")
+    plain = ws.config_path.read_text() + "base_url: https://digest.example.org\n"  # `web:` on line 10
+    ws.config_path.write_text(plain + "web: &a\ntemplates: *a\n")
+    said = dry_run(ws, DIGEST_SECRET=SECRET)
+    replace = (
+        "replace the config's `web: &a` with `web: {secret_env: DIGEST_SECRET}` and `*a` (line 11) with `~`"
+    )
+    assert said.returncode == 0, said.stderr
+    assert f"web.secret_env: {replace} to sign the links with it).\n" in said.stderr, said.stderr
+    ws.config_path.write_text(plain + "web: {secret_env: DIGEST_SECRET}\ntemplates: ~\n")  # done as said
+    done = dry_run(ws, DIGEST_SECRET=SECRET)
+    assert done.returncode == 0 and "secret" not in done.stderr, done.stderr
+    ws.config_path.write_text(plain + "web: &a\n")  # no alias: the line under it, as before
+    assert f"web.secret_env: {UNDER_WEB} to sign the links" in dry_run(ws, DIGEST_SECRET=SECRET).stderr
