@@ -182,11 +182,12 @@ def profile_add(obj: Context, user: str, keyword: str, weight: float | None) -> 
       digest profile add ada "event cameras" --weight 2
     """
     from digest.cli.renamed_user import Value, found_named, given, typed
-    from digest.profiles.changes import add_interest
+    from digest.profiles.changes import add_interest, typed_keyword
     from digest.profiles.edit import RUN_AGAIN, apply_edit
 
     again = typed("profile", "add", "{}", Value(keyword), *given(("--weight", weight)))
     found_named(obj.config, user, now_utc(), again)
+    typed_keyword(keyword, "interests")  # a control character: refused, not dropped once read
     # KEYWORD is one argument, so one keyword whatever commas it holds: written in quotes, which say so
     edited = apply_edit(
         obj.config,
@@ -240,11 +241,13 @@ def profile_exclude(obj: Context, user: str, term: str, remove: bool) -> None:
     """
     from digest.cli.comma_notes import one_term
     from digest.cli.renamed_user import Value, found_named, typed
-    from digest.profiles.changes import add_exclude, remove_exclude
+    from digest.profiles.changes import add_exclude, remove_exclude, typed_keyword
     from digest.profiles.edit import RUN_AGAIN, apply_edit
 
     again = typed("profile", "exclude", "{}", Value(term), *(["--remove"] if remove else []))
     found_named(obj.config, user, now_utc(), again)
+    if not remove:
+        typed_keyword(term, "exclude")  # a control character: refused, not dropped once read
 
     # TERM is one argument, so one term whatever commas it holds ("O'Brien, J."): written in quotes, which
     # say so to its reader (unquoted, every command after noted the comma)

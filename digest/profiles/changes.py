@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from digest import yaml_comments, yaml_edit
+from digest.checks import UNSAFE
 from digest.errors import ProfileError, collect
 from digest.keyword_checks import comma_parts
 from digest.models import Profile
@@ -41,6 +42,20 @@ def clean_keyword(keyword: str, what: str) -> str:
     keyword = " ".join(keyword.split())
     if not keyword:
         raise ProfileError(f"{what}: the keyword is empty; give a word or a phrase")
+    return keyword
+
+
+def typed_keyword(keyword: str, what: str) -> str:
+    """A keyword given on the command line (`digest profile add`, `exclude`, `new -i`), spaced: one
+    with a control character or a bidi mark (an escape pasted with it) is refused, not written to be
+    dropped when the file is read (keyword_checks.spaced), a keyword other than the one said saved."""
+    keyword = clean_keyword(keyword, what)
+    if UNSAFE.search(keyword):
+        raise ProfileError(
+            f"{what}: the {'term' if what == 'exclude' else 'keyword'} must not contain control characters "
+            f"or bidi marks, got {keyword!r}; "
+            "give it without them"
+        )
     return keyword
 
 

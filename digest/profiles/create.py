@@ -13,7 +13,7 @@ from digest.files import write_atomic
 from digest.keyword_checks import comma_parts
 from digest.models import Profile
 from digest.options import declared
-from digest.profiles.changes import clean_keyword
+from digest.profiles.changes import typed_keyword
 from digest.profiles.edit import profile_lock, what_to_do
 from digest.profiles.load import check_user_id, folder_missing, parse_profile, profile_path
 
@@ -63,7 +63,7 @@ def create_profile(
             )
         # a keyword given with a comma in it is one keyword ("robots, drones"): in quotes, which say so to
         # its reader (unquoted, every command after noted the comma: profiles.term_slips)
-        keywords = [clean_keyword(k, "interests") for k in interests]
+        keywords = [typed_keyword(k, "interests") for k in interests]
         lines = [f"  {yaml_edit.inline(k, quote=len(comma_parts(k)) > 1)}: 1" for k in keywords]
         text = NEW_PROFILE.format(
             user=user,
