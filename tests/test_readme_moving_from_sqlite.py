@@ -89,3 +89,42 @@ def test_the_copy_runs_in_a_root_shell_without_digest_on_its_path(tmp_path):
     )
     assert "command not found" not in done.stderr, done.stderr
     assert done.returncode == 1 and f"error: {config}: no such configuration file." in done.stderr, done
+
+
+def _after_the_block() -> str:
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    after = text.split("**Moving from SQLite.**", 1)[1].split("```sh\n", 1)[1].split("```", 1)[1]
+    return " ".join(after.split("\n\n", 2)[1].split())
+
+
+def test_what_it_says_of_the_sqlite_file_is_what_the_copy_leaves(tmp_path):
+    """README said the SQLite file "is left as it was (keep it as the backup)"; a file the release
+    before left (schema 38) was upgraded by `digest db migrate` (schema 39), and that release then
+    refused it: "the database has schema version 39, newer than this digest understands (38)". It
+    says so now, and how to keep a backup that release opens."""
+    import sqlite3
+
+    from digest.schema import SCHEMA_VERSION
+
+    from conftest import postgres_database, schema_at
+
+    (tmp_path / "inbox").mkdir()
+    (tmp_path / "profiles").mkdir()
+    (tmp_path / "config.yaml").write_text("database: digest.db\ninbox: inbox\nprofiles: profiles\n")
+    schema_at(tmp_path / "digest.db", SCHEMA_VERSION - 1).close()  # the release before's file
+    with postgres_database() as url:
+        done = subprocess.run(
+            [str(Path(sys.executable).parent / "digest"), "--config", str(tmp_path / "config.yaml")]
+            + ["db", "migrate", "--to", url],
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+    assert done.returncode == 0, done.stderr
+    with sqlite3.connect(tmp_path / "digest.db") as file:
+        assert file.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION  # upgraded
+    said = _after_the_block()
+    assert "left as it was" not in said
+    assert "A file the release before left is brought to this release's schema first" in said
+    assert 'copy the file before the copy (`sqlite3 digest.db ".backup digest-before.db"`)' in said
+    assert "newer than this digest understands" in said  # the release before's words
