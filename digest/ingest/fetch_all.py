@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 from digest.config import Config, SourceConfig
 from digest.fetched_names import safe
 from digest.ingest.fetch import AT_ITS_TIMES, GONE, FetchOutcome, fetch_source, source_day
-from digest.ingest.fetch_records import url_day, url_fetched
+from digest.ingest.fetch_records import own_fetch, url_day, url_fetched
 from digest.ingest.http import Http
 from digest.ingest.missed_days import (
     FAILED,
@@ -59,6 +59,12 @@ def fetch_with_missed(
     # when, and the address it asked (its `day` may have changed), by its names or its url (renamed)
     # (and whether its time is another source's later ask of the address: not its own, its day the url's)
     found = last_fetched(store, source)
+    # taken since, but its own record asked a day as late (`today` alone on the 2nd, `yesterday` asking
+    # for the 1st's list after it): that fetch is its last, its time kept (before: "since it asked for
+    # the list of 2026-12-01" of a source whose fetch at 06:00 on the 2nd asked for the 2nd's)
+    if found and found[2] and (mine := own_fetch(store, source)):
+        its_day = day_asked(source, mine[1], source_day(source, mine[0], config.timezone))
+        found = (*mine, False) if its_day >= (url_day(source, found[1]) or its_day) else found
     fetched = (found, (*url, False) if (url := url_fetched(store, source, config.sources)) else None)
     last = max((f for f in fetched if f), default=None, key=lambda f: f[0])
     then = last and day_asked(source, last[1], source_day(source, last[0], config.timezone))

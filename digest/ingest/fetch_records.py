@@ -130,6 +130,14 @@ def taken_since(
     return None
 
 
+def own_fetch(store: Store, source: SourceConfig) -> tuple[dt.datetime, str] | None:
+    """When ``source``'s latest record of its own name was made, and the address it asked; None: none
+    (its rows all taken by another source's later ask of their address, or never fetched)."""
+    sql = "SELECT attempted_at, url FROM fetches WHERE source = ? ORDER BY attempted_at DESC LIMIT 1"
+    row = store.db.execute(sql, (source.name,)).fetchone()
+    return (dt.datetime.fromisoformat(row[0]), row[1]) if row else None
+
+
 def url_fetched(
     store: Store, source: SourceConfig, sources: Sequence[SourceConfig]
 ) -> tuple[dt.datetime, str] | None:
