@@ -129,8 +129,9 @@ def collect_status(config: Config, now: dt.datetime, wall: dt.datetime | None = 
         sources = tuple(
             (s.name, (f := fetches.get(s.name)) and rekeyed(f, s, config)) for s in config.sources
         )
-        unkept = (s for s in config.sources if s.name not in fetches)
-        taken = {s.name: t for s in unkept if (t := taken_since(store, s, config.sources))}
+        # no record under its name (its fetches' taken by another's, renamed or removed since: not its own)
+        unkept = (s for s in config.sources if s.name not in recorded)
+        taken = {s.name: t for s in unkept if (t := taken_since(store, s))}
         suppressions = Suppressions(store)
         blocked = {p.user: s for p in profiles if (s := suppressions.blocking(p)) is not None}
         active = [p for p in profiles if not p.paused and p.user not in blocked]
@@ -253,7 +254,7 @@ def format_status(s: Status, every_reader: bool = False) -> str:
     lines.append(f"Papers stored: {s.papers}")
     lines.append(f"Database: {s.database_bytes / 1e6:.1f} MB")
     for name, f in s.sources:
-        if f is None and name in s.taken:  # its last fetch's record taken by another's ask of its address
+        if name in s.taken:  # its last fetch's record taken by another's ask of its address
             day, other, at = s.taken[name]
             lines.append(TAKEN.format(name, day, other, shown_at(at)))
             continue

@@ -110,22 +110,21 @@ def url_day(source: SourceConfig, url: str) -> dt.date | None:
         return None
 
 
-def taken_since(
-    store: Store, source: SourceConfig, sources: Sequence[SourceConfig]
-) -> tuple[dt.date, str, dt.datetime] | None:
-    """For ``source`` (one of ``sources``, the config's) with no record of its own (:func:`sources_fetches`
-    gives none): the day whose list it last asked for, by its name (fetch_names), whose address's
-    record (one a url) another source of its API took since with a later fetch of it (`day:
-    yesterday` asking for the list `day: today` asked for the day before), that source's name and
-    when; None: none. Its own fetch's time is not kept: before, `digest status` said the source
-    "never fetched"."""
+def taken_since(store: Store, source: SourceConfig) -> tuple[dt.date, str, dt.datetime] | None:
+    """For ``source`` with no record under its name (:func:`sources_fetches` gives none, or another
+    name's by its url): the day whose list it last asked for, by its name (fetch_names), whose
+    address's record (one a url) another source took since with a later fetch of it (`day:
+    yesterday` asking for the list `day: today` asked for the day before; that source renamed or
+    removed since, its name then), that source's name and when; None: none. Its own fetch's time is
+    not kept: before, `digest status` said the source "never fetched", or, the other renamed or
+    removed, "fetched at" the other's time."""
     sql = (
         "SELECT url, source, attempted_at FROM fetches WHERE source != ? "
         "AND url IN (SELECT url FROM fetch_names WHERE source = ?) ORDER BY attempted_at DESC"
     )
     for url, other, at in store.db.execute(sql, (source.name, source.name)).fetchall():
         day = url_day(source, url)
-        if day is not None and any(o.name == other and o != source and o.holds(url) for o in sources):
+        if day is not None:  # another name's since: of the config, or one renamed or removed since
             return day, other, dt.datetime.fromisoformat(at)
     return None
 
