@@ -239,8 +239,9 @@ def _ingested(
     return path, day, next((m for f in fetches.values() if (m := made_at(at, f)) != at), at)
 
 
-# a source whose last fetch's record (one an address) another source of its API took since: its time not kept
-TAKEN = "Source {}: fetched the list of {} (when is not kept: {} fetched that address since, at {})"
+# a source whose last fetch's record (one an address) another source of its API took since: its time
+# and outcome not kept (before: "fetched the list of" of one whose fetch of it had failed)
+TAKEN = "Source {}: asked for the list of {} (when, and what came, is not kept: {} asked for it since, at {})"
 
 
 def format_status(s: Status, every_reader: bool = False) -> str:

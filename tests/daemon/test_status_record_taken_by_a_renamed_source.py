@@ -36,8 +36,8 @@ def test_status_says_a_taken_record_once_its_taker_is_renamed_or_removed(workspa
     status = digest_at(ws, "status", at=at(2, 7, 0)).stdout
     assert "Source today: fetched at" not in status, status  # yesterday's fetch, not its own
     assert (
-        "Source today: fetched the list of 2026-12-01 (when is not kept: yesterday fetched that "
-        "address since, at 2026-12-02 06:30 UTC)\n"
+        "Source today: asked for the list of 2026-12-01 (when, and what came, is not kept: "
+        "yesterday asked for it since, at 2026-12-02 06:30 UTC)\n"
     ) in status, status
     if other:  # the renamed source keeps its own record
         assert "Source y2: fetched at 2026-12-02 06:30 UTC: 2 papers of 2026-12-01" in status, status
