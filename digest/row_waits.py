@@ -33,15 +33,23 @@ def bound_the_wait(store: Any) -> int:
 
 
 def gave_up(
-    store: Any, e: BaseException, what: str, waited_ms: int, table: str, where: str, args: tuple
+    store: Any,
+    e: BaseException,
+    what: str,
+    waited_ms: int,
+    table: str,
+    where: str,
+    args: tuple,
+    unchanged: str = "nothing was changed",
 ) -> StoreError | None:
     """``e`` as said to the user if it is a bounded wait for ``what`` (the rows of ``table``
-    ``where`` says) ended (its transaction rolled back: nothing changed), else None."""
+    ``where`` says) ended (its transaction rolled back), else None. ``unchanged``: what the command
+    left as it was (by default nothing of it changed: a command whose only write this was)."""
     if getattr(e, "sqlstate", None) != LOCK_NOT_AVAILABLE:
         return None
     return StoreError(
         f"{shown(store.path)}: {what} stayed locked by another session for {waited_ms / 1000:g} s "
-        f"({holders(store, table, where, args)}); nothing was changed: wait for it to end its "
+        f"({holders(store, table, where, args)}); {unchanged}: wait for it to end its "
         f"transaction (commit or roll back) and try again ({str(e).splitlines()[0]})"
     )
 

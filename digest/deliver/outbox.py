@@ -240,7 +240,17 @@ class Outbox(OutboxMarks):
         except Exception as e:
             whose = f"{users[0]}'s" if len(users) == 1 else f"{len(users)} readers'"
             held = f"status = ? AND user IN ({', '.join('?' * len(users))})"
-            said = gave_up(self.store, e, f"{whose} queued digests", waited, "outbox", held, (QUEUED, *users))
+            # `digest send` fetched, took in its inbox and carried renamed readers over before: those stay
+            said = gave_up(
+                self.store,
+                e,
+                f"{whose} queued digests",
+                waited,
+                "outbox",
+                held,
+                (QUEUED, *users),
+                unchanged="no digest was queued or sent",
+            )
             if said is None:
                 raise
             raise said from None

@@ -1,7 +1,8 @@
 """`digest send --user ada` while another PostgreSQL session holds ada's queued digest (a
 transaction left open over its outbox row) gives up after SQLite's wait (30 s; here the
-operator's own shorter lock_timeout), says who holds the row and what to do, and changes nothing:
-the message waits as it did. Was: the send's making her digest due now (Outbox.retry_now) waited
+operator's own shorter lock_timeout), says who holds the row and what to do, and that no digest
+was queued or sent: the message waits as it did (what the send took in first, kept, is not "nothing
+was changed", as was said). Was: the send's making her digest due now (Outbox.retry_now) waited
 as long as the row was held, saying nothing (still waiting when killed after 8 s). A real `digest`
 process, a mail server that refuses (a bound port not listening), a second real session."""
 
@@ -41,6 +42,8 @@ def test_a_queued_digest_held_by_another_session_is_given_up_with_who_holds_it(t
         with Store(ws.config.database) as store:
             before = store.db.execute("SELECT id, status, attempts, next_attempt_at FROM outbox").fetchall()
         assert [row[1] for row in before] == ["queued"]
+        # a listing dropped meanwhile: the send takes it in before it makes her digest due (stored)
+        ws.dump("later.txt", make_dump("Mar 15", [("Robotics Tomorrow", "More robots.")]))
         other = psycopg.connect(str(database), application_name="held by the test")
         try:
             assert other.execute("SELECT * FROM outbox WHERE \"user\" = 'ada' FOR UPDATE").fetchall()
@@ -56,9 +59,13 @@ def test_a_queued_digest_held_by_another_session_is_given_up_with_who_holds_it(t
         "application 'held by the test', idle in transaction since "
     ) in said, said
     assert (
-        " UTC); nothing was changed: wait for it to end its transaction (commit or roll back) and try "
-        "again (canceling statement due to lock timeout)"
+        " UTC); no digest was queued or sent: wait for it to end its transaction (commit or roll back) "
+        "and try again (canceling statement due to lock timeout)"
     ) in said, said
     with Store(ws.config.database) as store:
         after = store.db.execute("SELECT id, status, attempts, next_attempt_at FROM outbox").fetchall()
+        titles = sorted(r[0] for r in store.db.execute("SELECT title FROM papers").fetchall())
     assert after == before  # waits as it did
+    # taken in before the give-up, and kept: not "nothing was changed" (as it was said)
+    assert titles == ["Robotics Today", "Robotics Tomorrow"]
+    assert not (ws.root / "inbox" / "later.txt").exists()  # moved out of the inbox: read
