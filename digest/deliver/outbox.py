@@ -238,7 +238,8 @@ class Outbox(OutboxMarks):
                         (iso(now), QUEUED, iso(now), *((f"{UNWRITTEN}%",) if untried else ()), *chunk),
                     )
         except Exception as e:
-            whose = f"{users[0]}'s" if len(users) == 1 else f"{len(users)} readers'"
+            # several readers: one's row held is enough (which, holders does not say)
+            whose = f"{users[0]}'s" if len(users) == 1 else f"some of {len(users)} readers'"
             held = f"status = ? AND user IN ({', '.join('?' * len(users))})"
             # `digest send` fetched, took in its inbox and carried renamed readers over before: those stay
             said = gave_up(

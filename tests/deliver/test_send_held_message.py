@@ -69,3 +69,33 @@ def test_a_queued_digest_held_by_another_session_is_given_up_with_who_holds_it(t
     # taken in before the give-up, and kept: not "nothing was changed" (as it was said)
     assert titles == ["Robotics Today", "Robotics Tomorrow"]
     assert not (ws.root / "inbox" / "later.txt").exists()  # moved out of the inbox: read
+
+
+def test_a_send_to_every_reader_says_some_of_their_digests_were_held(tmp_path, database):
+    """ada's queued digest held, bob's not: `digest send` (every reader) says some of the two
+    readers' digests stayed locked (was: "2 readers' queued digests stayed locked", bob's too)."""
+    if not is_postgres(database):
+        pytest.skip("a row held by another session: PostgreSQL (SQLite's wait is its busy timeout)")
+    with socket.socket() as closed:  # bound, not listening: the mail server refuses
+        closed.bind(("127.0.0.1", 0))
+        ws = Workspace(tmp_path, closed.getsockname()[1], database=database)
+        ws.profile("ada", "email: ada@example.org\ninterests: [robotics]\n")
+        ws.profile("bob", "email: bob@example.org\ninterests: [robotics]\n")
+        ws.dump("day.txt", make_dump("Mar 14", [("Robotics Today", "Robots.")]))
+        assert ws.cli("ingest").exit_code == 0
+        command = [sys.executable, "-m", "digest", "--config", str(ws.config_path), "send"]
+        first = subprocess.run(command, capture_output=True, text=True, timeout=HANG)
+        assert first.stdout.count("the mail server could not be reached") == 2, first.stdout + first.stderr
+        other = psycopg.connect(str(database), application_name="held by the test")
+        try:
+            assert other.execute("SELECT * FROM outbox WHERE \"user\" = 'ada' FOR UPDATE").fetchall()
+            holder = other.info.backend_pid
+            done = subprocess.run(command, capture_output=True, env=SHORTER, text=True, timeout=HANG)
+        finally:
+            other.rollback()
+            other.close()
+    said = " ".join(done.stderr.split())
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert (
+        f"some of 2 readers' queued digests stayed locked by another session for 2 s (held by pid {holder}, "
+    ) in said, said
