@@ -215,8 +215,10 @@ class Line:
             refused = SendResult(False, f"not tried: {run.circuit.reply}", unreachable=True)
             self.held.append((msg, refused, run.clock()))
             return
-        if ready is None:  # no word before the data's end: taken as with the server from the start
-            self.flight = msg
+        # no word before the data's end: taken as with the server from the start, unless a command
+        # quitting at once took this connection's results (then withdrawn, untried: it stays queued)
+        if ready is None and not self._in_flight(msg):
+            return
         try:
             result = self._hand_over(msg, ready)
         except Unanswered as e:  # quit at once, the data's end sent: recorded as its answer lost
@@ -232,11 +234,11 @@ class Line:
 
     def _in_flight(self, msg: OutboxMessage | None) -> bool:
         """``msg`` (None: none) the message whose data's end goes to the server now (a ``ready``'s
-        word): not once a command quitting at once took what this connection has (:meth:`give_up`,
-        under the same lock: one or the other), as it may have, its thread paused since it found the
-        pass not stopping. The command recorded nothing of it: its data's end is withdrawn, and it
-        stays queued (sent, the server would take it, nothing record it, and the next send send it
-        again, unsaid)."""
+        word, or a message sent whole, before it begins): not once a command quitting at once took
+        what this connection has (:meth:`give_up`, under the same lock: one or the other), as it may
+        have, its thread paused since it found the pass not stopping. The command recorded nothing
+        of it: it is withdrawn, and stays queued (sent, the server would take it, nothing record
+        it, and the next send send it again, unsaid)."""
         with self.lock:
             self.flight = None if self.given_up else msg
             return self.flight is not None
