@@ -102,11 +102,14 @@ from digest.deliver.outbox import NewMessage
 from digest.cli import run
 write, held, holder = file_transport.FileSender.send, [], []
 released, committed, paused = threading.Event(), threading.Event(), []
+def say(line):  # one write: the two threads' lines are not interleaved (print writes its end apart)
+    sys.stderr.write(line + "\\n")
+    sys.stderr.flush()
 def send(self, mail):
     if not held:
         held.append(mail.user)
         holder.append(threading.current_thread())
-        print("holding the file of", mail.user, file=sys.stderr, flush=True)
+        say(f"holding the file of {mail.user}")
         threading.Event().wait(120)
     return write(self, mail)
 store_and_record = lines.Line._commit
@@ -116,7 +119,7 @@ def commit(self, items):
     if not any(isinstance(item, NewMessage) for item in items):
         return store_and_record(self, items)
     paused.append(items[0].user)
-    print("a worker pauses before storing the digest of", items[0].user, file=sys.stderr, flush=True)
+    say(f"a worker pauses before storing the digest of {items[0].user}")
     released.wait(60)
     try:
         return store_and_record(self, items)
