@@ -120,7 +120,7 @@ def commit(self, items):
         return store_and_record(self, items)
     paused.append(items[0].user)
     say(f"a worker pauses before storing the digest of {items[0].user}")
-    released.wait(60)
+    released.wait(600)
     try:
         return store_and_record(self, items)
     finally:
@@ -134,7 +134,7 @@ def deliver_due(*args, **kwargs):
     try:
         return deliver(*args, **kwargs)
     except KeyboardInterrupt:
-        committed.wait(60)
+        committed.wait(600)
         raise
 file_transport.FileSender.send = send
 lines.Line._commit = commit
@@ -183,7 +183,7 @@ def test_a_commit_a_worker_began_before_the_quit_stores_nothing_after_the_lease_
         process.send_signal(signal.SIGTERM)
         said += said_until(process, "stopping")
         process.send_signal(signal.SIGTERM)
-        _, err = process.communicate(timeout=120)
+        _, err = process.communicate(timeout=900)
     finally:
         if process.poll() is None:
             process.kill()
