@@ -175,6 +175,7 @@ def test_a_role_granted_create_may_not_upgrade_the_tables_by_making_one_of_its_o
         ws = ada_ingested(tmp_path, url)
         with Store(url) as store:  # the tables as the release at 35 left them
             store.db.raw.execute("DROP TABLE missed_said")
+            store.db.raw.execute("DROP TABLE listing_fetches")  # 38 -> 39's
             store.db.raw.execute("ALTER TABLE outbox DROP COLUMN for_files")  # 36 -> 37's
             store.db.raw.execute("ALTER TABLE fetches DROP COLUMN run_at, DROP COLUMN succeeded_run_at")
             store.db.raw.execute("UPDATE schema_version SET version = 35")
@@ -211,6 +212,7 @@ def test_a_superuser_or_a_member_of_the_owner_upgrades_the_tables_as_their_owner
         for through in (url, as_role[member]):  # the superuser (the PG* variables' role), the member
             with psycopg.connect(dbname=name, autocommit=True) as admin:  # as the release at 35 left them
                 admin.execute("DROP TABLE missed_said")
+                admin.execute("DROP TABLE listing_fetches")  # 38 -> 39's
                 admin.execute("ALTER TABLE outbox DROP COLUMN for_files")  # 36 -> 37's
                 admin.execute("ALTER TABLE fetches DROP COLUMN run_at, DROP COLUMN succeeded_run_at")
                 admin.execute("UPDATE schema_version SET version = 35")
@@ -243,6 +245,7 @@ def test_the_database_owner_not_owning_the_tables_is_told_the_role_that_does(tmp
         with psycopg.connect(dbname=name, autocommit=True) as admin:  # as the release at 35 left them
             admin.execute(f"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {boss}")
             admin.execute("DROP TABLE missed_said")
+            admin.execute("DROP TABLE listing_fetches")  # 38 -> 39's
             admin.execute("ALTER TABLE outbox DROP COLUMN for_files")  # 36 -> 37's
             admin.execute("ALTER TABLE fetches DROP COLUMN run_at, DROP COLUMN succeeded_run_at")
             admin.execute("UPDATE schema_version SET version = 35")

@@ -22,6 +22,7 @@ def released_37(workspace) -> None:
         with store.transaction():
             store.db.execute("ALTER TABLE fetches DROP COLUMN run_at")
             store.db.execute("ALTER TABLE fetches DROP COLUMN succeeded_run_at")
+            store.db.execute("DROP TABLE listing_fetches")  # (38 -> 39's)
             if store.dialect == "postgresql":
                 store.db.execute("UPDATE schema_version SET version = 37")
         if store.dialect != "postgresql":

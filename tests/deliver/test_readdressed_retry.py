@@ -161,6 +161,7 @@ def test_a_retry_held_before_the_mark_was_kept_is_made_again(tmp_path, greylisti
             store.db.execute("ALTER TABLE outbox DROP COLUMN for_files")  # (36 -> 37's)
             store.db.execute("ALTER TABLE fetches DROP COLUMN run_at")  # (37 -> 38's)
             store.db.execute("ALTER TABLE fetches DROP COLUMN succeeded_run_at")
+            store.db.execute("DROP TABLE listing_fetches")  # (38 -> 39's)
             store.db.execute("DROP INDEX papers_first_seen")
             store.db.execute("DROP INDEX listings_ingested")
             if postgres:

@@ -134,6 +134,7 @@ def test_a_refusals_neighbours_are_read_along_an_index_made_by_a_migration(works
             store.db.execute("ALTER TABLE outbox DROP COLUMN for_files")  # (36 -> 37's)
             store.db.execute("ALTER TABLE fetches DROP COLUMN run_at")  # (37 -> 38's)
             store.db.execute("ALTER TABLE fetches DROP COLUMN succeeded_run_at")
+            store.db.execute("DROP TABLE listing_fetches")  # (38 -> 39's)
             store.db.execute("DROP INDEX papers_first_seen")
             store.db.execute("DROP INDEX listings_ingested")
             if postgres:

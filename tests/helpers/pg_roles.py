@@ -147,8 +147,8 @@ def psql(url: str, role: str, sql: str) -> None:
 
 def as_release_35(url: str, owner: str) -> None:
     """The tables as the release at schema 35 left them (before missed_said)."""
-    tables_at_35 = (  # (36's, 37's, 38's)
-        "DROP TABLE missed_said; ALTER TABLE outbox DROP COLUMN for_files; "
+    tables_at_35 = (  # (36's, 37's, 38's, 39's)
+        "DROP TABLE missed_said; ALTER TABLE outbox DROP COLUMN for_files; DROP TABLE listing_fetches; "
         "ALTER TABLE fetches DROP COLUMN run_at; ALTER TABLE fetches DROP COLUMN succeeded_run_at"
     )
     psql(url, owner, f"{tables_at_35}; UPDATE schema_version SET version = 35")
