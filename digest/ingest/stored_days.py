@@ -37,10 +37,18 @@ def stored(store: Store, kind: str, day: dt.date, whole: bool = False) -> bool:
 def loaded_early(store: Store, kind: str, day: dt.date) -> bool:
     """Whether a listing of ``day`` read as ``kind`` and holding papers was loaded by hand (`digest
     ingest` of a dump: not a fetched document, another source's of the same API say) before it was
-    over."""
-    sql = "SELECT source FROM listings WHERE day = ? AND format = ? AND entries > 0 AND ingested_at < ?"
+    over, and fetched by no source since (listing_fetches: the same bytes fetched, a mirror's once
+    the day was over say, are a fetched document's, as listings.source said before schema 39)."""
+    sql = (
+        "SELECT l.id, l.source, f.source FROM listings l LEFT JOIN listing_fetches f ON f.listing_id = l.id "
+        "WHERE l.day = ? AND l.format = ? AND l.entries > 0 AND l.ingested_at < ?"
+    )
+    fetched: dict[int, bool] = {}  # each listing: whether a source's fetch stored it or fetched it too
     rows = store.db.execute(sql, (day.isoformat(), kind, iso(recorded_over(day)))).fetchall()
-    return any(not fetched_source(path) for (path,) in rows)
+    for listing, path, other in rows:
+        by = bool(fetched_source(path)) or bool(other and fetched_source(other))
+        fetched[int(listing)] = fetched.get(int(listing), False) or by
+    return not all(fetched.values())
 
 
 def first_papers_only(store: Store, kind: str, day: dt.date) -> bool:
