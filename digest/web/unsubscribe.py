@@ -175,6 +175,7 @@ def add_unsubscribe_routes(app: Flask, parts: WebParts) -> None:
         # release alone, the file left as it is, said in the log (the operator was told to write
         # `paused true` once the disk takes it)
         kept = not current.paused and kept_unsubscribe(parts.config(), user) is not None
+        undone = False  # the kept unsubscribe undone by the release alone: said once it is committed
         with ExitStack() as lifting:
             lifted = _Releasing(parts.config(), user, lifting)
             try:
@@ -185,18 +186,16 @@ def add_unsubscribe_routes(app: Flask, parts: WebParts) -> None:
                     raise NeedsFixing() from None
                 if not lifted.held:  # refused before the file was to be written: lifted all the same
                     lifted(current)
-                log.info(
-                    "%s undid their unsubscribe (kept in the database; their file does not pause them)", user
-                )
+                undone = True
             except ProfileError as e:
                 raise unreadable(user, e, posted=True) from None
             else:
                 written(path, g.held_since)
-                if kept and not edited.changed:
-                    log.info(
-                        "%s undid their unsubscribe (kept in the database; their file does not pause them)",
-                        user,
-                    )
+                undone = kept and not edited.changed
+        if undone:  # committed (the file unchanged, apply_edit leaves the commit to this block's end)
+            log.info(
+                "%s undid their unsubscribe (kept in the database; their file does not pause them)", user
+            )
         return redirect(f"{request.script_root}/u/{token}?done=resubscribed", code=303)
 
 
