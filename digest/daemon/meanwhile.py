@@ -29,16 +29,17 @@ def queued_by_others(
     ours: Iterable[str],
     seen: Iterable[str],
     now: dt.datetime,
-    new: str,
+    new: tuple[str, ...],
     already: str,
 ) -> tuple[list[Any], set[int]]:
-    """``planned`` with each ``new`` plan whose reader has no outcome here (not in ``seen``) and whose
-    planned period another's message took (period_digests: not in ``ours``, Message-IDs) turned
-    ``already``, its note said as of now; and the ids of those messages (said in their rows, not
-    logged again). A reader whose digest this send did not make, stopped first (Ctrl-C), is left as it
-    is: their latest message is an earlier period's."""
+    """``planned`` with each plan of an action among ``new`` (a new digest; nothing new, the papers
+    taken by the other's digest stored while this send planned) whose reader has no outcome here
+    (not in ``seen``) and whose planned period another's message took (period_digests: not in
+    ``ours``, Message-IDs) turned ``already``, its note said as of now; and the ids of those
+    messages (said in their rows, not logged again). A reader whose digest this send did not make,
+    stopped first (Ctrl-C), is left as it is: their latest message is an earlier period's."""
     seen, ours = set(seen), set(ours)
-    wanted = {p.profile.user: p.period for p in planned if p.action == new and p.profile.user not in seen}
+    wanted = {p.profile.user: p.period for p in planned if p.action in new and p.profile.user not in seen}
     taken = _taken(store, wanted)
     latest = {
         u: e
@@ -51,7 +52,7 @@ def queued_by_others(
     holding = lease_holders(store, (e.claimed_by for e in latest.values() if e.claimed_by))
     out: list[Any] = []
     for p in planned:
-        entry = latest.get(p.profile.user) if p.action == new else None
+        entry = latest.get(p.profile.user) if p.action in new else None
         if entry is None:
             out.append(p)
             continue

@@ -317,8 +317,9 @@ def send_now(
     # (an outcome of an earlier digest, retried now, is not: the period's row is said beside its row)
     seen = {o.user for o in delivered if o.message_id in queued} | {o.user for o in unbuilt}
     seen |= {d.user for d in dropped}
-    before = {p.profile.user for p in planned if p.action == NEW}
-    planned, others = queued_by_others(store, planned, queued, seen, now, NEW, ALREADY)
+    mine = (NEW,) if force else (NEW, NOTHING)  # nothing new: another's digest took the papers meanwhile
+    before = {p.profile.user for p in planned if p.action in mine}
+    planned, others = queued_by_others(store, planned, queued, seen, now, mine, ALREADY)
     meanwhile = {p.profile.user for p in planned if p.action == ALREADY} & before
     latest = Outbox(store).latest_entries([p.profile.user for p in planned if p.action == ALREADY])
     said = {e.id for e in latest.values()} | others  # in its reader's line already
