@@ -63,7 +63,7 @@ def test_a_note_does_not_record_the_same_readers_next_digest_at_its_number(tmp_p
     with Store(database) as store:
         status = Outbox(store).get(first).status
     assert status == QUEUED, sent.stderr  # was: sent, never sent ("recorded 1 digest(s) ...")
-    assert "another message at their number" in sent.stderr
+    assert "another message at its number" in sent.stderr  # one digest (was "their", of "1 digest(s)")
     assert not note.path.exists()
 
 

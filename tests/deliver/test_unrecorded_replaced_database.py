@@ -45,4 +45,4 @@ def test_a_note_does_not_record_another_readers_message_at_its_number(tmp_path):
     with Store(database) as store:
         status = Outbox(store).get(other).status
     assert status == QUEUED, sent.stderr  # was: sent, never sent ("recorded 1 digest(s) ...")
-    assert "are not in the outbox of" in sent.stderr and "another message at their number" in sent.stderr
+    assert "is not in the outbox of" in sent.stderr and "another message at its number" in sent.stderr
