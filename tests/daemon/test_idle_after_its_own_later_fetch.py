@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import pytest
 from helpers.daily_papers import graph_page
+from helpers.days_asked import source
 from helpers.faked import at, digest_at, needs_faketime
 
 from digest.demo.http_server import LocalHttpServer, Route
@@ -16,15 +17,11 @@ from digest.demo.http_server import LocalHttpServer, Route
 pytestmark = [needs_faketime, pytest.mark.backends]  # the fetches' records: either database
 
 
-def _source(name: str, url: str, day: str) -> str:
-    return f"  - kind: hf_daily\n    name: {name}\n    day: {day}\n    url: {url}\n    retries: 0\n"
-
-
 def test_a_stop_is_said_from_its_own_later_fetch_not_a_taken_record(workspace):
     ws, text = workspace, workspace.config_path.read_text()
     with LocalHttpServer({"/api/daily_papers": lambda query: Route(graph_page(query))}) as server:
         url = server.url("/api/daily_papers") + "?date={date}"
-        sources = _source("today", url, "today") + _source("yesterday", url, "yesterday")
+        sources = source("today", url, "today") + source("yesterday", url, "yesterday")
         ws.config_path.write_text(text + "sources:\n" + sources)
         digest_at(ws, "fetch", at=at(1, 6, 0))  # December 1st's and November 30th's
         digest_at(ws, "fetch", "--source", "today", at=at(2, 6, 0))  # December 2nd's

@@ -8,30 +8,23 @@ under libfaketime, a loopback API, on SQLite and PostgreSQL."""
 from __future__ import annotations
 
 import pytest
-from helpers.daily_papers import graph_page
+from helpers.days_asked import noting_days, source
 from helpers.faked import at, digest_at, needs_faketime
 
-from digest.demo.http_server import LocalHttpServer, Route
+from digest.demo.http_server import LocalHttpServer
 
 pytestmark = [needs_faketime, pytest.mark.backends]  # the fetches' records: either database
-
-
-def _source(name: str, url: str, day: str) -> str:
-    return f"  - kind: hf_daily\n    name: {name}\n    day: {day}\n    url: {url}\n    retries: 0\n"
 
 
 def test_a_stop_is_not_said_from_another_sources_later_fetch_of_its_address(workspace):
     asked: list[str] = []
 
-    def api(query: dict[str, str]) -> Route:
-        if query.get("p", "0") == "0":
-            asked.append(query["date"])
-        return Route(graph_page(query))
+    api = noting_days(asked)
 
     ws, text = workspace, workspace.config_path.read_text()
     with LocalHttpServer({"/api/daily_papers": api}) as server:
         url = server.url("/api/daily_papers") + "?date={date}"
-        sources = _source("yesterday", url, "yesterday") + _source("today", url, "today")
+        sources = source("yesterday", url, "yesterday") + source("today", url, "today")
         ws.config_path.write_text(text + "sources:\n" + sources)
         digest_at(ws, "fetch", at=at(1, 6, 0))  # November 30th's and December 1st's
         digest_at(ws, "fetch", "--source", "yesterday", at=at(2, 6, 0))  # December 1st's again

@@ -9,30 +9,23 @@ and PostgreSQL."""
 from __future__ import annotations
 
 import pytest
-from helpers.daily_papers import graph_page
+from helpers.days_asked import noting_days, source
 from helpers.faked import at, digest_at, needs_faketime
 
-from digest.demo.http_server import LocalHttpServer, Route
+from digest.demo.http_server import LocalHttpServer
 
 pytestmark = [needs_faketime, pytest.mark.backends]  # the fetches' records: either database
-
-
-def _source(name: str, url: str, day: str) -> str:
-    return f"  - kind: hf_daily\n    name: {name}\n    day: {day}\n    url: {url}\n    retries: 0\n"
 
 
 def test_a_day_the_other_source_of_its_address_asks_for_is_not_said_lost(workspace):
     asked: list[str] = []
 
-    def api(query: dict[str, str]) -> Route:
-        if query.get("p", "0") == "0":
-            asked.append(query["date"])
-        return Route(graph_page(query))
+    api = noting_days(asked)
 
     ws, text = workspace, workspace.config_path.read_text()
     with LocalHttpServer({"/api/daily_papers": api}) as server:
         url = server.url("/api/daily_papers") + "?date={date}"
-        sources = _source("today", url, "today") + _source("yesterday", url, "yesterday")
+        sources = source("today", url, "today") + source("yesterday", url, "yesterday")
         ws.config_path.write_text(text + "sources:\n" + sources)
         digest_at(ws, "fetch", at=at(1, 6, 0))  # December 1st's and November 30th's
         asked.clear()

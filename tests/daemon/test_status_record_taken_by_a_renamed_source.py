@@ -10,15 +10,12 @@ from __future__ import annotations
 
 import pytest
 from helpers.daily_papers import graph_page
+from helpers.days_asked import source
 from helpers.faked import at, digest_at, needs_faketime
 
 from digest.demo.http_server import LocalHttpServer, Route
 
 pytestmark = [needs_faketime, pytest.mark.backends]  # the fetches' records: either database
-
-
-def _source(name: str, url: str, day: str) -> str:
-    return f"  - kind: hf_daily\n    name: {name}\n    day: {day}\n    url: {url}\n    retries: 0\n"
 
 
 @pytest.mark.parametrize("other", ["y2", None])  # yesterday renamed y2, or removed
@@ -27,12 +24,12 @@ def test_status_says_a_taken_record_once_its_taker_is_renamed_or_removed(workspa
     with LocalHttpServer({"/api/daily_papers": lambda query: Route(graph_page(query))}) as server:
         url = server.url("/api/daily_papers") + "?date={date}"
         ws.config_path.write_text(
-            text + "sources:\n" + _source("today", url, "today") + _source("yesterday", url, "yesterday")
+            text + "sources:\n" + source("today", url, "today") + source("yesterday", url, "yesterday")
         )
         digest_at(ws, "fetch", at=at(1, 6, 0))  # December 1st's and November 30th's
         digest_at(ws, "fetch", "--source", "yesterday", at=at(2, 6, 30))  # December 1st's again
-        renamed = _source(other, url, "yesterday") if other else ""
-        ws.config_path.write_text(text + "sources:\n" + _source("today", url, "today") + renamed)
+        renamed = source(other, url, "yesterday") if other else ""
+        ws.config_path.write_text(text + "sources:\n" + source("today", url, "today") + renamed)
     status = digest_at(ws, "status", at=at(2, 7, 0)).stdout
     assert "Source today: fetched at" not in status, status  # yesterday's fetch, not its own
     assert (

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import pytest
 from helpers.daily_papers import graph_page
+from helpers.days_asked import source
 from helpers.faked import at, digest_at, needs_faketime
 
 from digest.demo.http_server import LocalHttpServer, Route
@@ -16,15 +17,11 @@ from digest.demo.http_server import LocalHttpServer, Route
 pytestmark = [needs_faketime, pytest.mark.backends]  # the fetches' records: either database
 
 
-def _source(name: str, url: str, day: str) -> str:
-    return f"  - kind: hf_daily\n    name: {name}\n    day: {day}\n    url: {url}\n    retries: 0\n"
-
-
 def test_status_says_the_list_a_source_asked_for_once_another_took_its_record(workspace):
     ws, text = workspace, workspace.config_path.read_text()
     with LocalHttpServer({"/api/daily_papers": lambda query: Route(graph_page(query))}) as server:
         url = server.url("/api/daily_papers") + "?date={date}"
-        sources = _source("yesterday", url, "yesterday") + _source("today", url, "today")
+        sources = source("yesterday", url, "yesterday") + source("today", url, "today")
         ws.config_path.write_text(text + "sources:\n" + sources)
         digest_at(ws, "fetch", at=at(1, 6, 0))  # November 30th's and December 1st's
         digest_at(ws, "fetch", "--source", "yesterday", at=at(2, 6, 0))  # December 1st's again
@@ -48,7 +45,7 @@ def test_status_does_not_say_fetched_of_a_list_whose_ask_failed_before_it_was_ta
     ws, text = workspace, workspace.config_path.read_text()
     with LocalHttpServer({"/api/daily_papers": api}) as server:
         url = server.url("/api/daily_papers") + "?date={date}"
-        sources = _source("yesterday", url, "yesterday") + _source("today", url, "today")
+        sources = source("yesterday", url, "yesterday") + source("today", url, "today")
         ws.config_path.write_text(text + "sources:\n" + sources)
         digest_at(ws, "fetch", at=at(1, 6, 0), code=1)  # November 30th's; December 1st's failed
         failing.clear()
